@@ -1,0 +1,30 @@
+"""Durations of the definition language: `100ms`, `10s`, `5m`, `1h`, `1d`, or ISO-8601 (`PT5S`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from pydantic import TypeAdapter, ValidationError
+
+__all__ = ["parse_duration"]
+
+_SHORT = re.compile(r"^(\d+)(ms|s|m|h|d)$")
+_UNITS = {"ms": "milliseconds", "s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_ISO = TypeAdapter(timedelta)
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a duration; raise ValueError with a readable message."""
+    match = _SHORT.match(text.strip())
+    if match:
+        return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    if text.strip().upper().startswith("P"):
+        try:
+            value = _ISO.validate_python(text.strip())
+        except ValidationError:
+            pass
+        else:
+            if value >= timedelta(0):
+                return value
+    raise ValueError(f"invalid duration {text!r}")

@@ -1,0 +1,275 @@
+"""The intermediate representation: a frozen, fully resolved picture of a set of definition files.
+
+Every name is checked and every type reference points at its declaring package. Later stages
+(models, errors, clients, handlers, sagas, events, manifests) read only this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+
+__all__ = [
+    "PRIMITIVES",
+    "Component",
+    "ComponentKind",
+    "EnumType",
+    "ErrorDecl",
+    "EventDecl",
+    "Field",
+    "Handler",
+    "ListOf",
+    "MapOf",
+    "Named",
+    "Nullable",
+    "ObjectType",
+    "Options",
+    "Package",
+    "Primitive",
+    "Program",
+    "Retry",
+    "Saga",
+    "SagaStep",
+    "TypeDecl",
+    "TypeRef",
+    "UnionOf",
+    "UnionType",
+]
+
+PRIMITIVES = (
+    "string",
+    "int",
+    "float",
+    "bool",
+    "bytes",
+    "datetime",
+    "date",
+    "time",
+    "duration",
+    "uuid",
+    "decimal",
+    "any",
+)
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Named:
+    """A declared type (object, enum, union, event or inline type) of some package."""
+
+    package: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.package}.{self.name}"
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: TypeRef
+
+    def __str__(self) -> str:
+        return f"list[{self.item}]"
+
+
+@dataclass(frozen=True)
+class MapOf:
+    value: TypeRef
+
+    def __str__(self) -> str:
+        return f"map[{self.value}]"
+
+
+@dataclass(frozen=True)
+class Nullable:
+    inner: TypeRef
+
+    def __str__(self) -> str:
+        return f"{self.inner}?"
+
+
+@dataclass(frozen=True)
+class UnionOf:
+    members: tuple[TypeRef, ...]
+
+    def __str__(self) -> str:
+        return " | ".join(str(m) for m in self.members)
+
+
+TypeRef = Primitive | Named | ListOf | MapOf | Nullable | UnionOf
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    """The name on the wire, as written in the schema."""
+    py_name: str
+    """The Python attribute name: the wire name, or `name_` for a keyword."""
+    type: TypeRef
+    optional: bool = False
+    description: str | None = None
+    has_default: bool = False
+    default: Any = None
+    constraints: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    name: str
+    fields: tuple[Field, ...]
+    description: str | None = None
+    origin: Literal["type", "inline", "event", "error"] = "type"
+    tags: tuple[tuple[str, str], ...] = ()
+    """Discriminator fields this type carries as a member of tagged unions: (field, value)."""
+
+
+@dataclass(frozen=True)
+class EnumType:
+    name: str
+    values: tuple[str, ...]
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class UnionType:
+    name: str
+    members: tuple[Named, ...]
+    discriminator: str | None = None
+    description: str | None = None
+
+
+TypeDecl = ObjectType | EnumType | UnionType
+
+
+@dataclass(frozen=True)
+class ErrorDecl:
+    name: str
+    code: int
+    details: Named
+    """The object type holding the error's fields (`<Name>Details`)."""
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class EventDecl:
+    name: str
+    type: Named
+    version: str
+    """A hash of the canonical structure: changes when a field changes, not when keys are reordered."""
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Retry:
+    max_attempts: int | None = None
+    initial_interval: timedelta | None = None
+    max_interval: timedelta | None = None
+    factor: float | None = None
+    on_max_attempts: str | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    inactivity_timeout: timedelta | None = None
+    abort_timeout: timedelta | None = None
+    idempotency_retention: timedelta | None = None
+    journal_retention: timedelta | None = None
+    workflow_retention: timedelta | None = None
+    ingress_private: bool | None = None
+    enable_lazy_state: bool | None = None
+    retry: Retry | None = None
+    serde: str | None = None
+
+
+ComponentKind = Literal["service", "object", "workflow"]
+HandlerKind = Literal["exclusive", "shared", "workflow"] | None
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str
+    kind: HandlerKind
+    input: TypeRef | None
+    output: TypeRef | None
+    errors: tuple[Named, ...] = ()
+    subscribe: tuple[Named, ...] = ()
+    options: Options = field(default_factory=Options)
+    middleware: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Component:
+    kind: ComponentKind
+    name: str
+    handlers: tuple[Handler, ...]
+    state: tuple[Field, ...] = ()
+    promises: tuple[Field, ...] = ()
+    options: Options = field(default_factory=Options)
+    middleware: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SagaStep:
+    name: str
+    invoke: tuple[str, str, str] | None = None
+    """(package, component, handler) of the participant."""
+    compensate: tuple[str, str, str] | None = None
+    key: str | None = None
+    on_reply: tuple[tuple[Named, str], ...] = ()
+    on_error: tuple[tuple[Named, str], ...] = ()
+    local: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Saga:
+    name: str
+    data: Named
+    steps: tuple[SagaStep, ...]
+    options: Options = field(default_factory=Options)
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    source: str
+    """The definition file, relative to the working directory when possible."""
+    types: tuple[TypeDecl, ...]
+    errors: tuple[ErrorDecl, ...] = ()
+    events: tuple[EventDecl, ...] = ()
+    components: tuple[Component, ...] = ()
+    sagas: tuple[Saga, ...] = ()
+    imports: tuple[tuple[str, str], ...] = ()
+    """(alias, package name) pairs."""
+    description: str | None = None
+
+    def type(self, name: str) -> TypeDecl:
+        for decl in self.types:
+            if decl.name == name:
+                return decl
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Program:
+    packages: tuple[Package, ...]
+
+    def package(self, name: str) -> Package:
+        for package in self.packages:
+            if package.name == name:
+                return package
+        raise KeyError(name)
+
+    def type(self, ref: Named) -> TypeDecl:
+        return self.package(ref.package).type(ref.name)

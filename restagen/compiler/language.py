@@ -1,0 +1,245 @@
+"""The definition language as a strict input model.
+
+These pydantic models accept exactly the shapes of a `.restagen.yaml` document (unknown keys are
+errors) and are the source of `schemas/restagen.schema.json`. They check structure only; names,
+type expressions, references and durations are checked by `resolve`, which knows positions and
+suggests near names.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+__all__ = [
+    "DURATION_PATTERN",
+    "Document",
+    "ErrorDef",
+    "EventDef",
+    "FieldSpec",
+    "HandlerDef",
+    "InlineType",
+    "ObjectDef",
+    "Options",
+    "RetryPolicy",
+    "SagaDef",
+    "SagaStep",
+    "ServiceDef",
+    "TypeDef",
+    "WorkflowDef",
+]
+
+DURATION_PATTERN = r"^(\d+(ms|s|m|h|d)|P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?)$"
+"""`100ms`, `10s`, `5m`, `1h`, `1d`, or an ISO-8601 duration such as `PT5S` or `P1DT2H`."""
+
+Duration = Annotated[str, Field(json_schema_extra={"pattern": DURATION_PATTERN}, examples=["100ms", "PT5S"])]
+TypeExpr = Annotated[
+    str,
+    Field(
+        description="A type expression: string int float bool bytes datetime date time duration uuid decimal any, "
+        "a named type, list[T], map[T], T?, A | B, alias.Name.",
+        examples=["string", "list[LineItem]", "common.Money?"],
+    ),
+]
+
+# Tags of the tagged unions below start with "~": `resolve` drops them from document paths.
+SPEC_TAG = "~spec"
+EXPR_TAG = "~expr"
+INLINE_TAG = "~inline"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Strict):
+    """The full form of a type use: `{type: T, description, default, optional, constraints}`."""
+
+    type: TypeExpr
+    description: str | None = None
+    default: Any = None
+    optional: bool = False
+    min: float | None = None
+    max: float | None = None
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int | None = Field(default=None, ge=0)
+    pattern: str | None = None
+
+
+class InlineType(_Strict):
+    """An object type written in place of a handler's input or output."""
+
+    description: str | None = None
+    properties: dict[str, PropertyType] = Field(default_factory=dict)
+
+
+def _type_use_tag(value: Any) -> str:
+    if isinstance(value, str):
+        return EXPR_TAG
+    if isinstance(value, dict) and "properties" in value:
+        return INLINE_TAG
+    return SPEC_TAG
+
+
+def _property_tag(value: Any) -> str:
+    return EXPR_TAG if isinstance(value, str) else SPEC_TAG
+
+
+PropertyType = Annotated[
+    Annotated[TypeExpr, Tag(EXPR_TAG)] | Annotated[FieldSpec, Tag(SPEC_TAG)],
+    Discriminator(_property_tag),
+]
+TypeUse = Annotated[
+    Annotated[TypeExpr, Tag(EXPR_TAG)]
+    | Annotated[FieldSpec, Tag(SPEC_TAG)]
+    | Annotated[InlineType, Tag(INLINE_TAG)],
+    Discriminator(_type_use_tag),
+]
+Properties = dict[str, PropertyType]
+
+
+class TypeDef(_Strict):
+    """A named type: an object (`properties`), an enum (`enum`) or a union (`union`, `discriminator`)."""
+
+    description: str | None = None
+    properties: Properties | None = None
+    enum: list[str] | None = None
+    union: list[TypeExpr] | None = None
+    discriminator: str | None = None
+
+
+class ErrorDef(_Strict):
+    """A typed error: terminal, never retried, revived as the same class at the caller."""
+
+    description: str | None = None
+    code: int = Field(default=500, ge=400, le=599)
+    properties: Properties = Field(default_factory=dict)
+
+
+class EventDef(_Strict):
+    """A pub/sub event type; its version is a hash of its canonical structure."""
+
+    description: str | None = None
+    properties: Properties = Field(default_factory=dict)
+
+
+class RetryPolicy(_Strict):
+    max_attempts: int | None = Field(default=None, ge=1)
+    initial_interval: Duration | None = None
+    max_interval: Duration | None = None
+    factor: float | None = Field(default=None, gt=0)
+    on_max_attempts: Literal["pause", "kill"] | None = None
+
+
+class Options(_Strict):
+    """Restate options of a service, object, workflow or handler."""
+
+    inactivity_timeout: Duration | None = None
+    abort_timeout: Duration | None = None
+    idempotency_retention: Duration | None = None
+    journal_retention: Duration | None = None
+    workflow_retention: Duration | None = None
+    ingress_private: bool | None = None
+    enable_lazy_state: bool | None = None
+    retry: RetryPolicy | None = None
+    serde: Literal["json", "bson"] | None = None
+
+
+class HandlerDef(_Strict):
+    description: str | None = None
+    kind: Literal["exclusive", "shared"] | None = None
+    input: TypeUse | None = None
+    output: TypeUse | None = None
+    errors: list[str] = Field(default_factory=list)
+    subscribe: list[str] = Field(default_factory=list)
+    options: Options | None = None
+    middleware: list[str] = Field(default_factory=list)
+
+
+def _empty_handlers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {name: {} if handler is None else handler for name, handler in value.items()}
+    return value
+
+
+class _Component(_Strict):
+    description: str | None = None
+    handlers: dict[str, HandlerDef] = Field(default_factory=dict)
+    options: Options | None = None
+    middleware: list[str] = Field(default_factory=list)
+
+    @field_validator("handlers", mode="before")
+    @classmethod
+    def _allow_empty_handlers(cls, value: Any) -> Any:
+        return _empty_handlers(value)
+
+
+class ServiceDef(_Component):
+    """A stateless Restate service."""
+
+
+class ObjectDef(_Component):
+    """A Restate virtual object, addressed by key, with declared state."""
+
+    state: dict[str, PropertyType] = Field(default_factory=dict)
+
+
+class WorkflowDef(_Component):
+    """A Restate workflow: one `run` per key, shared handlers and durable promises."""
+
+    state: dict[str, PropertyType] = Field(default_factory=dict)
+    promises: dict[str, PropertyType] = Field(default_factory=dict)
+    run: HandlerDef = Field(default_factory=HandlerDef)
+
+
+class SagaStep(_Strict):
+    name: str
+    description: str | None = None
+    invoke: str | None = None
+    compensate: str | None = None
+    key: str | None = Field(
+        default=None, description="For an object participant: the saga data field holding its key."
+    )
+    on_reply: dict[str, str] = Field(default_factory=dict)
+    on_error: dict[str, str] = Field(default_factory=dict)
+    local: bool = False
+
+
+class SagaDef(_Strict):
+    """An orchestrated transaction: ordered steps, each with an optional compensation."""
+
+    description: str | None = None
+    data: TypeExpr
+    steps: list[SagaStep]
+    options: Options | None = None
+
+
+class Document(_Strict):
+    """One `.restagen.yaml` file: one package of generated code."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="restagen definition file",
+        json_schema_extra={
+            "$comment": "Generated by `restagen schema`. Edit restagen/compiler/language.py instead."
+        },
+    )
+
+    restagen: Literal[1] = Field(description="Language version.")
+    package: str = Field(description="Dotted Python package of the generated code.", examples=["ftgo.orders"])
+    description: str | None = None
+    imports: dict[str, str] = Field(
+        default_factory=dict, description="Alias -> relative path of another definition file."
+    )
+    types: dict[str, TypeDef] = Field(default_factory=dict)
+    errors: dict[str, ErrorDef] = Field(default_factory=dict)
+    events: dict[str, EventDef] = Field(default_factory=dict)
+    services: dict[str, ServiceDef] = Field(default_factory=dict)
+    objects: dict[str, ObjectDef] = Field(default_factory=dict)
+    workflows: dict[str, WorkflowDef] = Field(default_factory=dict)
+    sagas: dict[str, SagaDef] = Field(default_factory=dict)
+
+
+InlineType.model_rebuild()

@@ -1,0 +1,95 @@
+"""Naming rules of the definition language, and the names generated code must not shadow."""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+
+from pydantic import BaseModel
+
+__all__ = [
+    "PASCAL",
+    "RESERVED_TYPE_NAMES",
+    "SNAKE",
+    "check_field_name",
+    "check_pascal",
+    "check_snake",
+    "pascal",
+    "py_field_name",
+]
+
+PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Names the generated modules import or define themselves; a declared type of the same name would
+# shadow them. Builtins are reserved too (a type called `List` or `Any` would break the models).
+_GENERATED_CODE_NAMES = {
+    "Annotated",
+    "Any",
+    "AwareDatetime",
+    "BaseModel",
+    "ClassVar",
+    "Client",
+    "ConfigDict",
+    "Decimal",
+    "DeclaredError",
+    "Dict",
+    "Enum",
+    "Field",
+    "List",
+    "Literal",
+    "Optional",
+    "RootModel",
+    "StrEnum",
+    "UUID",
+    "Union",
+}
+RESERVED_TYPE_NAMES = frozenset(_GENERATED_CODE_NAMES | {n for n in dir(builtins) if n[:1].isupper()})
+
+# Attributes of pydantic's BaseModel: a field of the same name would shadow them.
+_MODEL_ATTRIBUTES = frozenset(name for name in dir(BaseModel) if not name.startswith("_"))
+
+
+def pascal(snake: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
+
+
+def check_pascal(name: str) -> str | None:
+    """A problem with a PascalCase name, or None."""
+    if not PASCAL.match(name):
+        suggestion = pascal(re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()) if name else ""
+        hint = f" (try '{suggestion}')" if PASCAL.match(suggestion) else ""
+        return f"'{name}' is not PascalCase{hint}"
+    if name in RESERVED_TYPE_NAMES:
+        return f"'{name}' would shadow a name the generated code uses"
+    return None
+
+
+def check_snake(name: str) -> str | None:
+    """A problem with a snake_case name (service, handler, state key...), or None."""
+    if not SNAKE.match(name):
+        suggestion = re.sub(r"(?<!^)(?=[A-Z])", "_", name)
+        suggestion = re.sub(r"[^a-z0-9]+", "_", suggestion.lower()).strip("_")
+        hint = f" (try '{suggestion}')" if SNAKE.match(suggestion) else ""
+        return f"'{name}' is not snake_case{hint}"
+    if keyword.iskeyword(name):
+        return f"'{name}' is a Python keyword"
+    return None
+
+
+def check_field_name(name: str) -> str | None:
+    """A problem with a field name, or None. Keywords are allowed: they get an alias."""
+    if not _FIELD.match(name):
+        return f"'{name}' is not a valid field name (letters, digits and '_', not starting with a digit)"
+    if name.startswith("_"):
+        return f"'{name}' starts with '_', which pydantic treats as private"
+    if name.startswith("model_") or name in _MODEL_ATTRIBUTES:
+        return f"'{name}' would shadow an attribute of pydantic's BaseModel"
+    return None
+
+
+def py_field_name(name: str) -> str:
+    """The Python attribute for a field: keywords get a trailing underscore, the wire name stays as alias."""
+    return f"{name}_" if keyword.iskeyword(name) else name

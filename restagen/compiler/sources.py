@@ -1,0 +1,131 @@
+"""Finding and reading definition files: paths and folders in, checked documents out.
+
+Follows `imports:` from file to file, reports missing files and import cycles, and hands each file
+on as a `Unit` (its document and source map). Python modules (`*.py`) go through the Protocol front end.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from restagen.compiler.language import Document
+from restagen.compiler.load import SourceMap, load_file
+from restagen.compiler.structure import check_structure
+from restagen.diagnostics import Diagnostics, Position
+
+__all__ = ["SUFFIX", "Unit", "discover", "load_units"]
+
+SUFFIX = ".restagen.yaml"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One checked definition file."""
+
+    path: Path
+    """Absolute, resolved path of the file."""
+    display: str
+    """The file name shown in diagnostics and generated headers."""
+    document: Document
+    source_map: SourceMap
+    imports: tuple[tuple[str, Path], ...] = ()
+    """(alias, absolute path) of each import."""
+
+
+def display_name(path: Path) -> str:
+    try:
+        return os.path.relpath(path, Path.cwd()).replace(os.sep, "/")
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: list[Path], diagnostics: Diagnostics) -> list[Path]:
+    """Expand folders into the definition files below them; keep the order stable."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob(f"*{SUFFIX}") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            diagnostics.error("io", "no such file or folder", Position(display_name(path)))
+    return [p.resolve() for p in dict.fromkeys(found)]
+
+
+def _read(path: Path, diagnostics: Diagnostics) -> tuple[Document, SourceMap] | None:
+    display = display_name(path)
+    if path.suffix == ".py":
+        from restagen.compiler.protocol import read_protocol_module
+
+        return read_protocol_module(path, display, diagnostics)
+    source = load_file(path, diagnostics, display=display)
+    if source is None:
+        return None
+    document = check_structure(source, diagnostics)
+    return (document, source.source_map) if document else None
+
+
+def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
+    """Read every file named or imported, each once; report cycles in the import graph."""
+    units: dict[Path, Unit] = {}
+    failed: set[Path] = set()
+    pending = discover(paths, diagnostics)
+    while pending:
+        path = pending.pop(0)
+        if path in units or path in failed:
+            continue
+        read = _read(path, diagnostics)
+        if read is None:
+            failed.add(path)
+            continue
+        document, source_map = read
+        imports: list[tuple[str, Path]] = []
+        for alias, target in document.imports.items():
+            resolved = (path.parent / target).resolve()
+            if not resolved.is_file():
+                diagnostics.error(
+                    "import-missing",
+                    f"imported file '{target}' does not exist",
+                    source_map.position(("imports", alias)),
+                    f"imports.{alias}",
+                    hint="import paths are relative to the importing file",
+                )
+                continue
+            imports.append((alias, resolved))
+            pending.append(resolved)
+        units[path] = Unit(path, display_name(path), document, source_map, tuple(imports))
+    _report_cycles(units, diagnostics)
+    return list(units.values())
+
+
+def _report_cycles(units: dict[Path, Unit], diagnostics: Diagnostics) -> None:
+    state: dict[Path, int] = {}  # 1 = on the stack, 2 = done
+    stack: list[Path] = []
+
+    def visit(path: Path) -> None:
+        state[path] = 1
+        stack.append(path)
+        unit = units[path]
+        for alias, target in unit.imports:
+            if target not in units:
+                continue
+            if state.get(target) == 1:
+                cycle = [*stack[stack.index(target) :], target]
+                chain = " -> ".join(units[p].display for p in cycle)
+                diagnostics.error(
+                    "import-cycle",
+                    f"import cycle: {chain}",
+                    unit.source_map.position(("imports", alias)),
+                    f"imports.{alias}",
+                    hint="move the shared definitions into a file both can import",
+                )
+            elif target not in state:
+                visit(target)
+        stack.pop()
+        state[path] = 2
+
+    for path in sorted(units):
+        if path not in state:
+            visit(path)

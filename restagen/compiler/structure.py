@@ -1,0 +1,140 @@
+"""Structural validation: plain data of one file -> `language.Document`, errors as diagnostics.
+
+pydantic checks the shapes; this module turns its errors into positioned diagnostics with the
+document path, and suggests a near key for an unknown one.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from restagen.compiler.language import Document
+from restagen.compiler.load import DocPath, SourceDocument
+from restagen.diagnostics import Diagnostics, did_you_mean
+
+__all__ = ["check_structure", "dotted"]
+
+
+def dotted(path: DocPath) -> str:
+    """`('services', 'order', 'handlers', 0)` -> `services.order.handlers[0]`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _strip_tags(loc: tuple[int | str, ...]) -> DocPath:
+    return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("~")))
+
+
+def _unwrap(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _tagged_member(annotation: Any, tag: str) -> Any:
+    for member in typing.get_args(annotation):
+        for meta in getattr(member, "__metadata__", ()):
+            if getattr(meta, "tag", None) == tag:
+                return member
+    return None
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The input model class found by following `loc` from the document root."""
+    current: Any = Document
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if not isinstance(part, str) or part not in current.model_fields:
+                return None
+            current = current.model_fields[part].annotation
+            continue
+        origin = typing.get_origin(current)
+        if origin in (typing.Union, types.UnionType):
+            if isinstance(part, str) and part.startswith("~"):
+                current = _tagged_member(current, part)
+                continue
+            members = [m for m in typing.get_args(current) if m is not type(None)]
+            if len(members) != 1:
+                return None
+            current = _unwrap(members[0])
+            origin = typing.get_origin(current)
+        if origin is dict:
+            current = typing.get_args(current)[1]
+        elif origin is list:
+            current = typing.get_args(current)[0]
+        else:
+            return None
+    current = _unwrap(current)
+    while typing.get_origin(current) in (typing.Union, types.UnionType):
+        members = [m for m in typing.get_args(current) if m is not type(None)]
+        if len(members) != 1:
+            break
+        current = _unwrap(members[0])
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)
+
+
+def check_structure(doc: SourceDocument, diagnostics: Diagnostics) -> Document | None:
+    """Validate one loaded file against the language's input model."""
+    if not isinstance(doc.data, dict):
+        diagnostics.error(
+            "structure",
+            f"a definition file must be a mapping, found {_describe(doc.data)}",
+            doc.source_map.position(()),
+            hint="start with 'restagen: 1' and 'package: <dotted.name>'",
+        )
+        return None
+    try:
+        return Document.model_validate(doc.data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc = tuple(error["loc"])
+            path = _strip_tags(loc)
+            kind = error["type"]
+            if kind == "extra_forbidden":
+                key = str(path[-1])
+                model = _model_at(loc[:-1])
+                hint = did_you_mean(key, model.model_fields) if model else None
+                if model and not hint:
+                    hint = "allowed keys: " + ", ".join(model.model_fields)
+                diagnostics.error(
+                    "unknown-key",
+                    f"unknown key '{key}'",
+                    doc.source_map.position(path, key=True),
+                    dotted(path[:-1]) or "<document>",
+                    hint,
+                )
+                continue
+            if kind == "missing":
+                key = str(path[-1])
+                diagnostics.error(
+                    "missing-key",
+                    f"missing required key '{key}'",
+                    doc.source_map.position(path[:-1], key=True),
+                    dotted(path[:-1]) or "<document>",
+                )
+                continue
+            message = error["msg"]
+            if kind in ("model_type", "dict_type", "model_attributes_type"):
+                what = "a type expression or a mapping with 'type'" if "~spec" in loc else "a mapping"
+                message = f"expected {what}, found {_describe(error.get('input'))}"
+            elif "input" in error and not isinstance(error["input"], dict | list):
+                message = f"{message}, found {_describe(error['input'])}"
+            diagnostics.error("invalid-value", message, doc.source_map.position(path), dotted(path))
+        return None

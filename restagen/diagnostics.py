@@ -1,0 +1,90 @@
+"""Diagnostics are values: every stage of the compiler returns them, one place prints them.
+
+A `Diagnostic` names the file, line and column (1-based), the path inside the document
+(`services.order.handlers.create.output`), a message and an optional hint. `Diagnostics`
+collects them across a whole run so that a user sees every problem at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+__all__ = ["Diagnostic", "Diagnostics", "Position", "Severity", "did_you_mean"]
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A place in a source file; line and column start at 1 (0 means unknown)."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.col}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    position: Position
+    path: str = ""
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+
+    def render(self) -> str:
+        where = f"{self.position}: {self.path}: " if self.path else f"{self.position}: "
+        prefix = "" if self.severity is Severity.ERROR else f"{self.severity}: "
+        text = f"{where}{prefix}{self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+@dataclass
+class Diagnostics:
+    """An ordered collection of diagnostics, sorted by position when shown."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.items.append(diagnostic)
+
+    def error(
+        self, code: str, message: str, position: Position, path: str = "", hint: str | None = None
+    ) -> None:
+        self.items.append(Diagnostic(code, message, position, path, hint))
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.items.extend(diagnostics)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        unique = dict.fromkeys(self.items)
+        return sorted(unique, key=lambda d: (d.position, d.path, d.code, d.message))
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.sorted())
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to `name`, formatted as a suggestion, or None when nothing is near."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else None
