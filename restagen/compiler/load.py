@@ -110,9 +110,12 @@ def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument 
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = f"YAML syntax error: {exc.problem or exc.context}"
-        diagnostics.error(
-            "yaml-syntax", message, Position(file, line, col), hint="check indentation and quoting"
-        )
+        hint = "check indentation and quoting"
+        if "',' or '}'" in str(exc.problem or "") or "',' or ']'" in str(exc.problem or ""):
+            hint = (
+                "inside {...} or [...], quote values that contain [ ] { } or commas: {items: 'list[string]'}"
+            )
+        diagnostics.error("yaml-syntax", message, Position(file, line, col), hint=hint)
         return None
     except YAMLError as exc:
         diagnostics.error("yaml-syntax", f"YAML syntax error: {exc}", Position(file, 1, 1))

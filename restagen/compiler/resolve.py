@@ -49,6 +49,7 @@ class _Scope:
     components: dict[str, language.ServiceDef] = field(default_factory=dict)
     kinds: dict[str, ir.ComponentKind] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # import alias -> package
+    broken: set[str] = field(default_factory=set)  # aliases of imports that failed to load
 
 
 class _Resolver:
@@ -121,8 +122,8 @@ class _Resolver:
                 if problem:
                     self.error(unit, ("sagas", name), problem, code="name", key=True)
         for unit in self.units:
-            scope = self.by_path.get(unit.path)
-            if scope is None:
+            importer = self.by_path.get(unit.path)
+            if importer is None:
                 continue
             for alias, target in unit.imports:
                 problem = check_snake(alias)
@@ -130,7 +131,9 @@ class _Resolver:
                     self.error(unit, ("imports", alias), problem, code="name", key=True)
                 target_scope = self.by_path.get(target)
                 if target_scope is not None:
-                    scope.aliases[alias] = target_scope.package
+                    importer.aliases[alias] = target_scope.package
+                else:
+                    importer.broken.add(alias)  # the imported file has errors of its own, reported there
         self._check_global_names()
 
     def _check_pascal(self, unit: Unit, path: DocPath, name: str) -> None:
@@ -222,6 +225,8 @@ class _Resolver:
         package = scope.aliases.get(alias)
         if package is not None:
             return self.scopes[package]
+        if alias in scope.broken:
+            return None
         hint = did_you_mean(alias, scope.aliases) or (
             "declare it under 'imports:'"
             if not scope.aliases
@@ -780,8 +785,9 @@ class _Resolver:
                 self._participant(scope, step.compensate, (*spath, "compensate")) if step.compensate else None
             )
             for participant, key in ((invoke, "invoke"), (compensate, "compensate")):
-                is_object = participant and self.scopes[participant[0]].kinds.get(participant[1]) == "object"
-                if is_object and step.key is None:
+                if participant is None or step.key is not None:
+                    continue
+                if self.scopes[participant[0]].kinds.get(participant[1]) == "object":
                     self.error(
                         scope.unit,
                         (*spath, key),

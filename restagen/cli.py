@@ -1,0 +1,198 @@
+"""The `restagen` command line.
+
+User errors print as diagnostics and exit 1; a bug in restagen prints its traceback with a hint to
+report it and exits 2. Nothing is written unless the whole run succeeded.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+
+from restagen import __version__
+from restagen.diagnostics import Diagnostics, Severity
+
+__all__ = ["Exit", "app", "main"]
+
+
+class Exit(enum.IntEnum):
+    OK = 0
+    USER_ERROR = 1
+    INTERNAL_ERROR = 2
+
+
+app = typer.Typer(
+    name="restagen",
+    help="Schema-first services, objects, workflows, events and sagas on Restate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class UserError(Exception):
+    """A problem the user can fix, reported without a traceback."""
+
+
+def _report(diagnostics: Diagnostics) -> None:
+    for diagnostic in diagnostics:
+        style = "red" if diagnostic.severity is Severity.ERROR else "yellow"
+        first, _, rest = diagnostic.render().partition("\n")
+        err.print(first, style=style, markup=False)
+        if rest:
+            err.print(rest, style="dim", markup=False)
+    count = sum(1 for d in diagnostics.items if d.severity is Severity.ERROR)
+    if count:
+        err.print(f"{count} error{'s' if count != 1 else ''}", style="bold red")
+
+
+def _inputs(paths: list[Path] | None) -> tuple[list[Path], Path | None]:
+    from restagen.project import ProjectConfigError, find_project
+
+    try:
+        project = find_project(Path.cwd())
+    except ProjectConfigError as exc:
+        raise UserError(str(exc)) from exc
+    if paths:
+        return list(paths), project.output if project else None
+    if project is None:
+        raise UserError("no definition files given and no [tool.restagen] in pyproject.toml")
+    return list(project.schemas), project.output
+
+
+PathsArg = Annotated[
+    list[Path] | None, typer.Argument(help="Definition files or folders (default: [tool.restagen] schemas).")
+]
+
+
+@app.command()
+def validate(paths: PathsArg = None) -> None:
+    """Check definition files and report every problem."""
+    from restagen.compiler.pipeline import compile_paths
+
+    sources, _ = _inputs(paths)
+    result = compile_paths(sources)
+    _report(result.diagnostics)
+    if result.program is None:
+        raise typer.Exit(Exit.USER_ERROR)
+    names = ", ".join(p.name for p in result.program.packages)
+    err.print(f"ok: {len(result.program.packages)} package(s): {names}", style="green", markup=False)
+
+
+@app.command()
+def generate(
+    paths: PathsArg = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Output folder (default: [tool.restagen] output, else gen)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if any generated file would change.")
+    ] = False,
+) -> None:
+    """Generate typed Python from definition files."""
+    from restagen.compiler import write
+    from restagen.compiler.pipeline import compile_paths, generate_files
+
+    sources, configured = _inputs(paths)
+    out_dir = output or configured or Path("gen")
+    with err.status("checking definitions"):
+        result = compile_paths(sources)
+    _report(result.diagnostics)
+    if result.program is None:
+        raise typer.Exit(Exit.USER_ERROR)
+    with err.status(f"generating {len(result.program.packages)} package(s)"):
+        files = generate_files(result.program)
+        try:
+            plan = write.plan(out_dir, files)
+        except FileExistsError as exc:
+            raise UserError(f"{exc}; move it away or choose another output folder") from exc
+    if check:
+        for rel in plan.changes:
+            state = "new" if rel in plan.create else "stale" if rel in plan.remove else "changed"
+            err.print(f"{out_dir / rel}: would be {state}", markup=False)
+        if plan.changes:
+            err.print(
+                f"{len(plan.changes)} generated file(s) out of date; run restagen generate", style="red"
+            )
+            raise typer.Exit(Exit.USER_ERROR)
+        err.print(f"up to date: {len(files)} file(s) in {out_dir}", style="green", markup=False)
+        return
+    write.apply(plan)
+    err.print(
+        f"generated {len(files)} file(s) into {out_dir} ({len(plan.changes)} changed)",
+        style="green",
+        markup=False,
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the definition language (for editors)."""
+    from restagen.compiler.language_schema import language_schema
+
+    sys.stdout.write(json.dumps(language_schema(), indent=2) + "\n")
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Folder of the new project.")] = Path(".")) -> None:
+    """Start a new project: an example schema, pyproject configuration, a README and a test."""
+    from restagen.scaffold_project import ProjectExistsError, create_project
+
+    try:
+        created = create_project(directory)
+    except ProjectExistsError as exc:
+        raise UserError(str(exc)) from exc
+    for path in created:
+        err.print(f"created {path}", markup=False)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(__version__)
+        raise typer.Exit(Exit.OK)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of raising (the console script exits with it)."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except UserError as exc:
+        err.print(f"error: {exc}", style="red", markup=False)
+        return Exit.USER_ERROR
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("aborted", style="red")
+        return Exit.USER_ERROR
+    except click.ClickException as exc:
+        exc.show(file=sys.stderr)
+        return Exit.USER_ERROR
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except Exception:
+        err.print(traceback.format_exc(), markup=False)
+        err.print(
+            "internal error: this is a bug in restagen, not in your definitions. "
+            "Please report it with the traceback above and the files that caused it.",
+            style="bold red",
+        )
+        return Exit.INTERNAL_ERROR
+    return int(code) if isinstance(code, int) else Exit.OK
+
+
+def entry() -> None:  # pragma: no cover - the console script
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The pipeline, top to bottom: load -> resolve -> render -> format -> (write).
+
+`compile_paths` runs the stages that never touch disk; the CLI decides whether to write or check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from restagen.compiler import ir
+from restagen.compiler.format import format_files
+from restagen.compiler.render import render_program
+from restagen.compiler.resolve import resolve
+from restagen.compiler.sources import load_units
+from restagen.diagnostics import Diagnostics, Position
+
+__all__ = ["Compilation", "compile_paths", "generate_files"]
+
+
+@dataclass
+class Compilation:
+    diagnostics: Diagnostics
+    program: ir.Program | None
+
+
+def compile_paths(paths: list[Path]) -> Compilation:
+    """Load, check and resolve; the program is None when any error was found."""
+    diagnostics = Diagnostics()
+    units = load_units(paths, diagnostics)
+    if not units and not diagnostics.has_errors:
+        where = Position(", ".join(str(p) for p in paths) or ".")
+        diagnostics.error(
+            "no-input", "no definition files found", where, hint="name *.restagen.yaml files or folders"
+        )
+    # Resolve even when some files failed to load, so that one run reports every problem.
+    program = resolve(units, diagnostics) if units else None
+    return Compilation(diagnostics, None if diagnostics.has_errors else program)
+
+
+def generate_files(program: ir.Program) -> dict[str, str]:
+    """Every generated file of the program, rendered and formatted, in memory."""
+    return format_files(render_program(program))

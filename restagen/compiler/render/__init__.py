@@ -1,0 +1,31 @@
+"""Render stage: `ir.Program` -> `{relative path: Python source}`, all in memory.
+
+Each package of the program becomes a folder of modules; `render_program` asks each generator
+for its files. Templates only display: names, annotations and imports are computed here.
+"""
+
+from __future__ import annotations
+
+from restagen.compiler import ir
+from restagen.compiler.render.errors import render_errors
+from restagen.compiler.render.header import header
+from restagen.compiler.render.models import render_models
+from restagen.compiler.render.templates import render_template
+
+__all__ = ["package_dir", "render_program"]
+
+
+def package_dir(package: ir.Package) -> str:
+    return package.name.replace(".", "/")
+
+
+def render_program(program: ir.Program) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for package in program.packages:
+        base = package_dir(package)
+        files[f"{base}/__init__.py"] = render_template(
+            "package_init.py.jinja", header=header(package), package=package
+        )
+        files[f"{base}/models.py"] = render_models(program, package)
+        files[f"{base}/errors.py"] = render_errors(program, package)
+    return dict(sorted(files.items()))

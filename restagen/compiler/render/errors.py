@@ -1,0 +1,50 @@
+"""The errors module of a package: one exception class per declared error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from restagen.compiler import ir
+from restagen.compiler.render.annotations import Imports, annotation
+from restagen.compiler.render.header import header
+from restagen.compiler.render.templates import render_template
+
+__all__ = ["render_errors"]
+
+
+@dataclass(frozen=True)
+class _Param:
+    name: str
+    wire: str
+    annotation: str
+    default: str | None
+
+
+@dataclass(frozen=True)
+class _Error:
+    decl: ir.ErrorDecl
+    params: tuple[_Param, ...]
+
+
+def render_errors(program: ir.Program, package: ir.Package) -> str:
+    imports = Imports()
+    errors = []
+    if package.errors:
+        imports.add("typing", "ClassVar")
+        imports.add("pydantic", "BaseModel")
+        imports.add("restagen.runtime", "DeclaredError")
+    for decl in package.errors:
+        details = program.type(decl.details)
+        assert isinstance(details, ir.ObjectType)
+        imports.add(f"{package.name}.models", decl.details.name)
+        params = []
+        for fld in details.fields:
+            text = annotation(fld.type, imports, local_module=f"{package.name}.errors").text
+            if fld.optional:
+                text = f"{text} | None"
+            default = repr(fld.default) if fld.has_default else ("None" if fld.optional else None)
+            params.append(_Param(fld.py_name, fld.name, text, default))
+        errors.append(_Error(decl, tuple(params)))
+    return render_template(
+        "errors.py.jinja", header=header(package), package=package, errors=errors, imports=imports.lines()
+    )

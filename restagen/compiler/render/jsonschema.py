@@ -1,0 +1,115 @@
+"""JSON Schema of a package's types, built from the IR, as datamodel-code-generator's input.
+
+Types of other packages are referenced through `x-python-import`, so the models module imports
+them from their own package instead of defining them again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from restagen.compiler import ir
+
+__all__ = ["package_schema", "type_schema"]
+
+_PRIMITIVES: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "bytes": {"type": "string", "format": "binary"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "date": {"type": "string", "format": "date"},
+    "time": {"type": "string", "format": "time"},
+    "duration": {"type": "string", "format": "duration"},
+    "uuid": {"type": "string", "format": "uuid"},
+    "decimal": {"type": "string", "format": "decimal"},
+    "any": {},
+}
+
+_CONSTRAINTS = {"min": "minimum", "max": "maximum", "pattern": "pattern"}
+
+
+def _external_key(ref: ir.Named) -> str:
+    return f"{ref.package}.{ref.name}"
+
+
+def type_schema(ref: ir.TypeRef, package: str, external: dict[str, ir.Named]) -> dict[str, Any]:
+    if isinstance(ref, ir.Primitive):
+        return dict(_PRIMITIVES[ref.name])
+    if isinstance(ref, ir.Named):
+        if ref.package == package:
+            return {"$ref": f"#/$defs/{ref.name}"}
+        external[_external_key(ref)] = ref
+        return {"$ref": f"#/$defs/{_external_key(ref)}"}
+    if isinstance(ref, ir.ListOf):
+        return {"type": "array", "items": type_schema(ref.item, package, external)}
+    if isinstance(ref, ir.MapOf):
+        return {"type": "object", "additionalProperties": type_schema(ref.value, package, external)}
+    if isinstance(ref, ir.Nullable):
+        return {"anyOf": [type_schema(ref.inner, package, external), {"type": "null"}]}
+    return {"anyOf": [type_schema(m, package, external) for m in ref.members]}
+
+
+def _field_schema(fld: ir.Field, package: str, external: dict[str, ir.Named]) -> dict[str, Any]:
+    schema = type_schema(fld.type, package, external)
+    for key, value in fld.constraints:
+        if key in ("min_length", "max_length"):
+            container = isinstance(fld.type, ir.ListOf | ir.MapOf)
+            name = {"min_length": "min", "max_length": "max"}[key]
+            if isinstance(fld.type, ir.MapOf):
+                schema[f"{name}Properties"] = value
+            else:
+                schema[f"{name}Items" if container else f"{name}Length"] = value
+        else:
+            schema[_CONSTRAINTS[key]] = value
+    if fld.optional:
+        schema = {"anyOf": [schema, {"type": "null"}], "default": None}
+    if fld.has_default:
+        schema["default"] = fld.default
+    if fld.description:
+        schema["description"] = fld.description
+    return schema
+
+
+def _object_schema(decl: ir.ObjectType, package: str, external: dict[str, ir.Named]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for field_name, value in decl.tags:
+        properties[field_name] = {"const": value}
+        required.append(field_name)
+    for fld in decl.fields:
+        properties[fld.name] = _field_schema(fld, package, external)
+        if not fld.optional and not fld.has_default:
+            required.append(fld.name)
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def package_schema(package: ir.Package) -> dict[str, Any]:
+    """A JSON Schema document whose `$defs` are the package's types, in declaration order."""
+    external: dict[str, ir.Named] = {}
+    defs: dict[str, Any] = {}
+    for decl in package.types:
+        if isinstance(decl, ir.ObjectType):
+            schema = _object_schema(decl, package.name, external)
+        elif isinstance(decl, ir.EnumType):
+            schema = {"type": "string", "enum": list(decl.values)}
+        else:
+            members = [type_schema(m, package.name, external) for m in decl.members]
+            if decl.discriminator:
+                mapping = {m.name: f"#/$defs/{m.name}" for m in decl.members if isinstance(m, ir.Named)}
+                schema = {
+                    "oneOf": members,
+                    "discriminator": {"propertyName": decl.discriminator, "mapping": mapping},
+                }
+            else:
+                schema = {"anyOf": members}
+        if decl.description:
+            schema["description"] = decl.description
+        defs[decl.name] = schema
+    for key, ref in sorted(external.items()):
+        defs[key] = {"x-python-import": {"module": f"{ref.package}.models", "name": ref.name}}
+    return {"$defs": defs}

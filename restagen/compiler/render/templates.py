@@ -1,0 +1,59 @@
+"""The Jinja environment: strict, whitespace-tidy, with filters that keep schema text out of code.
+
+Schema strings reach generated code only through `docstring` (escaped into a docstring body) and
+`literal` (a Python literal via `repr`); names are validated before they get here.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+__all__ = ["docstring", "render_template", "templates_dir"]
+
+
+def templates_dir() -> Path:
+    """The templates shipped inside the wheel, or the repository's `templates/` in a source checkout."""
+    packaged = Path(__file__).resolve().parents[2] / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "templates"
+
+
+def docstring(text: str | None, indent: int = 0) -> str:
+    """A complete triple-quoted docstring for `text`, escaped so that nothing in it is code."""
+    if not text or not text.strip():
+        return ""
+    body = text.strip().replace("\\", "\\\\").replace('"', '\\"')
+    lines = body.splitlines()
+    pad = " " * indent
+    if len(lines) == 1:
+        return f'"""{lines[0]}"""'
+    inner = "\n".join((pad + line) if line.strip() else "" for line in lines[1:])
+    return f'"""{lines[0]}\n{inner}\n{pad}"""'
+
+
+def literal(value: Any) -> str:
+    return repr(value)
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["docstring"] = docstring
+    env.filters["literal"] = literal
+    return env
+
+
+def render_template(name: str, **context: Any) -> str:
+    return _environment().get_template(name).render(**context)

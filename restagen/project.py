@@ -1,0 +1,58 @@
+"""Project configuration: the `[tool.restagen]` table of the nearest pyproject.toml.
+
+    [tool.restagen]
+    schemas = ["schemas"]      # files or folders of *.restagen.yaml, relative to pyproject.toml
+    output = "gen"             # where generated packages go
+
+Command-line arguments override these.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = ["ProjectConfig", "ProjectConfigError", "find_project"]
+
+
+class _ToolTable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schemas: list[str] = Field(default_factory=lambda: ["."])
+    output: str = "gen"
+
+
+class ProjectConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    root: Path
+    schemas: tuple[Path, ...]
+    output: Path
+
+
+def find_project(start: Path) -> ProjectConfig | None:
+    """The configuration of the project containing `start`, or None outside a configured project."""
+    for folder in [start, *start.parents]:
+        pyproject = folder / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ProjectConfigError(f"{pyproject}: {exc}") from exc
+        table = data.get("tool", {}).get("restagen")
+        if table is None:
+            return None
+        try:
+            tool = _ToolTable.model_validate(table)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ProjectConfigError(f"{pyproject}: [tool.restagen] {problems}") from exc
+        return ProjectConfig(folder, tuple(folder / s for s in tool.schemas), folder / tool.output)
+    return None

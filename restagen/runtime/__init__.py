@@ -1,0 +1,8 @@
+"""The restagen runtime: what generated code imports at run time.
+
+It depends on `restate-sdk`, pydantic and httpx only, never on the compiler.
+"""
+
+from restagen.runtime.errors import DeclaredError
+
+__all__ = ["DeclaredError"]

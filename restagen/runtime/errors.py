@@ -1,0 +1,48 @@
+"""Declared errors: the base class of every error a schema declares.
+
+Raising one in a handler ends the invocation terminally with the declared HTTP-style code; the
+caller gets the same class back with the same field values. Each generated subclass carries a
+pydantic model of its fields (`details_model`), used to put the fields on the wire and read them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel
+
+__all__ = ["DeclaredError"]
+
+
+class DeclaredError(Exception):
+    """An error declared in a schema: terminal, typed, revived at the caller."""
+
+    code: ClassVar[int] = 500
+    details_model: ClassVar[type[BaseModel]]
+
+    def __init__(self, details: BaseModel) -> None:
+        self.details = details
+        super().__init__(f"{type(self).__name__} {details.model_dump_json(by_alias=True)}")
+
+    def to_wire(self) -> dict[str, Any]:
+        """The fields as JSON-ready data, by their schema names."""
+        return self.details.model_dump(mode="json", by_alias=True)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Self:
+        """Rebuild the error from the fields `to_wire` produced."""
+        details = cls.details_model.model_validate(data)
+        error = cls.__new__(cls)
+        for name in type(details).model_fields:
+            setattr(error, name, getattr(details, name))
+        DeclaredError.__init__(error, details)
+        return error
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self) and isinstance(other, DeclaredError) and other.details == self.details
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.details.model_dump_json()))
