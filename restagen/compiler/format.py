@@ -15,7 +15,7 @@ from ruff.__main__ import find_ruff_bin
 
 __all__ = ["FormatError", "format_files"]
 
-_SETTINGS = ["--isolated", "--line-length", "100", "--target-version", "py311"]
+_SETTINGS = ["--isolated", "--line-length", "88", "--target-version", "py311"]
 
 
 class FormatError(RuntimeError):

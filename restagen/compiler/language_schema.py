@@ -10,11 +10,9 @@ from typing import Any
 
 from restagen.compiler.language import Document
 
-__all__ = ["SCHEMA_ID", "language_schema"]
-
-SCHEMA_ID = "https://restagen.dev/schemas/restagen.schema.json"
+__all__ = ["language_schema"]
 
 
 def language_schema() -> dict[str, Any]:
     schema = Document.model_json_schema(mode="validation")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -411,7 +411,7 @@ class _Resolver:
         sagas = [self._saga(scope, name, sdef) for name, sdef in doc.sagas.items()]
         return ir.Package(
             name=scope.package,
-            source=unit.display,
+            source=unit.source_name,
             types=tuple(types),
             errors=tuple(errors),
             events=tuple(events),

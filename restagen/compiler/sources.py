@@ -7,7 +7,7 @@ on as a `Unit` (its document and source map). Python modules (`*.py`) go through
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from restagen.compiler.language import Document
@@ -32,6 +32,8 @@ class Unit:
     source_map: SourceMap
     imports: tuple[tuple[str, Path], ...] = ()
     """(alias, absolute path) of each import."""
+    source_name: str = ""
+    """The file relative to the folder holding all files of the run: stable wherever restagen runs."""
 
 
 def display_name(path: Path) -> str:
@@ -97,7 +99,10 @@ def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
             pending.append(resolved)
         units[path] = Unit(path, display_name(path), document, source_map, tuple(imports))
     _report_cycles(units, diagnostics)
-    return list(units.values())
+    if not units:
+        return []
+    root = Path(os.path.commonpath([p.parent for p in units]))
+    return [replace(u, source_name=u.path.relative_to(root).as_posix()) for u in units.values()]
 
 
 def _report_cycles(units: dict[Path, Unit], diagnostics: Diagnostics) -> None:

@@ -27,5 +27,6 @@ def render_program(program: ir.Program) -> dict[str, str]:
             "package_init.py.jinja", header=header(package), package=package
         )
         files[f"{base}/models.py"] = render_models(program, package)
-        files[f"{base}/errors.py"] = render_errors(program, package)
+        if package.errors:
+            files[f"{base}/errors.py"] = render_errors(program, package)
     return dict(sorted(files.items()))

@@ -48,20 +48,20 @@ class Annotation:
     text: str
 
 
-def annotation(ref: ir.TypeRef, imports: Imports, *, local_module: str) -> Annotation:
-    """The annotation of `ref`; named types are imported from their package's models module."""
+def annotation(ref: ir.TypeRef, imports: Imports, *, package: str) -> Annotation:
+    """The annotation of `ref` in a module of `package`; named types come from their models module."""
     if isinstance(ref, ir.Primitive):
         text, needed = _PRIMITIVES[ref.name]
         if needed:
             imports.add(*needed)
         return Annotation(text)
     if isinstance(ref, ir.Named):
-        imports.add(f"{ref.package}.models" if local_module != f"{ref.package}.models" else ".", ref.name)
+        imports.add(".models" if ref.package == package else f"{ref.package}.models", ref.name)
         return Annotation(ref.name)
     if isinstance(ref, ir.ListOf):
-        return Annotation(f"list[{annotation(ref.item, imports, local_module=local_module).text}]")
+        return Annotation(f"list[{annotation(ref.item, imports, package=package).text}]")
     if isinstance(ref, ir.MapOf):
-        return Annotation(f"dict[str, {annotation(ref.value, imports, local_module=local_module).text}]")
+        return Annotation(f"dict[str, {annotation(ref.value, imports, package=package).text}]")
     if isinstance(ref, ir.Nullable):
-        return Annotation(f"{annotation(ref.inner, imports, local_module=local_module).text} | None")
-    return Annotation(" | ".join(annotation(m, imports, local_module=local_module).text for m in ref.members))
+        return Annotation(f"{annotation(ref.inner, imports, package=package).text} | None")
+    return Annotation(" | ".join(annotation(m, imports, package=package).text for m in ref.members))

@@ -36,10 +36,10 @@ def render_errors(program: ir.Program, package: ir.Package) -> str:
     for decl in package.errors:
         details = program.type(decl.details)
         assert isinstance(details, ir.ObjectType)
-        imports.add(f"{package.name}.models", decl.details.name)
+        imports.add(".models", decl.details.name)
         params = []
         for fld in details.fields:
-            text = annotation(fld.type, imports, local_module=f"{package.name}.errors").text
+            text = annotation(fld.type, imports, package=package.name).text
             if fld.optional:
                 text = f"{text} | None"
             default = repr(fld.default) if fld.has_default else ("None" if fld.optional else None)

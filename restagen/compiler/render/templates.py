@@ -7,6 +7,7 @@ Schema strings reach generated code only through `docstring` (escaped into a doc
 from __future__ import annotations
 
 import functools
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ __all__ = ["docstring", "render_template", "templates_dir"]
 
 def templates_dir() -> Path:
     """The templates shipped inside the wheel, or the repository's `templates/` in a source checkout."""
-    packaged = Path(__file__).resolve().parents[2] / "templates"
+    packaged = Path(__file__).resolve().parents[2] / "templates"  # restagen/templates in a wheel
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "templates"
@@ -27,8 +28,10 @@ def docstring(text: str | None, indent: int = 0) -> str:
     """A complete triple-quoted docstring for `text`, escaped so that nothing in it is code."""
     if not text or not text.strip():
         return ""
-    body = text.strip().replace("\\", "\\\\").replace('"', '\\"')
-    lines = body.splitlines()
+    width = 84 - indent
+    lines = []
+    for line in text.strip().replace("\\", "\\\\").replace('"', '\\"').splitlines():
+        lines.extend(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""])
     pad = " " * indent
     if len(lines) == 1:
         return f'"""{lines[0]}"""'

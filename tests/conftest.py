@@ -1,0 +1,14 @@
+"""Shared fixtures: the repository root and a runner for the CLI that captures its output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
