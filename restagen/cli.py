@@ -13,9 +13,9 @@ import traceback
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
+from typer.exceptions import TyperException
 
 from restagen import __version__
 from restagen.diagnostics import Diagnostics, Severity
@@ -173,16 +173,18 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         err.print(f"error: {exc}", style="red", markup=False)
         return Exit.USER_ERROR
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
-        err.print("aborted", style="red")
-        return Exit.USER_ERROR
-    except click.ClickException as exc:
-        exc.show(file=sys.stderr)
-        return Exit.USER_ERROR
     except typer.Exit as exc:
         return int(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted", style="red")
+        return Exit.USER_ERROR
+    except TyperException as exc:  # a usage error: unknown option, missing argument...
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show(file=sys.stderr)
+        else:
+            err.print(f"error: {exc}", style="red", markup=False)
+        return Exit.USER_ERROR
     except Exception:
         err.print(traceback.format_exc(), markup=False)
         err.print(

@@ -84,7 +84,37 @@ class Diagnostics:
         return len(self.items)
 
 
+def _distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: edits, where swapping two neighbours counts as one."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to `name`, formatted as a suggestion, or None when nothing is near."""
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else None
+    """The closest candidate to `name`, formatted as a suggestion, or None when nothing is near.
+
+    Closeness ignores case, then prefers a candidate whose first letter has the same case
+    (`Itme` suggests the type `Item`, not the primitive `time`).
+    """
+    pool = sorted(set(candidates) - {name})
+    if not pool:
+        return None
+
+    def score(candidate: str) -> tuple[int, int, float]:
+        same_case = candidate[:1].isupper() == name[:1].isupper()
+        ratio = difflib.SequenceMatcher(None, name.lower(), candidate.lower()).ratio()
+        return (_distance(name.lower(), candidate.lower()), 0 if same_case else 1, -ratio)
+
+    best = min(pool, key=score)
+    limit = max(1, len(name) // 3)
+    if _distance(name.lower(), best.lower()) <= limit:
+        return f"did you mean '{best}'?"
+    return None

@@ -1,0 +1,5 @@
+"""`python -m restagen` runs the command line."""
+
+from restagen.cli import entry
+
+entry()
