@@ -91,6 +91,32 @@ def _walk(node: Any, path: DocPath, smap: SourceMap) -> Any:
     return _plain_scalar(node)
 
 
+def _explain(exc: MarkedYAMLError) -> tuple[str, str, Any]:
+    """A readable message, a hint and the place to point at, for ruamel.yaml's parser jargon."""
+    problem = str(exc.problem or exc.context or "invalid YAML")
+    context = str(exc.context or "")
+    mark = exc.problem_mark or exc.context_mark
+    if "end of stream" in problem and "quoted scalar" in context:
+        return "this quoted string is never closed", "add the closing quote", exc.context_mark or mark
+    if "<block end>" in problem:
+        return "inconsistent indentation", "keys of one mapping must start in the same column", mark
+    if "mapping values are not allowed here" in problem:
+        return (
+            "unexpected ':'",
+            "quote a value that contains ': ', or check the indentation of this line",
+            mark,
+        )
+    if "'\\t'" in problem:
+        return "a tab character cannot indent YAML", "indent with spaces", mark
+    if "',' or '}'" in problem or "',' or ']'" in problem:
+        return (
+            problem,
+            "inside {...} or [...], quote values that contain [ ] { } or commas: {items: 'list[string]'}",
+            mark,
+        )
+    return problem, "check indentation and quoting", mark
+
+
 def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument | None:
     """Parse YAML `text`; on a syntax error, add a diagnostic and return None."""
     yaml = YAML(typ="rt")
@@ -107,15 +133,11 @@ def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument 
         )
         return None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        message, hint, mark = _explain(exc)
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = f"YAML syntax error: {exc.problem or exc.context}"
-        hint = "check indentation and quoting"
-        if "',' or '}'" in str(exc.problem or "") or "',' or ']'" in str(exc.problem or ""):
-            hint = (
-                "inside {...} or [...], quote values that contain [ ] { } or commas: {items: 'list[string]'}"
-            )
-        diagnostics.error("yaml-syntax", message, Position(file, line, col), hint=hint)
+        diagnostics.error(
+            "yaml-syntax", f"YAML syntax error: {message}", Position(file, line, col), hint=hint
+        )
         return None
     except YAMLError as exc:
         diagnostics.error("yaml-syntax", f"YAML syntax error: {exc}", Position(file, 1, 1))

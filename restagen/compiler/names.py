@@ -46,7 +46,8 @@ _GENERATED_CODE_NAMES = {
     "UUID",
     "Union",
 }
-RESERVED_TYPE_NAMES = frozenset(_GENERATED_CODE_NAMES | {n for n in dir(builtins) if n[:1].isupper()})
+_BUILTIN_NAMES = frozenset(n for n in dir(builtins) if n[:1].isupper())
+RESERVED_TYPE_NAMES = frozenset(_GENERATED_CODE_NAMES | _BUILTIN_NAMES)
 
 # Attributes of pydantic's BaseModel: a field of the same name would shadow them.
 _MODEL_ATTRIBUTES = frozenset(name for name in dir(BaseModel) if not name.startswith("_"))
@@ -59,9 +60,13 @@ def pascal(snake: str) -> str:
 def check_pascal(name: str) -> str | None:
     """A problem with a PascalCase name, or None."""
     if not PASCAL.match(name):
-        suggestion = pascal(re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()) if name else ""
+        # Keep the word boundaries the name already has: `lineItem` -> `LineItem`, `ORDER_STATE` -> `OrderState`.
+        words = re.split(r"[^A-Za-z0-9]+", name)
+        suggestion = "".join(w.capitalize() if w.isupper() else w[:1].upper() + w[1:] for w in words)
         hint = f" (try '{suggestion}')" if PASCAL.match(suggestion) else ""
         return f"'{name}' is not PascalCase{hint}"
+    if name in _BUILTIN_NAMES:
+        return f"'{name}' would shadow the Python builtin '{name}' in the generated code"
     if name in RESERVED_TYPE_NAMES:
         return f"'{name}' would shadow a name the generated code uses"
     return None

@@ -36,6 +36,20 @@ _ENUM_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMERIC = ("int", "float", "decimal")
 _SIZED = ("string", "bytes")
 _SAGA_ERROR_ACTIONS = ("compensate", "fail")
+_KIND_NAMES = {
+    "string": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "decimal": "a decimal number",
+    "bool": "true or false",
+}
+
+
+def _show(value: Any) -> str:
+    """A default value as the user wrote it in YAML."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return repr(value)
 
 
 @dataclass
@@ -80,8 +94,15 @@ class _Resolver:
         for unit in self.units:
             doc = unit.document
             if not _PACKAGE.match(doc.package):
+                suggestion = re.sub(r"[^a-z0-9_.]+", "_", doc.package.lower())
                 self.error(
-                    unit, ("package",), f"'{doc.package}' is not a dotted Python package name", code="name"
+                    unit,
+                    ("package",),
+                    f"'{doc.package}' is not a dotted Python package name",
+                    f"lowercase words separated by dots, like '{suggestion}'"
+                    if _PACKAGE.match(suggestion)
+                    else "lowercase words separated by dots, like 'shop.orders'",
+                    code="name",
                 )
             if doc.package in self.scopes:
                 other = self.scopes[doc.package].unit.display
@@ -115,8 +136,9 @@ class _Resolver:
                     problem = check_snake(name)
                     if problem:
                         self.error(unit, (section, name), problem, code="name", key=True)
-                    scope.components[name] = component
-                    scope.kinds[name] = ckind  # type: ignore[assignment]
+                    if name not in scope.components:  # the duplicate is reported by _check_global_names
+                        scope.components[name] = component
+                        scope.kinds[name] = ckind  # type: ignore[assignment]
             for name in doc.sagas:
                 problem = check_snake(name)
                 if problem:
@@ -125,10 +147,14 @@ class _Resolver:
             importer = self.by_path.get(unit.path)
             if importer is None:
                 continue
-            for alias, target in unit.imports:
+            found = dict(unit.imports)
+            for alias in unit.document.imports:
                 problem = check_snake(alias)
                 if problem:
                     self.error(unit, ("imports", alias), problem, code="name", key=True)
+                if alias not in found:
+                    importer.broken.add(alias)  # the file is missing, reported by sources
+            for alias, target in unit.imports:
                 target_scope = self.by_path.get(target)
                 if target_scope is not None:
                     importer.aliases[alias] = target_scope.package
@@ -148,12 +174,14 @@ class _Resolver:
             doc = scope.unit.document
             for section in ("services", "objects", "workflows", "sagas"):
                 for name in getattr(doc, section):
-                    where = f"{scope.unit.display}: {section}.{name}"
+                    where = f"{section}.{name} in {scope.unit.display}"
                     if name in seen:
                         self.error(
                             scope.unit,
                             (section, name),
-                            f"'{name}' is already defined ({seen[name]}); Restate names must be unique",
+                            f"'{name}' is already the name of {seen[name]}",
+                            "services, objects, workflows and sagas share one namespace in Restate, "
+                            "across all packages; rename one of them",
                             code="duplicate",
                             key=True,
                         )
@@ -244,9 +272,12 @@ class _Resolver:
         names = target.errors if table == "errors" else {n for n, k in target.types.items() if k == "event"}
         if name in names:
             return ir.Named(target.package, name)
-        self.error(
-            scope.unit, path, f"unknown {what} '{text}'", did_you_mean(name, names), code=f"unknown-{what}"
-        )
+        hint = did_you_mean(name, names)
+        if table == "events" and name in target.types:
+            hint = f"'{name}' is a type, not an event; events are declared under 'events:'"
+        elif table == "errors" and name in target.types:
+            hint = f"'{name}' is a type, not an error; errors are declared under 'errors:'"
+        self.error(scope.unit, path, f"unknown {what} '{text}'", hint, code=f"unknown-{what}")
         return None
 
     # -- fields ------------------------------------------------------------------------------------
@@ -330,17 +361,19 @@ class _Resolver:
             return None if value is None else self._default_problem(value, ref.inner)
         if isinstance(ref, ir.ListOf):
             if not isinstance(value, list):
-                return f"default {value!r} is not a list"
+                return f"default {_show(value)} is not a list"
             return next((p for p in (self._default_problem(v, ref.item) for v in value) if p), None)
         if isinstance(ref, ir.MapOf):
             if not isinstance(value, dict):
-                return f"default {value!r} is not a mapping"
+                return f"default {_show(value)} is not a mapping"
             return next((p for p in (self._default_problem(v, ref.value) for v in value.values()) if p), None)
         if isinstance(ref, ir.Named):
             kind = self.scopes[ref.package].types.get(ref.name)
             if kind == "enum":
                 values = self.scopes[ref.package].unit.document.types[ref.name].enum or []
-                return None if value in values else f"default {value!r} is not one of {', '.join(values)}"
+                return (
+                    None if value in values else f"default {_show(value)} is not one of {', '.join(values)}"
+                )
             return f"defaults are supported for primitives, enums, lists and maps, not for '{ref.name}'"
         if isinstance(ref, ir.Primitive):
             checks: dict[str, Any] = {
@@ -355,9 +388,10 @@ class _Resolver:
                 return None
             if expected is None:
                 return f"defaults are not supported for '{ref.name}'"
+            wrong = f"default {_show(value)} is not {_KIND_NAMES[ref.name]}"
             if isinstance(value, bool) and ref.name != "bool":
-                return f"default {value!r} is not a {ref.name}"
-            return None if isinstance(value, expected) else f"default {value!r} is not a {ref.name}"
+                return wrong
+            return None if isinstance(value, expected) else wrong
         return "defaults are not supported for unions"
 
     # -- pass 2: packages ----------------------------------------------------------------------------
@@ -371,8 +405,8 @@ class _Resolver:
                 self.error(
                     unit,
                     path,
-                    f"{what} '{name}' clashes with the name generated for {dotted(generated[name])}",
-                    "rename one of them",
+                    f"{what} '{name}' clashes with {_origin(generated[name], name)}",
+                    "both would be the same class in the generated models; rename one of them",
                     code="clash",
                     key=True,
                 )
@@ -681,6 +715,13 @@ class _Resolver:
             kind = kind or "exclusive"
         elif ckind == "workflow":
             if name == "run":
+                if kind is not None:
+                    self.error(
+                        scope.unit,
+                        (*path, "kind"),
+                        "a workflow's 'run' handler has no 'kind'",
+                        "it runs once per workflow key; its other handlers are shared",
+                    )
                 kind = "workflow"
             elif kind == "exclusive":
                 self.error(scope.unit, (*path, "kind"), "a workflow's handlers other than 'run' are shared")
@@ -735,7 +776,15 @@ class _Resolver:
             target = found
         component, handler = parts[-2], parts[-1]
         cdef = target.components.get(component)
-        if cdef is None or target.kinds.get(component) == "workflow":
+        if target.kinds.get(component) == "workflow":
+            self.error(
+                scope.unit,
+                path,
+                f"'{component}' is a workflow; saga steps invoke handlers of services and objects",
+                code="unknown-handler",
+            )
+            return None
+        if cdef is None:
             names = [n for n, k in target.kinds.items() if k != "workflow"]
             self.error(
                 scope.unit,
@@ -767,6 +816,8 @@ class _Resolver:
         data_fields = set()
         if isinstance(data, ir.Named):
             data_fields = set(self.scopes[data.package].unit.document.types[data.name].properties or {})
+        if not sdef.steps:
+            self.error(scope.unit, (*path, "steps"), "a saga needs at least one step")
         steps = []
         seen: set[str] = set()
         for index, step in enumerate(sdef.steps):
@@ -816,7 +867,7 @@ class _Resolver:
                     self.error(
                         scope.unit,
                         (*spath, "on_error", ename),
-                        f"unknown action '{action}'",
+                        f"unknown on_error action '{action}'",
                         did_you_mean(action, _SAGA_ERROR_ACTIONS) or "use compensate or fail",
                     )
                 elif ref is not None:
@@ -838,6 +889,15 @@ class _Resolver:
         return ir.Saga(
             name, data, tuple(steps), self._options(scope, sdef.options, path, "workflow"), sdef.description
         )
+
+
+def _origin(path: DocPath, name: str) -> str:
+    """What already claimed a generated name: `types.Order`, an inline type or an error's details."""
+    if path[-1] in ("input", "output"):
+        return f"the inline {path[-1]} type of {dotted(path[:-1])}"
+    if len(path) == 2 and path[0] == "errors" and path[1] != name:
+        return f"the details type generated for {dotted(path)}"
+    return dotted(path)
 
 
 def resolve(units: list[Unit], diagnostics: Diagnostics) -> ir.Program | None:

@@ -124,7 +124,9 @@ def _report_cycles(units: dict[Path, Unit], diagnostics: Diagnostics) -> None:
                     f"import cycle: {chain}",
                     unit.source_map.position(("imports", alias)),
                     f"imports.{alias}",
-                    hint="move the shared definitions into a file both can import",
+                    hint="a file cannot import itself"
+                    if len(cycle) == 2
+                    else "move the definitions they share into a separate file that each of them imports",
                 )
             elif target not in state:
                 visit(target)

@@ -45,38 +45,38 @@ def _tagged_member(annotation: Any, tag: str) -> Any:
     return None
 
 
+def _optional_inner(annotation: Any) -> Any:
+    """`X | None` -> `X` (unwrapped); anything else unchanged."""
+    annotation = _unwrap(annotation)
+    while typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [m for m in typing.get_args(annotation) if m is not type(None)]
+        if len(members) != 1:
+            break
+        annotation = _unwrap(members[0])
+    return annotation
+
+
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The input model class found by following `loc` from the document root."""
     current: Any = Document
     for part in loc:
-        current = _unwrap(current)
+        if isinstance(part, str) and part.startswith("~"):
+            current = _tagged_member(_optional_inner(current), part)
+            continue
+        current = _optional_inner(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             if not isinstance(part, str) or part not in current.model_fields:
                 return None
             current = current.model_fields[part].annotation
             continue
         origin = typing.get_origin(current)
-        if origin in (typing.Union, types.UnionType):
-            if isinstance(part, str) and part.startswith("~"):
-                current = _tagged_member(current, part)
-                continue
-            members = [m for m in typing.get_args(current) if m is not type(None)]
-            if len(members) != 1:
-                return None
-            current = _unwrap(members[0])
-            origin = typing.get_origin(current)
         if origin is dict:
             current = typing.get_args(current)[1]
         elif origin is list:
             current = typing.get_args(current)[0]
         else:
             return None
-    current = _unwrap(current)
-    while typing.get_origin(current) in (typing.Union, types.UnionType):
-        members = [m for m in typing.get_args(current) if m is not type(None)]
-        if len(members) != 1:
-            break
-        current = _unwrap(members[0])
+    current = _optional_inner(current)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
@@ -88,6 +88,13 @@ def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
     return repr(value)
+
+
+def _plain_message(message: str) -> str:
+    """pydantic's "Input should be a valid boolean, unable to interpret input" -> "must be a boolean"."""
+    message = message.replace(", unable to interpret input", "")
+    message = message.replace("Input should be a valid ", "must be a ")
+    return message.replace("Input should be ", "must be ")
 
 
 def check_structure(doc: SourceDocument, diagnostics: Diagnostics) -> Document | None:
@@ -130,11 +137,11 @@ def check_structure(doc: SourceDocument, diagnostics: Diagnostics) -> Document |
                     dotted(path[:-1]) or "<document>",
                 )
                 continue
-            message = error["msg"]
+            message = _plain_message(error["msg"])
             if kind in ("model_type", "dict_type", "model_attributes_type"):
                 what = "a type expression or a mapping with 'type'" if "~spec" in loc else "a mapping"
                 message = f"expected {what}, found {_describe(error.get('input'))}"
-            elif "input" in error and not isinstance(error["input"], dict | list):
+            elif "input" in error:
                 message = f"{message}, found {_describe(error['input'])}"
             diagnostics.error("invalid-value", message, doc.source_map.position(path), dotted(path))
         return None

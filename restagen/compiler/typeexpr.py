@@ -122,10 +122,13 @@ class _Parser:
             return Name(name, value, offset)
         if self.peek() == "[":
             if value not in GENERICS:
+                empty = self.index + 1 < len(self.tokens) and self.tokens[self.index + 1][0] == "]"
                 raise TypeSyntaxError(
                     f"'{value}' takes no type argument",
                     offset,
-                    hint="only list[T] and map[T] take an argument",
+                    hint=f"a list is written list[{value}]"
+                    if empty
+                    else "only list[T] and map[T] take an argument",
                 )
             self.take("[")
             arg = self.expr()
