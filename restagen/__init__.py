@@ -1,5 +1,7 @@
 """restagen: schema-first services, objects, workflows, events and sagas on Restate."""
 
+from restagen.protocol import Error, event, handler, object, service, workflow
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["Error", "__version__", "event", "handler", "object", "service", "workflow"]
