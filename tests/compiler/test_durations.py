@@ -1,0 +1,35 @@
+"""Durations: short forms and ISO-8601; everything else is rejected with the text in the message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from restagen.compiler.durations import parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("100ms", timedelta(milliseconds=100)),
+        ("10s", timedelta(seconds=10)),
+        ("5m", timedelta(minutes=5)),
+        ("1h", timedelta(hours=1)),
+        ("1d", timedelta(days=1)),
+        ("0s", timedelta(0)),
+        (" 10s ", timedelta(seconds=10)),
+        ("PT5S", timedelta(seconds=5)),
+        ("P1DT2H", timedelta(days=1, hours=2)),
+        ("PT1.5S", timedelta(seconds=1.5)),
+    ],
+)
+def test_valid(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "10", "5 minutes", "1.5s", "10x", "-1s", "P", "PT-5S", "s", "1w"])
+def test_invalid(text: str) -> None:
+    with pytest.raises(ValueError, match="invalid duration") as info:
+        parse_duration(text)
+    assert repr(text) in str(info.value)

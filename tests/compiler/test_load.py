@@ -1,0 +1,99 @@
+"""Loading YAML: plain data, positions of keys and values, and readable syntax errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from restagen.compiler.load import load_file, load_text
+from restagen.diagnostics import Diagnostics, Position
+
+TEXT = """\
+restagen: 1
+package: shop.orders
+types:
+  Order:
+    properties: {id: string, tags: 'list[string]'}
+    list:
+      - a
+      - b
+"""
+
+
+def test_plain_data() -> None:
+    diagnostics = Diagnostics()
+    doc = load_text(TEXT, "o.yaml", diagnostics)
+    assert doc is not None and not diagnostics.items
+    assert doc.data == {
+        "restagen": 1,
+        "package": "shop.orders",
+        "types": {"Order": {"properties": {"id": "string", "tags": "list[string]"}, "list": ["a", "b"]}},
+    }
+    assert type(doc.data["types"]) is dict
+
+
+def test_positions_of_keys_values_and_items() -> None:
+    doc = load_text(TEXT, "o.yaml", Diagnostics())
+    assert doc is not None
+    smap = doc.source_map
+    assert smap.position(("package",)) == Position("o.yaml", 2, 10)
+    assert smap.position(("package",), key=True) == Position("o.yaml", 2, 1)
+    assert smap.position(("types", "Order"), key=True) == Position("o.yaml", 4, 3)
+    assert smap.position(("types", "Order", "properties", "tags")) == Position("o.yaml", 5, 36)
+    assert smap.position(("types", "Order", "list", 1)) == Position("o.yaml", 8, 9)
+
+
+def test_unknown_path_falls_back_to_nearest_ancestor() -> None:
+    doc = load_text(TEXT, "o.yaml", Diagnostics())
+    assert doc is not None
+    smap = doc.source_map
+    assert smap.position(("types", "Order", "nope", "deeper")) == smap.position(("types", "Order"))
+    assert doc.source_map.position(("nothing",)) == Position("o.yaml", 1, 1)
+
+
+def test_dates_become_strings_and_empty_file_is_an_empty_mapping() -> None:
+    doc = load_text("a: 2024-01-02\n", "d.yaml", Diagnostics())
+    assert doc is not None and doc.data == {"a": "2024-01-02"}
+    empty = load_text("# only a comment\n", "e.yaml", Diagnostics())
+    assert empty is not None and empty.data == {}
+
+
+def _error(text: str) -> str:
+    diagnostics = Diagnostics()
+    assert load_text(text, "f.yaml", diagnostics) is None
+    (only,) = diagnostics.items
+    return only.render()
+
+
+def test_duplicate_key() -> None:
+    assert _error("a: 1\nb:\n  c: 1\n  c: 2\n") == (
+        'f.yaml:4:3: found duplicate key "c"\n    hint: each key may appear once'
+    )
+
+
+def test_unclosed_quote_points_at_the_opening_quote() -> None:
+    assert _error('a: 1\nb: "never\nc: 2\n') == (
+        "f.yaml:2:4: YAML syntax error: this quoted string is never closed\n    hint: add the closing quote"
+    )
+
+
+def test_inconsistent_indentation() -> None:
+    assert _error("a:\n  b: 1\n c: 2\n").startswith("f.yaml:3:2: YAML syntax error: inconsistent indentation")
+
+
+def test_unquoted_brackets_in_flow_mapping_get_a_hint() -> None:
+    message = _error("a: {items: list[string]}\n")
+    assert message.startswith("f.yaml:1:16: YAML syntax error:")
+    assert "quote values that contain [ ] { } or commas" in message
+
+
+def test_stray_colon_and_tabs() -> None:
+    assert "unexpected ':'" in _error("a: b: c\n")
+    assert "tab character" in _error("a:\n\t- x\n")
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    diagnostics = Diagnostics()
+    path = tmp_path / "bad.restagen.yaml"
+    path.write_bytes(b"\xff\xfe\x00bad")
+    assert load_file(path, diagnostics, display="bad.restagen.yaml") is None
+    assert diagnostics.items[0].render().startswith("bad.restagen.yaml: cannot read file:")

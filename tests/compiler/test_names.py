@@ -1,0 +1,89 @@
+"""Naming rules: PascalCase, snake_case, field names, and names generated code must not shadow."""
+
+from __future__ import annotations
+
+import pytest
+
+from restagen.compiler.names import check_field_name, check_pascal, check_snake, pascal, py_field_name
+
+
+@pytest.mark.parametrize("name", ["Order", "LineItem", "V2", "HTTPError"])
+def test_pascal_ok(name: str) -> None:
+    assert check_pascal(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("order_details", "OrderDetails"),
+        ("lineItem", "LineItem"),
+        ("ORDER_STATE", "OrderState"),
+        ("order-placed", "OrderPlaced"),
+    ],
+)
+def test_pascal_suggests_a_fix(name: str, suggestion: str) -> None:
+    assert check_pascal(name) == f"'{name}' is not PascalCase (try '{suggestion}')"
+
+
+def test_pascal_without_a_possible_suggestion() -> None:
+    assert check_pascal("9lives") == "'9lives' is not PascalCase"
+
+
+@pytest.mark.parametrize("name", ["Client", "List", "Any", "BaseModel", "Field", "Enum"])
+def test_names_of_generated_code_are_reserved(name: str) -> None:
+    assert check_pascal(name) == f"'{name}' would shadow a name the generated code uses"
+
+
+@pytest.mark.parametrize("name", ["Exception", "ValueError", "True"])
+def test_builtins_are_reserved(name: str) -> None:
+    problem = check_pascal(name)
+    assert problem is not None and "builtin" in problem
+
+
+@pytest.mark.parametrize("name", ["order", "create_order", "v2", "a1_b2"])
+def test_snake_ok(name: str) -> None:
+    assert check_snake(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("createOrder", "'createOrder' is not snake_case (try 'create_order')"),
+        ("OrderService", "'OrderService' is not snake_case (try 'order_service')"),
+        ("cart-items", "'cart-items' is not snake_case (try 'cart_items')"),
+        ("double__under", "'double__under' is not snake_case (try 'double_under')"),
+        ("class", "'class' is a Python keyword"),
+        ("import", "'import' is a Python keyword"),
+    ],
+)
+def test_snake_problems(name: str, message: str) -> None:
+    assert check_snake(name) == message
+
+
+@pytest.mark.parametrize("name", ["from", "class", "type", "ID", "camelCase", "fields"])
+def test_keyword_and_other_field_names_are_allowed(name: str) -> None:
+    assert check_field_name(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("json", "attribute of pydantic's BaseModel"),
+        ("model_dump", "attribute of pydantic's BaseModel"),
+        ("model_anything", "attribute of pydantic's BaseModel"),
+        ("copy", "attribute of pydantic's BaseModel"),
+        ("_private", "private"),
+        ("2fast", "not a valid field name"),
+        ("line-items", "not a valid field name"),
+    ],
+)
+def test_field_name_problems(name: str, fragment: str) -> None:
+    problem = check_field_name(name)
+    assert problem is not None and fragment in problem
+
+
+def test_py_field_name_and_pascal() -> None:
+    assert py_field_name("from") == "from_"
+    assert py_field_name("class") == "class_"
+    assert py_field_name("order_id") == "order_id"
+    assert pascal("create_order") == "CreateOrder"

@@ -1,0 +1,44 @@
+"""Diagnostic values: rendering, ordering, de-duplication and suggestions."""
+
+from __future__ import annotations
+
+from restagen.diagnostics import Diagnostic, Diagnostics, Position, Severity, did_you_mean
+
+
+def test_render_names_file_line_column_and_path() -> None:
+    d = Diagnostic("unknown-type", "unknown type 'Ordr'", Position("o.restagen.yaml", 42, 9), "services.x")
+    assert d.render() == "o.restagen.yaml:42:9: services.x: unknown type 'Ordr'"
+
+
+def test_render_hint_on_its_own_indented_line() -> None:
+    d = Diagnostic("c", "bad", Position("f.yaml", 1, 2), "types.A", hint="did you mean 'B'?")
+    assert d.render() == "f.yaml:1:2: types.A: bad\n    hint: did you mean 'B'?"
+
+
+def test_render_without_path_or_line() -> None:
+    assert Diagnostic("io", "cannot read", Position("f.yaml")).render() == "f.yaml: cannot read"
+
+
+def test_warning_is_labelled_and_does_not_count_as_error() -> None:
+    diagnostics = Diagnostics()
+    diagnostics.add(Diagnostic("w", "odd", Position("f", 1, 1), severity=Severity.WARNING))
+    assert not diagnostics.has_errors
+    assert next(iter(diagnostics)).render() == "f:1:1: warning: odd"
+    diagnostics.error("e", "bad", Position("f", 2, 1))
+    assert diagnostics.has_errors
+
+
+def test_sorted_by_file_then_line_then_column_and_deduplicated() -> None:
+    diagnostics = Diagnostics()
+    diagnostics.error("e", "third", Position("b.yaml", 1, 1))
+    diagnostics.error("e", "second", Position("a.yaml", 10, 1))
+    diagnostics.error("e", "first", Position("a.yaml", 2, 5))
+    diagnostics.error("e", "first", Position("a.yaml", 2, 5))
+    assert [d.message for d in diagnostics] == ["first", "second", "third"]
+
+
+def test_did_you_mean() -> None:
+    assert did_you_mean("Ordr", ["Order", "Customer"]) == "did you mean 'Order'?"
+    assert did_you_mean("datetme", ["datetime", "date", "time"]) == "did you mean 'datetime'?"
+    assert did_you_mean("Zebra", ["Order", "Customer"]) is None
+    assert did_you_mean("x", []) is None
