@@ -34,7 +34,7 @@ from pydantic_core import PydanticUndefined
 from restagen.compiler.language import Document
 from restagen.compiler.load import DocPath, SourceDocument, SourceMap
 from restagen.compiler.structure import check_structure, dotted
-from restagen.diagnostics import Diagnostics, Position
+from restagen.diagnostics import Diagnostics, Position, Severity
 from restagen.protocol import (
     COMPONENT_ATTR,
     EVENT_ATTR,
@@ -77,21 +77,28 @@ def read_protocol_module(
     path: Path, display: str, diagnostics: Diagnostics
 ) -> tuple[Document, SourceMap] | None:
     """Import a Protocol-style module and check it as a definition file; None on any error."""
+    before = _error_count(diagnostics)
     source = translate_module(path, display, diagnostics)
     if source is None:
         return None
     document = check_structure(source, diagnostics)
-    return (document, source.source_map) if document else None
+    return (document, source.source_map) if document and _error_count(diagnostics) == before else None
 
 
 def translate_module(path: Path, display: str, diagnostics: Diagnostics) -> SourceDocument | None:
-    """The plain data (as a YAML file would give it) and positions of a Protocol-style module."""
+    """The plain data (as a YAML file would give it) and positions of a Protocol-style module.
+
+    None when the module cannot be imported. Problems found while translating are added to `diagnostics`
+    and the (partial) document is still returned, so that its structural problems show in the same run.
+    """
     with _imported(path, display, diagnostics) as module:
         if module is None:
             return None
-        before = len(diagnostics.items)
-        source = _Translator(module, path, display, diagnostics).document()
-        return source if len(diagnostics.items) == before else None
+        return _Translator(module, path, display, diagnostics).document()
+
+
+def _error_count(diagnostics: Diagnostics) -> int:
+    return sum(1 for d in diagnostics.items if d.severity is Severity.ERROR)
 
 
 @contextmanager
@@ -105,7 +112,7 @@ def _imported(path: Path, display: str, diagnostics: Diagnostics) -> Iterator[ty
         yield None
         return
     module = importlib.util.module_from_spec(spec)
-    saved_path = list(sys.path)
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
     # Like running a script: sibling modules (shared models, other Protocol modules) are importable.
     sys.path.insert(0, str(path.parent))
     sys.modules[name] = module
@@ -118,8 +125,12 @@ def _imported(path: Path, display: str, diagnostics: Diagnostics) -> Iterator[ty
             return
         yield module
     finally:
-        sys.modules.pop(name, None)
         sys.path[:] = saved_path
+        # Forget the user's own modules so that the next run (e.g. `restagen dev`) sees their edits.
+        for added in set(sys.modules) - saved_modules:
+            file = getattr(sys.modules[added], "__file__", None)
+            if added == name or (file and Path(file).resolve().is_relative_to(path.parent.resolve())):
+                del sys.modules[added]
 
 
 def _report_import_error(exc: BaseException, path: Path, display: str, diagnostics: Diagnostics) -> None:
@@ -251,21 +262,19 @@ class _Translator:
         if package is None:
             self.error(
                 (),
-                f"a Protocol module declares its package with {PACKAGE_ATTR}",
+                f"missing {PACKAGE_ATTR}: a Protocol module names the package it generates",
                 f'add {PACKAGE_ATTR} = "your.package" at module level',
             )
+            data["package"] = ""  # reported above; keeps `check_structure` from reporting it again
         else:
             data["package"] = package
         if description := _description(self.module):
             data["description"] = description
         components = self.collect(namespace)
-        index = 0
-        while index < len(self.queue):  # types referenced from other modules join the queue as found
-            name, value = self.queue[index]
-            self.declare(name, value)
-            index += 1
+        declared = self.declare_queued(0)
         for cls in components:
             self.component(cls, getattr(cls, COMPONENT_ATTR))
+        self.declare_queued(declared)
         if self.imports:
             data["imports"] = dict(sorted(self.imports.items()))
         for key, section in (("types", self.types), ("errors", self.errors), ("events", self.events)):
@@ -310,6 +319,15 @@ class _Translator:
             self.queue.append((name, value))
             return True
         return known is value
+
+    def declare_queued(self, start: int) -> int:
+        """Declare what is queued from `start` on, including what joins the queue meanwhile."""
+        index = start
+        while index < len(self.queue):  # classes from other modules join the queue when first used
+            name, value = self.queue[index]
+            self.declare(name, value)
+            index += 1
+        return index
 
     def declare(self, name: str, value: Any) -> None:
         if isinstance(value, type) and issubclass(value, Error):
@@ -539,7 +557,8 @@ class _Translator:
         if file is None or Path(file).resolve() == self.path:
             return None
         alias = cls.__module__.rpartition(".")[2]
-        self.imports[alias] = os.path.relpath(Path(file).resolve(), self.path.parent).replace(os.sep, "/")
+        relative = os.path.relpath(Path(file).resolve(), self.path.parent).replace(os.sep, "/")
+        self.imports[alias] = relative if relative.startswith("../") else f"./{relative}"
         return alias
 
     # -- errors -----------------------------------------------------------------------------------
