@@ -1,0 +1,85 @@
+"""Finding files: folders, imports followed once, missing files and import cycles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from restagen.compiler.sources import discover, load_units
+from restagen.diagnostics import Diagnostics
+
+
+def _write(root: Path, name: str, package: str, imports: dict[str, str] | None = None) -> Path:
+    lines = ["restagen: 1", f"package: {package}"]
+    if imports:
+        lines.append("imports:")
+        lines.extend(f"  {alias}: {target}" for alias, target in imports.items())
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_discover_expands_folders_sorted_and_deduplicated(tmp_path: Path) -> None:
+    b = _write(tmp_path, "sub/b.restagen.yaml", "b")
+    a = _write(tmp_path, "a.restagen.yaml", "a")
+    (tmp_path / "notes.yaml").write_text("x: 1\n")
+    diagnostics = Diagnostics()
+    assert discover([tmp_path, a], diagnostics) == [a.resolve(), b.resolve()]
+    assert not diagnostics.items
+
+
+def test_discover_reports_a_missing_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    diagnostics = Diagnostics()
+    assert discover([Path("nope.restagen.yaml")], diagnostics) == []
+    assert [d.render() for d in diagnostics] == ["nope.restagen.yaml: no such file or folder"]
+
+
+def test_imports_are_followed_and_loaded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "lib/common.restagen.yaml", "shop.common")
+    _write(tmp_path, "lib/money.restagen.yaml", "shop.money", {"common": "./common.restagen.yaml"})
+    orders = _write(
+        tmp_path,
+        "orders.restagen.yaml",
+        "shop.orders",
+        {"common": "./lib/common.restagen.yaml", "money": "lib/money.restagen.yaml"},
+    )
+    diagnostics = Diagnostics()
+    units = load_units([orders], diagnostics)
+    assert not diagnostics.items
+    assert sorted(u.display for u in units) == [
+        "lib/common.restagen.yaml",
+        "lib/money.restagen.yaml",
+        "orders.restagen.yaml",
+    ]
+    by_name = {u.display: u for u in units}
+    assert [alias for alias, _ in by_name["orders.restagen.yaml"].imports] == ["common", "money"]
+
+
+def test_import_cycles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    a = _write(tmp_path, "a.restagen.yaml", "a", {"b": "./b.restagen.yaml"})
+    _write(tmp_path, "b.restagen.yaml", "b", {"c": "./c.restagen.yaml"})
+    _write(tmp_path, "c.restagen.yaml", "c", {"a": "./a.restagen.yaml"})
+    diagnostics = Diagnostics()
+    load_units([a], diagnostics)
+    assert [d.render() for d in diagnostics] == [
+        "c.restagen.yaml:4:6: imports.a: import cycle: "
+        "a.restagen.yaml -> b.restagen.yaml -> c.restagen.yaml -> a.restagen.yaml\n"
+        "    hint: move the definitions they share into a separate file that each of them imports"
+    ]
+
+
+def test_broken_file_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.restagen.yaml").write_text("restagen: 1\npackage: x\ntyps: {}\n")
+    _write(tmp_path, "good.restagen.yaml", "good")
+    diagnostics = Diagnostics()
+    units = load_units([tmp_path], diagnostics)
+    assert [u.display for u in units] == ["good.restagen.yaml"]
+    assert [d.render() for d in diagnostics] == [
+        "bad.restagen.yaml:3:1: <document>: unknown key 'typs'\n    hint: did you mean 'types'?"
+    ]
