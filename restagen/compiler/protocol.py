@@ -138,7 +138,8 @@ def _report_import_error(exc: BaseException, path: Path, display: str, diagnosti
     if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).resolve() == path.resolve():
         line, col = exc.lineno or 1, exc.offset or 1
     else:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == path]
+        here = path.resolve()
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == here]
         if frames:
             line, col = frames[-1].lineno or 1, (frames[-1].colno or 0) + 1
     message = f"cannot import the module: {type(exc).__name__}: {exc}"
@@ -465,6 +466,8 @@ class _Translator:
         default = info.get("default")
         if isinstance(default, enum.Enum):
             default = default.value
+        elif isinstance(default, Decimal | tuple):  # as YAML writes them: decimals as text, lists as lists
+            default = str(default) if isinstance(default, Decimal) else list(default)
         if default is not None:
             spec["default"] = default
         spec.update(self.constraints(metadata, path))
@@ -582,12 +585,16 @@ class _Translator:
         decl: dict[str, Any] = {}
         if description := info.description or _description(cls):
             decl["description"] = description
-        decorator_line = span[0] if span else None
+        # State keys, promises and options are written in the decorator, above the class line.
+        decorator = (
+            (span[0], self.find_line(span, rf"^\s*class\s+{cls.__name__}\b") or span[0]) if span else None
+        )
         for key, entries in (("state", info.state), ("promises", info.promises)):
             if entries:
                 decl[key] = {}
                 for name, annotation in entries.items():
-                    self.mark((*path, key, name), decorator_line, name)
+                    line = self.find_line(decorator, rf"[\"']{re.escape(name)}[\"']")
+                    self.mark((*path, key, name), line, name)
                     prop = self.property(annotation, (*path, key, name), {})
                     if prop is not None:
                         decl[key][name] = prop
@@ -602,7 +609,7 @@ class _Translator:
         if handlers:
             decl["handlers"] = handlers
         if info.options is not None:
-            self.mark((*path, "options"), decorator_line, "options")
+            self.mark((*path, "options"), self.find_line(decorator, r"\boptions\s*="), "options")
             decl["options"] = _plain_options(info.options)
         if info.middleware:
             decl["middleware"] = list(info.middleware)
