@@ -35,6 +35,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -142,6 +143,28 @@ def schema() -> None:
     from restagen.compiler.language_schema import language_schema
 
     sys.stdout.write(json.dumps(language_schema(), indent=2) + "\n")
+
+
+@app.command()
+def export(
+    module: Annotated[Path, typer.Argument(help="A Protocol-style Python module.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write a Protocol-style module back as a .restagen.yaml definition file."""
+    from restagen.compiler.export import export_yaml
+
+    diagnostics = Diagnostics()
+    text = export_yaml(module, diagnostics)
+    _report(diagnostics)
+    if text is None:
+        raise typer.Exit(Exit.USER_ERROR)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", markup=False)
 
 
 @app.command()

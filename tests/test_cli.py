@@ -152,3 +152,25 @@ def test_schema_prints_the_checked_in_json_schema(capsys: pytest.CaptureFixture[
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == __version__
+
+
+def test_export_writes_a_protocol_module_as_yaml_that_compiles_to_the_same_program(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from restagen.compiler.pipeline import compile_paths
+
+    module = ROOT / "tests" / "fixtures" / "protocol" / "orders.py"
+    target = tmp_path / "orders.restagen.yaml"
+    assert main(["export", str(module), "-o", str(target)]) == 0
+    from_yaml = compile_paths([target]).program
+    from_module = compile_paths([module]).program
+    assert from_yaml is not None and from_module is not None
+    assert [p.types for p in from_yaml.packages] == [p.types for p in from_module.packages]
+    assert [p.components for p in from_yaml.packages] == [p.components for p in from_module.packages]
+
+
+def test_export_of_a_broken_module_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
+    module = ROOT / "tests" / "fixtures" / "protocol" / "broken" / "bad_state.py"
+    assert main(["export", str(module)]) == 1
+    err = capsys.readouterr().err
+    assert "bad_state.py:15:10:" in err and "Traceback" not in err

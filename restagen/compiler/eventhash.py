@@ -37,7 +37,15 @@ def _canonical(program: ir.Program, ref: ir.TypeRef, seen: frozenset[ir.Named]) 
         members = sorted((_canonical(program, m, inner) for m in decl.members), key=json.dumps)
         return ["union", decl.discriminator, members]
     fields = sorted(
-        [f.name, _canonical(program, f.type, inner), f.optional, sorted(f.constraints)] for f in decl.fields
+        [
+            f.name,
+            _canonical(program, f.type, inner),
+            f.optional,
+            sorted(f.constraints),
+            f.has_default,
+            f.default,
+        ]
+        for f in decl.fields
     )
     return ["object", sorted(decl.tags), fields]
 

@@ -380,13 +380,13 @@ class _Resolver:
                 "string": str,
                 "int": int,
                 "float": (int, float),
-                "decimal": (int, float, str),
                 "bool": bool,
             }
             expected = checks.get(ref.name)
             if ref.name == "any":
                 return None
             if expected is None:
+                # A decimal default would be rendered as a str or float literal, which is not a Decimal.
                 return f"defaults are not supported for '{ref.name}'"
             wrong = f"default {_show(value)} is not {_KIND_NAMES[ref.name]}"
             if isinstance(value, bool) and ref.name != "bool":

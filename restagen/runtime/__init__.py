@@ -4,5 +4,6 @@ It depends on `restate-sdk`, pydantic and httpx only, never on the compiler.
 """
 
 from restagen.runtime.errors import DeclaredError
+from restagen.runtime.model import Model
 
-__all__ = ["DeclaredError"]
+__all__ = ["DeclaredError", "Model"]

@@ -63,8 +63,8 @@ def _field_schema(fld: ir.Field, package: str, external: dict[str, ir.Named]) ->
                 schema[f"{name}Items" if container else f"{name}Length"] = value
         else:
             schema[_CONSTRAINTS[key]] = value
-    if fld.optional:
-        schema = {"anyOf": [schema, {"type": "null"}], "default": None}
+    # An optional field is simply not required: the models render it as `T | None = None`,
+    # keeping its constraints on T (wrapping it in anyOf with null would lose them).
     if fld.has_default:
         schema["default"] = fld.default
     if fld.description:

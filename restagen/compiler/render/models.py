@@ -14,7 +14,10 @@ from restagen.compiler.render.header import header
 from restagen.compiler.render.jsonschema import package_schema
 from restagen.compiler.render.templates import docstring
 
-__all__ = ["render_models"]
+__all__ = ["MODEL_BASE", "render_models"]
+
+MODEL_BASE = "restagen.runtime.Model"
+"""Every generated model subclasses it: by-name and by-alias input, by-alias output, base64 bytes."""
 
 
 def _aliases(package: ir.Package) -> dict[str, str]:
@@ -27,12 +30,12 @@ def _aliases(package: ir.Package) -> dict[str, str]:
 
 def render_models(program: ir.Program, package: ir.Package) -> str:
     from datamodel_code_generator import (
-        DataModelType,  # type: ignore[attr-defined]
         DatetimeClassType,
         InputFileType,
         PythonVersion,
         generate,
     )
+    from datamodel_code_generator.enums import DataModelType
 
     doc = docstring(f"Data models of package {package.name}.")
     if not package.types:
@@ -54,10 +57,9 @@ def render_models(program: ir.Program, package: ir.Package) -> str:
             field_constraints=True,
             strict_nullable=True,
             use_schema_description=True,
-            use_field_description=True,
             use_one_literal_as_default=True,
             set_default_enum_member=True,
-            allow_population_by_field_name=True,
+            base_class=MODEL_BASE,
             capitalise_enum_members=False,
             use_double_quotes=True,
             output_datetime_class=DatetimeClassType.Datetime,

@@ -7,42 +7,30 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from restagen.runtime import Model
 
 from ftgo.common.models import Money
 
 
-class AuthorizeRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class AuthorizeRequest(Model):
     consumer_id: UUID
     order_id: str
     amount: Money
 
 
-class Authorization(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class Authorization(Model):
     authorization_id: str
     authorized_at: datetime
 
 
-class CardDeclinedDetails(BaseModel):
+class CardDeclinedDetails(Model):
     """
     The fields of CardDeclined.
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
     reason: str
 
 
-class AccountingReverseRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class AccountingReverseRequest(Model):
     authorization_id: str | None = None
     order_id: str

@@ -7,25 +7,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+from restagen.runtime import Model
 
 
-class Money(BaseModel):
+class Money(Model):
     """
     An amount in a currency.
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
     amount: Annotated[Decimal, Field(ge=0)]
     currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] = "EUR"
 
 
-class Address(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class Address(Model):
     street: str
     city: str
     zip: Annotated[str, Field(max_length=10, min_length=3)]

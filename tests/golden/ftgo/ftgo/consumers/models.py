@@ -4,54 +4,39 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from restagen.runtime import Model
 
 from ftgo.common.models import Address, Money
 
 
-class Consumer(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class Consumer(Model):
     name: str
     email: str
     address: Address | None = None
 
 
-class ValidateOrderRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class ValidateOrderRequest(Model):
     order_id: str
     total: Money
 
 
-class SignupRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class SignupRequest(Model):
     email: str
     name: str
 
 
-class ConsumerNotFoundDetails(BaseModel):
+class ConsumerNotFoundDetails(Model):
     """
     The fields of ConsumerNotFound.
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
     consumer_id: str
 
 
-class ConsumerVerificationFailedDetails(BaseModel):
+class ConsumerVerificationFailedDetails(Model):
     """
     The fields of ConsumerVerificationFailed.
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
     consumer_id: str
     reason: str

@@ -8,21 +8,16 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+from restagen.runtime import Model
 
 
-class TicketLineItem(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class TicketLineItem(Model):
     menu_item_id: str
     quantity: Annotated[int, Field(ge=1)]
 
 
-class CreateTicketRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class CreateTicketRequest(Model):
     order_id: str
     restaurant_id: str
     line_items: list[TicketLineItem]
@@ -35,40 +30,28 @@ class TicketState(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-class TicketCreated(BaseModel):
+class TicketCreated(Model):
     """
     A kitchen ticket was created for an order.
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
     ticket_id: str
     order_id: str
 
 
-class RestaurantClosedDetails(BaseModel):
+class RestaurantClosedDetails(Model):
     """
     The fields of RestaurantClosed.
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
     restaurant_id: str
     opens_at: time | None = None
 
 
-class KitchenCancelTicketRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class KitchenCancelTicketRequest(Model):
     ticket_id: str
 
 
-class KitchenConfirmTicketRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class KitchenConfirmTicketRequest(Model):
     ticket_id: str
     ready_by: datetime

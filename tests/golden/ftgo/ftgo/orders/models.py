@@ -9,44 +9,33 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import Field, RootModel
+from restagen.runtime import Model
 
 from ftgo.common.models import Address, Money
 
 
-class LineItem(BaseModel):
+class LineItem(Model):
     """
     One menu item and how many.
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
     menu_item_id: str
     quantity: Annotated[int, Field(ge=1)]
     note: str | None = None
 
 
-class DeliveryInfo(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class DeliveryInfo(Model):
     address: Address
     deliver_at: datetime | None = None
 
 
-class CardPayment(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class CardPayment(Model):
     kind: Literal["CardPayment"] = "CardPayment"
     card_token: str
 
 
-class CashPayment(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class CashPayment(Model):
     kind: Literal["CashPayment"] = "CashPayment"
     change_for: Money | None = None
 
@@ -62,10 +51,7 @@ class OrderState(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-class OrderDetails(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class OrderDetails(Model):
     consumer_id: UUID
     restaurant_id: str
     line_items: list[LineItem]
@@ -73,29 +59,21 @@ class OrderDetails(BaseModel):
     tags: dict[str, str]
     placed_at: datetime
     payment: Payment
-    delivery: DeliveryInfo | None = None
-    """
-    Where to deliver
-    """
-
-
-class Order(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
+    delivery: Annotated[DeliveryInfo | None, Field(description="Where to deliver")] = (
+        None
     )
+
+
+class Order(Model):
     order_id: str
     state: OrderState = OrderState.APPROVAL_PENDING
     details: OrderDetails
-    from_: Annotated[str, Field(alias="from")] = "web"
-    """
-    Which channel the order came from.
-    """
+    from_: Annotated[
+        str, Field(alias="from", description="Which channel the order came from.")
+    ] = "web"
 
 
-class CreateOrderSagaData(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class CreateOrderSagaData(Model):
     order_id: str
     consumer_id: UUID
     details: OrderDetails
@@ -104,46 +82,31 @@ class CreateOrderSagaData(BaseModel):
     rejection_reason: str | None = None
 
 
-class OrderCreated(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class OrderCreated(Model):
     order_id: str
     details: OrderDetails
 
 
-class OrderNotFoundDetails(BaseModel):
+class OrderNotFoundDetails(Model):
     """
     The fields of OrderNotFound.
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
     order_id: str
 
 
-class InvalidOrderDetails(BaseModel):
+class InvalidOrderDetails(Model):
     """
     The fields of InvalidOrder.
     """
 
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
     reason: str
 
 
-class OrderApproveRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class OrderApproveRequest(Model):
     order_id: str
 
 
-class OrderRejectRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+class OrderRejectRequest(Model):
     order_id: str
     reason: str
