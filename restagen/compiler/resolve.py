@@ -35,6 +35,8 @@ _MIDDLEWARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _ENUM_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMERIC = ("int", "float", "decimal")
 _SIZED = ("string", "bytes")
+_BROKEN = "broken"
+"""The kind of a type left out for structural errors (see `structure.check_structure_partial`)."""
 _SAGA_ERROR_ACTIONS = ("compensate", "fail")
 _KIND_NAMES = {
     "string": "a string",
@@ -64,9 +66,12 @@ class _Scope:
     kinds: dict[str, ir.ComponentKind] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # import alias -> package
     broken: set[str] = field(default_factory=set)  # aliases of imports that failed to load
+    broken_components: set[str] = field(default_factory=set)  # left out for structural errors
 
 
 class _Resolver:
+    """Binds the names of all units; see the module docstring."""
+
     def __init__(self, units: list[Unit], diagnostics: Diagnostics) -> None:
         self.units = units
         self.diagnostics = diagnostics
@@ -116,6 +121,7 @@ class _Resolver:
             scope = _Scope(unit, doc.package)
             self.scopes[doc.package] = scope
             self.by_path[unit.path] = scope
+            self._declare_pruned(scope)
             for section, kind in (("types", None), ("events", "event")):
                 for name, decl in getattr(doc, section).items():
                     self._check_pascal(unit, (section, name), name)
@@ -161,6 +167,16 @@ class _Resolver:
                 else:
                     importer.broken.add(alias)  # the imported file has errors of its own, reported there
         self._check_global_names()
+
+    def _declare_pruned(self, scope: _Scope) -> None:
+        """Declarations left out for structural errors still exist: references to them stay quiet."""
+        for section, name in scope.unit.pruned:
+            if section in ("types", "events"):
+                scope.types[name] = _BROKEN
+            elif section == "errors":
+                scope.errors.add(name)
+            elif section in ("services", "objects", "workflows"):
+                scope.broken_components.add(name)
 
     def _check_pascal(self, unit: Unit, path: DocPath, name: str) -> None:
         problem = check_pascal(name)
@@ -272,6 +288,8 @@ class _Resolver:
         names = target.errors if table == "errors" else {n for n, k in target.types.items() if k == "event"}
         if name in names:
             return ir.Named(target.package, name)
+        if target.types.get(name) == _BROKEN:
+            return None
         hint = did_you_mean(name, names)
         if table == "events" and name in target.types:
             hint = f"'{name}' is a type, not an event; events are declared under 'events:'"
@@ -369,6 +387,8 @@ class _Resolver:
             return next((p for p in (self._default_problem(v, ref.value) for v in value.values()) if p), None)
         if isinstance(ref, ir.Named):
             kind = self.scopes[ref.package].types.get(ref.name)
+            if kind == _BROKEN:
+                return None
             if kind == "enum":
                 values = self.scopes[ref.package].unit.document.types[ref.name].enum or []
                 return (
@@ -463,6 +483,8 @@ class _Resolver:
                 continue
             for index, member in enumerate(tdef.union):
                 path = ("types", name, "union", index)
+                if scope.types.get(member) == _BROKEN:
+                    continue
                 if scope.types.get(member) != "object" or "." in member:
                     self.error(
                         scope.unit,
@@ -775,6 +797,8 @@ class _Resolver:
                 return None
             target = found
         component, handler = parts[-2], parts[-1]
+        if component in target.broken_components:
+            return None
         cdef = target.components.get(component)
         if target.kinds.get(component) == "workflow":
             self.error(
@@ -808,7 +832,9 @@ class _Resolver:
     def _saga(self, scope: _Scope, name: str, sdef: language.SagaDef) -> ir.Saga | None:
         path: DocPath = ("sagas", name)
         data = self.bind(scope, sdef.data, (*path, "data"))
-        if data is not None and not (
+        if isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == _BROKEN:
+            data = None
+        elif data is not None and not (
             isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == "object"
         ):
             self.error(scope.unit, (*path, "data"), f"saga data must be an object type, not '{sdef.data}'")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from restagen.compiler.language import Document
 from restagen.compiler.load import SourceMap, load_file
-from restagen.compiler.structure import check_structure
+from restagen.compiler.structure import check_structure_partial
 from restagen.diagnostics import Diagnostics, Position
 
 __all__ = ["SUFFIX", "Unit", "discover", "load_units"]
@@ -32,6 +32,8 @@ class Unit:
     source_map: SourceMap
     imports: tuple[tuple[str, Path], ...] = ()
     """(alias, absolute path) of each import."""
+    pruned: frozenset[tuple[str, str]] = frozenset()
+    """(section, name) of declarations left out because of structural errors, already reported."""
     source_name: str = ""
     """The file relative to the folder holding all files of the run: stable wherever restagen runs."""
 
@@ -56,17 +58,21 @@ def discover(paths: list[Path], diagnostics: Diagnostics) -> list[Path]:
     return [p.resolve() for p in dict.fromkeys(found)]
 
 
-def _read(path: Path, diagnostics: Diagnostics) -> tuple[Document, SourceMap] | None:
+_Read = tuple[Document, SourceMap, frozenset[tuple[str, str]]]
+
+
+def _read(path: Path, diagnostics: Diagnostics) -> _Read | None:
     display = display_name(path)
     if path.suffix == ".py":
         from restagen.compiler.protocol import read_protocol_module
 
-        return read_protocol_module(path, display, diagnostics)
+        read = read_protocol_module(path, display, diagnostics)
+        return (*read, frozenset()) if read else None
     source = load_file(path, diagnostics, display=display)
     if source is None:
         return None
-    document = check_structure(source, diagnostics)
-    return (document, source.source_map) if document else None
+    document, pruned = check_structure_partial(source, diagnostics)
+    return (document, source.source_map, pruned) if document else None
 
 
 def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
@@ -82,7 +88,7 @@ def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
         if read is None:
             failed.add(path)
             continue
-        document, source_map = read
+        document, source_map, pruned = read
         imports: list[tuple[str, Path]] = []
         for alias, target in document.imports.items():
             resolved = (path.parent / target).resolve()
@@ -97,7 +103,7 @@ def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
                 continue
             imports.append((alias, resolved))
             pending.append(resolved)
-        units[path] = Unit(path, display_name(path), document, source_map, tuple(imports))
+        units[path] = Unit(path, display_name(path), document, source_map, tuple(imports), pruned=pruned)
     _report_cycles(units, diagnostics)
     if not units:
         return []

@@ -6,6 +6,7 @@ document path, and suggests a near key for an unknown one.
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from typing import Any
@@ -16,7 +17,7 @@ from restagen.compiler.language import Document
 from restagen.compiler.load import DocPath, SourceDocument
 from restagen.diagnostics import Diagnostics, did_you_mean
 
-__all__ = ["check_structure", "dotted"]
+__all__ = ["check_structure", "check_structure_partial", "dotted"]
 
 
 def dotted(path: DocPath) -> str:
@@ -110,38 +111,105 @@ def check_structure(doc: SourceDocument, diagnostics: Diagnostics) -> Document |
     try:
         return Document.model_validate(doc.data)
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
-            path = _strip_tags(loc)
-            kind = error["type"]
-            if kind == "extra_forbidden":
-                key = str(path[-1])
-                model = _model_at(loc[:-1])
-                hint = did_you_mean(key, model.model_fields) if model else None
-                if model and not hint:
-                    hint = "allowed keys: " + ", ".join(model.model_fields)
-                diagnostics.error(
-                    "unknown-key",
-                    f"unknown key '{key}'",
-                    doc.source_map.position(path, key=True),
-                    dotted(path[:-1]) or "<document>",
-                    hint,
-                )
-                continue
-            if kind == "missing":
-                key = str(path[-1])
-                diagnostics.error(
-                    "missing-key",
-                    f"missing required key '{key}'",
-                    doc.source_map.position(path[:-1], key=True),
-                    dotted(path[:-1]) or "<document>",
-                )
-                continue
-            message = _plain_message(error["msg"])
-            if kind in ("model_type", "dict_type", "model_attributes_type"):
-                what = "a type expression or a mapping with 'type'" if "~spec" in loc else "a mapping"
-                message = f"expected {what}, found {_describe(error.get('input'))}"
-            elif "input" in error:
-                message = f"{message}, found {_describe(error['input'])}"
-            diagnostics.error("invalid-value", message, doc.source_map.position(path), dotted(path))
+        _report(doc, exc, diagnostics)
         return None
+
+
+def check_structure_partial(
+    doc: SourceDocument, diagnostics: Diagnostics
+) -> tuple[Document | None, frozenset[tuple[str, str]]]:
+    """Like `check_structure`, but on errors also return the document without the broken entries.
+
+    Each declaration with a structural error (`types.X`, `services.y`...) is left out, so that the
+    rest of the file can still be resolved and every problem reported in one run. The second value
+    names what was left out, so that references to it are not reported again as unknown.
+    """
+    if not isinstance(doc.data, dict):
+        return check_structure(doc, diagnostics), frozenset()
+    try:
+        return Document.model_validate(doc.data), frozenset()
+    except ValidationError as exc:
+        _report(doc, exc, diagnostics)
+        pruned = _prune(doc.data, exc)
+    if pruned is None:
+        return None, frozenset()
+    data, removed = pruned
+    try:
+        return Document.model_validate(data), removed
+    except ValidationError:
+        return None, frozenset()
+
+
+def _prune(
+    data: dict[str, Any], exc: ValidationError
+) -> tuple[dict[str, Any], frozenset[tuple[str, str]]] | None:
+    """A copy of `data` without what failed: unknown keys alone, otherwise the whole declaration."""
+    data = copy.deepcopy(data)
+    removed: set[tuple[str, str]] = set()
+    for error in exc.errors(include_url=False):
+        path = _strip_tags(tuple(error["loc"]))
+        if not path or path[0] == "package":
+            return None
+        section = str(path[0])
+        # A misspelt key on a type may be its shape ('propertes'): leave the whole type out then.
+        shape_key = section in ("types", "events", "errors") and len(path) == 3
+        if error["type"] == "extra_forbidden" and not shape_key and _delete(data, path):
+            continue
+        if path == ("restagen",):
+            data["restagen"] = 1
+        elif len(path) == 1 or not isinstance(data.get(section), dict):
+            data.pop(section, None)
+        else:
+            data[section].pop(path[1], None)
+            removed.add((section, str(path[1])))
+    return data, frozenset(removed)
+
+
+def _delete(data: Any, path: DocPath) -> bool:
+    """Delete the mapping entry at `path`; False when the path does not lead to one."""
+    for part in path[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if isinstance(data, dict) and path[-1] in data:
+        del data[path[-1]]
+        return True
+    return False
+
+
+def _report(doc: SourceDocument, exc: ValidationError, diagnostics: Diagnostics) -> None:
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        path = _strip_tags(loc)
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            key = str(path[-1])
+            model = _model_at(loc[:-1])
+            hint = did_you_mean(key, model.model_fields) if model else None
+            if model and not hint:
+                hint = "allowed keys: " + ", ".join(model.model_fields)
+            diagnostics.error(
+                "unknown-key",
+                f"unknown key '{key}'",
+                doc.source_map.position(path, key=True),
+                dotted(path[:-1]) or "<document>",
+                hint,
+            )
+            continue
+        if kind == "missing":
+            key = str(path[-1])
+            diagnostics.error(
+                "missing-key",
+                f"missing required key '{key}'",
+                doc.source_map.position(path[:-1], key=True),
+                dotted(path[:-1]) or "<document>",
+            )
+            continue
+        message = _plain_message(error["msg"])
+        if kind in ("model_type", "dict_type", "model_attributes_type"):
+            what = "a type expression or a mapping with 'type'" if "~spec" in loc else "a mapping"
+            message = f"expected {what}, found {_describe(error.get('input'))}"
+        elif "input" in error:
+            message = f"{message}, found {_describe(error['input'])}"
+        diagnostics.error("invalid-value", message, doc.source_map.position(path), dotted(path))

@@ -79,7 +79,8 @@ def test_broken_file_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytes
     _write(tmp_path, "good.restagen.yaml", "good")
     diagnostics = Diagnostics()
     units = load_units([tmp_path], diagnostics)
-    assert [u.display for u in units] == ["good.restagen.yaml"]
+    # The unknown key is left out, so the rest of the broken file is still resolved (and checked).
+    assert [u.display for u in units] == ["bad.restagen.yaml", "good.restagen.yaml"]
     assert [d.render() for d in diagnostics] == [
         "bad.restagen.yaml:3:1: <document>: unknown key 'typs'\n    hint: did you mean 'types'?"
     ]
