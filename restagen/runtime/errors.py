@@ -7,12 +7,19 @@ pydantic model of its fields (`details_model`), used to put the fields on the wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel
+from restate.exceptions import TerminalError
 
-__all__ = ["DeclaredError"]
+__all__ = ["ERROR_DETAILS_KEY", "ERROR_NAME_KEY", "DeclaredError", "revive"]
+
+# A declared error travels as a TerminalError whose metadata names it and carries its fields;
+# Restate passes failure metadata on to callers, in context and through ingress alike.
+ERROR_NAME_KEY = "restagen-error"
+ERROR_DETAILS_KEY = "restagen-details"
 
 
 class DeclaredError(Exception):
@@ -39,6 +46,15 @@ class DeclaredError(Exception):
         DeclaredError.__init__(error, details)
         return error
 
+    def to_terminal(self) -> TerminalError:
+        """The terminal error that ends the invocation and carries this error to the caller."""
+        details = json.dumps(self.to_wire(), separators=(",", ":"), sort_keys=True)
+        return TerminalError(
+            f"{type(self).__name__}: {details}",
+            status_code=self.code,
+            metadata={ERROR_NAME_KEY: type(self).__name__, ERROR_DETAILS_KEY: details},
+        )
+
     def __eq__(self, other: object) -> bool:
         return (
             type(other) is type(self) and isinstance(other, DeclaredError) and other.details == self.details
@@ -46,3 +62,16 @@ class DeclaredError(Exception):
 
     def __hash__(self) -> int:
         return hash((type(self), self.details.model_dump_json()))
+
+
+def revive(
+    declared: Iterable[type[DeclaredError]], metadata: Mapping[str, str] | None
+) -> DeclaredError | None:
+    """The declared error that `metadata` of a failure describes, if it is one of `declared`."""
+    if not metadata or ERROR_NAME_KEY not in metadata:
+        return None
+    name = metadata[ERROR_NAME_KEY]
+    for error in declared:
+        if error.__name__ == name:
+            return error.from_wire(json.loads(metadata.get(ERROR_DETAILS_KEY) or "{}"))
+    return None

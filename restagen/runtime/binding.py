@@ -1,0 +1,146 @@
+"""Binding: an implementation object and its `ComponentSpec` become a restate-sdk component.
+
+Each handler is registered with raw bytes in and out, so that restagen's codecs do the decoding:
+a body that does not decode ends the invocation terminally with 400 and the failing fields, where
+the SDK would answer 500; a declared error leaves as a TerminalError that carries its fields; any
+other exception is left to Restate to retry. The JSON Schemas of the codecs go to discovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+import restate
+from restate.exceptions import TerminalError
+from restate.handler import TypeHint
+from restate.retry_policy import InvocationRetryPolicy
+from restate.serde import BytesSerde
+
+from restagen.runtime.errors import DeclaredError
+from restagen.runtime.serde import Codec, CodecError
+from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options
+
+__all__ = ["RestateComponent", "bind"]
+
+RestateComponent = restate.Service | restate.VirtualObject | restate.Workflow
+
+_BYTES = BytesSerde()
+
+
+def _retry(options: Options) -> InvocationRetryPolicy | None:
+    retry = options.retry
+    if retry is None:
+        return None
+    return InvocationRetryPolicy(
+        initial_interval=retry.initial_interval,
+        exponentiation_factor=retry.factor,
+        max_interval=retry.max_interval,
+        max_attempts=retry.max_attempts,
+        on_max_attempts=retry.on_max_attempts,
+    )
+
+
+def _component(spec: ComponentSpec) -> RestateComponent:
+    options = spec.options
+    common: dict[str, Any] = {
+        "description": spec.description,
+        "inactivity_timeout": options.inactivity_timeout,
+        "abort_timeout": options.abort_timeout,
+        "journal_retention": options.journal_retention,
+        "idempotency_retention": options.idempotency_retention,
+        "ingress_private": options.ingress_private,
+        "invocation_retry_policy": _retry(options),
+    }
+    if spec.kind == "service":
+        return restate.Service(spec.name, **common)
+    if spec.kind == "object":
+        return restate.VirtualObject(spec.name, enable_lazy_state=options.enable_lazy_state, **common)
+    return restate.Workflow(spec.name, enable_lazy_state=options.enable_lazy_state, **common)
+
+
+def _type_hint(codec: Codec[Any] | None) -> TypeHint[Any]:
+    if codec is None:
+        return TypeHint(is_void=True)
+    return TypeHint(annotation=codec.type, generate_json_schema=codec.json_schema)
+
+
+def _invoker(
+    spec: HandlerSpec[Any, Any], method: Callable[..., Awaitable[Any]]
+) -> Callable[..., Awaitable[bytes]]:
+    make_context = spec.context
+    output = spec.output
+    label = f"{spec.component}/{spec.name}"
+
+    async def finish(ctx: Any, *args: Any) -> bytes:
+        typed = make_context(ctx) if make_context is not None else ctx
+        try:
+            result = await method(typed, *args)
+        except DeclaredError as error:
+            raise error.to_terminal() from error
+        return output.encode(result) if output is not None else b""
+
+    if spec.input is None:
+
+        async def without_input(ctx: Any) -> bytes:
+            return await finish(ctx)
+
+        without_input.__name__ = spec.name
+        return without_input
+
+    decode = spec.input.decode
+
+    async def with_input(ctx: Any, body: bytes) -> bytes:
+        try:
+            request = decode(body)
+        except CodecError as error:
+            raise TerminalError(f"invalid request to {label}: {error}", status_code=400) from error
+        return await finish(ctx, request)
+
+    with_input.__name__ = spec.name
+    return with_input
+
+
+def _register(
+    component: RestateComponent, spec: ComponentSpec, handler: HandlerSpec[Any, Any], fn: Any
+) -> None:
+    options = handler.options
+    kwargs: dict[str, Any] = {
+        "name": handler.name,
+        "input_serde": _BYTES,
+        "output_serde": _BYTES,
+        "inactivity_timeout": options.inactivity_timeout,
+        "abort_timeout": options.abort_timeout,
+        "journal_retention": options.journal_retention,
+        "idempotency_retention": options.idempotency_retention,
+        "ingress_private": options.ingress_private,
+        "invocation_retry_policy": _retry(options),
+    }
+    if isinstance(component, restate.Workflow):
+        if handler.kind == "workflow":
+            retention = options.workflow_retention or spec.options.workflow_retention
+            component.main(
+                workflow_retention=retention, enable_lazy_state=options.enable_lazy_state, **kwargs
+            )(fn)
+        else:
+            component.handler(enable_lazy_state=options.enable_lazy_state, **kwargs)(fn)  # shared
+    elif isinstance(component, restate.VirtualObject):
+        kind: Literal["exclusive", "shared"] = "shared" if handler.kind == "shared" else "exclusive"
+        component.handler(kind=kind, enable_lazy_state=options.enable_lazy_state, **kwargs)(fn)
+    else:
+        component.handler(**kwargs)(fn)
+    registered = component.handlers[handler.name]
+    registered.handler_io.input_type = _type_hint(handler.input)
+    registered.handler_io.output_type = _type_hint(handler.output)
+    registered.description = handler.description
+
+
+def bind(spec: ComponentSpec, implementation: object) -> RestateComponent:
+    """The restate-sdk component serving `spec` with the methods of `implementation`."""
+    component = _component(spec)
+    for handler in spec.handlers:
+        method = getattr(implementation, handler.name, None)
+        if method is None or not callable(method):
+            raise TypeError(f"{type(implementation).__name__} does not implement handler {handler.name!r}")
+        _register(component, spec, handler, _invoker(handler, method))
+    return component

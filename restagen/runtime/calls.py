@@ -1,0 +1,100 @@
+"""Calls from inside a handler: durable, through the Restate context, typed by a `HandlerSpec`.
+
+Generated context clients delegate here. A call journals its request and result; a declared error
+of the callee is raised again as the same class with the same fields; a send returns at once with
+a handle on the new invocation, optionally delayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import restate
+from restate.exceptions import TerminalError
+
+from restagen.runtime.errors import revive
+from restagen.runtime.specs import HandlerSpec
+
+__all__ = ["ContextCaller", "SendHandle"]
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+class SendHandle:
+    """A handle on an invocation started by a send from inside a handler."""
+
+    def __init__(self, handle: restate.SendHandle) -> None:
+        self._handle = handle
+
+    async def invocation_id(self) -> str:
+        return await self._handle.invocation_id()
+
+    async def cancel(self) -> None:
+        await self._handle.cancel_invocation()
+
+
+class ContextCaller:
+    """Makes typed durable calls and sends through one invocation's context."""
+
+    def __init__(self, ctx: restate.Context) -> None:
+        self._ctx = ctx
+
+    def _headers(self, headers: Mapping[str, str] | None) -> dict[str, str] | None:
+        return dict(headers) if headers else None
+
+    async def call(
+        self,
+        spec: HandlerSpec[In, Out],
+        request: In,
+        *,
+        key: str | None = None,
+        idempotency_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Out:
+        body = spec.input.encode(request) if spec.input is not None else b""
+        try:
+            result = await self._ctx.generic_call(
+                spec.component,
+                spec.name,
+                body,
+                key=key,
+                idempotency_key=idempotency_key,
+                headers=self._headers(headers),
+            )
+        except TerminalError as error:
+            declared = revive(spec.errors, error.metadata)
+            if declared is not None:
+                raise declared from None
+            raise
+        return _decode(spec, result)
+
+    def send(
+        self,
+        spec: HandlerSpec[In, Any],
+        request: In,
+        *,
+        key: str | None = None,
+        delay: timedelta | None = None,
+        idempotency_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> SendHandle:
+        body = spec.input.encode(request) if spec.input is not None else b""
+        handle = self._ctx.generic_send(
+            spec.component,
+            spec.name,
+            body,
+            key=key,
+            send_delay=delay,
+            idempotency_key=idempotency_key,
+            headers=self._headers(headers),
+        )
+        return SendHandle(handle)
+
+
+def _decode(spec: HandlerSpec[Any, Out], body: bytes) -> Out:
+    if spec.output is None:
+        return None  # type: ignore[return-value]
+    return spec.output.decode(body)

@@ -1,0 +1,197 @@
+"""Typed contexts: what a handler receives instead of the SDK's untyped context.
+
+Each generated component has its own context classes (with typed `state` and `promises`); they
+subclass these bases, which offer what every handler needs: typed `run`, `sleep`, awakeables,
+deterministic random and time, the invocation id and the request headers. The SDK context stays
+reachable as `.restate` for anything not covered here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from datetime import UTC, datetime, timedelta
+from random import Random
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+import restate
+from restate.context import RunOptions
+
+from restagen.runtime.serde import Codec, JsonCodec
+
+__all__ = [
+    "HandlerContext",
+    "ObjectContext",
+    "ObjectSharedContext",
+    "Promise",
+    "ReadOnlyStateKey",
+    "ServiceContext",
+    "StateKey",
+    "WorkflowContext",
+    "WorkflowSharedContext",
+]
+
+T = TypeVar("T")
+C = TypeVar("C", bound=restate.Context)
+
+
+def _codec(type_or_codec: Codec[T] | type[T]) -> Codec[T]:
+    return type_or_codec if isinstance(type_or_codec, Codec) else JsonCodec(type_or_codec)
+
+
+class HandlerContext(Generic[C]):
+    """What every handler can do, whatever its kind."""
+
+    def __init__(self, ctx: C) -> None:
+        self.restate = ctx
+
+    @property
+    def invocation_id(self) -> str:
+        return self.restate.request().id
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The headers of the request that started this invocation."""
+        return self.restate.request().headers
+
+    async def run(
+        self,
+        name: str,
+        action: Callable[[], Coroutine[Any, Any, T]] | Callable[[], T],
+        result: Codec[T] | type[T],
+        *,
+        max_attempts: int | None = None,
+        max_duration: timedelta | None = None,
+    ) -> T:
+        """Run `action` once, journal its typed result, and replay that result on retries."""
+        options: RunOptions[T] = RunOptions(
+            serde=_codec(result), max_attempts=max_attempts, max_duration=max_duration
+        )
+        future: Awaitable[T] = self.restate.run_typed(name, action, options)
+        return await future
+
+    async def sleep(self, delay: timedelta) -> None:
+        """A durable sleep: survives restarts of the endpoint and of Restate."""
+        await self.restate.sleep(delay)
+
+    def random(self) -> Random:
+        """A random generator seeded by the invocation: the same values on every replay."""
+        return self.restate.random()
+
+    def uuid(self) -> UUID:
+        return self.restate.uuid()
+
+    async def now(self) -> datetime:
+        """The current time, journaled so that replays see the same value."""
+        return datetime.fromtimestamp(await self.restate.time(), tz=UTC)
+
+    def awakeable(self, value: Codec[T] | type[T]) -> tuple[str, Awaitable[T]]:
+        """A new awakeable: its id (to hand to whoever completes it) and the typed value to await."""
+        awakeable_id, future = self.restate.awakeable(serde=_codec(value))
+        return awakeable_id, future
+
+    def resolve_awakeable(self, awakeable_id: str, value: T, codec: Codec[T] | type[T]) -> None:
+        self.restate.resolve_awakeable(awakeable_id, value, serde=_codec(codec))
+
+    def reject_awakeable(self, awakeable_id: str, message: str, code: int = 500) -> None:
+        self.restate.reject_awakeable(awakeable_id, message, code)
+
+
+class ServiceContext(HandlerContext[restate.Context]):
+    """The context of a service handler."""
+
+
+class ReadOnlyStateKey(Generic[T]):
+    """A declared state key of an object or workflow, as seen by a shared (read-only) handler."""
+
+    def __init__(self, ctx: restate.ObjectSharedContext, name: str, codec: Codec[T]) -> None:
+        self._ctx = ctx
+        self.name = name
+        self._codec = codec
+
+    async def get(self) -> T | None:
+        """The value, or None when the key was never set or was cleared."""
+        return await self._ctx.get(self.name, serde=self._codec)
+
+
+class StateKey(ReadOnlyStateKey[T]):
+    """A declared state key, readable and writable by an exclusive handler."""
+
+    def __init__(self, ctx: restate.ObjectContext, name: str, codec: Codec[T]) -> None:
+        super().__init__(ctx, name, codec)  # type: ignore[arg-type]
+        self._writable = ctx
+
+    def set(self, value: T) -> None:
+        self._writable.set(self.name, value, serde=self._codec)
+
+    def clear(self) -> None:
+        self._writable.clear(self.name)
+
+
+class ObjectSharedContext(HandlerContext[restate.ObjectSharedContext]):
+    """The context of a shared object handler: the key, read-only state."""
+
+    @property
+    def key(self) -> str:
+        return self.restate.key()
+
+
+class ObjectContext(HandlerContext[restate.ObjectContext]):
+    """The context of an exclusive object handler: the key, state to read and write."""
+
+    @property
+    def key(self) -> str:
+        return self.restate.key()
+
+    def clear_all_state(self) -> None:
+        self.restate.clear_all()
+
+
+class Promise(Generic[T]):
+    """A typed durable promise of a workflow run."""
+
+    def __init__(self, promise: restate.DurablePromise[T]) -> None:
+        self._promise = promise
+
+    async def value(self) -> T:
+        """Wait until the promise is resolved (durably), and return its value."""
+        return await self._promise.value()
+
+    async def peek(self) -> T | None:
+        return await self._promise.peek()
+
+    async def resolve(self, value: T) -> None:
+        await self._promise.resolve(value)
+
+    async def reject(self, message: str, code: int = 500) -> None:
+        await self._promise.reject(message, code)
+
+
+class WorkflowSharedContext(HandlerContext[restate.WorkflowSharedContext]):
+    """The context of a workflow's shared handler: the key, read-only state, promises."""
+
+    @property
+    def key(self) -> str:
+        return self.restate.key()
+
+    def promise(self, name: str, codec: Codec[T]) -> Promise[T]:
+        return Promise(self.restate.promise(name, serde=codec))
+
+
+class WorkflowContext(HandlerContext[restate.WorkflowContext]):
+    """The context of a workflow's `run`: the key, state to read and write, promises."""
+
+    @property
+    def key(self) -> str:
+        return self.restate.key()
+
+    def promise(self, name: str, codec: Codec[T]) -> Promise[T]:
+        return Promise(self.restate.promise(name, serde=codec))
+
+    def clear_all_state(self) -> None:
+        self.restate.clear_all()
+
+
+def read_only(ctx: Any) -> restate.ObjectSharedContext:
+    """The SDK context as the read-only state interface (exclusive contexts are a superset)."""
+    return ctx  # type: ignore[no-any-return]

@@ -1,0 +1,87 @@
+"""What generated code declares about each service, object and workflow: names, codecs, errors, options.
+
+The generated `definitions` module holds one `ComponentSpec` per component. The binding onto
+Restate, the context clients and the ingress clients all read it: the names and codecs are
+computed once, at import, and never looked up per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Generic, Literal, TypeVar
+
+from restagen.runtime.errors import DeclaredError
+from restagen.runtime.serde import Codec
+
+__all__ = ["ComponentKind", "ComponentSpec", "HandlerKind", "HandlerSpec", "Options", "RetryPolicy"]
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+ComponentKind = Literal["service", "object", "workflow"]
+HandlerKind = Literal["exclusive", "shared", "workflow"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int | None = None
+    initial_interval: timedelta | None = None
+    max_interval: timedelta | None = None
+    factor: float | None = None
+    on_max_attempts: Literal["pause", "kill"] | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """Restate options of a component or handler (see the definition language's `options`)."""
+
+    inactivity_timeout: timedelta | None = None
+    abort_timeout: timedelta | None = None
+    idempotency_retention: timedelta | None = None
+    journal_retention: timedelta | None = None
+    workflow_retention: timedelta | None = None
+    ingress_private: bool | None = None
+    enable_lazy_state: bool | None = None
+    retry: RetryPolicy | None = None
+
+
+@dataclass(frozen=True)
+class HandlerSpec(Generic[In, Out]):
+    """One handler: `input` is None when it takes nothing, `output` when it returns nothing."""
+
+    component: str
+    name: str
+    kind: HandlerKind | None
+    input: Codec[In] | None
+    output: Codec[Out] | None
+    errors: tuple[type[DeclaredError], ...] = ()
+    options: Options = field(default_factory=Options)
+    middleware: tuple[str, ...] = ()
+    description: str | None = None
+    context: Callable[[Any], Any] | None = None
+    """Builds the handler's typed context from the SDK's context (None: the SDK context as is)."""
+
+    def error_class(self, name: str) -> type[DeclaredError] | None:
+        """The declared error of this handler called `name`, if any."""
+        for error in self.errors:
+            if error.__name__ == name:
+                return error
+        return None
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    kind: ComponentKind
+    name: str
+    handlers: tuple[HandlerSpec[Any, Any], ...]
+    options: Options = field(default_factory=Options)
+    middleware: tuple[str, ...] = ()
+    description: str | None = None
+
+    def handler(self, name: str) -> HandlerSpec[Any, Any]:
+        for handler in self.handlers:
+            if handler.name == name:
+                return handler
+        raise KeyError(f"{self.name} has no handler {name!r}")
