@@ -26,6 +26,8 @@ def test_generation_benchmark_quick_mode_runs() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert any(line.startswith("ratio restagen-total / datamodel-code-generator-models-only: ") for line in lines)
+    assert any(
+        line.startswith("ratio restagen-total / datamodel-code-generator-models-only: ") for line in lines
+    )
     assert any(line.startswith("ratio no-op / full: ") for line in lines)
     assert any(line.strip().startswith("10 ") for line in lines), "the scaling table is missing"

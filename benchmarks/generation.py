@@ -1,0 +1,309 @@
+"""Generation benchmark: `restagen generate` against datamodel-code-generator on a large schema.
+
+Writes the synthetic schema of `synthetic.py` (100 services x 10 handlers, 500 declared types, five
+package files importing each other; seeded) to a temporary folder, then times, in this process:
+
+- restagen full: the CLI's `generate` (compile, render, format, write) into an empty folder;
+- datamodel-code-generator alone: `datamodel_code_generator.generate` on the very JSON Schema documents
+  restagen feeds it (`package_schema` of each package), with its default formatters (black, isort),
+  and, for reference, with ruff as formatter and with no formatting at all;
+- restagen no-op: `generate` again into the folder it just wrote, where nothing changes.
+
+It prints medians and minimums (`time.perf_counter`), the two ratios the project targets, a breakdown
+of one full run by stage, and how the time of a full run grows with the number of handlers.
+`--profile FILE` also runs one full generation under cProfile. `--quick` is a small smoke size.
+
+Run: `.venv/bin/python benchmarks/generation.py [--quick] [--repeat N] [--profile FILE]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from synthetic import SchemaSize, write_schema
+
+from restagen import cli
+from restagen.compiler import write
+from restagen.compiler.format import format_files
+from restagen.compiler.pipeline import compile_paths
+from restagen.compiler.render import render_program
+from restagen.compiler.render.jsonschema import package_schema
+
+RATIO_TARGET = 1.3
+NOOP_TARGET = 0.20
+FULL = "restagen full (compile+render+format+write)"
+NOOP = "restagen no-op regeneration"
+DMCG = "datamodel-code-generator models only (black+isort)"
+STAGES = ("compile", "render", "format", "write")
+
+# restagen's own model options (restagen/compiler/render/models.py), so that both produce the same models.
+_DMCG_OPTIONS: dict[str, Any] = {
+    "disable_timestamp": True,
+    "skip_root_model": True,
+    "use_standard_collections": True,
+    "use_union_operator": True,
+    "use_annotated": True,
+    "field_constraints": True,
+    "strict_nullable": True,
+    "use_schema_description": True,
+    "use_field_description": True,
+    "use_one_literal_as_default": True,
+    "set_default_enum_member": True,
+    "allow_population_by_field_name": True,
+    "capitalise_enum_members": False,
+    "use_double_quotes": True,
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    label: str
+    seconds: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+
+def _timed(run: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def _working_dir(path: Path) -> Iterator[None]:
+    """The CLI looks for a pyproject.toml from the working directory; keep the repository's out of it."""
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _restagen(schemas: Path, out: Path, *, expect: str) -> None:
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        code = cli.main(["generate", str(schemas), "-o", str(out)])
+    if code != 0 or expect not in stderr.getvalue():
+        raise SystemExit(f"restagen generate failed (exit {code}):\n{stderr.getvalue()}")
+
+
+def _datamodel_codegen(schemas: dict[str, str], out: Path, formatters: list[Any] | None) -> None:
+    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+
+    options = dict(_DMCG_OPTIONS)
+    if formatters is not None:
+        options["formatters"] = formatters
+    out.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, schema in schemas.items():
+            text = generate(
+                schema,
+                input_file_type=InputFileType.JsonSchema,
+                output_model_type=DataModelType.PydanticV2BaseModel,
+                target_python_version=PythonVersion.PY_311,
+                **options,
+            )
+            (out / f"{name}.py").write_text(str(text), encoding="utf-8")
+
+
+class Bench:
+    """One schema in a scratch folder, with fresh output folders on demand."""
+
+    def __init__(self, root: Path, size: SchemaSize, seed: int) -> None:
+        self.root = root
+        self.size = size
+        self.schemas = root / f"schemas-{size.handlers}"
+        write_schema(self.schemas, size, seed=seed)
+        self._outputs = 0
+
+    def fresh_dir(self) -> Path:
+        self._outputs += 1
+        return self.root / f"out-{self.size.handlers}-{self._outputs}"
+
+    def datamodel_schemas(self) -> dict[str, str]:
+        """The JSON Schema documents restagen hands datamodel-code-generator, one per package with types."""
+        compilation = compile_paths([self.schemas])
+        assert compilation.program is not None, compilation.diagnostics
+        return {
+            package.name: json.dumps(package_schema(package))
+            for package in compilation.program.packages
+            if package.types
+        }
+
+    def rounds(self, repeat: int, datamodel: dict[str, list[Any] | None]) -> list[Sample]:
+        """Full, no-op and each datamodel-code-generator variant, interleaved round by round.
+
+        Interleaving spreads any background load over every measurement instead of one of them.
+        """
+        schemas = self.datamodel_schemas()
+        full: list[float] = []
+        noop: list[float] = []
+        models: dict[str, list[float]] = {label: [] for label in datamodel}
+        for _ in range(repeat):
+            out = self.fresh_dir()
+            full.append(_timed(partial(_restagen, self.schemas, out, expect="changed)")))
+            noop.append(_timed(partial(_restagen, self.schemas, out, expect="(0 changed)")))
+            for label, formatters in datamodel.items():
+                target = self.fresh_dir()
+                models[label].append(_timed(partial(_datamodel_codegen, schemas, target, formatters)))
+        return [
+            Sample(FULL, full),
+            *(Sample(label, seconds) for label, seconds in models.items()),
+            Sample(NOOP, noop),
+        ]
+
+    def full(self, repeat: int) -> Sample:
+        samples = []
+        for _ in range(repeat):
+            out = self.fresh_dir()
+            samples.append(_timed(partial(_restagen, self.schemas, out, expect="changed)")))
+        return Sample(FULL, samples)
+
+    def stages(self, repeat: int) -> dict[str, float]:
+        """Full runs stage by stage, through the functions the CLI calls; the median of each stage."""
+        runs: dict[str, list[float]] = {stage: [] for stage in STAGES}
+        for _ in range(repeat):
+            start = time.perf_counter()
+            compilation = compile_paths([self.schemas])
+            assert compilation.program is not None
+            lap = time.perf_counter()
+            runs["compile"].append(lap - start)
+            rendered = render_program(compilation.program)
+            runs["render"].append(time.perf_counter() - lap)
+            lap = time.perf_counter()
+            formatted = format_files(rendered)
+            runs["format"].append(time.perf_counter() - lap)
+            lap = time.perf_counter()
+            write.apply(write.plan(self.fresh_dir(), formatted))
+            runs["write"].append(time.perf_counter() - lap)
+        return {stage: statistics.median(seconds) for stage, seconds in runs.items()}
+
+    def profile(self, target: Path) -> str:
+        out = self.fresh_dir()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        _restagen(self.schemas, out, expect="changed)")
+        profiler.disable()
+        profiler.dump_stats(target)
+        report = io.StringIO()
+        pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(30)
+        return report.getvalue()
+
+
+def _table(samples: list[Sample]) -> str:
+    width = max(len(s.label) for s in samples)
+    lines = [f"{'measurement':<{width}}  {'median s':>9}  {'min s':>9}  runs"]
+    lines += [f"{s.label:<{width}}  {s.median:>9.3f}  {s.best:>9.3f}  {len(s.seconds)}" for s in samples]
+    return "\n".join(lines)
+
+
+def _machine() -> str:
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, {platform.system()}"
+
+
+def _verdict(value: float, target: float) -> str:
+    return "ok" if value <= target else "MISSED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="small schema, few runs: a smoke test")
+    parser.add_argument("--repeat", type=int, help="runs per measurement (default 5, quick 2)")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--sizes", type=int, nargs="+", help="handler counts of the scaling table")
+    parser.add_argument("--profile", type=Path, help="also profile one full run; write cProfile stats here")
+    args = parser.parse_args(argv)
+    profile = args.profile.resolve() if args.profile else None  # before moving into the scratch folder
+    repeat = args.repeat or (2 if args.quick else 5)
+    main_size = SchemaSize.for_handlers(40 if args.quick else 1000)
+    sizes = args.sizes or ((10, 20, 40) if args.quick else (10, 100, 1000))
+
+    from datamodel_code_generator import Formatter
+
+    print(f"machine: {_machine()}")
+    with tempfile.TemporaryDirectory(prefix="restagen-bench-") as scratch, _working_dir(Path(scratch)):
+        bench = Bench(Path(scratch), main_size, args.seed)
+        print(
+            f"schema: {len(list(bench.schemas.iterdir()))} package files, {main_size.services} services x "
+            f"{main_size.handlers_per_service} handlers, {main_size.types} declared types (seed {args.seed})"
+        )
+        # Warm-up, not timed: imports, the template cache, black's and ruff's first start.
+        _restagen(bench.schemas, bench.fresh_dir(), expect="changed)")
+        _datamodel_codegen(bench.datamodel_schemas(), bench.fresh_dir(), None)
+        samples = bench.rounds(
+            repeat,
+            {
+                DMCG: None,
+                "datamodel-code-generator models only (ruff)": [Formatter.RUFF_CHECK, Formatter.RUFF_FORMAT],
+                "datamodel-code-generator models only (unformatted)": [],
+            },
+        )
+        by_label = {sample.label: sample for sample in samples}
+        full, noop = by_label[FULL], by_label[NOOP]
+        print()
+        print(_table(samples))
+        ratio = full.median / by_label[DMCG].median
+        noop_fraction = noop.median / full.median
+        print()
+        print(
+            f"ratio restagen-total / datamodel-code-generator-models-only: {ratio:.2f} "
+            f"(target <= {RATIO_TARGET}: {_verdict(ratio, RATIO_TARGET)})"
+        )
+        for label in by_label:
+            if label.startswith("datamodel-code-generator") and label != DMCG:
+                print(f"  against {label}: {full.median / by_label[label].median:.2f}")
+        print(
+            f"ratio no-op / full: {noop_fraction:.0%} "
+            f"(target <= {NOOP_TARGET:.0%}: {_verdict(noop_fraction, NOOP_TARGET)})"
+        )
+
+        print("\nscaling (full generation through the CLI, median; stages measured separately, median):")
+        header = "".join(f"{stage:>9}" for stage in STAGES)
+        print(f"  {'handlers':>8}  {'types':>5}  {'full s':>8}  {'ms/handler':>10}  {header}")
+        for handlers in sizes:
+            size = SchemaSize.for_handlers(handlers)
+            sized = bench if size == main_size else Bench(Path(scratch), size, args.seed)
+            sample = full if sized is bench else sized.full(repeat)
+            stages = "".join(f"{seconds:>9.3f}" for seconds in sized.stages(repeat).values())
+            per_handler = sample.median / handlers * 1000
+            print(f"  {handlers:>8}  {size.types:>5}  {sample.median:>8.3f}  {per_handler:>10.2f}  {stages}")
+
+        if profile:
+            print(f"\nprofile of one full run (cProfile, written to {profile}):")
+            print(bench.profile(profile))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
