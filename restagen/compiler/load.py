@@ -1,27 +1,72 @@
 """Load stage: YAML text to plain Python data, keeping the line and column of every key and value.
 
-ruamel.yaml's round-trip loader records positions on its container nodes; we walk the tree once,
-converting it to plain dicts/lists/scalars and filling a `SourceMap` keyed by document path.
+libyaml (through PyYAML's C parser) composes the node tree, which carries the position of every
+node; we walk it once, building plain dicts/lists/scalars and a `SourceMap` keyed by document
+path, and report duplicate keys on the way. Scalars resolve as in YAML 1.2: only `true` and
+`false` are booleans (`yes`, `no`, `on`, `off` stay strings, so they can be enum values).
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+import yaml
+from yaml.error import MarkedYAMLError, YAMLError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from restagen.diagnostics import Diagnostics, Position
 
 __all__ = ["DocPath", "SourceDocument", "SourceMap", "load_file", "load_text"]
 
 DocPath = tuple[str | int, ...]
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader with YAML 1.2 booleans."""
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL_TAG, _INT_TAG, _FLOAT_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver(_INT_TAG, _INT, list("-+0123456789"))
+_Loader.add_implicit_resolver(_FLOAT_TAG, _FLOAT, list("-+.0123456789"))
+
+
+def _number(tag: str, text: str) -> int | float:
+    """Numbers as YAML 1.2 reads them (`010` is ten; `0o10` is eight)."""
+    if tag == _INT_TAG:
+        if text.startswith(("0o", "0x")):
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        return int(text)
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered == ".nan":
+        return float("nan")
+    return float(text)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, node: Node) -> None:
+        self.key = key
+        self.node = node
 
 
 @dataclass
@@ -52,88 +97,110 @@ class SourceDocument:
     source_map: SourceMap
 
 
-def _plain_scalar(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
+def _at(node: Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Walker:
+    """Builds plain data from composed nodes, recording positions by document path."""
+
+    def __init__(self, loader: Any, smap: SourceMap) -> None:
+        self.loader = loader
+        self.smap = smap
+
+    def scalar(self, node: ScalarNode) -> Any:
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and node.style is None:
+            return _number(node.tag, node.value)
+        value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, datetime.datetime | datetime.date):
+            return value.isoformat()
         return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return value
+
+    def entries(self, node: MappingNode) -> list[tuple[Node, Node]]:
+        """The key/value pairs of a mapping, with `<<` merge keys expanded (explicit keys win)."""
+        own = [(k, v) for k, v in node.value if k.tag != _MERGE_TAG]
+        merged: list[tuple[Node, Node]] = []
+        for key, value in node.value:
+            if key.tag != _MERGE_TAG:
+                continue
+            sources = value.value if isinstance(value, SequenceNode) else [value]
+            for source in sources:
+                if isinstance(source, MappingNode):
+                    merged.extend(self.entries(source))
+        names = {k.value for k, _ in own if isinstance(k, ScalarNode)}
+        return [*(pair for pair in merged if pair[0].value not in names), *own]
+
+    def walk(self, node: Node, path: DocPath) -> Any:
+        if isinstance(node, MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in self.entries(node):
+                key = self.walk(key_node, path) if isinstance(key_node, ScalarNode) else None
+                name = key if isinstance(key, str) else str(key)
+                if name in result:
+                    raise _DuplicateKey(name, key_node)
+                child = (*path, name)
+                self.smap.keys[child] = _at(key_node)
+                self.smap.values[child] = _at(value_node)
+                result[name] = self.walk(value_node, child)
+            return result
+        if isinstance(node, SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                self.smap.values[(*path, index)] = _at(item)
+                items.append(self.walk(item, (*path, index)))
+            return items
+        assert isinstance(node, ScalarNode)
+        return self.scalar(node)
 
 
-def _walk(node: Any, path: DocPath, smap: SourceMap) -> Any:
-    if isinstance(node, CommentedMap):
-        result: dict[Any, Any] = {}
-        for key, value in node.items():
-            plain_key = _plain_scalar(key)
-            child = (*path, plain_key if isinstance(plain_key, str) else str(plain_key))
-            kline, kcol = node.lc.key(key)
-            smap.keys[child] = (kline + 1, kcol + 1)
-            vpos = node.lc.value(key)
-            if vpos is not None and vpos[0] is not None:
-                smap.values[child] = (vpos[0] + 1, vpos[1] + 1)
-            else:
-                smap.values[child] = (kline + 1, kcol + 1)
-            result[child[-1]] = _walk(value, child, smap)
-        return result
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            line, col = node.lc.item(index)
-            smap.values[(*path, index)] = (line + 1, col + 1)
-            items.append(_walk(value, (*path, index), smap))
-        return items
-    return _plain_scalar(node)
-
-
-def _explain(exc: MarkedYAMLError) -> tuple[str, str, Any]:
-    """A readable message, a hint and the place to point at, for ruamel.yaml's parser jargon."""
+def _explain(exc: MarkedYAMLError, text: str) -> tuple[str, str, Any]:
+    """A readable message, a hint and the place to point at, for the YAML parser's jargon."""
     problem = str(exc.problem or exc.context or "invalid YAML")
     context = str(exc.context or "")
     mark = exc.problem_mark or exc.context_mark
     if "end of stream" in problem and "quoted scalar" in context:
         return "this quoted string is never closed", "add the closing quote", exc.context_mark or mark
-    if "<block end>" in problem:
+    if "<block end>" in problem or ("expected key" in problem and "block mapping" in context):
         return "inconsistent indentation", "keys of one mapping must start in the same column", mark
-    if "mapping values are not allowed here" in problem:
+    if "mapping values are not allowed" in problem:
         return (
             "unexpected ':'",
             "quote a value that contains ': ', or check the indentation of this line",
             mark,
         )
-    if "'\\t'" in problem:
+    if "cannot start any token" in problem and mark is not None and text[mark.index : mark.index + 1] == "\t":
         return "a tab character cannot indent YAML", "indent with spaces", mark
-    if "',' or '}'" in problem or "',' or ']'" in problem:
-        return (
-            problem,
-            "inside {...} or [...], quote values that contain [ ] { } or commas: {items: 'list[string]'}",
-            mark,
-        )
+    for closing in ("}", "]"):
+        if f"',' or '{closing}'" in problem:
+            return (
+                f"expected ',' or '{closing}'",
+                "inside {...} or [...], quote values that contain [ ] { } or commas: {items: 'list[string]'}",
+                mark,
+            )
     return problem, "check indentation and quoting", mark
 
 
 def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument | None:
     """Parse YAML `text`; on a syntax error, add a diagnostic and return None."""
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     smap = SourceMap(file)
+    loader = _Loader(text)
     try:
-        node = yaml.load(text)
-    except DuplicateKeyError as exc:
-        mark = exc.problem_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = (exc.problem or "duplicate key").split(" with value")[0]
+        node = loader.get_single_node()
+        if node is None:
+            data: Any = {}
+        else:
+            data = _Walker(loader, smap).walk(node, ())
+    except _DuplicateKey as exc:
+        line, col = _at(exc.node)
         diagnostics.error(
-            "yaml-duplicate-key", problem, Position(file, line, col), hint="each key may appear once"
+            "yaml-duplicate-key",
+            f'found duplicate key "{exc.key}"',
+            Position(file, line, col),
+            hint="each key may appear once",
         )
         return None
     except MarkedYAMLError as exc:
-        message, hint, mark = _explain(exc)
+        message, hint, mark = _explain(exc, text)
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         diagnostics.error(
             "yaml-syntax", f"YAML syntax error: {message}", Position(file, line, col), hint=hint
@@ -142,11 +209,11 @@ def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument 
     except YAMLError as exc:
         diagnostics.error("yaml-syntax", f"YAML syntax error: {exc}", Position(file, 1, 1))
         return None
-    if node is None:
-        node = CommentedMap()
-    if isinstance(node, CommentedMap):
+    finally:
+        loader.dispose()
+    if isinstance(data, dict):
         smap.values[()] = (1, 1)
-    return SourceDocument(file, _walk(node, (), smap), smap)
+    return SourceDocument(file, data, smap)
 
 
 def load_file(path: Path, diagnostics: Diagnostics, *, display: str | None = None) -> SourceDocument | None:

@@ -97,3 +97,38 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00bad")
     assert load_file(path, diagnostics, display="bad.restagen.yaml") is None
     assert diagnostics.items[0].render().startswith("bad.restagen.yaml: cannot read file:")
+
+
+def test_scalars_resolve_as_yaml_1_2() -> None:
+    """`yes`, `no`, `on` and `off` are strings (they make fine enum values); only true/false are booleans."""
+    diagnostics = Diagnostics()
+    text = "values: [YES, no, On, off, true, False, 010, 0o10, 0x1F, 1e3, -.inf, 1_000, ~, '7']\n"
+    doc = load_text(text, "f.yaml", diagnostics)
+    assert doc is not None and not diagnostics.items
+    assert doc.data == {
+        "values": [
+            "YES",
+            "no",
+            "On",
+            "off",
+            True,
+            False,
+            10,
+            8,
+            31,
+            1000.0,
+            float("-inf"),
+            "1_000",
+            None,
+            "7",
+        ]
+    }
+
+
+def test_merge_keys_expand_and_explicit_keys_win() -> None:
+    text = "base: &b {kind: shared, output: string}\nget:\n  <<: *b\n  output: int\n"
+    diagnostics = Diagnostics()
+    doc = load_text(text, "f.yaml", diagnostics)
+    assert doc is not None and not diagnostics.items
+    assert doc.data["get"] == {"kind": "shared", "output": "int"}
+    assert doc.source_map.position(("get", "output")) == Position("f.yaml", 4, 11)
