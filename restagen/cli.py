@@ -104,6 +104,7 @@ def generate(
     """Generate typed Python from definition files."""
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
+    from restagen.compiler.render import scaffolds
 
     sources, configured = _inputs(paths)
     out_dir = output or configured or Path("gen")
@@ -113,9 +114,9 @@ def generate(
     if result.program is None:
         raise typer.Exit(Exit.USER_ERROR)
     with err.status(f"generating {len(result.program.packages)} package(s)"):
-        files = generate_files(result.program)
+        files = generate_files(result.program, out_dir)
         try:
-            plan = write.plan(out_dir, files)
+            plan = write.plan(out_dir, files, scaffolds=scaffolds(result.program))
         except FileExistsError as exc:
             raise UserError(f"{exc}; move it away or choose another output folder") from exc
     if check:

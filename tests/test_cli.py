@@ -128,7 +128,7 @@ def test_missing_path_and_unknown_option_are_user_errors(project: Path) -> None:
 def test_internal_error_exits_2_with_traceback_and_hint(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def explode(program: object) -> dict[str, str]:
+    def explode(*args: object) -> dict[str, str]:
         raise RuntimeError("boom")
 
     monkeypatch.setattr("restagen.compiler.pipeline.generate_files", explode)

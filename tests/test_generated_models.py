@@ -25,14 +25,14 @@ def ftgo() -> Iterator[dict[str, ModuleType]]:
     import importlib
     import sys
 
-    sys.path.insert(0, str(ROOT / "tests" / "golden" / "ftgo"))
+    sys.path.insert(0, str(ROOT / "examples" / "ftgo" / "src"))
     try:
         yield {
             name: importlib.import_module(f"ftgo.{name}")
             for name in ("common.models", "orders.models", "orders.errors", "accounting.errors")
         }
     finally:
-        sys.path.remove(str(ROOT / "tests" / "golden" / "ftgo"))
+        sys.path.remove(str(ROOT / "examples" / "ftgo" / "src"))
         for module in [m for m in sys.modules if m == "ftgo" or m.startswith("ftgo.")]:
             del sys.modules[module]
 

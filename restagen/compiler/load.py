@@ -109,7 +109,7 @@ class _Walker:
         self.smap = smap
 
     def scalar(self, node: ScalarNode) -> Any:
-        if node.tag in (_INT_TAG, _FLOAT_TAG) and node.style is None:
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and not node.style:
             return _number(node.tag, node.value)
         value = self.loader.construct_object(node, deep=True)
         if isinstance(value, datetime.datetime | datetime.date):

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from restagen.compiler import ir
+from restagen.compiler.cache import MANIFEST, Manifest, package_digest
 from restagen.compiler.format import format_files
-from restagen.compiler.render import render_program
+from restagen.compiler.render import render_package, render_program
 from restagen.compiler.resolve import resolve
 from restagen.compiler.sources import load_units
 from restagen.diagnostics import Diagnostics, Position
@@ -38,6 +39,29 @@ def compile_paths(paths: list[Path]) -> Compilation:
     return Compilation(diagnostics, None if diagnostics.has_errors else program)
 
 
-def generate_files(program: ir.Program) -> dict[str, str]:
-    """Every generated file of the program, rendered and formatted, in memory."""
-    return format_files(render_program(program))
+def generate_files(program: ir.Program, out: Path | None = None) -> dict[str, str]:
+    """Every generated file of the program, rendered and formatted, in memory.
+
+    With `out`, packages whose files there are still exactly what they would be are not rendered
+    again (see `cache`), and the manifest that makes this possible is part of the result.
+    """
+    if out is None:
+        return format_files(render_program(program))
+    manifest = Manifest.read(out)
+    by_package: dict[str, dict[str, str]] = {}
+    fresh: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for package in program.packages:
+        reused = manifest.reuse(package, package_digest(program, package))
+        if reused is not None:
+            by_package[package.name] = reused
+            continue
+        rendered = render_package(program, package)
+        fresh.update(rendered)
+        owner.update(dict.fromkeys(rendered, package.name))
+        by_package[package.name] = {}
+    for rel, text in format_files(fresh).items():
+        by_package[owner[rel]][rel] = text
+    files = {rel: text for package_files in by_package.values() for rel, text in package_files.items()}
+    files[MANIFEST] = Manifest.render(program, by_package)
+    return dict(sorted(files.items()))

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from restagen.compiler.cache import MANIFEST
 from restagen.compiler.render.header import OWNED_MARKER
 
 __all__ = ["Plan", "apply", "plan"]
@@ -30,6 +31,8 @@ class Plan:
 
 
 def _owned(path: Path) -> bool:
+    if path.name == MANIFEST:
+        return True
     try:
         with path.open(encoding="utf-8") as handle:
             return handle.readline().startswith(OWNED_MARKER)

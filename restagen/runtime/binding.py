@@ -8,8 +8,9 @@ other exception is left to Restate to retry. The JSON Schemas of the codecs go t
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Any
 
 import restate
 from restate.exceptions import TerminalError
@@ -101,6 +102,18 @@ def _invoker(
     return with_input
 
 
+def _accepted(function: Callable[..., Any], kwargs: dict[str, Any], label: str) -> dict[str, Any]:
+    """The options the SDK accepts for this kind of handler; an unsupported one that is set is an error."""
+    parameters = inspect.signature(function).parameters
+    accepted = {}
+    for name, value in kwargs.items():
+        if name in parameters:
+            accepted[name] = value
+        elif value is not None:
+            raise TypeError(f"{label}: option {name!r} is not supported for this kind of handler")
+    return accepted
+
+
 def _register(
     component: RestateComponent, spec: ComponentSpec, handler: HandlerSpec[Any, Any], fn: Any
 ) -> None:
@@ -116,19 +129,21 @@ def _register(
         "ingress_private": options.ingress_private,
         "invocation_retry_policy": _retry(options),
     }
+    decorator: Callable[..., Callable[[Any], Any]]
     if isinstance(component, restate.Workflow):
         if handler.kind == "workflow":
-            retention = options.workflow_retention or spec.options.workflow_retention
-            component.main(
-                workflow_retention=retention, enable_lazy_state=options.enable_lazy_state, **kwargs
-            )(fn)
+            kwargs["workflow_retention"] = options.workflow_retention or spec.options.workflow_retention
+            decorator = component.main
         else:
-            component.handler(enable_lazy_state=options.enable_lazy_state, **kwargs)(fn)  # shared
+            decorator = component.handler  # shared
+        kwargs["enable_lazy_state"] = options.enable_lazy_state
     elif isinstance(component, restate.VirtualObject):
-        kind: Literal["exclusive", "shared"] = "shared" if handler.kind == "shared" else "exclusive"
-        component.handler(kind=kind, enable_lazy_state=options.enable_lazy_state, **kwargs)(fn)
+        kwargs["kind"] = "shared" if handler.kind == "shared" else "exclusive"
+        kwargs["enable_lazy_state"] = options.enable_lazy_state
+        decorator = component.handler
     else:
-        component.handler(**kwargs)(fn)
+        decorator = component.handler
+    decorator(**_accepted(decorator, kwargs, f"{spec.name}/{handler.name}"))(fn)
     registered = component.handlers[handler.name]
     registered.handler_io.input_type = _type_hint(handler.input)
     registered.handler_io.output_type = _type_hint(handler.output)

@@ -10,23 +10,38 @@ from restagen.compiler import ir
 from restagen.compiler.render.errors import render_errors
 from restagen.compiler.render.header import header
 from restagen.compiler.render.models import render_models
+from restagen.compiler.render.services import render_services, scaffold_paths
 from restagen.compiler.render.templates import render_template
 
-__all__ = ["package_dir", "render_program"]
+__all__ = ["package_dir", "render_package", "render_program", "scaffolds"]
 
 
 def package_dir(package: ir.Package) -> str:
     return package.name.replace(".", "/")
 
 
+def render_package(program: ir.Program, package: ir.Package) -> dict[str, str]:
+    """Every file of one package, unformatted."""
+    base = package_dir(package)
+    files = {
+        f"{base}/__init__.py": render_template(
+            "package_init.py.jinja", header=header(package), package=package
+        ),
+        f"{base}/models.py": render_models(program, package),
+    }
+    if package.errors:
+        files[f"{base}/errors.py"] = render_errors(program, package)
+    files.update(render_services(program, package))
+    return files
+
+
 def render_program(program: ir.Program) -> dict[str, str]:
     files: dict[str, str] = {}
     for package in program.packages:
-        base = package_dir(package)
-        files[f"{base}/__init__.py"] = render_template(
-            "package_init.py.jinja", header=header(package), package=package
-        )
-        files[f"{base}/models.py"] = render_models(program, package)
-        if package.errors:
-            files[f"{base}/errors.py"] = render_errors(program, package)
+        files.update(render_package(program, package))
     return dict(sorted(files.items()))
+
+
+def scaffolds(program: ir.Program) -> frozenset[str]:
+    """The rendered files that belong to the user once written: created if missing, never changed."""
+    return frozenset(path for package in program.packages for path in scaffold_paths(package))

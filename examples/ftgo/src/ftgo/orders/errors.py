@@ -12,8 +12,8 @@ from restagen.runtime import DeclaredError
 from .models import InvalidOrderDetails, OrderNotFoundDetails
 
 __all__ = [
-    "OrderNotFound",
     "InvalidOrder",
+    "OrderNotFound",
 ]
 
 

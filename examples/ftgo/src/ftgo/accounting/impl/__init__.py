@@ -1,0 +1,1 @@
+"""Implementations of package ftgo.accounting's components: yours to edit."""

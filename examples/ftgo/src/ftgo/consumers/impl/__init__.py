@@ -1,0 +1,1 @@
+"""Implementations of package ftgo.consumers's components: yours to edit."""

@@ -1,0 +1,1 @@
+"""Implementations of package ftgo.kitchen's components: yours to edit."""

@@ -1,0 +1,1 @@
+"""Implementations of package ftgo.orders's components: yours to edit."""

@@ -1,0 +1,114 @@
+"""Regeneration without rework: a package whose inputs did not change keeps its generated files.
+
+Each run writes a manifest (`.restagen.json`) into the output folder: per package, a digest of
+everything its files depend on (its IR and that of the packages it imports, the versions of
+restagen, datamodel-code-generator and ruff, the templates) and the hash of each file it owns.
+On the next run a package is reused, not rendered, when its digest is the same and each of its
+owned files is still on disk with the recorded hash, so a hand edit is still found and undone;
+any doubt means rendering again. The manifest changes only when the output does.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from restagen import __version__
+from restagen.compiler import ir
+from restagen.compiler.render.services import scaffold_paths
+from restagen.compiler.render.templates import templates_dir
+
+__all__ = ["MANIFEST", "Manifest", "package_digest"]
+
+MANIFEST = ".restagen.json"
+_FORMAT = 1
+
+
+def _sha(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
+
+
+@functools.cache
+def _toolchain() -> str:
+    parts = [__version__]
+    for name in ("datamodel-code-generator", "ruff", "pydantic"):
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=?")
+    for template in sorted(templates_dir().rglob("*.jinja")):
+        parts.append(f"{template.relative_to(templates_dir()).as_posix()}={_sha(template.read_bytes())}")
+    return "\n".join(parts)
+
+
+def _closure(program: ir.Program, package: ir.Package) -> list[ir.Package]:
+    seen: dict[str, ir.Package] = {}
+    pending = [package]
+    while pending:
+        current = pending.pop()
+        if current.name in seen:
+            continue
+        seen[current.name] = current
+        pending.extend(program.package(target) for _, target in current.imports)
+    return [seen[name] for name in sorted(seen)]
+
+
+def package_digest(program: ir.Program, package: ir.Package) -> str:
+    """A hash of everything the files of `package` are made from."""
+    return _sha(_toolchain() + "\n" + "\n".join(repr(p) for p in _closure(program, package)))
+
+
+@dataclass
+class Manifest:
+    out: Path
+    packages: dict[str, dict[str, Any]]
+
+    @classmethod
+    def read(cls, out: Path) -> Manifest:
+        try:
+            data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(out, {})
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            return cls(out, {})
+        packages = data.get("packages")
+        return cls(out, packages if isinstance(packages, dict) else {})
+
+    def reuse(self, package: ir.Package, digest: str) -> dict[str, str] | None:
+        """The files of `package` as they are on disk, if they are exactly what it would generate."""
+        entry = self.packages.get(package.name)
+        if not isinstance(entry, dict) or entry.get("digest") != digest:
+            return None
+        files: dict[str, str] = {}
+        for rel, expected in sorted(dict(entry.get("files", {})).items()):
+            try:
+                text = (self.out / rel).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+            if _sha(text) != expected:
+                return None
+            files[rel] = text
+        for rel in scaffold_paths(package):
+            path = self.out / rel
+            if not path.is_file():
+                return None
+            files[rel] = path.read_text(encoding="utf-8")
+        return files
+
+    @staticmethod
+    def render(program: ir.Program, files_by_package: dict[str, dict[str, str]]) -> str:
+        """The manifest text for the given files of each package (scaffolds left out)."""
+        packages = {}
+        for package in program.packages:
+            scaffolds = set(scaffold_paths(package))
+            owned = files_by_package[package.name]
+            packages[package.name] = {
+                "digest": package_digest(program, package),
+                "files": {rel: _sha(text) for rel, text in sorted(owned.items()) if rel not in scaffolds},
+            }
+        return json.dumps({"format": _FORMAT, "packages": packages}, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,52 @@
+"""The service modules of a package: codecs, contexts, definitions, handlers, clients, app, scaffolds.
+
+Rendered only for packages that declare services, objects or workflows. Scaffolds (the
+implementation stubs and the endpoint's `main`) are the user's: `write` creates them once.
+"""
+
+from __future__ import annotations
+
+from restagen.compiler import ir
+from restagen.compiler.render.header import header
+from restagen.compiler.render.templates import render_template
+from restagen.compiler.render.views import package_view
+
+__all__ = ["render_services", "scaffold_paths"]
+
+_OWNED = ("codecs", "contexts", "definitions", "handlers", "clients", "app")
+
+
+def _base(package: ir.Package) -> str:
+    return package.name.replace(".", "/")
+
+
+def scaffold_paths(package: ir.Package) -> list[str]:
+    if not package.components:
+        return []
+    base = _base(package)
+    paths = [f"{base}/main.py", f"{base}/impl/__init__.py"]
+    paths.extend(f"{base}/impl/{c.name}.py" for c in package.components)
+    return paths
+
+
+def render_services(program: ir.Program, package: ir.Package) -> dict[str, str]:
+    if not package.components:
+        return {}
+    view = package_view(program, package)
+    base = _base(package)
+    files = {
+        f"{base}/{module}.py": render_template(f"{module}.py.jinja", header=header(package), view=view)
+        for module in _OWNED
+    }
+    scaffold_imports = [
+        line.replace("from .models import", "from ..models import") for line in view.model_imports.lines()
+    ]
+    files[f"{base}/main.py"] = render_template("scaffold/main.py.jinja", view=view)
+    files[f"{base}/impl/__init__.py"] = (
+        f'"""Implementations of package {package.name}\'s components: yours to edit."""\n'
+    )
+    for component in view.components:
+        files[f"{base}/impl/{component.name}.py"] = render_template(
+            "scaffold/component.py.jinja", view=view, c=component, imports=scaffold_imports
+        )
+    return files

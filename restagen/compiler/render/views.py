@@ -1,0 +1,255 @@
+"""What the service templates print, computed from the IR: names, annotations, codecs, imports.
+
+One `PackageView` per package. The templates of `contexts`, `definitions`, `handlers`, `clients`,
+`app` and the scaffolds only display these values; every name and annotation is decided here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from restagen.compiler import ir
+from restagen.compiler.names import pascal
+from restagen.compiler.render.annotations import Imports, annotation
+
+__all__ = ["CodecView", "ComponentView", "HandlerView", "PackageView", "StateView", "package_view"]
+
+_KIND_SUFFIX = {"service": "Service", "object": "Object", "workflow": "Workflow"}
+
+
+@dataclass(frozen=True)
+class CodecView:
+    name: str
+    annotation: str
+    codec_class: str
+
+
+@dataclass(frozen=True)
+class HandlerView:
+    name: str
+    kind: str | None
+    spec: str
+    """Name of the HandlerSpec constant in `definitions`."""
+    input: str | None
+    """Annotation of the request, None when the handler takes nothing."""
+    output: str
+    """Annotation of the result ("None" when it returns nothing)."""
+    input_codec: str | None
+    output_codec: str | None
+    errors: tuple[str, ...]
+    context: str
+    options: str
+    description: str | None
+
+    @property
+    def is_run(self) -> bool:
+        return self.kind == "workflow"
+
+
+@dataclass(frozen=True)
+class StateView:
+    name: str
+    annotation: str
+    codec: str
+
+
+@dataclass(frozen=True)
+class ComponentView:
+    kind: str
+    name: str
+    title: str
+    spec: str
+    base: str
+    implementation: str
+    client: str
+    sync_client: str
+    context_client: str
+    context: str
+    shared_context: str
+    state_class: str
+    shared_state_class: str
+    promises_class: str
+    handlers: tuple[HandlerView, ...]
+    state: tuple[StateView, ...]
+    promises: tuple[StateView, ...]
+    options: str
+    description: str | None
+
+    @property
+    def keyed(self) -> bool:
+        return self.kind != "service"
+
+    @property
+    def run(self) -> HandlerView | None:
+        return next((h for h in self.handlers if h.is_run), None)
+
+    @property
+    def callable_handlers(self) -> tuple[HandlerView, ...]:
+        """Handlers a client calls by name (a workflow's run is submitted instead)."""
+        return tuple(h for h in self.handlers if not h.is_run)
+
+
+@dataclass
+class PackageView:
+    package: ir.Package
+    components: list[ComponentView] = field(default_factory=list)
+    codecs: dict[str, CodecView] = field(default_factory=dict)
+    model_imports: Imports = field(default_factory=Imports)
+    """Names the typed modules import for annotations (models of this and other packages)."""
+    errors: set[str] = field(default_factory=set)
+    """Declared error classes referenced, as `module:Name`."""
+
+
+def _snake_upper(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
+
+
+def codec_name(ref: ir.TypeRef, package: str) -> str:
+    """A constant name for the codec of `ref`: `ORDER_DETAILS`, `LIST_OF_STRING`, `OPTIONAL_CONSUMER`."""
+    if isinstance(ref, ir.Primitive):
+        return ref.name.upper()
+    if isinstance(ref, ir.Named):
+        own = _snake_upper(ref.name)
+        return own if ref.package == package else f"{ref.package.replace('.', '_').upper()}__{own}"
+    if isinstance(ref, ir.ListOf):
+        return f"LIST_OF_{codec_name(ref.item, package)}"
+    if isinstance(ref, ir.MapOf):
+        return f"MAP_OF_{codec_name(ref.value, package)}"
+    if isinstance(ref, ir.Nullable):
+        return f"OPTIONAL_{codec_name(ref.inner, package)}"
+    return "_OR_".join(codec_name(m, package) for m in ref.members)
+
+
+def _duration(value: timedelta) -> str:
+    millis = value // timedelta(milliseconds=1)
+    if timedelta(milliseconds=millis) == value:
+        return f"timedelta(milliseconds={millis})"
+    return f"timedelta(microseconds={value // timedelta(microseconds=1)})"
+
+
+def options_expression(options: ir.Options, *, with_workflow_retention: bool = True) -> str:
+    """A Python expression building `restagen.runtime.specs.Options` (empty: `Options()`)."""
+    parts = []
+    for name in (
+        "inactivity_timeout",
+        "abort_timeout",
+        "idempotency_retention",
+        "journal_retention",
+        "workflow_retention",
+    ):
+        value = getattr(options, name)
+        if value is not None and (with_workflow_retention or name != "workflow_retention"):
+            parts.append(f"{name}={_duration(value)}")
+    for name in ("ingress_private", "enable_lazy_state"):
+        value = getattr(options, name)
+        if value is not None:
+            parts.append(f"{name}={value!r}")
+    if options.retry is not None:
+        retry = options.retry
+        fields = []
+        if retry.max_attempts is not None:
+            fields.append(f"max_attempts={retry.max_attempts!r}")
+        for name in ("initial_interval", "max_interval"):
+            value = getattr(retry, name)
+            if value is not None:
+                fields.append(f"{name}={_duration(value)}")
+        if retry.factor is not None:
+            fields.append(f"factor={retry.factor!r}")
+        if retry.on_max_attempts is not None:
+            fields.append(f"on_max_attempts={retry.on_max_attempts!r}")
+        parts.append(f"retry=RetryPolicy({', '.join(fields)})")
+    return f"Options({', '.join(parts)})"
+
+
+def _event_input(handler: ir.Handler) -> ir.TypeRef | None:
+    """An event handler takes the event it subscribes to (or the union of them)."""
+    if not handler.subscribe:
+        return handler.input
+    if len(handler.subscribe) == 1:
+        return handler.subscribe[0]
+    return ir.UnionOf(tuple(handler.subscribe))
+
+
+class _Builder:
+    def __init__(self, program: ir.Program, package: ir.Package) -> None:
+        self.program = program
+        self.view = PackageView(package)
+
+    def codec(self, ref: ir.TypeRef, serde: str) -> str:
+        name = codec_name(ref, self.view.package.name) + ("_BSON" if serde == "bson" else "")
+        if name not in self.view.codecs:
+            text = self.annotate(ref)
+            codec_class = "BsonCodec" if serde == "bson" else "JsonCodec"
+            self.view.codecs[name] = CodecView(name, text, codec_class)
+        return name
+
+    def annotate(self, ref: ir.TypeRef) -> str:
+        return annotation(ref, self.view.model_imports, package=self.view.package.name).text
+
+    def component(self, component: ir.Component) -> ComponentView:
+        title = pascal(component.name)
+        suffix = _KIND_SUFFIX[component.kind]
+        handlers = []
+        for handler in component.handlers:
+            serde = handler.options.serde or component.options.serde or "json"
+            input_ref = _event_input(handler)
+            shared = handler.kind == "shared"
+            context = f"{title}SharedContext" if shared else f"{title}Context"
+            errors = []
+            for error in handler.errors:
+                self.view.errors.add(f"{error.package}:{error.name}")
+                errors.append(error.name)
+            handlers.append(
+                HandlerView(
+                    name=handler.name,
+                    kind=handler.kind,
+                    spec=f"{component.name.upper()}__{handler.name.upper()}",
+                    input=self.annotate(input_ref) if input_ref is not None else None,
+                    output=self.annotate(handler.output) if handler.output is not None else "None",
+                    input_codec=self.codec(input_ref, serde) if input_ref is not None else None,
+                    output_codec=self.codec(handler.output, serde) if handler.output is not None else None,
+                    errors=tuple(errors),
+                    context=context,
+                    options=options_expression(handler.options),
+                    description=handler.description,
+                )
+            )
+        serde = component.options.serde or "json"
+        state = tuple(self._keyed(f, serde) for f in component.state)
+        promises = tuple(self._keyed(f, serde) for f in component.promises)
+        return ComponentView(
+            kind=component.kind,
+            name=component.name,
+            title=title,
+            spec=component.name.upper(),
+            base=f"{title}{suffix}Base",
+            implementation=f"{title}{suffix}",
+            client=f"{title}Client",
+            sync_client=f"{title}SyncClient",
+            context_client=f"{title}ContextClient",
+            context=f"{title}Context",
+            shared_context=f"{title}SharedContext",
+            state_class=f"{title}State",
+            shared_state_class=f"{title}SharedState",
+            promises_class=f"{title}Promises",
+            handlers=tuple(handlers),
+            state=state,
+            promises=promises,
+            options=options_expression(
+                component.options, with_workflow_retention=component.kind == "workflow"
+            ),
+            description=component.description,
+        )
+
+    def _keyed(self, fld: ir.Field, serde: str) -> StateView:
+        return StateView(fld.name, self.annotate(fld.type), self.codec(fld.type, serde))
+
+
+def package_view(program: ir.Program, package: ir.Package) -> PackageView:
+    builder = _Builder(program, package)
+    for component in package.components:
+        builder.view.components.append(builder.component(component))
+    builder.view.codecs = dict(sorted(builder.view.codecs.items()))
+    return builder.view
