@@ -60,7 +60,8 @@ def generate_files(program: ir.Program, out: Path | None = None) -> dict[str, st
         fresh.update(rendered)
         owner.update(dict.fromkeys(rendered, package.name))
         by_package[package.name] = {}
-    for rel, text in format_files(fresh).items():
+    tops = {package.name.split(".")[0] for package in program.packages}
+    for rel, text in format_files(fresh, tops).items():
         by_package[owner[rel]][rel] = text
     files = {rel: text for package_files in by_package.values() for rel, text in package_files.items()}
     files[MANIFEST] = Manifest.render(program, by_package)

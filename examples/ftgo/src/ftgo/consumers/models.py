@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-from restagen.runtime import Model
+from uuid import UUID
 
 from ftgo.common.models import Address, Money
+from restagen.runtime import Model
 
 
 class Consumer(Model):
@@ -21,6 +22,7 @@ class ValidateOrderRequest(Model):
 
 
 class SignupRequest(Model):
+    consumer_id: UUID
     email: str
     name: str
 

@@ -22,7 +22,7 @@ class SignupWorkflow(SignupWorkflowBase):
         clicked_by = await ctx.promises.email_clicked.value()
         if clicked_by != request.email:
             return False
-        consumers = ConsumerContextClient(ctx, key=ctx.key)
+        consumers = ConsumerContextClient(ctx, key=str(request.consumer_id))
         await consumers.register(Consumer(name=request.name, email=request.email))
         return True
 
