@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/python -m restagen.local.server install
 	$(BIN)/python examples/ftgo/demo.py
 
 lint: $(STAMP)
@@ -25,7 +26,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
+	$(BIN)/python -m restagen.local.server install
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) examples/ftgo/gen
+	rm -rf $(VENV) .restate

@@ -139,6 +139,43 @@ def generate(
 
 
 @app.command()
+def serve(
+    target: Annotated[str, typer.Argument(metavar="APP", help="The ASGI app, as module:attribute.")],
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9080,
+    path: Annotated[
+        list[Path] | None, typer.Option("--path", help="Add a folder to the import path.")
+    ] = None,
+) -> None:
+    """Serve an app over HTTP/2 cleartext with the settings Restate needs."""
+    from restagen.local.serve import AppLoadError, load_app
+    from restagen.local.serve import serve as run
+
+    try:
+        asgi = load_app(target, path or [])
+    except AppLoadError as error:
+        raise UserError(str(error)) from error
+    err.print(f"serving {target} on http://{host}:{port} (HTTP/2 cleartext)", markup=False)
+    run(asgi, host, port)
+
+
+@app.command()
+def register(
+    admin: Annotated[str, typer.Option(help="URL of the Restate admin API, e.g. http://127.0.0.1:9070.")],
+    uri: Annotated[str, typer.Option(help="URL of the endpoint, as Restate reaches it.")],
+) -> None:
+    """Register an endpoint with Restate (forced re-discovery of its handlers)."""
+    from restagen.local.admin import RegistrationError
+    from restagen.local.admin import register as run
+
+    try:
+        services = run(admin, uri)
+    except RegistrationError as error:
+        raise UserError(str(error)) from error
+    err.print(f"registered {uri}: {', '.join(services) or 'no services'}", markup=False)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the definition language (for editors)."""
     from restagen.compiler.language_schema import language_schema

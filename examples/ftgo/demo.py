@@ -1,55 +1,135 @@
-"""The food-to-go example: generate its packages, then use the generated models and errors.
+"""The food-to-go example, end to end: generate, start Restate, serve, register, and use it.
 
-Run with `make demo` (or `python examples/ftgo/demo.py` inside the project's environment).
+Run with `make demo`. It starts a local restate-server (installing the pinned release into
+`.restate/` the first time), serves every package of the example from one endpoint, registers it,
+and walks through a consumer's sign-up, orders, typed errors and a delayed send, printing what
+happens. Everything it starts is stopped when it ends.
 """
 
 from __future__ import annotations
 
-import importlib
+import asyncio
+import subprocess
 import sys
+import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from restagen.cli import main
+import httpx
+
+from restagen.cli import main as restagen
+from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 
 HERE = Path(__file__).resolve().parent
+SRC = HERE / "src"
+
+
+def step(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+async def scenario(ingress_url: str) -> None:
+    from ftgo.accounting.clients import AccountingClient
+    from ftgo.accounting.errors import CardDeclined
+    from ftgo.accounting.models import AuthorizeRequest
+    from ftgo.common.models import Money
+    from ftgo.consumers.clients import ConsumerClient, SignupClient
+    from ftgo.consumers.models import SignupRequest
+    from ftgo.kitchen.clients import KitchenClient
+    from ftgo.kitchen.errors import RestaurantClosed
+    from ftgo.kitchen.models import CreateTicketRequest, KitchenConfirmTicketRequest, TicketLineItem
+    from ftgo.orders import models as orders
+    from ftgo.orders.clients import OrderClient
+    from ftgo.orders.errors import InvalidOrder
+
+    from restagen.runtime.ingress import Ingress
+
+    ann = uuid.UUID(int=0xA11)
+    async with Ingress(ingress_url) as ingress:
+        step("sign-up workflow: submitted, waiting for the e-mail link")
+        signup = SignupClient(ingress, "ann@example.com")
+        run = await signup.submit(SignupRequest(consumer_id=ann, email="ann@example.com", name="Ann"))
+        print(f"   workflow {run.key} submitted")
+        await signup.click("ann@example.com")
+        print(f"   link clicked; the run returned {await run.attach()}")
+        profile = await ConsumerClient(ingress, str(ann)).get()
+        print(f"   consumer {ann} is now registered: {profile}")
+
+        step("an order, validated by the consumer object inside the order handler")
+        details = orders.OrderDetails(
+            consumer_id=ann,
+            restaurant_id="ajanta",
+            line_items=[orders.LineItem(menu_item_id="samosa", quantity=2)],
+            total=Money(amount=Decimal("11.80")),
+            tags={"channel": "web"},
+            placed_at=datetime(2026, 11, 28, 19, 30, tzinfo=UTC),
+            payment=orders.Payment(orders.CardPayment(card_token="tok_visa")),
+        )
+        order = await OrderClient(ingress).create(details)
+        print(f"   created {order.order_id} ({order.state.value}) for {order.details.total.amount} EUR")
+
+        step("declared errors reach the caller as the same class, with their fields")
+        try:
+            await OrderClient(ingress).create(details.model_copy(update={"line_items": []}))
+        except InvalidOrder as error:
+            print(f"   InvalidOrder: reason={error.reason!r}")
+        try:
+            await AccountingClient(ingress).authorize(
+                AuthorizeRequest(consumer_id=ann, order_id=order.order_id, amount=Money(amount=Decimal("150")))
+            )
+        except CardDeclined as error:
+            print(f"   CardDeclined: reason={error.reason!r}")
+        kitchen = KitchenClient(ingress)
+        try:
+            await kitchen.create_ticket(
+                CreateTicketRequest(
+                    order_id=order.order_id,
+                    restaurant_id="closed-for-holidays",
+                    line_items=[TicketLineItem(menu_item_id="samosa", quantity=2)],
+                )
+            )
+        except RestaurantClosed as error:
+            print(f"   RestaurantClosed: restaurant_id={error.restaurant_id!r}")
+
+        step("a send with a delay of 1 s, then attaching to it")
+        started = time.monotonic()
+        handle = await kitchen.send_confirm_ticket(
+            KitchenConfirmTicketRequest(ticket_id=f"ticket-{order.order_id}", ready_by=datetime.now(UTC)),
+            delay=timedelta(seconds=1),
+        )
+        await handle.attach()
+        print(f"   invocation {handle.invocation_id} ran after {time.monotonic() - started:.1f} s")
+
+        step("a malformed request ends at once with 400, naming the fields")
+        response = httpx.post(f"{ingress_url}/order/create", json={"consumer_id": 42}, timeout=30)
+        print(f"   HTTP {response.status_code}: {response.json()['message'][:110]}...")
 
 
 def run() -> int:
-    print("== restagen generate examples/ftgo/schemas -o examples/ftgo/gen")
-    code = main(["generate", str(HERE / "schemas"), "-o", str(HERE / "gen")])
+    step("restagen generate examples/ftgo/schemas -o examples/ftgo/src")
+    code = restagen(["generate", str(HERE / "schemas"), "-o", str(SRC)])
     if code:
         return code
-    for path in sorted((HERE / "gen").rglob("*.py")):
-        print(f"   {path.relative_to(HERE)}")
-
-    sys.path.insert(0, str(HERE / "gen"))
-    common = importlib.import_module("ftgo.common.models")
-    orders = importlib.import_module("ftgo.orders.models")
-    accounting = importlib.import_module("ftgo.accounting.errors")
-
-    print("\n== an order, built from the generated models")
-    details = orders.OrderDetails(
-        consumer_id=uuid.UUID(int=1),
-        restaurant_id="ajanta",
-        line_items=[orders.LineItem(menu_item_id="samosa", quantity=2)],
-        total=common.Money(amount=Decimal("11.80")),
-        tags={"channel": "web"},
-        placed_at=datetime(2026, 11, 28, 19, 30, tzinfo=UTC),
-        payment=orders.Payment(orders.CardPayment(card_token="tok_visa")),
-    )
-    order = orders.Order(order_id="o-1", details=details)
-    wire = order.model_dump_json(by_alias=True)
-    print(f"   on the wire: {wire}")
-    again = orders.Order.model_validate_json(wire)
-    print(f"   read back equal: {again == order}; state: {again.state.value}; from: {again.from_}")
-
-    print("\n== a declared error, through its wire form")
-    declined = accounting.CardDeclined(reason="insufficient funds")
-    revived = accounting.CardDeclined.from_wire(declined.to_wire())
-    print(f"   {type(revived).__name__} (code {revived.code}): reason={revived.reason!r}")
+    binary = find_server_binary() or install_server()
+    port = free_port()
+    with LocalRestate(binary) as server:
+        print(f"\n== restate-server up: ingress {server.ingress_url}, admin {server.admin_url}")
+        endpoint = subprocess.Popen(
+            [sys.executable, "-m", "restagen", "serve", "ftgo_endpoint:app", "--port", str(port), "--path", str(SRC)],
+        )
+        try:
+            step("restagen register (the endpoint serves every package of the example)")
+            code = restagen(["register", "--admin", server.admin_url, "--uri", f"http://127.0.0.1:{port}"])
+            if code:
+                return code
+            sys.path.insert(0, str(SRC))
+            asyncio.run(scenario(server.ingress_url))
+        finally:
+            endpoint.terminate()
+            endpoint.wait(timeout=15)
+    step("done: the endpoint and restate-server are stopped")
     return 0
 
 

@@ -197,3 +197,16 @@ class LocalRestate:
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def main() -> None:
+    """`python -m restagen.local.server install`: install the pinned server (no-op when present)."""
+    import sys
+
+    if sys.argv[1:] != ["install"]:
+        sys.exit("usage: python -m restagen.local.server install")
+    print(find_server_binary() or install_server())
+
+
+if __name__ == "__main__":
+    main()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import restate
 from restate.exceptions import TerminalError
+from restate.serde import BytesSerde
 
 from restagen.runtime.errors import revive
 from restagen.runtime.specs import HandlerSpec
@@ -23,14 +24,28 @@ In = TypeVar("In")
 Out = TypeVar("Out")
 
 
-class SendHandle:
+class SendHandle(Generic[Out]):
     """A handle on an invocation started by a send from inside a handler."""
 
-    def __init__(self, handle: restate.SendHandle) -> None:
+    def __init__(self, ctx: restate.Context, spec: HandlerSpec[Any, Out], handle: restate.SendHandle) -> None:
+        self._ctx = ctx
+        self._spec = spec
         self._handle = handle
 
     async def invocation_id(self) -> str:
         return await self._handle.invocation_id()
+
+    async def attach(self) -> Out:
+        """Wait (durably) for the invocation to finish and return its result, or raise its error."""
+        invocation_id = await self._handle.invocation_id()
+        try:
+            result: bytes = await self._ctx.attach_invocation(invocation_id, serde=BytesSerde())
+        except TerminalError as error:
+            declared = revive(self._spec.errors, error.metadata)
+            if declared is not None:
+                raise declared from None
+            raise
+        return _decode(self._spec, result)
 
     async def cancel(self) -> None:
         await self._handle.cancel_invocation()
@@ -73,14 +88,14 @@ class ContextCaller:
 
     def send(
         self,
-        spec: HandlerSpec[In, Any],
+        spec: HandlerSpec[In, Out],
         request: In,
         *,
         key: str | None = None,
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
+    ) -> SendHandle[Out]:
         body = spec.input.encode(request) if spec.input is not None else b""
         handle = self._ctx.generic_send(
             spec.component,
@@ -91,7 +106,7 @@ class ContextCaller:
             idempotency_key=idempotency_key,
             headers=self._headers(headers),
         )
-        return SendHandle(handle)
+        return SendHandle(self._ctx, spec, handle)
 
 
 def _decode(spec: HandlerSpec[Any, Out], body: bytes) -> Out:

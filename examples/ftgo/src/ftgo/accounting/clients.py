@@ -191,8 +191,8 @@ class AccountingContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start authorize durably without waiting for it."""
+    ) -> SendHandle[Authorization]:
+        """Start authorize durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.ACCOUNTING__AUTHORIZE,
             request,
@@ -222,8 +222,8 @@ class AccountingContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start reverse durably without waiting for it."""
+    ) -> SendHandle[None]:
+        """Start reverse durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.ACCOUNTING__REVERSE,
             request,

@@ -267,8 +267,8 @@ class ConsumerContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start register durably without waiting for it."""
+    ) -> SendHandle[Consumer]:
+        """Start register durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.CONSUMER__REGISTER,
             request,
@@ -298,8 +298,8 @@ class ConsumerContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start get durably without waiting for it."""
+    ) -> SendHandle[Consumer | None]:
+        """Start get durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.CONSUMER__GET,
             None,
@@ -331,8 +331,8 @@ class ConsumerContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start validate_order durably without waiting for it."""
+    ) -> SendHandle[None]:
+        """Start validate_order durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.CONSUMER__VALIDATE_ORDER,
             request,
@@ -495,8 +495,8 @@ class SignupContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start this workflow's run (once per key) without waiting for it."""
+    ) -> SendHandle[bool]:
+        """Start this workflow's run (once per key); the handle attaches to its result."""
         return self._caller.send(
             definitions.SIGNUP__RUN,
             request,
@@ -513,7 +513,7 @@ class SignupContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> bool:
-        """Run this workflow (once per key) and wait for its result."""
+        """Run this workflow and wait for its result (fails if its run was already started)."""
         return await self._caller.call(
             definitions.SIGNUP__RUN,
             request,
@@ -544,8 +544,8 @@ class SignupContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start click durably without waiting for it."""
+    ) -> SendHandle[None]:
+        """Start click durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.SIGNUP__CLICK,
             request,

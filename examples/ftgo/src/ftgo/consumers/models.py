@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ftgo.common.models import Address, Money
 from restagen.runtime import Model
+
+from ftgo.common.models import Address, Money
 
 
 class Consumer(Model):

@@ -258,8 +258,8 @@ class KitchenContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start create_ticket durably without waiting for it."""
+    ) -> SendHandle[TicketCreated]:
+        """Start create_ticket durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.KITCHEN__CREATE_TICKET,
             request,
@@ -289,8 +289,8 @@ class KitchenContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start cancel_ticket durably without waiting for it."""
+    ) -> SendHandle[None]:
+        """Start cancel_ticket durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.KITCHEN__CANCEL_TICKET,
             request,
@@ -320,8 +320,8 @@ class KitchenContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start confirm_ticket durably without waiting for it."""
+    ) -> SendHandle[None]:
+        """Start confirm_ticket durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.KITCHEN__CONFIRM_TICKET,
             request,

@@ -379,8 +379,8 @@ class OrderContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start create durably without waiting for it."""
+    ) -> SendHandle[Order]:
+        """Start create durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.ORDER__CREATE,
             request,
@@ -410,8 +410,8 @@ class OrderContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start approve durably without waiting for it."""
+    ) -> SendHandle[None]:
+        """Start approve durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.ORDER__APPROVE,
             request,
@@ -441,8 +441,8 @@ class OrderContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start reject durably without waiting for it."""
+    ) -> SendHandle[None]:
+        """Start reject durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.ORDER__REJECT,
             request,
@@ -472,8 +472,8 @@ class OrderContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start get durably without waiting for it."""
+    ) -> SendHandle[Order]:
+        """Start get durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.ORDER__GET,
             request,
@@ -503,8 +503,8 @@ class OrderContextClient:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle:
-        """Start on_ticket_created durably without waiting for it."""
+    ) -> SendHandle[None]:
+        """Start on_ticket_created durably without waiting for it; the handle attaches to its result."""
         return self._caller.send(
             definitions.ORDER__ON_TICKET_CREATED,
             request,

@@ -1,0 +1,95 @@
+"""Serving an endpoint: hypercorn over HTTP/2 cleartext, with the settings Restate needs.
+
+Restate keeps one long-lived HTTP/2 connection to an endpoint and multiplexes invocations on it.
+hypercorn's defaults close a connection after 1000 requests, after 5 s idle, and cap concurrent
+streams at 100: each of those makes Restate retry invocations and stall. They are lifted here.
+SIGTERM and SIGINT stop the server gracefully.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hypercorn.asyncio import serve as hypercorn_serve
+from hypercorn.config import Config
+from restate.server import install_shutdown_hook
+
+__all__ = ["AppLoadError", "config", "load_app", "serve"]
+
+_UNLIMITED = 2_147_483_647
+
+
+class AppLoadError(Exception):
+    """The APP argument does not name an importable ASGI app."""
+
+
+def load_app(target: str, paths: Sequence[Path] = ()) -> Any:
+    """Import `module:attribute` (searching `paths` first) and return the app it names."""
+    module_name, _, attribute = target.partition(":")
+    if not module_name or not attribute:
+        raise AppLoadError(f"{target!r} is not of the form module:attribute (e.g. shop.main:app)")
+    for path in reversed(paths):
+        sys.path.insert(0, str(Path(path).resolve()))
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:
+        raise AppLoadError(f"cannot import {module_name!r}: {type(error).__name__}: {error}") from error
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise AppLoadError(f"module {module_name!r} has no attribute {attribute!r}") from None
+
+
+def config(host: str, port: int) -> Config:
+    settings = Config()
+    settings.bind = [f"{host}:{port}"]
+    settings.keep_alive_max_requests = _UNLIMITED
+    settings.keep_alive_timeout = _UNLIMITED
+    settings.h2_max_concurrent_streams = _UNLIMITED
+    settings.graceful_timeout = 2.0
+    settings.accesslog = None
+    settings.errorlog = "-"
+    settings.loglevel = "WARNING"
+    return settings
+
+
+def _exit_now() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 9080, *, grace: float = 3.0) -> None:
+    """Serve `app` until SIGTERM or SIGINT, then give open requests `grace` seconds to finish.
+
+    Restate's HTTP/2 connection stays open by design, and hypercorn's graceful shutdown can wait
+    on it forever: after the grace period the process ends regardless (a timer thread makes sure),
+    and Restate retries whatever was still running, from its journal.
+    """
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            timer = threading.Timer(grace, _exit_now)
+            timer.daemon = True
+            timer.start()
+            stop.set()
+
+        # restate-sdk's ASGI app takes SIGTERM over on its first request (it replaces the loop's
+        # handler with its own dispatcher, which only tells open invocations to wind down), so a
+        # handler of ours would never run: we join its dispatcher instead. SIGINT stays ours.
+        install_shutdown_hook(loop, on_signal, signal.SIGTERM)
+        loop.add_signal_handler(signal.SIGINT, on_signal)
+        await hypercorn_serve(app, config(host, port), shutdown_trigger=stop.wait)
+
+    asyncio.run(main())
