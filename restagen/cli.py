@@ -176,6 +176,69 @@ def register(
 
 
 @app.command()
+def dev(
+    paths: PathsArg = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output folder.")] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--app",
+            help="The app to serve (default: <package>.main:app of the only package with components).",
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port of the endpoint.")] = 9080,
+    ingress_port: Annotated[int, typer.Option(help="Ingress port of the local Restate server.")] = 8080,
+    admin_port: Annotated[int, typer.Option(help="Admin port of the local Restate server.")] = 9070,
+) -> None:
+    """Local development: a Restate server, the app served and registered, reloaded on change."""
+    from restagen.compiler import write
+    from restagen.compiler.pipeline import compile_paths, generate_files
+    from restagen.compiler.render import scaffolds
+    from restagen.local.admin import register as register_endpoint
+    from restagen.local.dev import DevSession
+
+    sources, configured = _inputs(paths)
+    out_dir = output or configured or Path("gen")
+
+    def regenerate() -> str | None:
+        """Generate; the name of the app to serve, or None when the definitions have errors."""
+        result = compile_paths(sources)
+        _report(result.diagnostics)
+        if result.program is None:
+            return None
+        files = generate_files(result.program, out_dir)
+        write.apply(write.plan(out_dir, files, scaffolds=scaffolds(result.program)))
+        served = [p.name for p in result.program.packages if p.components]
+        if target:
+            return target
+        if len(served) != 1:
+            raise UserError(f"packages with components: {', '.join(served) or 'none'}; choose one with --app")
+        return f"{served[0]}.main:app"
+
+    app_name = regenerate()
+    if app_name is None:
+        raise typer.Exit(Exit.USER_ERROR)
+    session = DevSession(
+        app_name,
+        [out_dir],
+        generate=lambda: regenerate() is not None,
+        register=register_endpoint,
+        port=port,
+        log=lambda text: err.print(text, markup=False),
+    )
+    try:
+        session.start_server(ingress_port=ingress_port, admin_port=admin_port)
+        session.start_endpoint()
+        err.print("watching for changes (Ctrl-C to stop)", markup=False)
+        session.watch(sources, [out_dir])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        session.close()
+        err.print("stopped", markup=False)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the definition language (for editors)."""
     from restagen.compiler.language_schema import language_schema
