@@ -122,6 +122,8 @@ def _register(
         "name": handler.name,
         "input_serde": _BYTES,
         "output_serde": _BYTES,
+        "accept": handler.input.media_type if handler.input is not None else "application/json",
+        "content_type": handler.output.media_type if handler.output is not None else "application/json",
         "inactivity_timeout": options.inactivity_timeout,
         "abort_timeout": options.abort_timeout,
         "journal_retention": options.journal_retention,

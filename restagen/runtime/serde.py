@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, PydanticUserError, TypeAdapter, ValidationError
 from restate.serde import Serde
 
 __all__ = ["Codec", "CodecError", "JsonCodec"]
@@ -30,6 +30,17 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
+_CONFIG = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+
+def _adapter(type_: Any) -> TypeAdapter[Any]:
+    """bytes travel as base64 in JSON, as in the generated models (any byte string round-trips)."""
+    try:
+        return TypeAdapter(type_, config=_CONFIG)
+    except PydanticUserError:  # a model (or dataclass) brings its own configuration
+        return TypeAdapter(type_)
+
+
 class Codec(Serde[T], Generic[T]):
     """A typed serde with a JSON Schema of its type (for Restate's discovery)."""
 
@@ -37,7 +48,7 @@ class Codec(Serde[T], Generic[T]):
 
     def __init__(self, type_: Any) -> None:
         self.type = type_
-        self.adapter: TypeAdapter[T] = TypeAdapter(type_)
+        self.adapter: TypeAdapter[T] = _adapter(type_)
 
     def json_schema(self) -> dict[str, Any]:
         return self.adapter.json_schema(mode="serialization", by_alias=True)

@@ -1,0 +1,179 @@
+"""Codecs round-trip every type of the language exactly, in JSON and in BSON."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import Field, RootModel
+
+from restagen.runtime import Model
+from restagen.runtime.bson_codec import BsonCodec
+from restagen.runtime.serde import Codec, CodecError, JsonCodec
+
+
+class Colour(enum.StrEnum):
+    RED = "RED"
+    GREEN = "GREEN"
+
+
+class Card(Model):
+    kind: Literal["Card"] = "Card"
+    token: str
+
+
+class Cash(Model):
+    kind: Literal["Cash"] = "Cash"
+    change: Decimal | None = None
+
+
+class Payment(RootModel[Card | Cash]):
+    root: Annotated[Card | Cash, Field(discriminator="kind")]
+
+
+class Line(Model):
+    sku: str
+    quantity: int
+
+
+class Everything(Model):
+    text: str
+    number: int
+    ratio: float
+    flag: bool
+    blob: bytes
+    at: datetime
+    naive: datetime
+    day: date
+    clock: time
+    took: timedelta
+    id: uuid.UUID
+    price: Decimal
+    anything: Any
+    colour: Colour
+    payment: Payment
+    lines: list[Line]
+    tags: dict[str, str]
+    from_: Annotated[str, Field(alias="from")]
+    note: str | None = None
+    either: Line | str
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+aware = st.datetimes(
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))])
+)
+decimals = st.decimals(allow_nan=False, allow_infinity=False, places=None)
+everything = st.builds(
+    Everything,
+    text=st.text(),
+    number=st.integers(-(2**63), 2**63 - 1),
+    ratio=st.floats(allow_nan=False, allow_infinity=False),
+    flag=st.booleans(),
+    blob=st.binary(),
+    at=aware,
+    naive=st.datetimes(),
+    day=st.dates(),
+    clock=st.times(),
+    took=st.timedeltas(),
+    id=st.uuids(),
+    price=decimals,
+    anything=json_values,
+    colour=st.sampled_from(Colour),
+    payment=st.one_of(st.builds(Card, token=st.text()), st.builds(Cash, change=st.none() | decimals)).map(
+        Payment
+    ),
+    lines=st.lists(st.builds(Line, sku=st.text(), quantity=st.integers(-1000, 1000)), max_size=3),
+    tags=st.dictionaries(st.text().filter(lambda k: "\x00" not in k), st.text(), max_size=3),
+    from_=st.text(),
+    note=st.none() | st.text(),
+    either=st.one_of(st.builds(Line, sku=st.text(), quantity=st.integers(0, 9)), st.text()),
+)
+
+CODECS: list[Codec[Everything]] = [JsonCodec(Everything), BsonCodec(Everything)]
+
+
+@pytest.mark.parametrize("codec", CODECS, ids=["json", "bson"])
+@settings(max_examples=150, deadline=None)
+@given(value=everything)
+def test_round_trip_is_exact(codec: Codec[Everything], value: Everything) -> None:
+    again = codec.decode(codec.encode(value))
+    assert again == value
+    assert type(again.payment.root) is type(value.payment.root)
+    for name in ("at", "price", "took"):
+        assert str(getattr(again, name)) == str(getattr(value, name))
+
+
+@pytest.mark.parametrize("codec_class", [JsonCodec, BsonCodec], ids=["json", "bson"])
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("1E+2"), Decimal("-0.000"), Decimal("3.14159265358979323846264338327950288419716939937510")],
+)
+def test_decimals_keep_their_exact_form(codec_class: type[Codec[Decimal]], value: Decimal) -> None:
+    codec = codec_class(Decimal)
+    assert str(codec.decode(codec.encode(value))) == str(value)
+
+
+def test_bytes_that_are_not_utf8_round_trip() -> None:
+    for codec in (JsonCodec(bytes), BsonCodec(bytes)):
+        assert codec.decode(codec.encode(b"\xff\x00\xfe")) == b"\xff\x00\xfe"
+
+
+def test_bson_refuses_ints_beyond_64_bits_naming_the_field() -> None:
+    with pytest.raises(CodecError, match=r"lines\.0\.quantity"):
+        BsonCodec(dict[str, list[Line]]).encode({"lines": [Line(sku="a", quantity=2**64)]})
+    assert JsonCodec(int).decode(JsonCodec(int).encode(2**80)) == 2**80
+
+
+def test_decode_errors_name_the_fields() -> None:
+    with pytest.raises(CodecError, match=r"lines\.0\.quantity"):
+        JsonCodec(Everything).decode(b'{"lines": [{"sku": "a", "quantity": "many"}]}')
+    with pytest.raises(CodecError, match="not a BSON document"):
+        BsonCodec(Line).decode(b"not bson")
+
+
+def test_non_finite_floats() -> None:
+    """JSON has no NaN or infinity (pydantic writes null, which does not read back as a float); BSON has both."""
+    assert BsonCodec(float).decode(BsonCodec(float).encode(float("inf"))) == float("inf")
+    with pytest.raises(CodecError):
+        JsonCodec(float).decode(JsonCodec(float).encode(float("inf")))
+
+
+def test_serde_bson_option_generates_bson_codecs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = tmp_path / "vault.restagen.yaml"
+    schema.write_text(
+        "restagen: 1\npackage: vault\ntypes:\n  Secret:\n    properties: {data: bytes, at: datetime}\n"
+        "services:\n  vault:\n    options: {serde: bson}\n    handlers:\n"
+        "      keep: {input: Secret, output: Secret}\n      name: {input: string, output: string, options: {serde: json}}\n"
+    )
+    from restagen.cli import main
+
+    assert main(["generate", str(schema), "-o", str(tmp_path / "gen")]) == 0
+    monkeypatch.syspath_prepend(str(tmp_path / "gen"))
+    try:
+        from vault import definitions
+        from vault.models import Secret
+
+        keep = definitions.VAULT__KEEP
+        assert isinstance(keep.input, BsonCodec) and keep.input.media_type == "application/bson"
+        assert isinstance(definitions.VAULT__NAME.input, JsonCodec)
+        secret = Secret(data=b"\xff", at=datetime(2026, 1, 1, tzinfo=UTC))
+        assert keep.output is not None and keep.output.decode(keep.input.encode(secret)) == secret
+    finally:
+        import sys
+
+        for name in [m for m in sys.modules if m == "vault" or m.startswith("vault.")]:
+            del sys.modules[name]
