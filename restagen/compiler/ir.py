@@ -253,6 +253,8 @@ class Package:
     imports: tuple[tuple[str, str], ...] = ()
     """(alias, package name) pairs."""
     description: str | None = None
+    serde: str | None = None
+    """The package's default codecs (`json` when None)."""
 
     def type(self, name: str) -> TypeDecl:
         for decl in self.types:

@@ -240,6 +240,9 @@ class Document(_Strict):
     objects: dict[str, ObjectDef] = Field(default_factory=dict)
     workflows: dict[str, WorkflowDef] = Field(default_factory=dict)
     sagas: dict[str, SagaDef] = Field(default_factory=dict)
+    serde: Literal["json", "bson"] | None = Field(
+        default=None, description="The codecs of the whole package; a component's or handler's options win."
+    )
 
 
 InlineType.model_rebuild()

@@ -473,6 +473,7 @@ class _Resolver:
             sagas=tuple(s for s in sagas if s is not None),
             imports=tuple(sorted(scope.aliases.items())),
             description=doc.description,
+            serde=doc.serde,
         )
 
     def _union_tags(self, scope: _Scope) -> dict[str, tuple[tuple[str, str], ...]]:

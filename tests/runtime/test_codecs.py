@@ -155,8 +155,8 @@ def test_non_finite_floats() -> None:
 def test_serde_bson_option_generates_bson_codecs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     schema = tmp_path / "vault.restagen.yaml"
     schema.write_text(
-        "restagen: 1\npackage: vault\ntypes:\n  Secret:\n    properties: {data: bytes, at: datetime}\n"
-        "services:\n  vault:\n    options: {serde: bson}\n    handlers:\n"
+        "restagen: 1\npackage: vault\nserde: bson\ntypes:\n  Secret:\n    properties: {data: bytes, at: datetime}\n"
+        "services:\n  vault:\n    handlers:\n"
         "      keep: {input: Secret, output: Secret}\n      name: {input: string, output: string, options: {serde: json}}\n"
     )
     from restagen.cli import main

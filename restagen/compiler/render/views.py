@@ -193,7 +193,7 @@ class _Builder:
         suffix = _KIND_SUFFIX[component.kind]
         handlers = []
         for handler in component.handlers:
-            serde = handler.options.serde or component.options.serde or "json"
+            serde = handler.options.serde or component.options.serde or self.view.package.serde or "json"
             input_ref = _event_input(handler)
             shared = handler.kind == "shared"
             context = f"{title}SharedContext" if shared else f"{title}Context"
@@ -216,7 +216,7 @@ class _Builder:
                     description=handler.description,
                 )
             )
-        serde = component.options.serde or "json"
+        serde = component.options.serde or self.view.package.serde or "json"
         state = tuple(self._keyed(f, serde) for f in component.state)
         promises = tuple(self._keyed(f, serde) for f in component.promises)
         return ComponentView(
