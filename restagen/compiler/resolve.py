@@ -35,6 +35,7 @@ _MIDDLEWARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _ENUM_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMERIC = ("int", "float", "decimal")
 _SIZED = ("string", "bytes")
+_WORKFLOW_CLIENT_METHODS = ("submit", "attach", "output")
 _BROKEN = "broken"
 """The kind of a type left out for structural errors (see `structure.check_structure_partial`)."""
 _SAGA_ERROR_ACTIONS = ("compensate", "fail")
@@ -675,6 +676,7 @@ class _Resolver:
             for h, hdef in cdef.handlers.items()
             if not (kind == "workflow" and h == "run")
         )
+        self._check_client_names(scope, kind, entries)
         for hname, hdef, hpath in entries:
             handler = self._handler(scope, kind, name, hname, hdef, hpath, types, claim)
             if handler is not None:
@@ -695,6 +697,32 @@ class _Resolver:
             middleware=self._middleware(scope, cdef.middleware, path),
             description=cdef.description,
         )
+
+    def _check_client_names(
+        self, scope: _Scope, kind: ir.ComponentKind, entries: list[tuple[str, language.HandlerDef, DocPath]]
+    ) -> None:
+        """Generated clients have a method per handler, `send_<handler>`, and for workflows
+        `submit`, `attach` and `output`: a handler may not take one of those names."""
+        names = {hname for hname, _, _ in entries}
+        for hname, _, hpath in entries:
+            if hname.startswith("send_") and hname.removeprefix("send_") in names:
+                self.error(
+                    scope.unit,
+                    hpath,
+                    f"'{hname}' clashes with the client method that sends '{hname.removeprefix('send_')}'",
+                    "rename one of the handlers",
+                    code="clash",
+                    key=True,
+                )
+            if kind == "workflow" and hname in _WORKFLOW_CLIENT_METHODS:
+                self.error(
+                    scope.unit,
+                    hpath,
+                    f"'{hname}' clashes with the workflow client's method of that name",
+                    "rename the handler",
+                    code="clash",
+                    key=True,
+                )
 
     def _keyed_fields(
         self, scope: _Scope, entries: Mapping[str, str | language.FieldSpec], path: DocPath
