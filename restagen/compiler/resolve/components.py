@@ -1,0 +1,197 @@
+"""Components of the resolve stage: services, objects and workflows, their handlers and state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from restagen.compiler import ir, language
+from restagen.compiler.load import DocPath
+from restagen.compiler.names import check_snake, pascal
+from restagen.compiler.resolve.binder import WORKFLOW_CLIENT_METHODS, Binder, Scope
+
+
+class Components(Binder):
+    def _component(
+        self,
+        scope: Scope,
+        kind: ir.ComponentKind,
+        name: str,
+        cdef: language.ServiceDef | language.ObjectDef | language.WorkflowDef,
+        types: list[ir.TypeDecl],
+        claim: Any,
+    ) -> ir.Component:
+        section = f"{kind}s"
+        path: DocPath = (section, name)
+        handlers: list[ir.Handler] = []
+        entries: list[tuple[str, language.HandlerDef, DocPath]] = []
+        if isinstance(cdef, language.WorkflowDef):
+            entries.append(("run", cdef.run, (*path, "run")))
+            if "run" in cdef.handlers:
+                self.error(
+                    scope.unit,
+                    (*path, "handlers", "run"),
+                    "a workflow's 'run' handler is declared under 'run:'",
+                    code="duplicate",
+                    key=True,
+                )
+        entries.extend(
+            (h, hdef, (*path, "handlers", h))
+            for h, hdef in cdef.handlers.items()
+            if not (kind == "workflow" and h == "run")
+        )
+        self._check_client_names(scope, kind, entries)
+        for hname, hdef, hpath in entries:
+            handler = self._handler(scope, kind, name, hname, hdef, hpath, types, claim)
+            if handler is not None:
+                handlers.append(handler)
+        state: tuple[ir.Field, ...] = ()
+        promises: tuple[ir.Field, ...] = ()
+        if isinstance(cdef, language.ObjectDef | language.WorkflowDef):
+            state = self._keyed_fields(scope, cdef.state, (*path, "state"))
+        if isinstance(cdef, language.WorkflowDef):
+            promises = self._keyed_fields(scope, cdef.promises, (*path, "promises"))
+        return ir.Component(
+            kind=kind,
+            name=name,
+            handlers=tuple(handlers),
+            state=state,
+            promises=promises,
+            options=self._options(scope, cdef.options, path, kind),
+            middleware=self._middleware(scope, cdef.middleware, path),
+            description=cdef.description,
+        )
+
+    def _check_client_names(
+        self, scope: Scope, kind: ir.ComponentKind, entries: list[tuple[str, language.HandlerDef, DocPath]]
+    ) -> None:
+        """Generated clients have a method per handler, `send_<handler>`, and for workflows
+        `submit`, `attach` and `output`: a handler may not take one of those names."""
+        names = {hname for hname, _, _ in entries}
+        for hname, _, hpath in entries:
+            if hname.startswith("send_") and hname.removeprefix("send_") in names:
+                self.error(
+                    scope.unit,
+                    hpath,
+                    f"'{hname}' clashes with the client method that sends '{hname.removeprefix('send_')}'",
+                    "rename one of the handlers",
+                    code="clash",
+                    key=True,
+                )
+            if kind == "workflow" and hname in WORKFLOW_CLIENT_METHODS:
+                self.error(
+                    scope.unit,
+                    hpath,
+                    f"'{hname}' clashes with the workflow client's method of that name",
+                    "rename the handler",
+                    code="clash",
+                    key=True,
+                )
+
+    def _keyed_fields(
+        self, scope: Scope, entries: Mapping[str, str | language.FieldSpec], path: DocPath
+    ) -> tuple[ir.Field, ...]:
+        result = []
+        for key, prop in entries.items():
+            problem = check_snake(key)
+            if problem:
+                self.error(scope.unit, (*path, key), problem, code="name", key=True)
+                continue
+            built = self.field(scope, key, prop, (*path, key))
+            if built is not None:
+                result.append(built)
+        return tuple(result)
+
+    def _handler(
+        self,
+        scope: Scope,
+        ckind: ir.ComponentKind,
+        cname: str,
+        name: str,
+        hdef: language.HandlerDef,
+        path: DocPath,
+        types: list[ir.TypeDecl],
+        claim: Any,
+    ) -> ir.Handler | None:
+        problem = check_snake(name)
+        if problem:
+            self.error(scope.unit, path, problem, code="name", key=True)
+            return None
+        kind: ir.HandlerKind = hdef.kind
+        if ckind == "service" and kind is not None:
+            self.error(
+                scope.unit,
+                (*path, "kind"),
+                "services have no handler kinds",
+                "'kind' applies to objects and workflows",
+            )
+            kind = None
+        elif ckind == "object":
+            kind = kind or "exclusive"
+        elif ckind == "workflow":
+            if name == "run":
+                if kind is not None:
+                    self.error(
+                        scope.unit,
+                        (*path, "kind"),
+                        "a workflow's 'run' handler has no 'kind'",
+                        "it runs once per workflow key; its other handlers are shared",
+                    )
+                kind = "workflow"
+            elif kind == "exclusive":
+                self.error(scope.unit, (*path, "kind"), "a workflow's handlers other than 'run' are shared")
+            else:
+                kind = "shared"
+        base = pascal(cname) + pascal(name)
+        input_ref = self._type_use(scope, hdef.input, (*path, "input"), f"{base}Request", types, claim)
+        output_ref = self._type_use(scope, hdef.output, (*path, "output"), f"{base}Response", types, claim)
+        errors = [
+            self._ref(scope, e, (*path, "errors", i), "errors", "error") for i, e in enumerate(hdef.errors)
+        ]
+        subscribe = [
+            self._ref(scope, e, (*path, "subscribe", i), "events", "event")
+            for i, e in enumerate(hdef.subscribe)
+        ]
+        if hdef.subscribe and hdef.input is not None:
+            self.error(
+                scope.unit,
+                (*path, "input"),
+                "an event handler takes the event as its input",
+                "remove 'input' or 'subscribe'",
+            )
+        return ir.Handler(
+            name=name,
+            kind=kind,
+            input=input_ref,
+            output=output_ref,
+            errors=tuple(e for e in errors if e is not None),
+            subscribe=tuple(e for e in subscribe if e is not None),
+            options=self._options(scope, hdef.options, path, ckind),
+            middleware=self._middleware(scope, hdef.middleware, path),
+            description=hdef.description,
+        )
+
+    def _type_use(
+        self,
+        scope: Scope,
+        use: str | language.FieldSpec | language.InlineType | None,
+        path: DocPath,
+        inline_name: str,
+        types: list[ir.TypeDecl],
+        claim: Any,
+    ) -> ir.TypeRef | None:
+        if use is None:
+            return None
+        if isinstance(use, language.InlineType):
+            claim(inline_name, path, "inline type")
+            fields = self.fields(scope, use.properties, (*path, "properties"))
+            types.append(ir.ObjectType(inline_name, fields, use.description, origin="inline"))
+            return ir.Named(scope.package, inline_name)
+        if isinstance(use, language.FieldSpec):
+            ref = self.bind(scope, use.type, (*path, "type"))
+            return (
+                ir.Nullable(ref)
+                if ref is not None and use.optional and not isinstance(ref, ir.Nullable)
+                else ref
+            )
+        return self.bind(scope, use, path)
