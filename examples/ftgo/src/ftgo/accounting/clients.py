@@ -39,6 +39,7 @@ class AccountingClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Authorization:
+        """Call authorize and wait for its result."""
         return await self._ingress.call(
             definitions.ACCOUNTING__AUTHORIZE,
             request,
@@ -70,6 +71,7 @@ class AccountingClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call reverse and wait for its result."""
         return await self._ingress.call(
             definitions.ACCOUNTING__REVERSE,
             request,
@@ -108,6 +110,7 @@ class AccountingSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Authorization:
+        """Call authorize and wait for its result."""
         return self._ingress.call(
             definitions.ACCOUNTING__AUTHORIZE,
             request,
@@ -139,6 +142,7 @@ class AccountingSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call reverse and wait for its result."""
         return self._ingress.call(
             definitions.ACCOUNTING__REVERSE,
             request,
@@ -177,6 +181,7 @@ class AccountingContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Authorization:
+        """Call authorize durably and wait for its result."""
         return await self._caller.call(
             definitions.ACCOUNTING__AUTHORIZE,
             request,
@@ -208,6 +213,7 @@ class AccountingContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call reverse durably and wait for its result."""
         return await self._caller.call(
             definitions.ACCOUNTING__REVERSE,
             request,

@@ -42,6 +42,7 @@ class ConsumerClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Consumer:
+        """Call register and wait for its result."""
         return await self._ingress.call(
             definitions.CONSUMER__REGISTER,
             request,
@@ -74,6 +75,7 @@ class ConsumerClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Consumer | None:
+        """Call get and wait for its result."""
         return await self._ingress.call(
             definitions.CONSUMER__GET,
             None,
@@ -106,6 +108,7 @@ class ConsumerClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call validate_order and wait for its result."""
         return await self._ingress.call(
             definitions.CONSUMER__VALIDATE_ORDER,
             request,
@@ -147,6 +150,7 @@ class ConsumerSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Consumer:
+        """Call register and wait for its result."""
         return self._ingress.call(
             definitions.CONSUMER__REGISTER,
             request,
@@ -179,6 +183,7 @@ class ConsumerSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Consumer | None:
+        """Call get and wait for its result."""
         return self._ingress.call(
             definitions.CONSUMER__GET,
             None,
@@ -211,6 +216,7 @@ class ConsumerSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call validate_order and wait for its result."""
         return self._ingress.call(
             definitions.CONSUMER__VALIDATE_ORDER,
             request,
@@ -252,6 +258,7 @@ class ConsumerContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Consumer:
+        """Call register durably and wait for its result."""
         return await self._caller.call(
             definitions.CONSUMER__REGISTER,
             request,
@@ -284,6 +291,7 @@ class ConsumerContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Consumer | None:
+        """Call get durably and wait for its result."""
         return await self._caller.call(
             definitions.CONSUMER__GET,
             None,
@@ -316,6 +324,7 @@ class ConsumerContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call validate_order durably and wait for its result."""
         return await self._caller.call(
             definitions.CONSUMER__VALIDATE_ORDER,
             request,
@@ -387,6 +396,7 @@ class SignupClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call click and wait for its result."""
         return await self._ingress.call(
             definitions.SIGNUP__CLICK,
             request,
@@ -454,6 +464,7 @@ class SignupSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call click and wait for its result."""
         return self._ingress.call(
             definitions.SIGNUP__CLICK,
             request,
@@ -529,6 +540,7 @@ class SignupContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call click durably and wait for its result."""
         return await self._caller.call(
             definitions.SIGNUP__CLICK,
             request,

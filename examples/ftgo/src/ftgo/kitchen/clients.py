@@ -44,6 +44,7 @@ class KitchenClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> TicketCreated:
+        """Call create_ticket and wait for its result."""
         return await self._ingress.call(
             definitions.KITCHEN__CREATE_TICKET,
             request,
@@ -75,6 +76,7 @@ class KitchenClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call cancel_ticket and wait for its result."""
         return await self._ingress.call(
             definitions.KITCHEN__CANCEL_TICKET,
             request,
@@ -106,6 +108,7 @@ class KitchenClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call confirm_ticket and wait for its result."""
         return await self._ingress.call(
             definitions.KITCHEN__CONFIRM_TICKET,
             request,
@@ -144,6 +147,7 @@ class KitchenSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> TicketCreated:
+        """Call create_ticket and wait for its result."""
         return self._ingress.call(
             definitions.KITCHEN__CREATE_TICKET,
             request,
@@ -175,6 +179,7 @@ class KitchenSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call cancel_ticket and wait for its result."""
         return self._ingress.call(
             definitions.KITCHEN__CANCEL_TICKET,
             request,
@@ -206,6 +211,7 @@ class KitchenSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call confirm_ticket and wait for its result."""
         return self._ingress.call(
             definitions.KITCHEN__CONFIRM_TICKET,
             request,
@@ -244,6 +250,7 @@ class KitchenContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> TicketCreated:
+        """Call create_ticket durably and wait for its result."""
         return await self._caller.call(
             definitions.KITCHEN__CREATE_TICKET,
             request,
@@ -275,6 +282,7 @@ class KitchenContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call cancel_ticket durably and wait for its result."""
         return await self._caller.call(
             definitions.KITCHEN__CANCEL_TICKET,
             request,
@@ -306,6 +314,7 @@ class KitchenContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call confirm_ticket durably and wait for its result."""
         return await self._caller.call(
             definitions.KITCHEN__CONFIRM_TICKET,
             request,

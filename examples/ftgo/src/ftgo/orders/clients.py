@@ -41,6 +41,7 @@ class OrderClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Order:
+        """Call create and wait for its result."""
         return await self._ingress.call(
             definitions.ORDER__CREATE,
             request,
@@ -72,6 +73,7 @@ class OrderClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call approve and wait for its result."""
         return await self._ingress.call(
             definitions.ORDER__APPROVE,
             request,
@@ -103,6 +105,7 @@ class OrderClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call reject and wait for its result."""
         return await self._ingress.call(
             definitions.ORDER__REJECT,
             request,
@@ -134,6 +137,7 @@ class OrderClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Order:
+        """Call get and wait for its result."""
         return await self._ingress.call(
             definitions.ORDER__GET,
             request,
@@ -165,6 +169,7 @@ class OrderClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call on_ticket_created and wait for its result."""
         return await self._ingress.call(
             definitions.ORDER__ON_TICKET_CREATED,
             request,
@@ -203,6 +208,7 @@ class OrderSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Order:
+        """Call create and wait for its result."""
         return self._ingress.call(
             definitions.ORDER__CREATE,
             request,
@@ -234,6 +240,7 @@ class OrderSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call approve and wait for its result."""
         return self._ingress.call(
             definitions.ORDER__APPROVE,
             request,
@@ -265,6 +272,7 @@ class OrderSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call reject and wait for its result."""
         return self._ingress.call(
             definitions.ORDER__REJECT,
             request,
@@ -296,6 +304,7 @@ class OrderSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Order:
+        """Call get and wait for its result."""
         return self._ingress.call(
             definitions.ORDER__GET,
             request,
@@ -327,6 +336,7 @@ class OrderSyncClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call on_ticket_created and wait for its result."""
         return self._ingress.call(
             definitions.ORDER__ON_TICKET_CREATED,
             request,
@@ -365,6 +375,7 @@ class OrderContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Order:
+        """Call create durably and wait for its result."""
         return await self._caller.call(
             definitions.ORDER__CREATE,
             request,
@@ -396,6 +407,7 @@ class OrderContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call approve durably and wait for its result."""
         return await self._caller.call(
             definitions.ORDER__APPROVE,
             request,
@@ -427,6 +439,7 @@ class OrderContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call reject durably and wait for its result."""
         return await self._caller.call(
             definitions.ORDER__REJECT,
             request,
@@ -458,6 +471,7 @@ class OrderContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Order:
+        """Call get durably and wait for its result."""
         return await self._caller.call(
             definitions.ORDER__GET,
             request,
@@ -489,6 +503,7 @@ class OrderContextClient:
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """Call on_ticket_created durably and wait for its result."""
         return await self._caller.call(
             definitions.ORDER__ON_TICKET_CREATED,
             request,
