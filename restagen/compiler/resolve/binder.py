@@ -63,6 +63,7 @@ class Scope:
     aliases: dict[str, str] = field(default_factory=dict)  # import alias -> package
     broken: set[str] = field(default_factory=set)  # aliases of imports that failed to load
     broken_components: set[str] = field(default_factory=set)  # left out for structural errors
+    imported: dict[str, str] = field(default_factory=dict)  # name -> package, of names used from imports
 
 
 class Binder:
@@ -135,7 +136,7 @@ class Binder:
         if target is None:
             return None
         if syntax.name in target.types:
-            return ir.Named(target.package, syntax.name)
+            return self._imported(scope, target, syntax.name, f"{syntax.alias}.{syntax.name}", path)
         hint = did_you_mean(syntax.name, target.types)
         self.error(
             scope.unit,
@@ -160,6 +161,32 @@ class Binder:
         self.error(scope.unit, path, f"unknown import alias '{alias}'", hint, code="unknown-import")
         return None
 
+    def _imported(self, scope: Scope, target: Scope, name: str, text: str, path: DocPath) -> ir.Named | None:
+        """A name of `target` used in `scope`; generated modules import it under its own name, so it
+        may not be the name of one of this package's declarations or of another package's."""
+        if target is scope:
+            return ir.Named(scope.package, name)
+        if name in scope.types or name in scope.errors:
+            self.error(
+                scope.unit,
+                path,
+                f"'{text}' has the name of this package's own '{name}'",
+                "rename one of the two",
+                code="clash",
+            )
+            return None
+        other = scope.imported.setdefault(name, target.package)
+        if other != target.package:
+            self.error(
+                scope.unit,
+                path,
+                f"'{text}' has the name of '{name}' of package '{other}', also used here",
+                "rename one of the two",
+                code="clash",
+            )
+            return None
+        return ir.Named(target.package, name)
+
     def _ref(self, scope: Scope, text: str, path: DocPath, table: str, what: str) -> ir.Named | None:
         """Bind a plain reference to a declared error (`table='errors'`) or event type."""
         alias, _, name = text.rpartition(".")
@@ -168,7 +195,7 @@ class Binder:
             return None
         names = target.errors if table == "errors" else {n for n, k in target.types.items() if k == "event"}
         if name in names:
-            return ir.Named(target.package, name)
+            return self._imported(scope, target, name, text, path)
         if target.types.get(name) == BROKEN:
             return None
         hint = did_you_mean(name, names)
