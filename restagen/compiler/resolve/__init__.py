@@ -139,13 +139,18 @@ class _Resolver(Components, Sagas):
         unit, doc = scope.unit, scope.unit.document
         generated: dict[str, DocPath] = {}
 
-        def claim(name: str, path: DocPath, what: str) -> None:
+        def claim(
+            name: str,
+            path: DocPath,
+            what: str,
+            hint: str = "both would be the same class in the generated models; rename one of them",
+        ) -> None:
             if name in generated:
                 self.error(
                     unit,
                     path,
                     f"{what} '{name}' clashes with {_origin(generated[name], name)}",
-                    "both would be the same class in the generated models; rename one of them",
+                    hint,
                     code="clash",
                     key=True,
                 )

@@ -23,6 +23,18 @@ class Components(Binder):
     ) -> ir.Component:
         section = f"{kind}s"
         path: DocPath = (section, name)
+        title, suffix = pascal(name), kind.capitalize()
+        for generated in (
+            f"{title}{suffix}Base", f"{title}{suffix}", f"{title}Client", f"{title}SyncClient",
+            f"{title}ContextClient", f"{title}Context", f"{title}SharedContext", f"{title}State",
+            f"{title}SharedState", f"{title}Promises",
+        ):  # fmt: skip
+            claim(
+                generated,
+                path,
+                "the generated class",
+                "the generated modules import the models under their names; rename the type or the component",
+            )
         handlers: list[ir.Handler] = []
         entries: list[tuple[str, language.HandlerDef, DocPath]] = []
         if isinstance(cdef, language.WorkflowDef):
