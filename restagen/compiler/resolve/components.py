@@ -24,13 +24,18 @@ class Components(Binder):
         section = f"{kind}s"
         path: DocPath = (section, name)
         title, suffix = pascal(name), kind.capitalize()
-        for generated in (
-            f"{title}{suffix}Base", f"{title}{suffix}", f"{title}Client", f"{title}SyncClient",
-            f"{title}ContextClient", f"{title}Context", f"{title}SharedContext", f"{title}State",
-            f"{title}SharedState", f"{title}Promises",
-        ):  # fmt: skip
+        generated = [f"{title}{suffix}Base", f"{title}{suffix}", f"{title}Client", f"{title}SyncClient"]
+        generated += [f"{title}ContextClient", f"{title}Context"]
+        if kind != "service":
+            generated.append(f"{title}SharedContext")
+        if getattr(cdef, "state", None):
+            generated += [f"{title}State", f"{title}SharedState"]
+        if getattr(cdef, "promises", None):
+            generated.append(f"{title}Promises")
+        # A second component of the same name is reported as a duplicate already.
+        for class_name in generated if scope.components.get(name) is cdef else []:
             claim(
-                generated,
+                class_name,
                 path,
                 "the generated class",
                 "the generated modules import the models under their names; rename the type or the component",
