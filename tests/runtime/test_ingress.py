@@ -1,15 +1,18 @@
-"""The ingress clients' requests and their handling of answers, against a mock transport."""
+"""The ingress clients' requests and their handling of answers, against httpx's mock transport."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
 import pytest
 from pydantic import BaseModel
 
+import restagen.runtime.ingress as ingress_module
 from restagen.runtime.errors import DeclaredError
-from restagen.runtime.ingress import IngressError, NotReady, SyncIngress
+from restagen.runtime.ingress import Ingress, IngressError, NotReady, SyncIngress
 from restagen.runtime.serde import JsonCodec
 from restagen.runtime.specs import HandlerSpec
 
@@ -24,44 +27,174 @@ class Gone(DeclaredError):
 
     def __init__(self, *, sku: str) -> None:
         self.sku = sku
-        super().__init__(GoneDetails(sku=sku))
+        super().__init__(GoneDetails.model_validate({"sku": sku}))
 
 
 GET = HandlerSpec[str, int]("stock", "get", None, JsonCodec(str), JsonCodec(int), errors=(Gone,))
+PING = HandlerSpec[None, None]("stock", "ping", None, None, None)
+RUN = HandlerSpec[str, str]("checkout", "run", "workflow", JsonCodec(str), JsonCodec(str))
+
+Respond = Callable[[httpx.Request], httpx.Response]
 
 
-def _ingress(handler: object) -> tuple[SyncIngress, list[httpx.Request]]:
+def accepted(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(202, json={"invocationId": "inv_1", "status": "Accepted"})
+
+
+def _sync(respond: Respond) -> tuple[SyncIngress, list[httpx.Request]]:
     seen: list[httpx.Request] = []
 
-    def respond(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return handler(request)  # type: ignore[operator, no-any-return]
+        return respond(request)
 
-    client = httpx.Client(transport=httpx.MockTransport(respond))
-    return SyncIngress(
-        "http://restate:8080/", headers={"x-team": "a", "x-both": "default"}, client=client
-    ), seen
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    ingress = SyncIngress("http://restate:8080/", headers={"X-Team": "a", "x-both": "default"}, client=client)
+    return ingress, seen
+
+
+def _async(respond: Respond) -> tuple[Ingress, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return respond(request)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return Ingress("http://restate:8080", headers={"x-team": "a"}, client=client), seen
+
+
+def test_public_surface() -> None:
+    defined = {
+        name
+        for name, value in vars(ingress_module).items()
+        if isinstance(value, type)
+        and value.__module__ == ingress_module.__name__
+        and not name.startswith("_")
+    }
+    assert defined == set(ingress_module.__all__)
 
 
 def test_call_path_headers_and_result() -> None:
-    ingress, seen = _ingress(lambda request: httpx.Response(200, content=b"7"))
-    assert ingress.call(GET, "a b", key="k/1", idempotency_key="once", headers={"x-both": "explicit"}) == 7
+    ingress, seen = _sync(lambda request: httpx.Response(200, content=b"7"))
+    assert ingress.call(GET, "a b", key="k/1 ü", idempotency_key="once", headers={"X-Both": "explicit"}) == 7
     request = seen[0]
-    assert request.url.path == "/stock/k%2F1/get" or request.url.raw_path == b"/stock/k%2F1/get"
+    assert request.method == "POST"
+    assert request.url.raw_path == b"/stock/k%2F1%20%C3%BC/get"
     assert request.content == b'"a b"'
     assert request.headers["idempotency-key"] == "once"
-    assert request.headers["x-team"] == "a" and request.headers["x-both"] == "explicit"
+    assert request.headers["x-team"] == "a"
+    assert request.headers.get_list("x-both") == ["explicit"], "an explicit header replaces the default"
     assert request.headers["content-type"] == "application/json"
 
 
-def test_send_delay_has_a_unit_and_is_never_shortened() -> None:
-    ingress, seen = _ingress(
-        lambda request: httpx.Response(202, json={"invocationId": "inv_1", "status": "Accepted"})
-    )
-    handle = ingress.send(GET, "x", delay=timedelta(seconds=1, microseconds=1))
+def test_call_without_key_input_or_output() -> None:
+    ingress, seen = _sync(lambda request: httpx.Response(200))
+    assert ingress.call(PING, None) is None
+    request = seen[0]
+    assert request.url.raw_path == b"/stock/ping"
+    assert request.content == b"" and "content-type" not in request.headers
+    assert "idempotency-key" not in request.headers
+
+
+@pytest.mark.parametrize(
+    ("delay", "sent"),
+    [
+        (timedelta(seconds=1, microseconds=1), "1001ms"),
+        (timedelta(milliseconds=1500), "1500ms"),
+        (timedelta(hours=1), "3600000ms"),
+        (timedelta(0), "0ms"),
+    ],
+)
+def test_send_delay_has_a_unit_and_is_never_shortened(delay: timedelta, sent: str) -> None:
+    ingress, seen = _sync(accepted)
+    handle = ingress.send(GET, "x", key="k", delay=delay)
     assert handle.invocation_id == "inv_1" and handle.status == "Accepted"
-    assert seen[0].url.path == "/stock/get/send"
-    assert seen[0].url.params["delay"] == "1001ms"
+    assert seen[0].url.path == "/stock/k/get/send"
+    assert seen[0].url.params["delay"] == sent
+
+
+def test_send_without_delay_has_no_query_and_a_negative_delay_is_refused() -> None:
+    ingress, seen = _sync(accepted)
+    ingress.send(GET, "x")
+    assert seen[0].url.query == b""
+    with pytest.raises(ValueError, match="negative"):
+        ingress.send(GET, "x", delay=timedelta(seconds=-1))
+
+
+def test_handles_attach_and_output_paths() -> None:
+    def respond(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(202, json={"invocationId": "inv_9", "status": "PreviouslyAccepted"})
+        return httpx.Response(200, content=b"5")
+
+    ingress, seen = _sync(respond)
+    handle = ingress.send(GET, "x", idempotency_key="again")
+    assert handle.status == "PreviouslyAccepted"
+    assert handle.attach() == 5 and handle.output() == 5
+    assert [r.url.path for r in seen[1:]] == [
+        "/restate/invocation/inv_9/attach",
+        "/restate/invocation/inv_9/output",
+    ]
+    assert all(r.method == "GET" and r.headers["x-team"] == "a" for r in seen[1:])
+
+
+def test_workflow_submit_attach_output() -> None:
+    def respond(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(202, json={"invocationId": "inv_w", "status": "Accepted"})
+        return httpx.Response(200, json="done")
+
+    ingress, seen = _sync(respond)
+    handle = ingress.submit(RUN, "go", key="order 1", delay=timedelta(milliseconds=2))
+    assert (handle.key, handle.invocation_id, handle.status) == ("order 1", "inv_w", "Accepted")
+    assert handle.attach() == "done" and handle.output() == "done"
+    assert ingress.workflow_attach(RUN, "order 1") == "done"
+    assert ingress.workflow_output(RUN, key="order 1") == "done"
+    assert seen[0].url.raw_path == b"/checkout/order%201/run/send?delay=2ms"
+    assert [r.url.raw_path for r in seen[1:]] == [
+        b"/restate/workflow/checkout/order%201/attach",
+        b"/restate/workflow/checkout/order%201/output",
+    ] * 2
+
+
+def test_async_flavour_same_requests() -> None:
+    def respond(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/send"):
+            return accepted(request)
+        if request.url.path.endswith("/output"):
+            return httpx.Response(470, json={"code": 470, "message": "not completed yet"})
+        if request.url.path.startswith("/restate/workflow/"):
+            return httpx.Response(200, json="done")
+        return httpx.Response(200, content=b"3")
+
+    async def scenario() -> list[httpx.Request]:
+        ingress, seen = _async(respond)
+        async with ingress:
+            assert await ingress.call(GET, "x", key="k", headers={"x-team": "b"}) == 3
+            handle = await ingress.send(GET, "x", delay=timedelta(seconds=2))
+            assert await handle.attach() == 3
+            with pytest.raises(NotReady):
+                await handle.output()
+            workflow = await ingress.submit(RUN, "go", key="w")
+            assert workflow.status == "Accepted"
+            assert await workflow.attach() == "done"
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen[0].url.raw_path == b"/stock/k/get" and seen[0].headers["x-team"] == "b"
+    assert seen[1].url.raw_path == b"/stock/get/send?delay=2000ms"
+    assert seen[4].url.raw_path == b"/checkout/w/run/send"
+
+
+def test_client_created_lazily_and_closed() -> None:
+    ingress = SyncIngress("http://restate:8080")
+    assert ingress._client is None
+    ingress.close()  # nothing to close
+    with SyncIngress("http://restate:8080") as used:
+        client = used._http()
+        assert used._http() is client, "one client for every call"
+    assert client.is_closed
 
 
 def test_declared_error_is_revived() -> None:
@@ -70,29 +203,76 @@ def test_declared_error_is_revived() -> None:
         "message": "Gone",
         "metadata": {"restagen-error": "Gone", "restagen-details": '{"sku":"s"}'},
     }
-    ingress, _ = _ingress(lambda request: httpx.Response(410, json=body))
+    ingress, _ = _sync(lambda request: httpx.Response(410, json=body))
     with pytest.raises(Gone) as caught:
         ingress.call(GET, "x")
     assert caught.value.sku == "s"
+    with pytest.raises(Gone):
+        ingress.attach(GET, "inv_1")
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"restagen-error": "Unknown", "restagen-details": "{}"},
+        {"restagen-error": "Gone", "restagen-details": "not json"},
+        {"restagen-error": "Gone", "restagen-details": '{"wrong": 1}'},
+        "not a mapping",
+    ],
+)
+def test_undeclared_or_broken_error_metadata_is_an_ingress_error(metadata: object) -> None:
+    body = {"code": 410, "message": "Gone away", "metadata": metadata}
+    ingress, _ = _sync(lambda request: httpx.Response(410, json=body))
+    with pytest.raises(IngressError) as caught:
+        ingress.call(GET, "x")
+    assert (caught.value.status_code, caught.value.message) == (410, "Gone away")
 
 
 @pytest.mark.parametrize(
     ("response", "message"),
     [
         (httpx.Response(500, text="<html>proxy error</html>"), "<html>proxy error</html>"),
+        (httpx.Response(502, content=b"\xff\xfe\x00 binary"), "\ufffd\ufffd\x00 binary"),
         (httpx.Response(404, json={"message": "service 'stock' not found"}), "service 'stock' not found"),
+        (httpx.Response(400, json=["a", "list"]), '["a","list"]'),
+        (httpx.Response(400, content=b'{"message": '), '{"message": '),
         (httpx.Response(503), "Service Unavailable"),
     ],
 )
 def test_other_failures_raise_ingress_error(response: httpx.Response, message: str) -> None:
-    ingress, _ = _ingress(lambda request: response)
+    ingress, _ = _sync(lambda request: response)
     with pytest.raises(IngressError) as caught:
         ingress.call(GET, "x")
     assert caught.value.status_code == response.status_code
     assert caught.value.message == message
+    assert type(caught.value) is IngressError
+
+
+def test_ingress_error_names_status_message_source_and_invocation() -> None:
+    response = httpx.Response(
+        400,
+        json={"code": 400, "message": "bad delay", "source": "ingress", "restate_code": "RT0001"},
+        headers={"x-restate-id": "inv_5"},
+    )
+    ingress, _ = _sync(lambda request: response)
+    with pytest.raises(IngressError) as caught:
+        ingress.send(GET, "x")
+    error = caught.value
+    assert (error.source, error.invocation_id, error.restate_code) == ("ingress", "inv_5", "RT0001")
+    assert error.body == response.content
+    assert str(error) == "Restate ingress answered HTTP 400 RT0001: bad delay (invocation inv_5)"
 
 
 def test_output_not_ready() -> None:
-    ingress, _ = _ingress(lambda request: httpx.Response(470, json={"message": "not completed yet"}))
+    ingress, _ = _sync(lambda request: httpx.Response(470, json={"message": "not completed yet"}))
+    with pytest.raises(NotReady) as caught:
+        ingress.output(GET, "inv_1")
+    assert caught.value.status_code == 470
     with pytest.raises(NotReady):
-        ingress.get(GET, "/restate/invocation/inv_1/output")
+        ingress.workflow_output(RUN, "w")
+
+
+def test_send_answered_without_an_invocation_id() -> None:
+    ingress, _ = _sync(lambda request: httpx.Response(202, text="accepted"))
+    with pytest.raises(IngressError, match="without an invocation id"):
+        ingress.send(GET, "x")
