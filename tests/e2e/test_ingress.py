@@ -1,0 +1,244 @@
+"""The ingress clients against a real Restate server, with the hand-written app of `ingress_app.py`.
+
+No generated code here: the specs, codecs and declared error are written by hand, bound with
+`bind`, served by `restagen serve` and called through `Ingress` / `SyncIngress`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ingress_app import (
+    ADD,
+    DECIDE,
+    FLAKY,
+    NAP,
+    QUOTE,
+    RUN,
+    RUNS,
+    STATUS,
+    TOTAL,
+    TOUCH,
+    Order,
+    OutOfStock,
+)
+
+from restagen.local.server import LocalRestate
+from restagen.runtime.ingress import Ingress, IngressError, NotReady, SyncIngress
+from restagen.runtime.serde import JsonCodec
+from restagen.runtime.specs import HandlerSpec
+
+pytestmark = pytest.mark.e2e
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def served(endpoint: Any) -> Any:
+    served = endpoint("ingress_app:app", [HERE])
+    assert served.services == ["approval", "pricing", "tally"]
+    return served
+
+
+@pytest.fixture
+def ingress(restate: LocalRestate, served: Any) -> Iterator[SyncIngress]:
+    with SyncIngress(restate.ingress_url, timeout=30) as client:
+        yield client
+
+
+def unique(prefix: str) -> str:
+    """Keys of their own for each test, so that no run depends on an earlier one."""
+    return f"{prefix} {uuid.uuid4().hex[:8]}/x"
+
+
+def wait_until(condition: Any, what: str, limit: float = 20) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_service_call_send_attach_output(ingress: SyncIngress) -> None:
+    assert ingress.call(QUOTE, Order(sku="a", quantity=2)) == 6
+    assert ingress.call(TOUCH, None) is None
+    handle = ingress.send(NAP, 400)
+    assert handle.status == "Accepted" and handle.invocation_id.startswith("inv_")
+    with pytest.raises(NotReady) as caught:
+        handle.output()
+    assert caught.value.status_code == 470
+    assert handle.attach() == 400
+    assert handle.output() == 400
+    assert ingress.attach(NAP, handle.invocation_id) == 400, "attach by id, without the handle"
+
+
+def test_object_calls_with_a_key(ingress: SyncIngress) -> None:
+    key, other = unique("ann"), unique("bob")
+    assert ingress.call(ADD, 2, key=key) == 2
+    assert ingress.send(ADD, 3, key=key).attach() == 5
+    assert ingress.call(TOTAL, None, key=key) == 5
+    assert ingress.call(TOTAL, None, key=other) == 0
+    assert ingress.call(TOTAL, None, key="") == 0, "an empty key is a key too"
+
+
+def test_async_service_and_object(restate: LocalRestate, served: Any) -> None:
+    key = unique("async")
+
+    async def scenario() -> None:
+        async with Ingress(restate.ingress_url, timeout=30) as ingress:
+            assert await ingress.call(QUOTE, Order(sku="b", quantity=5)) == 15
+            handles = [await ingress.send(ADD, n, key=key) for n in (1, 2, 3)]
+            assert [await handle.attach() for handle in handles] == [1, 3, 6]
+            assert await handles[0].output() == 1
+            assert await ingress.output(ADD, handles[2].invocation_id) == 6
+            assert await ingress.call(RUNS, None, key=key) == 3
+
+    asyncio.run(scenario())
+
+
+def test_idempotency_key_runs_the_handler_once(ingress: SyncIngress) -> None:
+    key, once = unique("idem"), unique("add")
+    assert ingress.call(ADD, 10, key=key, idempotency_key=once) == 10
+    assert ingress.call(ADD, 10, key=key, idempotency_key=once) == 10
+    first = ingress.send(ADD, 10, key=key, idempotency_key=unique("send"))
+    again = ingress.send(ADD, 10, key=key, idempotency_key=once)
+    assert first.status == "Accepted" and again.status == "PreviouslyAccepted"
+    assert again.attach() == 10, "the handle is on the first invocation with that key"
+    assert first.attach() == 20
+    assert ingress.call(RUNS, None, key=key) == 2
+
+
+def test_delay_on_send_delays_the_invocation(ingress: SyncIngress) -> None:
+    key = unique("later")
+    started = time.monotonic()
+    handle = ingress.send(ADD, 1, key=key, delay=timedelta(milliseconds=1500))
+    assert ingress.call(TOTAL, None, key=key) == 0, "not run yet"
+    with pytest.raises(NotReady):
+        handle.output()
+    assert handle.attach() == 1
+    elapsed = time.monotonic() - started
+    assert 1.45 <= elapsed < 10, elapsed
+
+
+def test_workflow_submit_attach_output_and_shared_handlers(ingress: SyncIngress) -> None:
+    key = unique("order")
+    handle = ingress.submit(RUN, "order", key=key)
+    assert handle.status == "Accepted" and handle.key == key
+    with pytest.raises(NotReady):
+        handle.output()
+    wait_until(lambda: ingress.call(STATUS, None, key=key) == "waiting", "the run never started waiting")
+    again = ingress.submit(RUN, "another order", key=key)
+    assert again.status == "PreviouslyAccepted", "a workflow runs once per key"
+    assert again.invocation_id == handle.invocation_id
+    assert ingress.call(DECIDE, "yes", key=key) is None
+    assert handle.attach() == "order: yes"
+    assert again.attach() == "order: yes"
+    assert ingress.workflow_output(RUN, key) == "order: yes"
+    assert ingress.workflow_attach(RUN, key) == "order: yes"
+    assert ingress.call(STATUS, None, key=key) == "decided"
+    # After the run, a submit is still acknowledged (and runs nothing); a direct call is refused.
+    assert ingress.submit(RUN, "late", key=key).status == "PreviouslyAccepted"
+    with pytest.raises(IngressError) as caught:
+        ingress.call(RUN, "late", key=key)
+    assert caught.value.status_code == 409 and "already invoked" in caught.value.message
+
+
+def test_workflow_async_with_delay(restate: LocalRestate, served: Any) -> None:
+    key = unique("async order")
+
+    async def scenario() -> None:
+        async with Ingress(restate.ingress_url, timeout=30) as ingress:
+            handle = await ingress.submit(RUN, "parcel", key=key, delay=timedelta(milliseconds=200))
+            await ingress.call(DECIDE, "shipped", key=key)  # a promise may be resolved before it is awaited
+            assert await handle.attach() == "parcel: shipped"
+            assert await ingress.workflow_output(RUN, key) == "parcel: shipped"
+
+    asyncio.run(scenario())
+
+
+def test_workflow_refuses_an_idempotency_key(ingress: SyncIngress) -> None:
+    with pytest.raises(IngressError) as caught:
+        ingress.submit(RUN, "x", key=unique("wf"), idempotency_key="once")
+    assert caught.value.status_code == 400 and "idempotency key" in caught.value.message
+    assert caught.value.source == "ingress"
+
+
+def test_output_of_a_workflow_never_submitted(ingress: SyncIngress) -> None:
+    with pytest.raises(IngressError) as caught:
+        ingress.workflow_output(RUN, unique("never"))
+    assert caught.value.status_code == 404
+
+
+def test_declared_error_arrives_as_the_same_class_sync(ingress: SyncIngress) -> None:
+    with pytest.raises(OutOfStock) as caught:
+        ingress.call(QUOTE, Order(sku="none", quantity=4))
+    assert (caught.value.sku, caught.value.wanted) == ("none", 4)
+    assert caught.value == OutOfStock(sku="none", wanted=4)
+    handle = ingress.send(QUOTE, Order(sku="none", quantity=7))
+    with pytest.raises(OutOfStock) as attached:
+        handle.attach()
+    assert attached.value.wanted == 7
+    with pytest.raises(OutOfStock):
+        handle.output()
+    key = unique("broken")
+    workflow = ingress.submit(RUN, "none", key=key)
+    with pytest.raises(OutOfStock):
+        workflow.attach()
+    with pytest.raises(OutOfStock):
+        ingress.workflow_output(RUN, key)
+
+
+def test_declared_error_arrives_as_the_same_class_async(restate: LocalRestate, served: Any) -> None:
+    async def scenario() -> OutOfStock:
+        async with Ingress(restate.ingress_url, timeout=30) as ingress:
+            handle = await ingress.send(QUOTE, Order(sku="none", quantity=9))
+            with pytest.raises(OutOfStock):
+                await handle.attach()
+            with pytest.raises(OutOfStock) as caught:
+                await ingress.call(QUOTE, Order(sku="none", quantity=2))
+            return caught.value
+
+    error = asyncio.run(scenario())
+    assert (error.sku, error.wanted) == ("none", 2)
+
+
+def test_undeclared_error_of_a_spec_is_an_ingress_error(ingress: SyncIngress) -> None:
+    """A declared error that the caller's spec does not list still fails clearly."""
+    bare = HandlerSpec[Order, int]("pricing", "quote", None, QUOTE.input, QUOTE.output)
+    with pytest.raises(IngressError) as caught:
+        ingress.call(bare, Order(sku="none", quantity=1))
+    assert caught.value.status_code == 409 and caught.value.source == "invocation"
+    assert "OutOfStock" in str(caught.value)
+
+
+def test_undeclared_exception_is_retried_until_it_succeeds(ingress: SyncIngress) -> None:
+    assert ingress.call(FLAKY, unique("flaky")) == 3, "failed twice, succeeded on the third attempt"
+
+
+def test_malformed_request_ends_terminally_with_400_naming_the_field(ingress: SyncIngress) -> None:
+    loose = HandlerSpec[dict[str, object], int](
+        "pricing", "quote", None, JsonCodec(dict[str, object]), QUOTE.output
+    )
+    started = time.monotonic()
+    with pytest.raises(IngressError) as caught:
+        ingress.call(loose, {"sku": "a", "quantity": "many"})
+    assert caught.value.status_code == 400 and caught.value.source == "invocation"
+    assert "quantity" in caught.value.message
+    assert time.monotonic() - started < 5, "ended at once, not retried"
+
+
+def test_unknown_service_and_bad_invocation_id(ingress: SyncIngress) -> None:
+    missing = HandlerSpec[str, str]("nosuch", "thing", None, JsonCodec(str), JsonCodec(str))
+    with pytest.raises(IngressError) as caught:
+        ingress.call(missing, "x")
+    assert caught.value.status_code == 404 and "nosuch" in caught.value.message
+    assert caught.value.source == "ingress"
+    with pytest.raises(IngressError) as bad:
+        ingress.attach(NAP, "inv_not-an-id")
+    assert bad.value.status_code == 400
