@@ -163,13 +163,16 @@ def serve(
 def register(
     admin: Annotated[str, typer.Option(help="URL of the Restate admin API, e.g. http://127.0.0.1:9070.")],
     uri: Annotated[str, typer.Option(help="URL of the endpoint, as Restate reaches it.")],
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to keep retrying while the admin API or the endpoint is not up.")
+    ] = 30.0,
 ) -> None:
     """Register an endpoint with Restate (forced re-discovery of its handlers)."""
     from restagen.local.admin import RegistrationError
     from restagen.local.admin import register as run
 
     try:
-        services = run(admin, uri)
+        services = run(admin, uri, timeout=timeout)
     except RegistrationError as error:
         raise UserError(str(error)) from error
     err.print(f"registered {uri}: {', '.join(services) or 'no services'}", markup=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -13,29 +14,48 @@ class RegistrationError(Exception):
     """The admin API could not be reached, or refused the deployment."""
 
 
-def register(admin_url: str, uri: str, *, attempts: int = 50, delay: float = 0.2) -> list[str]:
-    """Register the deployment at `uri`; return the names of the services it serves.
+def _reason(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+        text = str(data.get("message", response.text)) if isinstance(data, dict) else response.text
+    except ValueError:
+        text = response.text
+    # restate-server repeats its error code: "[META0003] [META0003] error when calling ..."
+    text = re.sub(r"(\[\w+\]) (?:\1 )+", r"\1 ", text)
+    return f"HTTP {response.status_code}: {text.strip() or response.reason_phrase}"
 
-    Retries while the admin API or the endpoint is not up yet; the registration is forced, since
-    without it Restate keeps the old handler list of a URI it already knows.
+
+def register(
+    admin_url: str, uri: str, *, attempts: int = 50, delay: float = 0.2, timeout: float = 30.0
+) -> list[str]:
+    """Register the deployment at `uri`; return the sorted names of the services it serves.
+
+    Retries (up to `attempts` times, for at most `timeout` seconds) while the admin API or the
+    endpoint is not up yet; a refusal of the deployment itself (4xx) is not retried. The
+    registration is forced: without it Restate keeps the old handler list of a URI it knows.
     """
+    url = f"{admin_url.rstrip('/')}/deployments"
+    deadline = time.monotonic() + timeout
     last = "no attempt made"
     for attempt in range(attempts):
         if attempt:
+            if time.monotonic() + delay > deadline:
+                break
             time.sleep(delay)
         try:
-            response = httpx.post(
-                f"{admin_url.rstrip('/')}/deployments", json={"uri": uri, "force": True}, timeout=30
-            )
+            response = httpx.post(url, json={"uri": uri, "force": True}, timeout=max(1.0, timeout))
         except httpx.TransportError as error:
-            last = f"admin API at {admin_url} unreachable: {error}"
+            last = f"admin API unreachable ({type(error).__name__}: {error})"
             continue
         if response.is_success:
-            return sorted(service["name"] for service in response.json().get("services", []))
-        try:
-            last = str(response.json().get("message", response.text))
-        except ValueError:
-            last = response.text
+            try:
+                services = response.json().get("services", [])
+                return sorted(str(service["name"]) for service in services)
+            except (ValueError, AttributeError, KeyError, TypeError):
+                raise RegistrationError(
+                    f"{admin_url} accepted {uri} but answered: {response.text[:300]}"
+                ) from None
+        last = _reason(response)
         if response.status_code < 500:
             break  # a refusal, not a matter of time
     raise RegistrationError(f"could not register {uri} with {admin_url}: {last}")

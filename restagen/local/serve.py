@@ -43,9 +43,12 @@ def load_app(target: str, paths: Sequence[Path] = ()) -> Any:
     except Exception as error:
         raise AppLoadError(f"cannot import {module_name!r}: {type(error).__name__}: {error}") from error
     try:
-        return getattr(module, attribute)
+        app = getattr(module, attribute)
     except AttributeError:
         raise AppLoadError(f"module {module_name!r} has no attribute {attribute!r}") from None
+    if not callable(app):
+        raise AppLoadError(f"{target} is a {type(app).__name__}, not an ASGI app")
+    return app
 
 
 def config(host: str, port: int) -> Config:
