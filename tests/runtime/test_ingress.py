@@ -276,3 +276,26 @@ def test_send_answered_without_an_invocation_id() -> None:
     ingress, _ = _sync(lambda request: httpx.Response(202, text="accepted"))
     with pytest.raises(IngressError, match="without an invocation id"):
         ingress.send(GET, "x")
+
+
+def test_the_sdk_client_sends_a_bare_delay_and_an_unquoted_key() -> None:
+    """Why restagen has its own ingress client: restate-sdk's (`restate.create_client`) sends
+    `?delay=<ms>` without a unit, which restate-server 1.7 refuses with HTTP 400, and puts object
+    keys into the path unquoted (a key with a slash addresses another handler). Ours: see above."""
+    from restate.client import Client
+
+    seen: list[httpx.Request] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(202, json={"invocationId": "inv_1", "status": "Accepted"})
+
+    async def scenario() -> None:
+        transport = httpx.MockTransport(respond)
+        async with httpx.AsyncClient(base_url="http://restate:8080", transport=transport) as http:
+            await Client(http).generic_send(
+                "stock", "get", b'"x"', key="k/1", send_delay=timedelta(milliseconds=1500)
+            )
+
+    asyncio.run(scenario())
+    assert seen[0].url.raw_path == b"/stock/k/1/get/send?delay=1500"
