@@ -41,6 +41,9 @@ def _toolchain() -> str:
             parts.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{name}=?")
+    compiler = Path(__file__).resolve().parent
+    for source in sorted(compiler.rglob("*.py")):
+        parts.append(f"{source.relative_to(compiler).as_posix()}={_sha(source.read_bytes())}")
     for template in sorted(templates_dir().rglob("*.jinja")):
         parts.append(f"{template.relative_to(templates_dir()).as_posix()}={_sha(template.read_bytes())}")
     return "\n".join(parts)

@@ -142,7 +142,11 @@ class LocalRestate:
             start_new_session=True,
         )
         log.close()
-        self._wait_ready(timeout)
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop(kill=True)  # never leave a half-started server behind
+            raise
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

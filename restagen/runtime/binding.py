@@ -71,6 +71,7 @@ def _invoker(
 ) -> Callable[..., Awaitable[bytes]]:
     make_context = spec.context
     output = spec.output
+    declared = spec.errors
     label = f"{spec.component}/{spec.name}"
 
     async def finish(ctx: Any, *args: Any) -> bytes:
@@ -78,7 +79,11 @@ def _invoker(
         try:
             result = await method(typed, *args)
         except DeclaredError as error:
-            raise error.to_terminal() from error
+            if type(error) in declared:
+                raise error.to_terminal() from error
+            # Another handler's error, not declared here: terminal still, but not revived as a
+            # class of this handler's callers, who never agreed on its fields.
+            raise TerminalError(str(error), status_code=error.code) from error
         return output.encode(result) if output is not None else b""
 
     if spec.input is None:

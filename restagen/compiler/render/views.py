@@ -178,11 +178,15 @@ class _Builder:
         self.view = PackageView(package)
 
     def codec(self, ref: ir.TypeRef, serde: str) -> str:
-        name = codec_name(ref, self.view.package.name) + ("_BSON" if serde == "bson" else "")
-        if name not in self.view.codecs:
-            text = self.annotate(ref)
-            codec_class = "BsonCodec" if serde == "bson" else "JsonCodec"
-            self.view.codecs[name] = CodecView(name, text, codec_class)
+        base = codec_name(ref, self.view.package.name) + ("_BSON" if serde == "bson" else "")
+        text = self.annotate(ref)
+        codec_class = "BsonCodec" if serde == "bson" else "JsonCodec"
+        name, number = base, 1
+        # A type named `String` and the primitive `string` would both be `STRING`: number the later.
+        while name in self.view.codecs and self.view.codecs[name].annotation != text:
+            number += 1
+            name = f"{base}_{number}"
+        self.view.codecs.setdefault(name, CodecView(name, text, codec_class))
         return name
 
     def annotate(self, ref: ir.TypeRef) -> str:

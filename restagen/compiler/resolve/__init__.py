@@ -22,6 +22,24 @@ from restagen.diagnostics import Diagnostics
 
 __all__ = ["resolve"]
 
+# Component names become parameters of the generated `app` functions, beside these names.
+_APP_NAMES = frozenset({"bind", "components", "create_app", "definitions", "identity_keys", "restate"})
+# An error's fields become attributes of its exception class.
+_ERROR_ATTRIBUTES = frozenset(
+    {
+        "add_note",
+        "args",
+        "code",
+        "details",
+        "details_model",
+        "from_wire",
+        "self",
+        "to_terminal",
+        "to_wire",
+        "with_traceback",
+    }
+)
+
 
 class _Resolver(Components, Sagas):
     """Declares every unit's names, then builds each package."""
@@ -71,6 +89,8 @@ class _Resolver(Components, Sagas):
             for section, ckind in (("services", "service"), ("objects", "object"), ("workflows", "workflow")):
                 for name, component in getattr(doc, section).items():
                     problem = check_snake(name)
+                    if not problem and name in _APP_NAMES:
+                        problem = f"'{name}' is a name the generated app module uses"
                     if problem:
                         self.error(unit, (section, name), problem, code="name", key=True)
                     if name not in scope.components:  # the duplicate is reported by _check_global_names
@@ -176,6 +196,16 @@ class _Resolver(Components, Sagas):
         for name, errdef in doc.errors.items():
             details = f"{name}Details"
             claim(details, ("errors", name), "error details type")
+            for field_name in errdef.properties:
+                if field_name in _ERROR_ATTRIBUTES:
+                    self.error(
+                        unit,
+                        ("errors", name, "properties", field_name),
+                        f"'{field_name}' would shadow an attribute of the generated exception class",
+                        "rename the field",
+                        code="name",
+                        key=True,
+                    )
             fields = self.fields(scope, errdef.properties, ("errors", name, "properties"))
             types.append(ir.ObjectType(details, fields, f"The fields of {name}.", origin="error"))
             errors.append(
