@@ -114,6 +114,8 @@ def test_serve_register_call_and_register_again(
     stopping = time.monotonic()
     assert served.stop(signal.SIGTERM) == 0, "SIGTERM stops the server gracefully"
     assert time.monotonic() - stopping < 5
+    output = served.process.stderr.read().decode() if served.process.stderr else ""
+    assert "Traceback" not in output and "Lifespan" not in output, output
     (tmp_path / "greeting.py").write_text(APP.replace("{extra}", FAREWELL))
     serving.append(again := Served("greeting:app", tmp_path, port=served.port))
     assert restagen("register", "--admin", server.admin_url, "--uri", again.uri).returncode == 0

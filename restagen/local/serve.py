@@ -22,7 +22,7 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
 from restate.server import install_shutdown_hook
 
-__all__ = ["AppLoadError", "config", "load_app", "serve"]
+__all__ = ["AppLoadError", "config", "load_app", "serve", "with_lifespan"]
 
 _UNLIMITED = 2_147_483_647
 
@@ -64,6 +64,25 @@ def config(host: str, port: int) -> Config:
     return settings
 
 
+def with_lifespan(app: Any) -> Any:
+    """`app`, with ASGI lifespan events acknowledged: restate-sdk's app refuses them, and
+    hypercorn then warns on every start."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return wrapped
+
+
 def _exit_now() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
@@ -93,6 +112,6 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 9080, *, grace: float =
         # handler of ours would never run: we join its dispatcher instead. SIGINT stays ours.
         install_shutdown_hook(loop, on_signal, signal.SIGTERM)
         loop.add_signal_handler(signal.SIGINT, on_signal)
-        await hypercorn_serve(app, config(host, port), shutdown_trigger=stop.wait)
+        await hypercorn_serve(with_lifespan(app), config(host, port), shutdown_trigger=stop.wait)
 
     asyncio.run(main())
