@@ -65,18 +65,42 @@ def config(host: str, port: int) -> Config:
 
 
 def with_lifespan(app: Any) -> Any:
-    """`app`, with ASGI lifespan events acknowledged: restate-sdk's app refuses them, and
-    hypercorn then warns on every start."""
+    """`app`, with ASGI lifespan events acknowledged when it does not take them itself.
+
+    restate-sdk's app refuses lifespan scopes, and hypercorn then warns on every start; an app
+    that supports them (a framework mounting the endpoint, with startup hooks) still gets them.
+    """
 
     async def wrapped(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "lifespan":
             await app(scope, receive, send)
             return
-        while True:
+        received: list[str] = []
+        answered = False
+
+        async def watched_receive() -> Any:
             message = await receive()
-            if message["type"] == "lifespan.startup":
+            received.append(message["type"])
+            return message
+
+        async def watched_send(message: Any) -> None:
+            nonlocal answered
+            answered = True
+            await send(message)
+
+        try:
+            await app(scope, watched_receive, watched_send)
+            return
+        except Exception:
+            if answered:
+                raise
+        # The app has no lifespan support: answer in its place.
+        pending = received[-1:]
+        while True:
+            kind = pending.pop() if pending else (await receive())["type"]
+            if kind == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
+            elif kind == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

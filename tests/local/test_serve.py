@@ -1,35 +1,31 @@
-"""Serving and registering: `restagen serve` and `restagen register`, and the SDK quirk they handle."""
+"""The serving module: loading an app, hypercorn's settings for Restate, lifespan events, and the
+SDK quirk `serve` works around. The command itself, on a real server, is in tests/test_cli_serve.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import signal
-import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 import restate
 
-from restagen.cli import main
-from restagen.local.server import free_port
-
-APP = """\
-import restate
-
-greeter = restate.Service("greeter")
+from restagen.local.serve import AppLoadError, config, load_app, with_lifespan
 
 
-@greeter.handler()
-async def greet(ctx: restate.Context, name: str) -> str:
-    return f"hello {name}"
-
-
-app = restate.app([greeter])
-"""
+@pytest.fixture
+def clean_imports() -> Iterator[None]:
+    """The modules these tests write are imported for real: forget them afterwards."""
+    path, modules = list(sys.path), set(sys.modules)
+    yield
+    sys.path[:] = path
+    for name in set(sys.modules) - modules:
+        del sys.modules[name]
 
 
 def test_the_sdk_app_takes_sigterm_over_on_its_first_request() -> None:
@@ -59,60 +55,78 @@ def test_the_sdk_app_takes_sigterm_over_on_its_first_request() -> None:
     assert asyncio.run(scenario()) is False
 
 
-def test_serve_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
-    (tmp_path / "greeting.py").write_text(APP)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "restagen",
-            "serve",
-            "greeting:app",
-            "--port",
-            str(port),
-            "--path",
-            str(tmp_path),
-        ],
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 20
+@pytest.mark.usefixtures("clean_imports")
+def test_load_app_searches_the_given_folders_first(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "served_here.py").write_text(f"def app(): return {folder.name!r}\n")
+    assert load_app("served_here:app", [first, second])() == "first"
+
+
+@pytest.mark.usefixtures("clean_imports")
+def test_load_app_errors_name_the_cause(tmp_path: Path) -> None:
+    (tmp_path / "half.py").write_text("import no_such_dependency_here\n")
+    (tmp_path / "plain.py").write_text("app = 3\n")
+    cases = {
+        "half:app": "cannot import 'half': ModuleNotFoundError: No module named 'no_such_dependency_here'",
+        "plain:missing": "module 'plain' has no attribute 'missing'",
+        "plain:app": "plain:app is a int, not an ASGI app",
+        ":app": "is not of the form module:attribute",
+    }
+    for target, message in cases.items():
+        with pytest.raises(AppLoadError) as raised:
+            load_app(target, [tmp_path])
+        assert message in str(raised.value)
+
+
+def test_config_lifts_the_limits_that_break_restates_connection() -> None:
+    settings = config("127.0.0.1", 9123)
+    assert settings.bind == ["127.0.0.1:9123"]
+    assert settings.keep_alive_max_requests == 2_147_483_647
+    assert settings.keep_alive_timeout == 2_147_483_647
+    assert settings.h2_max_concurrent_streams == 2_147_483_647
+    assert settings.accesslog is None and settings.loglevel == "WARNING"
+
+
+def lifespan(app: Any) -> list[str]:
+    """Run startup then shutdown through `with_lifespan(app)`; what the server is sent."""
+    incoming = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[str] = []
+
+    async def receive() -> dict[str, str]:
+        return next(incoming)
+
+    async def send(message: dict[str, str]) -> None:
+        sent.append(message["type"])
+
+    asyncio.run(with_lifespan(app)({"type": "lifespan"}, receive, send))
+    return sent
+
+
+def test_lifespan_is_answered_for_the_sdk_app() -> None:
+    app = restate.app([restate.Service("quiet")])
+    assert lifespan(app) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_lifespan_is_answered_for_an_app_that_reads_startup_then_refuses() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        raise ValueError("no lifespan here")
+
+    assert lifespan(app) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_an_app_with_lifespan_support_keeps_it() -> None:
+    hooks: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
         while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/discover", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "serve never listened"
-                time.sleep(0.05)
-        assert response.status_code in (200, 415)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=6) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+            kind = (await receive())["type"]
+            hooks.append(kind)
+            await send({"type": f"{kind}.complete"})
+            if kind == "lifespan.shutdown":
+                return
 
-
-def test_a_bad_app_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "no_such_module:app"]) == 1
-    err = capsys.readouterr().err
-    assert "cannot import 'no_such_module'" in err and "Traceback" not in err
-    assert main(["serve", "without_colon"]) == 1
-
-
-def test_register_against_a_closed_port_is_a_user_error(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from restagen.local import admin
-
-    port = free_port()
-    original = admin.register
-
-    def quick(admin_url: str, uri: str, **_: object) -> list[str]:
-        return original(admin_url, uri, attempts=2, delay=0.01)
-
-    monkeypatch.setattr(admin, "register", quick)
-    assert main(["register", "--admin", f"http://127.0.0.1:{port}", "--uri", "http://127.0.0.1:1"]) == 1
-    err = capsys.readouterr().err
-    assert "could not register" in err and "unreachable" in err
+    assert lifespan(app) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert hooks == ["lifespan.startup", "lifespan.shutdown"]
