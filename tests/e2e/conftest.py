@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from restagen.local.admin import register
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
+from restagen.runtime.admin import register
 
 ROOT = Path(__file__).resolve().parents[2]
 
