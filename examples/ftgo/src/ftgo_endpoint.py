@@ -5,6 +5,8 @@ Each package also has its own `main.py` to deploy it alone; the demo runs them t
 
 from __future__ import annotations
 
+from restagen.runtime.endpoint import Endpoint
+
 from ftgo.accounting.app import bind_components as bind_accounting
 from ftgo.accounting.impl.accounting import AccountingService
 from ftgo.consumers.app import bind_components as bind_consumers
@@ -14,8 +16,6 @@ from ftgo.kitchen.app import bind_components as bind_kitchen
 from ftgo.kitchen.impl.kitchen import KitchenService
 from ftgo.orders.app import bind_components as bind_orders
 from ftgo.orders.impl.order import OrderService
-
-from restagen.runtime.endpoint import Endpoint
 
 endpoint = Endpoint()
 bind_orders(endpoint, order=OrderService)
