@@ -86,7 +86,9 @@ class Pipeline:
 _PLAIN = Pipeline()
 
 
-def _invoker(spec: HandlerSpec[Any, Any], implementation: object, pipeline: Pipeline) -> Callable[..., Awaitable[bytes]]:
+def _invoker(
+    spec: HandlerSpec[Any, Any], implementation: object, pipeline: Pipeline
+) -> Callable[..., Awaitable[bytes]]:
     make_context = spec.context
     output = spec.output
     declared = spec.errors

@@ -136,7 +136,9 @@ class Endpoint:
         for handler in spec.handlers:
             handler_chain = (*handler.middleware, *bound.handler_middleware.get(handler.name, ()))
             handler_info = _handler_info(handler, handler_chain)
-            own = self._steps(handler_chain, f"middleware of {spec.name}/{handler.name}", _contexts([handler]))
+            own = self._steps(
+                handler_chain, f"middleware of {spec.name}/{handler.name}", _contexts([handler])
+            )
             steps = tuple(step(info, handler_info) for step in (*outer, *own))
             pipelines[handler.name] = Pipeline(
                 steps=steps, implementation=built.build if built is not None else None, header_policy=policy

@@ -153,7 +153,9 @@ class Injector:
             if wanted in (Ingress, SyncIngress):
                 return self._ingress(wanted, what)
             if issubclass(wanted, (IngressClient, ContextClient)):
-                return self._guarded(wanted, lambda: self.plan(wanted, f"{_name(wanted)} (for {what})", contexts))
+                return self._guarded(
+                    wanted, lambda: self.plan(wanted, f"{_name(wanted)} (for {what})", contexts)
+                )
         hint = (
             f"register one with provide({_name(wanted)}, ...)"
             if isinstance(wanted, type)
@@ -174,7 +176,8 @@ class Injector:
         self, wanted: type, provider: _Provider, what: str, contexts: Sequence[type[HandlerContext[Any]]]
     ) -> Plan:
         plan = self._guarded(
-            wanted, lambda: self.plan(provider.factory, f"the provider of {_name(wanted)} (for {what})", contexts)
+            wanted,
+            lambda: self.plan(provider.factory, f"the provider of {_name(wanted)} (for {what})", contexts),
         )
         if provider.scope == "singleton":
             if plan.per_invocation:

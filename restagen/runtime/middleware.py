@@ -57,7 +57,9 @@ MiddlewareFunction = Callable[[HandlerContext[Any], ComponentInfo, HandlerInfo],
 class Middleware(Protocol):
     """A middleware object: its `handle` runs before the handler."""
 
-    async def handle(self, ctx: HandlerContext[Any], component: ComponentInfo, handler: HandlerInfo) -> None: ...
+    async def handle(
+        self, ctx: HandlerContext[Any], component: ComponentInfo, handler: HandlerInfo
+    ) -> None: ...
 
 
 MiddlewareLike = MiddlewareFunction | Middleware | type[Middleware]
