@@ -4,7 +4,9 @@
     schemas = ["schemas"]      # files or folders of *.restagen.yaml, relative to pyproject.toml
     output = "gen"             # where generated packages go
 
-Command-line arguments override these.
+Command-line arguments override these. The same table holds the endpoint's runtime sections
+(`[tool.restagen.server]`, `ingress`, `admin`, `pubsub`, `identity`, see `restagen.runtime.config`);
+they are checked here too, so that a typo fails `restagen validate` before any endpoint starts.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from restagen.runtime.config import AdminConfig, IdentityConfig, IngressConfig, PubSubConfig, ServerConfig
+
 __all__ = ["ProjectConfig", "ProjectConfigError", "find_project"]
 
 
@@ -23,6 +27,11 @@ class _ToolTable(BaseModel):
 
     schemas: list[str] = Field(default_factory=lambda: ["."])
     output: str = "gen"
+    server: ServerConfig | None = None
+    ingress: IngressConfig | None = None
+    admin: AdminConfig | None = None
+    pubsub: PubSubConfig | None = None
+    identity: IdentityConfig | None = None
 
 
 class ProjectConfigError(ValueError):
