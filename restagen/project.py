@@ -4,16 +4,21 @@
     schemas = ["schemas"]      # files or folders of *.restagen.yaml, relative to pyproject.toml
     output = "gen"             # where generated packages go
 
+    [tool.restagen.deploy]     # the deployment files of each endpoint (docs/deploy.md)
+    image = "registry.example.com/{name}:1.0"
+
 Command-line arguments override these.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from restagen.compiler.deploy import DeploySettings
 
 __all__ = ["ProjectConfig", "ProjectConfigError", "find_project"]
 
@@ -23,6 +28,7 @@ class _ToolTable(BaseModel):
 
     schemas: list[str] = Field(default_factory=lambda: ["."])
     output: str = "gen"
+    deploy: DeploySettings = Field(default_factory=DeploySettings)
 
 
 class ProjectConfigError(ValueError):
@@ -34,6 +40,7 @@ class ProjectConfig:
     root: Path
     schemas: tuple[Path, ...]
     output: Path
+    deploy: DeploySettings = field(default_factory=DeploySettings)
 
 
 def find_project(start: Path) -> ProjectConfig | None:
@@ -54,5 +61,7 @@ def find_project(start: Path) -> ProjectConfig | None:
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise ProjectConfigError(f"{pyproject}: [tool.restagen] {problems}") from exc
-        return ProjectConfig(folder, tuple(folder / s for s in tool.schemas), folder / tool.output)
+        return ProjectConfig(
+            folder, tuple(folder / s for s in tool.schemas), folder / tool.output, tool.deploy
+        )
     return None
