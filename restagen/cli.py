@@ -174,8 +174,8 @@ def register(
     ] = 30.0,
 ) -> None:
     """Register an endpoint with Restate (forced re-discovery of its handlers)."""
-    from restagen.local.admin import RegistrationError
-    from restagen.local.admin import register as run
+    from restagen.runtime.admin import RegistrationError
+    from restagen.runtime.admin import register as run
 
     try:
         services = run(admin, uri, timeout=timeout)
@@ -203,8 +203,8 @@ def dev(
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
     from restagen.compiler.render import scaffolds
-    from restagen.local.admin import register as register_endpoint
     from restagen.local.dev import DevSession
+    from restagen.runtime.admin import register as register_endpoint
 
     sources, configured, deploy = _inputs(paths)
     out_dir = output or configured or Path("gen")

@@ -6,30 +6,33 @@ definitions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import restate
-from restagen.runtime.binding import RestateComponent, bind
+from restagen.runtime.endpoint import Endpoint
 
 from . import definitions
 from .handlers import OrderServiceBase
 
 
-def components(*, order: OrderServiceBase) -> list[RestateComponent]:
-    """The restate-sdk components of this package, served by the given implementations."""
-    return [
-        bind(definitions.ORDER, order),
-    ]
+def bind_components(
+    endpoint: Endpoint, *, order: OrderServiceBase | type[OrderServiceBase]
+) -> Endpoint:
+    """Bind this package's components to `endpoint`, served by the given implementations.
+
+    Each implementation is an instance, or a class whose constructor parameters are injected.
+    """
+    endpoint.bind(definitions.ORDER, order)
+    return endpoint
 
 
 def create_app(
     *,
-    order: OrderServiceBase,
-    identity_keys: Sequence[str] | None = None,
+    order: OrderServiceBase | type[OrderServiceBase],
+    endpoint: Endpoint | None = None,
 ) -> Any:
-    """The ASGI app of this package's endpoint (serve it with `restagen serve`)."""
-    return restate.app(
-        components(order=order),
-        identity_keys=list(identity_keys) if identity_keys else None,
-    )
+    """The ASGI app of this package's endpoint (serve it with `restagen serve`).
+
+    Without `endpoint`, the configuration comes from pyproject.toml, the RESTAGEN_CONFIG file
+    and the environment.
+    """
+    return bind_components(endpoint or Endpoint(), order=order).app()
