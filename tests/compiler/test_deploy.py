@@ -281,6 +281,13 @@ def test_targets_choose_the_files() -> None:
     ]
 
 
+def test_image_placeholders() -> None:
+    (document,) = _documents(
+        _files(DeploySettings(image="r.example/{package}/{name}:v1"))["docker-compose.yaml"]
+    )
+    assert document["services"]["ftgo-orders"]["image"] == "r.example/ftgo.orders/ftgo-orders:v1"
+
+
 def test_a_package_without_components_has_no_deploy_folder() -> None:
     assert render_deploy(_package("ftgo.common"), DeploySettings()) == {}
 
@@ -399,6 +406,17 @@ def test_project_configuration_rejects_bad_deploy_settings(tmp_path: Path, line:
     (tmp_path / "pyproject.toml").write_text(f"[tool.restagen]\n\n[tool.restagen.deploy]\n{line}\n")
     with pytest.raises(ProjectConfigError, match=r"\[tool.restagen\] deploy\."):
         find_project(tmp_path)
+
+
+def test_generate_reports_bad_deploy_settings_as_a_user_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.restagen]\n\n[tool.restagen.deploy]\nnamespace = "A_B"\n')
+    assert main(["generate"]) == 1
+    error = " ".join(capsys.readouterr().err.split())
+    assert "deploy.namespace" in error and "'A_B' is not a Kubernetes name" in error
+    assert "Traceback" not in error
 
 
 # -- generation -------------------------------------------------------------------------------------
