@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from restagen.cli import main
 from restagen.compiler import ir, write
 from restagen.compiler.deploy import DeploySettings
+from restagen.compiler.format import format_files
 from restagen.compiler.pipeline import compile_paths, generate_files
 from restagen.compiler.render.deploy import render_deploy
 from restagen.compiler.render.header import OWNED_MARKER
@@ -474,3 +475,10 @@ def test_a_hand_edited_deploy_file_is_restored(tmp_path: Path) -> None:
     assert plan.changes == ["ftgo/orders/deploy/kubernetes.yaml"]
     write.apply(plan)
     assert target.read_text() == original
+
+
+def test_formatting_leaves_deploy_files_alone() -> None:
+    files = {f"ftgo/orders/deploy/{name}": text for name, text in _files(DeploySettings()).items()}
+    formatted = format_files({**files, "ftgo/orders/m.py": "x=1\n"})
+    assert formatted["ftgo/orders/m.py"] == "x = 1\n"
+    assert {path: formatted[path] for path in files} == files
