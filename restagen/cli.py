@@ -147,8 +147,10 @@ def generate(
 @app.command()
 def serve(
     target: Annotated[str, typer.Argument(metavar="APP", help="The ASGI app, as module:attribute.")],
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9080,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default: server.host, else 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: server.port, else 9080).")] = None,
     path: Annotated[
         list[Path] | None, typer.Option("--path", help="Add a folder to the import path.")
     ] = None,
@@ -156,11 +158,15 @@ def serve(
     """Serve an app over HTTP/2 cleartext with the settings Restate needs."""
     from restagen.local.serve import AppLoadError, load_app
     from restagen.local.serve import serve as run
+    from restagen.runtime.config import ConfigError, load_config
 
     try:
+        listen = load_config().listen
         asgi = load_app(target, path or [])
-    except AppLoadError as error:
+    except (AppLoadError, ConfigError) as error:
         raise UserError(str(error)) from error
+    host = host or listen.host
+    port = port or listen.port
     err.print(f"serving {target} on http://{host}:{port} (HTTP/2 cleartext)", markup=False)
     run(asgi, host, port)
 

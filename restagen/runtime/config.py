@@ -140,8 +140,7 @@ class Config(BaseSettings):
             if not Path(named).is_file():
                 raise ConfigError(f"{cls.config_file_variable} names {named}, which is not a file")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=named))
-        if Path("pyproject.toml").is_file():
-            sources.append(PyprojectTomlConfigSettingsSource(settings_cls, Path("pyproject.toml")))
+        sources.append(PyprojectTomlConfigSettingsSource(settings_cls, Path("pyproject.toml")))  # if any
         return tuple(sources)
 
     def require(self, name: SectionName, feature: str) -> Any:
