@@ -7,7 +7,9 @@
     [tool.restagen.deploy]     # the deployment files of each endpoint (docs/deploy.md)
     image = "registry.example.com/{name}:1.0"
 
-Command-line arguments override these.
+Command-line arguments override these. The same table holds the endpoint's runtime sections
+(`[tool.restagen.server]`, `ingress`, `admin`, `pubsub`, `identity`, see `restagen.runtime.config`);
+they are checked here too, so that a typo fails `restagen validate` before any endpoint starts.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from restagen.compiler.deploy import DeploySettings
+from restagen.runtime.config import AdminConfig, IdentityConfig, IngressConfig, PubSubConfig, ServerConfig
 
 __all__ = ["ProjectConfig", "ProjectConfigError", "find_project"]
 
@@ -29,6 +32,11 @@ class _ToolTable(BaseModel):
     schemas: list[str] = Field(default_factory=lambda: ["."])
     output: str = "gen"
     deploy: DeploySettings = Field(default_factory=DeploySettings)
+    server: ServerConfig | None = None
+    ingress: IngressConfig | None = None
+    admin: AdminConfig | None = None
+    pubsub: PubSubConfig | None = None
+    identity: IdentityConfig | None = None
 
 
 class ProjectConfigError(ValueError):

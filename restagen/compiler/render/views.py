@@ -103,6 +103,13 @@ class PackageView:
     errors: set[str] = field(default_factory=set)
     """Declared error classes referenced, as `module:Name`."""
 
+    @property
+    def middleware(self) -> list[tuple[str, str]]:
+        """The middleware the package's schemas name, sorted: (name, scaffold class name)."""
+        names = {name for c in self.components for name in c.middleware}
+        names.update(name for c in self.components for h in c.handlers for name in h.middleware)
+        return [(name, f"{pascal(name)}Middleware") for name in sorted(names)]
+
 
 def _snake_upper(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
