@@ -1,0 +1,48 @@
+"""The baseline: the benchmark's services written by hand on restate-sdk, as its documentation shows.
+
+The same handlers as the generated package `benchsvc` (see `bench.restagen.yaml`), under other
+names (`hand_echo`, `hand_counter`, `hand_relay`) so that both can be registered with one server.
+The SDK infers its pydantic serde from the annotations.
+"""
+
+from __future__ import annotations
+
+import restate
+from pydantic import BaseModel
+
+__all__ = ["Greeting", "app", "counter", "echo", "relay"]
+
+
+class Greeting(BaseModel):
+    name: str
+    count: int
+    tags: list[str]
+
+
+echo = restate.Service("hand_echo")
+
+
+@echo.handler("echo")
+async def echo_handler(ctx: restate.Context, request: Greeting) -> Greeting:
+    return request
+
+
+counter = restate.VirtualObject("hand_counter")
+
+
+@counter.handler("add")
+async def add(ctx: restate.ObjectContext, amount: int) -> int:
+    count = (await ctx.get("count", type_hint=int) or 0) + amount
+    ctx.set("count", count)
+    return count
+
+
+relay = restate.Service("hand_relay")
+
+
+@relay.handler("forward")
+async def forward(ctx: restate.Context, request: Greeting) -> Greeting:
+    return await ctx.service_call(echo_handler, arg=request)
+
+
+app = restate.app([echo, counter, relay])

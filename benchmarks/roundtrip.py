@@ -1,0 +1,185 @@
+"""Round trips through a real Restate server: generated code against hand-written restate-sdk code.
+
+`Stack` starts a restate-server (free ports, scratch data folder) and two endpoints, each in its
+own process served as `restagen serve` serves (`app/serve_endpoint.py`): the generated package
+`benchsvc` with its implementations (`app/generated_app.py`) and the hand-written SDK app
+(`app/handwritten.py`). Both are registered with the server.
+
+`compare` measures variants side by side: every round runs each variant once (a fixed number of
+calls, `concurrency` in flight), in an order that rotates from round to round, so that load from
+elsewhere on the machine spreads over all of them. Throughput is calls over the summed time of
+all rounds; latencies are pooled over the rounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
+from restagen.runtime.admin import register
+
+__all__ = ["Result", "Stack", "Variant", "compare"]
+
+APP_DIR = Path(__file__).resolve().parent / "app"
+ROOT = APP_DIR.parents[1]
+
+Call = Callable[[int], Awaitable[object]]
+"""One request of a variant; the argument numbers the task issuing it (0 .. concurrency-1)."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    call: Call
+
+
+@dataclass
+class Result:
+    label: str
+    calls: int = 0
+    seconds: float = 0.0
+    latencies: list[float] | None = None
+
+    @property
+    def throughput(self) -> float:
+        return self.calls / self.seconds if self.seconds else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        values = sorted(self.latencies or [])
+        if not values:
+            return 0.0
+        return values[min(len(values) - 1, int(fraction * len(values)))]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies or [0.0])
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(0.99)
+
+
+async def _run(call: Call, calls: int, concurrency: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    remaining = calls
+
+    async def worker(task: int) -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            start = time.perf_counter()
+            await call(task)
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(task) for task in range(concurrency)))
+    return time.perf_counter() - start, latencies
+
+
+async def compare(
+    variants: list[Variant], *, calls: int, concurrency: int, rounds: int, warmup: int = 10
+) -> list[Result]:
+    """Each variant `rounds` times, interleaved; `warmup` untimed calls of each first."""
+    results = {variant.label: Result(variant.label, latencies=[]) for variant in variants}
+    for variant in variants:
+        await _run(variant.call, warmup, min(concurrency, warmup))
+    for round_ in range(rounds):
+        shift = round_ % len(variants)
+        for variant in variants[shift:] + variants[:shift]:
+            seconds, latencies = await _run(variant.call, calls, concurrency)
+            result = results[variant.label]
+            result.calls += len(latencies)
+            result.seconds += seconds
+            assert result.latencies is not None
+            result.latencies.extend(latencies)
+    return [results[variant.label] for variant in variants]
+
+
+@dataclass
+class _Served:
+    name: str
+    process: subprocess.Popen[bytes]
+    uri: str
+
+    def rss_mib(self) -> float:
+        """The resident set size of the endpoint process, in MiB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+class Stack:
+    """A restate-server and the two benchmark endpoints, registered; stopped on exit."""
+
+    def __init__(self, generated: Path, scratch: Path) -> None:
+        self.generated = generated
+        self.scratch = scratch
+        self.endpoints: dict[str, _Served] = {}
+        self.server: LocalRestate | None = None
+
+    @property
+    def ingress_url(self) -> str:
+        assert self.server is not None
+        return self.server.ingress_url
+
+    def _serve(self, name: str, target: str, paths: list[Path]) -> _Served:
+        port = free_port()
+        command = [sys.executable, str(APP_DIR / "serve_endpoint.py"), target, str(port), *map(str, paths)]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *map(str, paths)])}
+        process = subprocess.Popen(command, cwd=self.scratch, env=env, start_new_session=True)
+        served = _Served(name, process, f"http://127.0.0.1:{port}")
+        self.endpoints[name] = served
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"endpoint {target} exited with {process.returncode}")
+            try:
+                httpx.get(f"{served.uri}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"endpoint {target} is not listening") from None
+                time.sleep(0.05)
+        assert self.server is not None
+        register(self.server.admin_url, served.uri)
+        return served
+
+    def start(self) -> None:
+        prefix = Path(os.environ.get("RESTAGEN_RESTATE_DIR", ROOT / ".restate"))
+        binary = find_server_binary(prefix) or install_server(prefix)
+        self.server = LocalRestate(binary, base_dir=self.scratch / "restate-data")
+        self.server.base_dir.mkdir(parents=True, exist_ok=True)
+        self.server.start()
+        self._serve("generated", "generated_app:app", [APP_DIR, self.generated])
+        self._serve("handwritten", "handwritten:app", [APP_DIR])
+
+    def stop(self) -> None:
+        for served in self.endpoints.values():
+            if served.process.poll() is None:
+                os.killpg(served.process.pid, signal.SIGKILL)
+                served.process.wait()
+        self.endpoints.clear()
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+    @contextmanager
+    def running(self) -> Iterator[Stack]:
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
