@@ -3,14 +3,18 @@
 `JsonCodec` (the default) reads and writes JSON with pydantic, by the schema's field names. A
 codec is also a `restate.serde.Serde`, so it can be handed to the SDK wherever a serde is needed
 (state, promises, awakeables, `run` results). Built once per type, at import of the generated
-`codecs` module, never per call.
+`codecs` module, never per call; a call goes straight to pydantic-core's serializer and validator
+of the type, without the keyword handling of `TypeAdapter`'s methods (half the cost of encoding
+a small model).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import ConfigDict, PydanticUserError, TypeAdapter, ValidationError
+from pydantic_core import SchemaSerializer, SchemaValidator
 from restate.serde import Serde
 
 __all__ = ["Codec", "CodecError", "JsonCodec"]
@@ -49,6 +53,11 @@ class Codec(Serde[T], Generic[T]):
     def __init__(self, type_: Any) -> None:
         self.type = type_
         self.adapter: TypeAdapter[T] = _adapter(type_)
+        # pydantic-core's own objects when the adapter is complete; an adapter still waiting for
+        # a forward reference has placeholders that rebuild it on use: its methods then do that.
+        serializer, validator = self.adapter.serializer, self.adapter.validator
+        self._serializer = serializer if isinstance(serializer, SchemaSerializer) else None
+        self._validator = validator if isinstance(validator, SchemaValidator) else None
 
     def json_schema(self) -> dict[str, Any]:
         return self.adapter.json_schema(mode="serialization", by_alias=True)
@@ -70,11 +79,21 @@ class Codec(Serde[T], Generic[T]):
 class JsonCodec(Codec[T]):
     """JSON through pydantic-core: exact round trip for every type of the definition language."""
 
+    def __init__(self, type_: Any) -> None:
+        super().__init__(type_)
+        adapter = self.adapter
+        self._to_json: Callable[..., bytes] = (
+            self._serializer.to_json if self._serializer is not None else adapter.dump_json
+        )
+        self._from_json: Callable[[bytes], T] = (
+            self._validator.validate_json if self._validator is not None else adapter.validate_json
+        )
+
     def encode(self, value: T) -> bytes:
-        return self.adapter.dump_json(value, by_alias=True)
+        return self._to_json(value, by_alias=True)
 
     def decode(self, data: bytes) -> T:
         try:
-            return self.adapter.validate_json(data)
+            return self._from_json(data)
         except ValidationError as exc:
             raise CodecError(describe_validation_error(exc)) from exc

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import Field, RootModel
+from pydantic import Field, RootModel, TypeAdapter
 
 from restagen.runtime import Model
 from restagen.runtime.bson_codec import BsonCodec
@@ -120,7 +120,16 @@ def test_round_trip_is_exact(codec: Codec[Everything], value: Everything) -> Non
 @pytest.mark.parametrize("codec_class", [JsonCodec, BsonCodec], ids=["json", "bson"])
 @pytest.mark.parametrize(
     "value",
-    [Decimal("1E+2"), Decimal("-0.000"), Decimal("3.14159265358979323846264338327950288419716939937510")],
+    [
+        Decimal("1E+2"),
+        Decimal("-0.000"),
+        Decimal("3.14159265358979323846264338327950288419716939937510"),
+        # At the edges of what Decimal128 holds as written: 34 digits, exponents -6176 and 6111.
+        Decimal("9999999999999999999999999999999999E+6111"),
+        Decimal("-1234567890123456789012345678901234E-6176"),
+        Decimal("1E+6112"),  # Decimal128 would clamp it to 10E+6111
+        Decimal("1E-6177"),
+    ],
 )
 def test_decimals_keep_their_exact_form(codec_class: type[Codec[Decimal]], value: Decimal) -> None:
     codec = codec_class(Decimal)
@@ -182,3 +191,37 @@ def test_serde_bson_option_generates_bson_codecs(tmp_path: Path, monkeypatch: py
 def test_bson_refuses_nul_in_map_keys_naming_the_field() -> None:
     with pytest.raises(CodecError, match="tags"):
         BsonCodec(dict[str, dict[str, str]]).encode({"tags": {"a\x00b": "x"}})
+
+
+class Keyworded(Model):
+    from_: Annotated[str, Field(alias="from")]
+
+
+def test_json_codec_writes_what_pydantic_writes() -> None:
+    """Encoding goes straight to pydantic-core: the same bytes as the TypeAdapter, schema names included."""
+    line = Line(sku="a", quantity=2)
+    assert JsonCodec(Line).encode(line) == TypeAdapter(Line).dump_json(line, by_alias=True)
+    codec = JsonCodec(Keyworded)
+    encoded = codec.encode(Keyworded(from_="x"))
+    assert encoded == b'{"from":"x"}'
+    assert codec.decode(encoded) == Keyworded(from_="x")
+
+
+class Later(Model):
+    child: Forward | None = None
+
+
+# Built while `Forward` is not defined yet: pydantic defers building the schema of `Later`.
+LATER_CODECS: list[Codec[Later]] = [JsonCodec(Later), BsonCodec(Later)]
+
+
+class Forward(Model):
+    n: int
+
+
+@pytest.mark.parametrize("codec", LATER_CODECS, ids=["json", "bson"])
+def test_a_codec_built_before_its_type_is_complete_works_once_it_is(codec: Codec[Later]) -> None:
+    value = Later(child=Forward(n=1))
+    assert codec.decode(codec.encode(value)) == value
+    with pytest.raises(CodecError):
+        codec.decode(b"")
