@@ -1,11 +1,17 @@
-"""The cost per call of a middleware chain and of header propagation, measured in-process.
+"""What restagen's layers cost per call, measured in-process where they run.
 
 A few microseconds disappear in the noise of a round trip through a server (milliseconds, varying
-by several percent from run to run), so these costs are measured where they arise: the handler
-functions the endpoint registers with restate-sdk are called directly with a stand-in for the
-SDK's context (answering `request()` and `generic_call`), with and without the feature, in
-interleaved rounds (best round of each). The difference is the feature's cost; the report puts it
-against the round trip measured in the same run.
+by several percent from run to run), so these costs are also measured where they arise:
+
+- endpoint side: the handlers the endpoints register with restate-sdk are run as the SDK runs
+  them (`restate.handler.invoke_handler`: input serde, handler, output serde) with a stand-in for
+  the SDK's context (answering `request()` and `generic_call`): the generated handler (restagen's
+  binding and codecs, with and without a middleware chain, with and without header propagation)
+  and the hand-written one (the SDK's pydantic serde);
+- client side: the generated ingress client, a raw httpx POST and restate-sdk's client, each on an
+  httpx client whose transport answers at once (`httpx.MockTransport`).
+
+Variants run in interleaved rounds; the best round of each counts.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["measure"]
+__all__ = ["client_side", "endpoint_side"]
 
 HEADERS = {f"x-bench-{index}": f"value-{index}" for index in range(10)}
 
@@ -58,57 +64,129 @@ async def _empty_3(ctx: Any, component: Any, handler: Any) -> None:
     return None
 
 
-def _handler(endpoint: Any, component: str, name: str) -> Callable[[Any, bytes], Awaitable[bytes]]:
-    for built in endpoint.components():
+def _handler(components: list[Any], component: str, name: str) -> Any:
+    for built in components:
         if built.name == component:
-            return built.handlers[name].fn  # type: ignore[no-any-return]
+            return built.handlers[name]
     raise KeyError(component)
 
 
-async def _per_call(
-    fn: Callable[[Any, bytes], Awaitable[bytes]], ctx: Any, body: bytes, number: int
-) -> float:
+Call = Callable[[], Awaitable[object]]
+
+
+async def _per_call(call: Call, number: int) -> float:
     start = time.perf_counter()
     for _ in range(number):
-        await fn(ctx, body)
+        await call()
     return (time.perf_counter() - start) / number
 
 
-def measure(generated_app: Any, *, number: int, rounds: int) -> dict[str, float]:
-    """Seconds per call of each handler variant (best of `rounds` rounds of `number` calls)."""
+async def _best(variants: dict[str, Call], number: int, rounds: int) -> dict[str, float]:
+    best = dict.fromkeys(variants, float("inf"))
+    labels = list(variants)
+    for round_ in range(rounds):
+        shift = round_ % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            best[label] = min(best[label], await _per_call(variants[label], number))
+    return best
+
+
+def _invocation(handler: Any, ctx: _Context, body: bytes) -> Call:
+    from restate.handler import invoke_handler
+
+    async def call() -> bytes:
+        return await invoke_handler(handler, ctx, body)
+
+    return call
+
+
+ENDPOINT_GENERATED = "generated echo handler"
+ENDPOINT_HAND = "hand-written echo handler"
+ENDPOINT_CHAIN = "generated echo handler, 3 empty middleware"
+ENDPOINT_QUIET = "generated relay handler, 10 incoming headers, none propagated"
+ENDPOINT_PROPAGATING = "generated relay handler, 10 incoming headers, all propagated"
+
+
+def endpoint_side(generated_app: Any, handwritten: Any, *, number: int, rounds: int) -> dict[str, float]:
+    """Seconds per invocation of each handler variant, run as restate-sdk runs it."""
     from benchsvc.models import Greeting
 
     from restagen.runtime.config import Config
 
     body = Greeting(name="bench", count=1, tags=["a", "b"]).model_dump_json().encode()
     propagate = Config.model_validate({"server": {"propagate_incoming_headers": True}})
-    plain = generated_app.build()
-    chained = generated_app.build(middleware=[_empty, _empty_2, _empty_3])
-    forwarding = generated_app.build(propagate)
+    plain = generated_app.build().components()
+    chained = generated_app.build(middleware=[_empty, _empty_2, _empty_3]).components()
+    forwarding = generated_app.build(propagate).components()
+    hand = [handwritten.echo]
+    propagating = _Context(body, dict(HEADERS))
     variants = {
-        "echo, no middleware": (_handler(plain, "echo", "echo"), _Context(body)),
-        "echo, 3 empty middleware": (_handler(chained, "echo", "echo"), _Context(body)),
-        "relay, 10 incoming headers, none propagated": (
-            _handler(plain, "relay", "forward"),
-            _Context(body, dict(HEADERS)),
-        ),
-        "relay, 10 incoming headers, all propagated": (
-            _handler(forwarding, "relay", "forward"),
-            _Context(body, dict(HEADERS)),
-        ),
+        ENDPOINT_GENERATED: _invocation(_handler(plain, "echo", "echo"), _Context(body), body),
+        ENDPOINT_HAND: _invocation(_handler(hand, "hand_echo", "echo"), _Context(body), body),
+        ENDPOINT_CHAIN: _invocation(_handler(chained, "echo", "echo"), _Context(body), body),
+        ENDPOINT_QUIET: _invocation(_handler(plain, "relay", "forward"), _Context(body, dict(HEADERS)), body),
+        ENDPOINT_PROPAGATING: _invocation(_handler(forwarding, "relay", "forward"), propagating, body),
     }
 
     async def main() -> dict[str, float]:
-        for fn, ctx in variants.values():
-            assert await fn(ctx, body) == body
-        assert variants["relay, 10 incoming headers, all propagated"][1].forwarded == HEADERS
-        best = dict.fromkeys(variants, float("inf"))
-        labels = list(variants)
-        for round_ in range(rounds):
-            shift = round_ % len(labels)
-            for label in labels[shift:] + labels[:shift]:
-                fn, ctx = variants[label]
-                best[label] = min(best[label], await _per_call(fn, ctx, body, number))
-        return best
+        for call in variants.values():
+            assert Greeting.model_validate_json(await call()) == Greeting.model_validate_json(body)  # type: ignore[arg-type]
+        assert propagating.forwarded == HEADERS
+        return await _best(variants, number, rounds)
+
+    return asyncio.run(main())
+
+
+CLIENT_GENERATED = "generated ingress client"
+CLIENT_RAW = "raw httpx POST (+ pydantic)"
+CLIENT_SDK = "restate-sdk client"
+
+
+def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, float]:
+    """Seconds per call of each client, on a transport that answers at once."""
+    import httpx
+    from benchsvc import clients
+    from benchsvc.models import Greeting
+    from restate.client import Client
+
+    from restagen.runtime.ingress import Ingress
+
+    answer = Greeting(name="bench", count=7, tags=["a", "b", "c"]).model_dump_json().encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=answer))
+    url = "http://ingress.invalid"
+    request = Greeting(name="bench", count=7, tags=["a", "b", "c"])
+    hand_request = handwritten.Greeting(name="bench", count=7, tags=["a", "b", "c"])
+    json_headers = {"content-type": "application/json"}
+
+    async def main() -> dict[str, float]:
+        async with (
+            httpx.AsyncClient(transport=transport) as for_ingress,
+            httpx.AsyncClient(transport=transport) as raw,
+            httpx.AsyncClient(transport=transport, base_url=url) as for_sdk,
+        ):
+            echo = clients.EchoClient(Ingress(url, client=for_ingress))
+            sdk = Client(for_sdk)
+
+            async def generated() -> Any:
+                return await echo.echo(request)
+
+            async def raw_post() -> Any:
+                response = await raw.post(
+                    f"{url}/hand_echo/echo", content=hand_request.model_dump_json(), headers=json_headers
+                )
+                response.raise_for_status()
+                return handwritten.Greeting.model_validate_json(response.content)
+
+            async def sdk_call() -> Any:
+                return await sdk.service_call(handwritten.echo_handler, arg=hand_request)
+
+            variants: dict[str, Call] = {
+                CLIENT_GENERATED: generated,
+                CLIENT_RAW: raw_post,
+                CLIENT_SDK: sdk_call,
+            }
+            for call in variants.values():
+                assert (await call()).model_dump() == request.model_dump()  # type: ignore[attr-defined]
+            return await _best(variants, number, rounds)
 
     return asyncio.run(main())

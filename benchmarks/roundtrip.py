@@ -8,7 +8,9 @@ own process served as `restagen serve` serves (`app/serve_endpoint.py`): the gen
 `compare` measures variants side by side: every round runs each variant once (a fixed number of
 calls, `concurrency` in flight), in an order that rotates from round to round, so that load from
 elsewhere on the machine spreads over all of them. Throughput is calls over the summed time of
-all rounds; latencies are pooled over the rounds.
+all rounds; latencies are pooled over the rounds. `paired_ratio` compares two variants round by
+round (the median of the ratios of their throughputs in the same round), which cancels the slow
+drifts of a shared machine better than totals do.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class Result:
     calls: int = 0
     seconds: float = 0.0
     latencies: list[float] | None = None
+    per_round: list[float] | None = None
+    """Throughput of each round."""
 
     @property
     def throughput(self) -> float:
@@ -69,6 +73,12 @@ class Result:
     @property
     def p99(self) -> float:
         return self.percentile(0.99)
+
+    def paired_ratio(self, other: Result) -> float:
+        """The median, over rounds, of this variant's throughput over `other`'s in the same round."""
+        return statistics.median(
+            mine / theirs for mine, theirs in zip(self.per_round or [], other.per_round or [], strict=True)
+        )
 
 
 async def _run(call: Call, calls: int, concurrency: int) -> tuple[float, list[float]]:
@@ -92,7 +102,7 @@ async def compare(
     variants: list[Variant], *, calls: int, concurrency: int, rounds: int, warmup: int = 10
 ) -> list[Result]:
     """Each variant `rounds` times, interleaved; `warmup` untimed calls of each first."""
-    results = {variant.label: Result(variant.label, latencies=[]) for variant in variants}
+    results = {variant.label: Result(variant.label, latencies=[], per_round=[]) for variant in variants}
     for variant in variants:
         await _run(variant.call, warmup, min(concurrency, warmup))
     for round_ in range(rounds):
@@ -102,8 +112,9 @@ async def compare(
             result = results[variant.label]
             result.calls += len(latencies)
             result.seconds += seconds
-            assert result.latencies is not None
+            assert result.latencies is not None and result.per_round is not None
             result.latencies.extend(latencies)
+            result.per_round.append(len(latencies) / seconds)
     return [results[variant.label] for variant in variants]
 
 

@@ -63,7 +63,7 @@ class Sizes:
     def pick(cls, quick: bool) -> Sizes:
         if quick:
             return cls(1, 10, 32, 10, 200, 200, 1, 1, 20, (10, 20))
-        return cls(5, 150, 600, 150, 20_000, 20_000, 7, 3, 1000, (10, 100, 1000))
+        return cls(8, 100, 400, 100, 20_000, 20_000, 7, 3, 1000, (10, 100, 1000))
 
 
 CONCURRENCY = 16
@@ -228,7 +228,7 @@ def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
         "p99 ms",
     )
     ratios = Table(
-        "1-2. Round trips: ratios (generated / baseline, same run)",
+        "1-2. Round trips: ratios (generated / baseline, same run; throughput: median of per-round ratios)",
         "scenario",
         "baseline",
         "throughput",
@@ -243,7 +243,7 @@ def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
             )
         generated, *baselines = results
         for baseline in baselines:
-            throughput = generated.throughput / baseline.throughput
+            throughput = generated.paired_ratio(baseline)
             p50 = generated.p50 / baseline.p50
             p99 = generated.p99 / baseline.p99
             if baseline.label == "restate-sdk client":
@@ -282,32 +282,46 @@ def report_serde(sizes: Sizes) -> None:
 # --- 4: middleware and header propagation ------------------------------------------------------
 
 
-def report_overhead(sizes: Sizes, round_trip: float) -> None:
+def report_layers(sizes: Sizes, round_trip: float) -> None:
     import generated_app
+    import handwritten
 
-    seconds = overhead.measure(generated_app, number=sizes.overhead_number, rounds=max(3, sizes.rounds))
+    rounds = max(3, sizes.rounds)
+    client = overhead.client_side(handwritten, number=sizes.overhead_number // 4, rounds=rounds)
+    endpoint = overhead.endpoint_side(generated_app, handwritten, number=sizes.overhead_number, rounds=rounds)
+    layers = Table(
+        "1-2. Per call, in-process: what each layer costs without the server",
+        "side",
+        "variant",
+        "µs per call",
+        "vs hand-written",
+    )
+    for label, value in client.items():
+        layers.add("client", label, f"{value * 1e6:.1f}", f"{value / client[overhead.CLIENT_RAW]:.3f}")
+    for label in (overhead.ENDPOINT_GENERATED, overhead.ENDPOINT_HAND):
+        value = endpoint[label]
+        layers.add("endpoint", label, f"{value * 1e6:.1f}", f"{value / endpoint[overhead.ENDPOINT_HAND]:.3f}")
+    layers.print()
+
     table = Table(
-        f"4. Middleware and header propagation, per call (round trip p50: {_ms(round_trip)} ms)",
+        f"4. Middleware and header propagation, per call (round trip p50 of item 1: {_ms(round_trip)} ms)",
         "measurement",
         "µs per call",
         "share of a round trip",
         "target",
     )
-    for label, value in seconds.items():
-        table.add(f"handler: {label}", f"{value * 1e6:.1f}", "", "")
-    for label, feature, base in (
-        (
-            "cost of an empty middleware chain of 3",
-            "echo, 3 empty middleware",
-            "echo, no middleware",
-        ),
-        (
-            "cost of propagating 10 headers",
-            "relay, 10 incoming headers, all propagated",
-            "relay, 10 incoming headers, none propagated",
-        ),
+    for label in (
+        overhead.ENDPOINT_GENERATED,
+        overhead.ENDPOINT_CHAIN,
+        overhead.ENDPOINT_QUIET,
+        overhead.ENDPOINT_PROPAGATING,
     ):
-        cost = seconds[feature] - seconds[base]
+        table.add(label, f"{endpoint[label] * 1e6:.1f}", "", "")
+    for label, feature, base in (
+        ("cost of an empty middleware chain of 3", overhead.ENDPOINT_CHAIN, overhead.ENDPOINT_GENERATED),
+        ("cost of propagating 10 headers", overhead.ENDPOINT_PROPAGATING, overhead.ENDPOINT_QUIET),
+    ):
+        cost = endpoint[feature] - endpoint[base]
         share = cost / round_trip
         table.add(label, f"{cost * 1e6:.1f}", f"{share:.2%}", f"< 2%: {_verdict(share < 0.02)}")
     table.print()
@@ -435,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         with stack.running():
             scenarios, round_trip = asyncio.run(round_trips(stack, sizes))
             report_round_trips(scenarios)
-            report_overhead(sizes, round_trip)
+            report_layers(sizes, round_trip)
             report_process(stack, generated, scratch, sizes)
         if not args.skip_generation:
             report_generation(scratch, sizes)
