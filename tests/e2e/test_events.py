@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import generated
 
 from restagen.cli import main as restagen
 from restagen.runtime.config import PubSubConfig
@@ -30,16 +30,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("news")
-    assert restagen(["generate", str(HERE / "news"), "-o", str(out)]) == 0
-    sys.path[:0] = [str(out), str(HERE / "news")]
-    try:
+    with generated(tmp_path_factory.mktemp("news"), HERE / "news", 'news', 'impl') as out:
         yield out
-    finally:
-        sys.path.remove(str(out))
-        sys.path.remove(str(HERE / "news"))
-        for name in [m for m in sys.modules if m in ("news", "impl") or m.startswith("news.")]:
-            del sys.modules[name]
 
 
 @pytest.fixture(scope="module")
