@@ -60,7 +60,7 @@ def plan(out: Path, files: dict[str, str], *, scaffolds: frozenset[str] = frozen
             unchanged.append(rel)
     remove = []
     if out.is_dir():
-        for existing in sorted(out.rglob("*.py")):
+        for existing in sorted([*out.rglob("*.py"), *out.rglob("*.md")]):
             rel = existing.relative_to(out).as_posix()
             if rel not in files and _owned(existing):
                 remove.append(rel)

@@ -10,6 +10,7 @@ from restagen.compiler import ir
 from restagen.compiler.render.errors import render_errors
 from restagen.compiler.render.header import header
 from restagen.compiler.render.models import render_models
+from restagen.compiler.render.sagas import render_sagas, saga_scaffold_paths
 from restagen.compiler.render.services import render_services, scaffold_paths
 from restagen.compiler.render.templates import render_template
 
@@ -32,6 +33,7 @@ def render_package(program: ir.Program, package: ir.Package) -> dict[str, str]:
     if package.errors:
         files[f"{base}/errors.py"] = render_errors(program, package)
     files.update(render_services(program, package))
+    files.update(render_sagas(program, package))
     return files
 
 
@@ -44,4 +46,8 @@ def render_program(program: ir.Program) -> dict[str, str]:
 
 def scaffolds(program: ir.Program) -> frozenset[str]:
     """The rendered files that belong to the user once written: created if missing, never changed."""
-    return frozenset(path for package in program.packages for path in scaffold_paths(package))
+    return frozenset(
+        path
+        for package in program.packages
+        for path in (*scaffold_paths(package), *saga_scaffold_paths(package))
+    )

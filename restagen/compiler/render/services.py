@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from restagen.compiler import ir
 from restagen.compiler.render.header import header
+from restagen.compiler.render.sagas import saga_views
 from restagen.compiler.render.templates import render_template
 from restagen.compiler.render.views import package_view
 
@@ -33,15 +34,18 @@ def render_services(program: ir.Program, package: ir.Package) -> dict[str, str]:
     if not package.components:
         return {}
     view = package_view(program, package)
+    sagas = saga_views(program, package).sagas
     base = _base(package)
     files = {
-        f"{base}/{module}.py": render_template(f"{module}.py.jinja", header=header(package), view=view)
+        f"{base}/{module}.py": render_template(
+            f"{module}.py.jinja", header=header(package), view=view, sagas=sagas
+        )
         for module in _OWNED
     }
     scaffold_imports = [
         line.replace("from .models import", "from ..models import") for line in view.model_imports.lines()
     ]
-    files[f"{base}/main.py"] = render_template("scaffold/main.py.jinja", view=view)
+    files[f"{base}/main.py"] = render_template("scaffold/main.py.jinja", view=view, sagas=sagas)
     files[f"{base}/impl/__init__.py"] = (
         f'"""Implementations of package {package.name}\'s components: yours to edit."""\n'
     )
