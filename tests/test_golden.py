@@ -37,7 +37,7 @@ def test_example_holds_its_generated_output(example: str) -> None:
     src = _src(example)
     on_disk = {
         p.relative_to(src).as_posix(): p.read_text()
-        for p in sorted(src.rglob("*.py"))
+        for p in sorted([*src.rglob("*.py"), *src.rglob("*.md")])
         if p.read_text().startswith(OWNED_MARKER)
     }
     owned = {path: text for path, text in generated.items() if path not in user_files}

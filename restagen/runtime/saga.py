@@ -136,6 +136,8 @@ class SagaContext(WorkflowContext):
     def __init__(self, ctx: restate.WorkflowContext) -> None:
         super().__init__(ctx)
         self._save: Callable[[], None] | None = None
+        self.failure: SagaFailure | None = None
+        """While compensating: the failure that made the saga compensate."""
 
     @property
     def saga_id(self) -> str:
@@ -345,7 +347,7 @@ class _Run(Generic[D]):
         state = self.state
         state.status = SagaStatus.COMPENSATING
         self.save()
-        cause = state.last_error
+        cause = self.ctx.failure = state.last_error
         for name in reversed(state.completed_steps):
             step = self.spec.step(name)
             if step.compensate is None:

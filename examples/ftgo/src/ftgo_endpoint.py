@@ -15,11 +15,12 @@ from ftgo.consumers.impl.signup import SignupWorkflow
 from ftgo.kitchen import app as kitchen
 from ftgo.kitchen.impl.kitchen import KitchenService
 from ftgo.orders import app as orders
+from ftgo.orders.impl.create_order import CreateOrderSaga
 from ftgo.orders.impl.order import OrderService
 
 app = restate.app(
     [
-        *orders.components(order=OrderService()),
+        *orders.components(order=OrderService(), create_order=CreateOrderSaga()),
         *consumers.components(consumer=ConsumerObject(), signup=SignupWorkflow()),
         *kitchen.components(kitchen=KitchenService()),
         *accounting.components(accounting=AccountingService()),

@@ -329,9 +329,10 @@ def resolve(units: list[Unit], diagnostics: Diagnostics) -> ir.Program | None:
     resolver = _Resolver(units, diagnostics)
     resolver.declare()
     packages = [resolver.package(scope) for scope in resolver.scopes.values()]
+    program = ir.Program(tuple(sorted(packages, key=lambda p: p.name)))
+    resolver.check_sagas(program)
     if diagnostics.has_errors:
         return None
-    program = ir.Program(tuple(sorted(packages, key=lambda p: p.name)))
     return _with_event_versions(program)
 
 

@@ -11,25 +11,31 @@ from typing import Any
 
 import restate
 from restagen.runtime.binding import RestateComponent, bind
+from restagen.runtime.saga import bind_saga
 
 from . import definitions
 from .handlers import OrderServiceBase
+from .sagas import CREATE_ORDER, CreateOrderSagaBase
 
 
-def components(*, order: OrderServiceBase) -> list[RestateComponent]:
+def components(
+    *, order: OrderServiceBase, create_order: CreateOrderSagaBase
+) -> list[RestateComponent]:
     """The restate-sdk components of this package, served by the given implementations."""
     return [
         bind(definitions.ORDER, order),
+        bind_saga(CREATE_ORDER, create_order),
     ]
 
 
 def create_app(
     *,
     order: OrderServiceBase,
+    create_order: CreateOrderSagaBase,
     identity_keys: Sequence[str] | None = None,
 ) -> Any:
     """The ASGI app of this package's endpoint (serve it with `restagen serve`)."""
     return restate.app(
-        components(order=order),
+        components(order=order, create_order=create_order),
         identity_keys=list(identity_keys) if identity_keys else None,
     )
