@@ -141,8 +141,10 @@ def generate(
 @app.command()
 def serve(
     target: Annotated[str, typer.Argument(metavar="APP", help="The ASGI app, as module:attribute.")],
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9080,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default: server.host, else 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: server.port, else 9080).")] = None,
     path: Annotated[
         list[Path] | None, typer.Option("--path", help="Add a folder to the import path.")
     ] = None,
@@ -150,11 +152,15 @@ def serve(
     """Serve an app over HTTP/2 cleartext with the settings Restate needs."""
     from restagen.local.serve import AppLoadError, load_app
     from restagen.local.serve import serve as run
+    from restagen.runtime.config import ConfigError, load_config
 
     try:
+        listen = load_config().listen
         asgi = load_app(target, path or [])
-    except AppLoadError as error:
+    except (AppLoadError, ConfigError) as error:
         raise UserError(str(error)) from error
+    host = host or listen.host
+    port = port or listen.port
     err.print(f"serving {target} on http://{host}:{port} (HTTP/2 cleartext)", markup=False)
     run(asgi, host, port)
 
@@ -168,8 +174,8 @@ def register(
     ] = 30.0,
 ) -> None:
     """Register an endpoint with Restate (forced re-discovery of its handlers)."""
-    from restagen.local.admin import RegistrationError
-    from restagen.local.admin import register as run
+    from restagen.runtime.admin import RegistrationError
+    from restagen.runtime.admin import register as run
 
     try:
         services = run(admin, uri, timeout=timeout)
@@ -197,8 +203,8 @@ def dev(
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
     from restagen.compiler.render import scaffolds
-    from restagen.local.admin import register as register_endpoint
     from restagen.local.dev import DevSession
+    from restagen.runtime.admin import register as register_endpoint
 
     sources, configured = _inputs(paths)
     out_dir = output or configured or Path("gen")

@@ -98,6 +98,8 @@ class LocalRestate:
     admin_port: int = field(default_factory=free_port)
     node_port: int = field(default_factory=free_port)
     log_file: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    """Extra environment of the server (its options as RESTATE_... variables)."""
     _process: subprocess.Popen[bytes] | None = None
     _owns_base_dir: bool = True
 
@@ -119,6 +121,7 @@ class LocalRestate:
             "RESTATE_LOG_FILTER": os.environ.get("RESTATE_LOG_FILTER", "warn"),
             "RESTATE_INGRESS__BIND_PORT": str(self.ingress_port),
             "RESTATE_ADMIN__BIND_PORT": str(self.admin_port),
+            **self.env,
         }
         log = (self.log_file or self.base_dir / "server.log").open("ab")
         self._process = subprocess.Popen(

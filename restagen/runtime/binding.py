@@ -9,7 +9,8 @@ other exception is left to Restate to retry. The JSON Schemas of the codecs go t
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import restate
@@ -19,10 +20,12 @@ from restate.retry_policy import InvocationRetryPolicy
 from restate.serde import BytesSerde
 
 from restagen.runtime.errors import DeclaredError
+from restagen.runtime.headers import HeaderPolicy
+from restagen.runtime.inject import Invocation
 from restagen.runtime.serde import Codec, CodecError
 from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options
 
-__all__ = ["RestateComponent", "bind"]
+__all__ = ["Pipeline", "RestateComponent", "Step", "bind"]
 
 RestateComponent = restate.Service | restate.VirtualObject | restate.Workflow
 
@@ -66,18 +69,54 @@ def _type_hint(codec: Codec[Any] | None) -> TypeHint[Any]:
     return TypeHint(annotation=codec.type, generate_json_schema=codec.json_schema)
 
 
+Step = Callable[[Invocation], Awaitable[None]]
+"""One middleware of a chain, ready to run on an invocation."""
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """What runs around one handler: middleware steps, how to get the implementation, headers."""
+
+    steps: tuple[Step, ...] = ()
+    implementation: Callable[[Invocation], object] | None = None
+    """Builds the implementation per invocation (None: the object given to `bind` serves them all)."""
+    header_policy: HeaderPolicy | None = None
+
+
+_PLAIN = Pipeline()
+
+
 def _invoker(
-    spec: HandlerSpec[Any, Any], method: Callable[..., Awaitable[Any]]
+    spec: HandlerSpec[Any, Any], implementation: object, pipeline: Pipeline
 ) -> Callable[..., Awaitable[bytes]]:
     make_context = spec.context
     output = spec.output
     declared = spec.errors
     label = f"{spec.component}/{spec.name}"
+    name = spec.name
+    steps = pipeline.steps
+    per_invocation = pipeline.implementation
+    policy = pipeline.header_policy
+    method: Callable[..., Awaitable[Any]] | None = (
+        getattr(implementation, name) if per_invocation is None else None
+    )
+
+    async def run(typed: Any, args: tuple[Any, ...]) -> Any:
+        if not steps and method is not None:
+            return await method(typed, *args)
+        invocation = Invocation(typed)
+        for step in steps:
+            await step(invocation)
+        if method is not None:
+            return await method(typed, *args)
+        return await getattr(per_invocation(invocation), name)(typed, *args)  # type: ignore[misc]
 
     async def finish(ctx: Any, *args: Any) -> bytes:
         typed = make_context(ctx) if make_context is not None else ctx
+        if policy is not None:
+            typed.header_policy = policy
         try:
-            result = await method(typed, *args)
+            result = await run(typed, args)
         except DeclaredError as error:
             if type(error) in declared:
                 raise error.to_terminal() from error
@@ -157,12 +196,21 @@ def _register(
     registered.description = handler.description
 
 
-def bind(spec: ComponentSpec, implementation: object) -> RestateComponent:
-    """The restate-sdk component serving `spec` with the methods of `implementation`."""
+def bind(
+    spec: ComponentSpec, implementation: object, pipelines: Mapping[str, Pipeline] | None = None
+) -> RestateComponent:
+    """The restate-sdk component serving `spec` with the methods of `implementation`.
+
+    `implementation` is an instance, or (when `pipelines` build it per invocation) its class;
+    `pipelines` gives, per handler name, what runs around it (default: nothing).
+    """
     component = _component(spec)
+    cls = implementation if isinstance(implementation, type) else type(implementation)
     for handler in spec.handlers:
-        method = getattr(implementation, handler.name, None)
-        if method is None or not callable(method):
-            raise TypeError(f"{type(implementation).__name__} does not implement handler {handler.name!r}")
-        _register(component, spec, handler, _invoker(handler, method))
+        if not callable(getattr(cls, handler.name, None)):
+            raise TypeError(f"{cls.__name__} does not implement handler {handler.name!r}")
+        pipeline = pipelines.get(handler.name, _PLAIN) if pipelines is not None else _PLAIN
+        if pipeline.implementation is None and isinstance(implementation, type):
+            raise TypeError(f"{cls.__name__} is a class: bind an instance, or build it per invocation")
+        _register(component, spec, handler, _invoker(handler, implementation, pipeline))
     return component

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import restate
 from restate.exceptions import TerminalError
@@ -18,7 +18,10 @@ from restate.serde import BytesSerde
 from restagen.runtime.errors import revive
 from restagen.runtime.specs import HandlerSpec
 
-__all__ = ["ContextCaller", "SendHandle"]
+if TYPE_CHECKING:
+    from restagen.runtime.context import HandlerContext
+
+__all__ = ["ContextCaller", "ContextClient", "SendHandle"]
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -51,14 +54,20 @@ class SendHandle(Generic[Out]):
         await self._handle.cancel_invocation()
 
 
+class ContextClient:
+    """The base of generated context clients: those of services can be injected into handlers."""
+
+
 class ContextCaller:
-    """Makes typed durable calls and sends through one invocation's context."""
+    """Makes typed durable calls and sends through one invocation's context.
 
-    def __init__(self, ctx: restate.Context) -> None:
-        self._ctx = ctx
+    Every call carries the incoming headers the endpoint propagates, with `headers` given to the
+    call winning over them.
+    """
 
-    def _headers(self, headers: Mapping[str, str] | None) -> dict[str, str] | None:
-        return dict(headers) if headers else None
+    def __init__(self, ctx: HandlerContext[Any]) -> None:
+        self._ctx: restate.Context = ctx.restate
+        self._headers = ctx.outgoing_headers
 
     async def call(
         self,

@@ -17,6 +17,7 @@ from uuid import UUID
 import restate
 from restate.context import RunOptions
 
+from restagen.runtime.headers import HeaderPolicy, merge_headers
 from restagen.runtime.serde import Codec, JsonCodec
 
 __all__ = [
@@ -42,8 +43,22 @@ def _codec(type_or_codec: Codec[T] | type[T]) -> Codec[T]:
 class HandlerContext(Generic[C]):
     """What every handler can do, whatever its kind."""
 
+    # Set by the binding when the endpoint propagates incoming headers; read by context clients.
+    header_policy: HeaderPolicy | None = None
+    _forwarded: dict[str, str] | None = None
+
     def __init__(self, ctx: C) -> None:
         self.restate = ctx
+
+    def outgoing_headers(self, explicit: Mapping[str, str] | None) -> dict[str, str] | None:
+        """The headers of a downstream call: the propagated incoming ones, then `explicit`."""
+        policy = self.header_policy
+        if policy is None:
+            return dict(explicit) if explicit else None
+        forwarded = self._forwarded
+        if forwarded is None:
+            forwarded = self._forwarded = policy.select(self.restate.request().headers)
+        return merge_headers(forwarded, explicit) or None
 
     @property
     def invocation_id(self) -> str:

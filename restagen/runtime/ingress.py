@@ -31,6 +31,7 @@ from restagen.runtime.specs import HandlerSpec
 
 __all__ = [
     "Ingress",
+    "IngressClient",
     "IngressError",
     "InvocationHandle",
     "NotReady",
@@ -49,6 +50,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 """A call or attach waits for the handler to finish; give `timeout=None` to wait without limit."""
 
 _NOT_READY = 470  # what restate-server answers to `/output` before the invocation completed
+
+
+class IngressClient:
+    """The base of generated ingress clients: those of services can be injected into handlers."""
 
 
 class IngressError(Exception):

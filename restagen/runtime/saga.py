@@ -21,15 +21,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import restate
 from pydantic import BaseModel, RootModel
 from restate.exceptions import TerminalError
 
 from restagen.runtime.binding import RestateComponent, bind
+from restagen.runtime.calls import ContextCaller
 from restagen.runtime.context import WorkflowContext, WorkflowSharedContext
-from restagen.runtime.errors import DeclaredError, revive
+from restagen.runtime.errors import DeclaredError
 from restagen.runtime.serde import JsonCodec
 from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options, RetryPolicy
 
@@ -153,11 +154,24 @@ class SagaContext(WorkflowContext):
 
 
 class Saga(Generic[D]):
-    """The base of every generated saga base class: lifecycle hooks, all optional.
+    """The base of every generated saga base class: the workflow's two handlers, and lifecycle
+    hooks (all optional).
 
     Hooks run inside the workflow and are replayed after a crash like any step code: wrap side
     effects in `ctx.run`.
     """
+
+    saga_spec: ClassVar[SagaSpec[Any]]
+    """Set by the generated base class."""
+
+    async def run(self, ctx: SagaContext, data: D) -> SagaState[D]:
+        """The workflow's `run` handler: executes the saga (never override it)."""
+        return await _Run(self.saga_spec, self, ctx, data).execute()
+
+    async def state(self, ctx: WorkflowSharedContext) -> SagaState[D] | None:
+        """The workflow's shared `state` handler: where the saga is (never override it)."""
+        codec = self.saga_spec.state.output
+        return await ctx.restate.get(STATE_KEY, serde=codec)  # type: ignore[arg-type]
 
     async def on_started(self, ctx: SagaContext, data: D) -> None:
         """Before the first step."""
@@ -190,6 +204,8 @@ class SagaSpec(Generic[D]):
     state_model: type[SagaState[D]] = field(init=False)
     run: HandlerSpec[D, SagaState[D]] = field(init=False)
     state: HandlerSpec[None, SagaState[D] | None] = field(init=False)
+    component: ComponentSpec = field(init=False)
+    """The Restate workflow serving the saga: `run` and `state`, keyed by saga id."""
 
     def __post_init__(self) -> None:
         state_model = _state_model(self.data)
@@ -215,16 +231,14 @@ class SagaSpec(Generic[D]):
         object.__setattr__(self, "state_model", state_model)
         object.__setattr__(self, "run", run)
         object.__setattr__(self, "state", state)
-
-    @property
-    def component(self) -> ComponentSpec:
-        return ComponentSpec(
+        component = ComponentSpec(
             kind="workflow",
             name=self.name,
-            handlers=(self.run, self.state),
+            handlers=(run, state),
             options=self.options,
             description=self.description,
         )
+        object.__setattr__(self, "component", component)
 
     def step(self, name: str) -> SagaStep:
         for step in self.steps:
@@ -274,6 +288,7 @@ class _Run(Generic[D]):
         self.sdk = ctx.restate
         self.codec = spec.run.output
         self.state = spec.state_model(saga_id=ctx.key, data=data)
+        self.caller = ContextCaller(ctx)
         ctx._save = self.save
 
     def save(self) -> None:
@@ -283,17 +298,7 @@ class _Run(Generic[D]):
         return cast(Callable[..., Awaitable[Any]], getattr(self.saga, name))
 
     async def call(self, spec: HandlerSpec[Any, Any], request: Any, key: str | None) -> Any:
-        body = spec.input.encode(request) if spec.input is not None else b""
-        try:
-            result: bytes = await self.sdk.generic_call(spec.component, spec.name, body, key=key)
-        except TerminalError as error:
-            declared = revive(spec.errors, error.metadata)
-            if declared is not None:
-                raise declared from None
-            raise
-        if spec.output is None:
-            return None
-        return spec.output.decode(result)
+        return await self.caller.call(spec, request, key=key)
 
     def key(self, step: SagaStep) -> str | None:
         return None if step.key is None else str(getattr(self.state.data, step.key))
@@ -388,29 +393,11 @@ class _Run(Generic[D]):
         return state
 
 
-class _Workflow(Generic[D]):
-    """The implementation `bind` serves: `run` executes the saga, `state` reads it."""
-
-    def __init__(self, spec: SagaSpec[D], saga: Saga[D]) -> None:
-        self._spec = spec
-        self._saga = saga
-
-    async def run(self, ctx: SagaContext, data: D) -> SagaState[D]:
-        return await _Run(self._spec, self._saga, ctx, data).execute()
-
-    async def state(self, ctx: WorkflowSharedContext) -> SagaState[D] | None:
-        return await ctx.restate.get(STATE_KEY, serde=self._spec.state.output)  # type: ignore[arg-type]
-
-
 def run_saga(spec: SagaSpec[D], saga: Saga[D], ctx: SagaContext, data: D) -> Awaitable[SagaState[D]]:
     """Execute the saga in the workflow context `ctx` (what `bind_saga`'s `run` handler does)."""
     return _Run(spec, saga, ctx, data).execute()
 
 
-def bind_saga(spec: SagaSpec[D], saga: Saga[D]) -> RestateComponent:
-    """The Restate workflow running saga `spec` with the step methods of `saga`."""
-    for step in spec.steps:
-        for method in (step.request, step.compensation, step.local, *(m for _, m in step.replies)):
-            if method is not None and not callable(getattr(saga, method, None)):
-                raise TypeError(f"{type(saga).__name__} does not implement {method!r} of saga {spec.name}")
-    return bind(spec.component, _Workflow(spec, saga))
+def bind_saga(saga: Saga[Any]) -> RestateComponent:
+    """The Restate workflow running `saga` (an endpoint binds `saga.saga_spec.component` itself)."""
+    return bind(saga.saga_spec.component, saga)

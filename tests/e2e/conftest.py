@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from restagen.local.admin import register
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
+from restagen.runtime.admin import register
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,6 +50,10 @@ class Endpoint:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     services: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    """Extra environment of the endpoint (its configuration as RESTAGEN_... variables)."""
+    register: bool = True
+    """Register once it listens (False: the endpoint registers itself, or the test does)."""
 
     @property
     def uri(self) -> str:
@@ -60,7 +64,7 @@ class Endpoint:
         for path in self.paths:
             command += ["--path", str(path)]
         # Its output goes to ours: pytest shows the endpoint's tracebacks with a failing test.
-        self.process = subprocess.Popen(command, start_new_session=True)
+        self.process = subprocess.Popen(command, start_new_session=True, env={**os.environ, **self.env})
         _RUNNING.add(self.process)
         deadline = time.monotonic() + timeout
         while True:
@@ -76,7 +80,8 @@ class Endpoint:
                     self.stop(signal.SIGKILL)
                     raise TimeoutError(f"{self.app} is not listening on {self.uri}") from None
                 time.sleep(0.05)
-        self.services = register(self.server.admin_url, self.uri)
+        if self.register:
+            self.services = register(self.server.admin_url, self.uri)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         process, self.process = self.process, None
@@ -107,19 +112,60 @@ def server_binary() -> Path:
     return find_server_binary(prefix) or install_server(prefix)
 
 
+@dataclass(frozen=True)
+class SigningKey:
+    """The ed25519 key the test server signs its requests to endpoints with."""
+
+    pem_file: Path
+    public_key: str
+    """As endpoints take it: `publickeyv1_` and the base58 of the raw public key."""
+
+
+def signing_key(folder: Path) -> SigningKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = Ed25519PrivateKey.generate()
+    pem_file = folder / "signing.pem"
+    pem_file.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return SigningKey(pem_file, "publickeyv1_" + _base58(raw))
+
+
+def _base58(data: bytes) -> str:
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    number = int.from_bytes(data, "big")
+    digits = ""
+    while number:
+        number, digit = divmod(number, 58)
+        digits = alphabet[digit] + digits
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + digits
+
+
 @pytest.fixture(scope="session")
-def restate() -> Iterator[LocalRestate]:
-    with LocalRestate(server_binary()) as server:
+def request_signing(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
+    return signing_key(tmp_path_factory.mktemp("signing"))
+
+
+@pytest.fixture(scope="session")
+def restate(request_signing: SigningKey) -> Iterator[LocalRestate]:
+    """The session's server; it signs its requests (endpoints without identity keys ignore that)."""
+    env = {"RESTATE_WORKER__INVOKER__REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE": str(request_signing.pem_file)}
+    with LocalRestate(server_binary(), env=env) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def endpoint(restate: LocalRestate) -> Iterator[Callable[[str, list[Path]], Endpoint]]:
-    """`endpoint("module:app", [paths])` serves and registers an app for this test module."""
+def endpoint(restate: LocalRestate) -> Iterator[Callable[..., Endpoint]]:
+    """`endpoint("module:app", [paths], env=..., register=...)` serves an app for this test module."""
     started: list[Endpoint] = []
 
-    def start(app: str, paths: list[Path]) -> Endpoint:
-        served = Endpoint(app, paths, restate)
+    def start(app: str, paths: list[Path], *, env: dict[str, str] | None = None, register: bool = True) -> Endpoint:
+        served = Endpoint(app, paths, restate, env=env or {}, register=register)
         started.append(served)
         served.start()
         return served

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from restagen.local.admin import RegistrationError, register
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
+from restagen.runtime.admin import RegistrationError, register
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,24 +5,22 @@ Each package also has its own `main.py` to deploy it alone; the demo runs them t
 
 from __future__ import annotations
 
-import restate
+from restagen.runtime.endpoint import Endpoint
 
-from ftgo.accounting import app as accounting
+from ftgo.accounting.app import bind_components as bind_accounting
 from ftgo.accounting.impl.accounting import AccountingService
-from ftgo.consumers import app as consumers
+from ftgo.consumers.app import bind_components as bind_consumers
 from ftgo.consumers.impl.consumer import ConsumerObject
 from ftgo.consumers.impl.signup import SignupWorkflow
-from ftgo.kitchen import app as kitchen
+from ftgo.kitchen.app import bind_components as bind_kitchen
 from ftgo.kitchen.impl.kitchen import KitchenService
-from ftgo.orders import app as orders
+from ftgo.orders.app import bind_components as bind_orders
 from ftgo.orders.impl.create_order import CreateOrderSaga
 from ftgo.orders.impl.order import OrderService
 
-app = restate.app(
-    [
-        *orders.components(order=OrderService(), create_order=CreateOrderSaga()),
-        *consumers.components(consumer=ConsumerObject(), signup=SignupWorkflow()),
-        *kitchen.components(kitchen=KitchenService()),
-        *accounting.components(accounting=AccountingService()),
-    ]
-)
+endpoint = Endpoint()
+bind_orders(endpoint, order=OrderService, create_order=CreateOrderSaga)
+bind_consumers(endpoint, consumer=ConsumerObject, signup=SignupWorkflow)
+bind_kitchen(endpoint, kitchen=KitchenService)
+bind_accounting(endpoint, accounting=AccountingService)
+app = endpoint.app()

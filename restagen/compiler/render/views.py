@@ -41,6 +41,7 @@ class HandlerView:
     errors: tuple[str, ...]
     context: str
     options: str
+    middleware: tuple[str, ...]
     description: str | None
 
     @property
@@ -75,6 +76,7 @@ class ComponentView:
     state: tuple[StateView, ...]
     promises: tuple[StateView, ...]
     options: str
+    middleware: tuple[str, ...]
     description: str | None
 
     @property
@@ -217,6 +219,7 @@ class _Builder:
                     errors=tuple(errors),
                     context=context,
                     options=options_expression(handler.options),
+                    middleware=handler.middleware,
                     description=handler.description,
                 )
             )
@@ -244,6 +247,7 @@ class _Builder:
             options=options_expression(
                 component.options, with_workflow_retention=component.kind == "workflow"
             ),
+            middleware=component.middleware,
             description=component.description,
         )
 

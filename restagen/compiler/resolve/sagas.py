@@ -11,8 +11,8 @@ from restagen.compiler.resolve.binder import BROKEN, SAGA_ERROR_ACTIONS, Binder,
 from restagen.compiler.sources import Unit
 from restagen.diagnostics import Diagnostics, did_you_mean
 
-_HOOKS = frozenset({"on_started", "on_succeeded", "on_rolled_back", "on_failed"})
-"""Methods every saga base class has: a reply handler may not take their names."""
+_HOOKS = frozenset({"on_started", "on_succeeded", "on_rolled_back", "on_failed", "run", "state", "saga_spec"})
+"""What every saga base class has: a reply handler or a local step may not take these names."""
 _KEY_TYPES = frozenset({"string", "uuid", "int"})
 
 
@@ -169,7 +169,7 @@ class Sagas(Binder):
     def _method_clash(self, method: str, sdef: language.SagaDef, index: int) -> str | None:
         """What else of the generated saga base class is called `method`, if anything."""
         if method in _HOOKS:
-            return "a lifecycle hook of every saga"
+            return "a method of every saga"
         for other_index, other in enumerate(sdef.steps):
             generated = {f"{other.name}_request", f"{other.name}_compensation"}
             if other.local:
@@ -201,6 +201,14 @@ class Sagas(Binder):
             spath: DocPath = (*path, "steps", index)
             if problem := check_snake(step.name):
                 self.error(scope.unit, (*spath, "name"), problem, code="name")
+            if step.local and step.name in _HOOKS:
+                self.error(
+                    scope.unit,
+                    (*spath, "name"),
+                    f"local step '{step.name}' clashes with a method of every saga",
+                    "give the step another name",
+                    code="clash",
+                )
             if step.name in seen:
                 self.error(scope.unit, (*spath, "name"), f"duplicate step '{step.name}'", code="duplicate")
             seen.add(step.name)

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, SendHandle
+from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
 from restagen.runtime.context import HandlerContext
 from restagen.runtime.ingress import (
     Ingress,
+    IngressClient,
     InvocationHandle,
     SyncIngress,
     SyncInvocationHandle,
@@ -26,7 +27,7 @@ from . import definitions
 from .models import AccountingReverseRequest, Authorization, AuthorizeRequest
 
 
-class AccountingClient:
+class AccountingClient(IngressClient):
     """Calls service accounting through the Restate ingress."""
 
     def __init__(self, ingress: Ingress) -> None:
@@ -97,7 +98,7 @@ class AccountingClient:
         )
 
 
-class AccountingSyncClient:
+class AccountingSyncClient(IngressClient):
     """Calls service accounting through the Restate ingress, blocking."""
 
     def __init__(self, ingress: SyncIngress) -> None:
@@ -168,11 +169,11 @@ class AccountingSyncClient:
         )
 
 
-class AccountingContextClient:
+class AccountingContextClient(ContextClient):
     """Calls service accounting durably from inside a handler, through its context."""
 
     def __init__(self, ctx: HandlerContext[Any]) -> None:
-        self._caller = ContextCaller(ctx.restate)
+        self._caller = ContextCaller(ctx)
 
     async def authorize(
         self,

@@ -6,34 +6,40 @@ definitions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import restate
-from restagen.runtime.binding import RestateComponent, bind
+from restagen.runtime.endpoint import Endpoint
 
 from . import definitions
 from .handlers import ConsumerObjectBase, SignupWorkflowBase
 
 
-def components(
-    *, consumer: ConsumerObjectBase, signup: SignupWorkflowBase
-) -> list[RestateComponent]:
-    """The restate-sdk components of this package, served by the given implementations."""
-    return [
-        bind(definitions.CONSUMER, consumer),
-        bind(definitions.SIGNUP, signup),
-    ]
+def bind_components(
+    endpoint: Endpoint,
+    *,
+    consumer: ConsumerObjectBase | type[ConsumerObjectBase],
+    signup: SignupWorkflowBase | type[SignupWorkflowBase],
+) -> Endpoint:
+    """Bind this package's components to `endpoint`, served by the given implementations.
+
+    Each implementation is an instance, or a class whose constructor parameters are injected.
+    """
+    endpoint.bind(definitions.CONSUMER, consumer)
+    endpoint.bind(definitions.SIGNUP, signup)
+    return endpoint
 
 
 def create_app(
     *,
-    consumer: ConsumerObjectBase,
-    signup: SignupWorkflowBase,
-    identity_keys: Sequence[str] | None = None,
+    consumer: ConsumerObjectBase | type[ConsumerObjectBase],
+    signup: SignupWorkflowBase | type[SignupWorkflowBase],
+    endpoint: Endpoint | None = None,
 ) -> Any:
-    """The ASGI app of this package's endpoint (serve it with `restagen serve`)."""
-    return restate.app(
-        components(consumer=consumer, signup=signup),
-        identity_keys=list(identity_keys) if identity_keys else None,
-    )
+    """The ASGI app of this package's endpoint (serve it with `restagen serve`).
+
+    Without `endpoint`, the configuration comes from pyproject.toml, the RESTAGEN_CONFIG file
+    and the environment.
+    """
+    return bind_components(
+        endpoint or Endpoint(), consumer=consumer, signup=signup
+    ).app()

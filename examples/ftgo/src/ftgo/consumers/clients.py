@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, SendHandle
+from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
 from restagen.runtime.context import HandlerContext
 from restagen.runtime.ingress import (
     Ingress,
+    IngressClient,
     InvocationHandle,
     SyncIngress,
     SyncInvocationHandle,
@@ -28,7 +29,7 @@ from . import definitions
 from .models import Consumer, SignupRequest, ValidateOrderRequest
 
 
-class ConsumerClient:
+class ConsumerClient(IngressClient):
     """Calls object consumer through the Restate ingress."""
 
     def __init__(self, ingress: Ingress, key: str) -> None:
@@ -136,7 +137,7 @@ class ConsumerClient:
         )
 
 
-class ConsumerSyncClient:
+class ConsumerSyncClient(IngressClient):
     """Calls object consumer through the Restate ingress, blocking."""
 
     def __init__(self, ingress: SyncIngress, key: str) -> None:
@@ -244,11 +245,11 @@ class ConsumerSyncClient:
         )
 
 
-class ConsumerContextClient:
+class ConsumerContextClient(ContextClient):
     """Calls object consumer durably from inside a handler, through its context."""
 
     def __init__(self, ctx: HandlerContext[Any], key: str) -> None:
-        self._caller = ContextCaller(ctx.restate)
+        self._caller = ContextCaller(ctx)
         self._key = key
 
     async def register(
@@ -352,7 +353,7 @@ class ConsumerContextClient:
         )
 
 
-class SignupClient:
+class SignupClient(IngressClient):
     """Calls workflow signup through the Restate ingress."""
 
     def __init__(self, ingress: Ingress, key: str) -> None:
@@ -424,7 +425,7 @@ class SignupClient:
         )
 
 
-class SignupSyncClient:
+class SignupSyncClient(IngressClient):
     """Calls workflow signup through the Restate ingress, blocking."""
 
     def __init__(self, ingress: SyncIngress, key: str) -> None:
@@ -492,11 +493,11 @@ class SignupSyncClient:
         )
 
 
-class SignupContextClient:
+class SignupContextClient(ContextClient):
     """Calls workflow signup durably from inside a handler, through its context."""
 
     def __init__(self, ctx: HandlerContext[Any], key: str) -> None:
-        self._caller = ContextCaller(ctx.restate)
+        self._caller = ContextCaller(ctx)
         self._key = key
 
     def submit(

@@ -6,30 +6,33 @@ definitions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import restate
-from restagen.runtime.binding import RestateComponent, bind
+from restagen.runtime.endpoint import Endpoint
 
 from . import definitions
 from .handlers import KitchenServiceBase
 
 
-def components(*, kitchen: KitchenServiceBase) -> list[RestateComponent]:
-    """The restate-sdk components of this package, served by the given implementations."""
-    return [
-        bind(definitions.KITCHEN, kitchen),
-    ]
+def bind_components(
+    endpoint: Endpoint, *, kitchen: KitchenServiceBase | type[KitchenServiceBase]
+) -> Endpoint:
+    """Bind this package's components to `endpoint`, served by the given implementations.
+
+    Each implementation is an instance, or a class whose constructor parameters are injected.
+    """
+    endpoint.bind(definitions.KITCHEN, kitchen)
+    return endpoint
 
 
 def create_app(
     *,
-    kitchen: KitchenServiceBase,
-    identity_keys: Sequence[str] | None = None,
+    kitchen: KitchenServiceBase | type[KitchenServiceBase],
+    endpoint: Endpoint | None = None,
 ) -> Any:
-    """The ASGI app of this package's endpoint (serve it with `restagen serve`)."""
-    return restate.app(
-        components(kitchen=kitchen),
-        identity_keys=list(identity_keys) if identity_keys else None,
-    )
+    """The ASGI app of this package's endpoint (serve it with `restagen serve`).
+
+    Without `endpoint`, the configuration comes from pyproject.toml, the RESTAGEN_CONFIG file
+    and the environment.
+    """
+    return bind_components(endpoint or Endpoint(), kitchen=kitchen).app()

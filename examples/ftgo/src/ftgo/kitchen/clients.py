@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, SendHandle
+from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
 from restagen.runtime.context import HandlerContext
 from restagen.runtime.ingress import (
     Ingress,
+    IngressClient,
     InvocationHandle,
     SyncIngress,
     SyncInvocationHandle,
@@ -31,7 +32,7 @@ from .models import (
 )
 
 
-class KitchenClient:
+class KitchenClient(IngressClient):
     """Calls service kitchen through the Restate ingress."""
 
     def __init__(self, ingress: Ingress) -> None:
@@ -134,7 +135,7 @@ class KitchenClient:
         )
 
 
-class KitchenSyncClient:
+class KitchenSyncClient(IngressClient):
     """Calls service kitchen through the Restate ingress, blocking."""
 
     def __init__(self, ingress: SyncIngress) -> None:
@@ -237,11 +238,11 @@ class KitchenSyncClient:
         )
 
 
-class KitchenContextClient:
+class KitchenContextClient(ContextClient):
     """Calls service kitchen durably from inside a handler, through its context."""
 
     def __init__(self, ctx: HandlerContext[Any]) -> None:
-        self._caller = ContextCaller(ctx.restate)
+        self._caller = ContextCaller(ctx)
 
     async def create_ticket(
         self,

@@ -6,36 +6,41 @@ definitions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import restate
-from restagen.runtime.binding import RestateComponent, bind
-from restagen.runtime.saga import bind_saga
+from restagen.runtime.endpoint import Endpoint
 
 from . import definitions
 from .handlers import OrderServiceBase
 from .sagas import CREATE_ORDER, CreateOrderSagaBase
 
 
-def components(
-    *, order: OrderServiceBase, create_order: CreateOrderSagaBase
-) -> list[RestateComponent]:
-    """The restate-sdk components of this package, served by the given implementations."""
-    return [
-        bind(definitions.ORDER, order),
-        bind_saga(CREATE_ORDER, create_order),
-    ]
+def bind_components(
+    endpoint: Endpoint,
+    *,
+    order: OrderServiceBase | type[OrderServiceBase],
+    create_order: CreateOrderSagaBase | type[CreateOrderSagaBase],
+) -> Endpoint:
+    """Bind this package's components to `endpoint`, served by the given implementations.
+
+    Each implementation is an instance, or a class whose constructor parameters are injected.
+    """
+    endpoint.bind(definitions.ORDER, order)
+    endpoint.bind(CREATE_ORDER.component, create_order)
+    return endpoint
 
 
 def create_app(
     *,
-    order: OrderServiceBase,
-    create_order: CreateOrderSagaBase,
-    identity_keys: Sequence[str] | None = None,
+    order: OrderServiceBase | type[OrderServiceBase],
+    create_order: CreateOrderSagaBase | type[CreateOrderSagaBase],
+    endpoint: Endpoint | None = None,
 ) -> Any:
-    """The ASGI app of this package's endpoint (serve it with `restagen serve`)."""
-    return restate.app(
-        components(order=order, create_order=create_order),
-        identity_keys=list(identity_keys) if identity_keys else None,
-    )
+    """The ASGI app of this package's endpoint (serve it with `restagen serve`).
+
+    Without `endpoint`, the configuration comes from pyproject.toml, the RESTAGEN_CONFIG file
+    and the environment.
+    """
+    return bind_components(
+        endpoint or Endpoint(), order=order, create_order=create_order
+    ).app()

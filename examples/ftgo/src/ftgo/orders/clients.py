@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, SendHandle
+from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
 from restagen.runtime.context import HandlerContext
 from restagen.runtime.ingress import (
     Ingress,
+    IngressClient,
     InvocationHandle,
     SyncIngress,
     SyncInvocationHandle,
@@ -28,7 +29,7 @@ from . import definitions
 from .models import Order, OrderApproveRequest, OrderDetails, OrderRejectRequest
 
 
-class OrderClient:
+class OrderClient(IngressClient):
     """Calls service order through the Restate ingress."""
 
     def __init__(self, ingress: Ingress) -> None:
@@ -195,7 +196,7 @@ class OrderClient:
         )
 
 
-class OrderSyncClient:
+class OrderSyncClient(IngressClient):
     """Calls service order through the Restate ingress, blocking."""
 
     def __init__(self, ingress: SyncIngress) -> None:
@@ -362,11 +363,11 @@ class OrderSyncClient:
         )
 
 
-class OrderContextClient:
+class OrderContextClient(ContextClient):
     """Calls service order durably from inside a handler, through its context."""
 
     def __init__(self, ctx: HandlerContext[Any]) -> None:
-        self._caller = ContextCaller(ctx.restate)
+        self._caller = ContextCaller(ctx)
 
     async def create(
         self,

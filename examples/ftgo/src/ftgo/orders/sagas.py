@@ -9,7 +9,7 @@ The flow of each saga is drawn in sagas.md next to this module.
 from __future__ import annotations
 
 import abc
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from restagen.runtime.context import HandlerContext
 from restagen.runtime.ingress import Ingress, SyncIngress
@@ -44,10 +44,61 @@ CreateOrderSagaState = SagaState[CreateOrderSagaData]
 """Where a create_order saga is: status, current and completed steps, last error, data."""
 
 
+CREATE_ORDER: Final = SagaSpec[CreateOrderSagaData](
+    name="create_order",
+    data=CreateOrderSagaData,
+    steps=(
+        SagaStep(
+            name="create_pending_order",
+            invoke=ORDER__CREATE,
+            request="create_pending_order_request",
+            compensate=ORDER__REJECT,
+            compensation="create_pending_order_compensation",
+        ),
+        SagaStep(
+            name="verify_consumer",
+            invoke=CONSUMER__VALIDATE_ORDER,
+            request="verify_consumer_request",
+            key="consumer_id",
+        ),
+        SagaStep(
+            name="create_ticket",
+            invoke=KITCHEN__CREATE_TICKET,
+            request="create_ticket_request",
+            compensate=KITCHEN__CANCEL_TICKET,
+            compensation="create_ticket_compensation",
+            replies=((TicketCreated, "record_ticket"),),
+        ),
+        SagaStep(
+            name="authorize_card",
+            invoke=ACCOUNTING__AUTHORIZE,
+            request="authorize_card_request",
+            compensate=ACCOUNTING__REVERSE,
+            compensation="authorize_card_compensation",
+            replies=((Authorization, "record_authorization"),),
+            errors=((CardDeclined, "compensate"),),
+        ),
+        SagaStep(
+            name="wait_for_confirmation",
+            local="wait_for_confirmation",
+            description="The restaurant confirms the ticket through an awakeable.",
+        ),
+        SagaStep(
+            name="approve",
+            invoke=ORDER__APPROVE,
+            request="approve_request",
+        ),
+    ),
+    description="Creates an order across consumers, kitchen and accounting, or undoes it.",
+)
+
+
 class CreateOrderSagaBase(Saga[CreateOrderSagaData], abc.ABC):
     """Implements saga create_order: Creates an order across consumers, kitchen and
     accounting, or undoes it.
     """
+
+    saga_spec: ClassVar[SagaSpec[CreateOrderSagaData]] = CREATE_ORDER
 
     @abc.abstractmethod
     async def create_pending_order_request(
@@ -114,55 +165,6 @@ class CreateOrderSagaBase(Saga[CreateOrderSagaData], abc.ABC):
         self, ctx: SagaContext, data: CreateOrderSagaData
     ) -> OrderApproveRequest:
         """Step approve: the request to order.approve."""
-
-
-CREATE_ORDER: Final = SagaSpec[CreateOrderSagaData](
-    name="create_order",
-    data=CreateOrderSagaData,
-    steps=(
-        SagaStep(
-            name="create_pending_order",
-            invoke=ORDER__CREATE,
-            request="create_pending_order_request",
-            compensate=ORDER__REJECT,
-            compensation="create_pending_order_compensation",
-        ),
-        SagaStep(
-            name="verify_consumer",
-            invoke=CONSUMER__VALIDATE_ORDER,
-            request="verify_consumer_request",
-            key="consumer_id",
-        ),
-        SagaStep(
-            name="create_ticket",
-            invoke=KITCHEN__CREATE_TICKET,
-            request="create_ticket_request",
-            compensate=KITCHEN__CANCEL_TICKET,
-            compensation="create_ticket_compensation",
-            replies=((TicketCreated, "record_ticket"),),
-        ),
-        SagaStep(
-            name="authorize_card",
-            invoke=ACCOUNTING__AUTHORIZE,
-            request="authorize_card_request",
-            compensate=ACCOUNTING__REVERSE,
-            compensation="authorize_card_compensation",
-            replies=((Authorization, "record_authorization"),),
-            errors=((CardDeclined, "compensate"),),
-        ),
-        SagaStep(
-            name="wait_for_confirmation",
-            local="wait_for_confirmation",
-            description="The restaurant confirms the ticket through an awakeable.",
-        ),
-        SagaStep(
-            name="approve",
-            invoke=ORDER__APPROVE,
-            request="approve_request",
-        ),
-    ),
-    description="Creates an order across consumers, kitchen and accounting, or undoes it.",
-)
 
 
 class CreateOrderSagaClient(SagaClient[CreateOrderSagaData]):

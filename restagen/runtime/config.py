@@ -1,0 +1,178 @@
+"""Configuration of an endpoint: the sections `server`, `ingress`, `admin`, `pubsub` and `identity`.
+
+A section that is absent turns its feature off; a feature used without its section raises a
+`ConfigError` naming the section. Values come from, most important first: code (keyword arguments
+of `Config(...)`), environment variables (`RESTAGEN_SERVER__PORT=9080`, lists and tables as JSON),
+the file named by `RESTAGEN_CONFIG` (TOML), and `[tool.restagen.<section>]` of the pyproject.toml
+in the working directory. `Config.model_validate({...})` reads code only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    PyprojectTomlConfigSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = [
+    "AdminConfig",
+    "Config",
+    "ConfigError",
+    "IdentityConfig",
+    "IngressConfig",
+    "PubSubConfig",
+    "ServerConfig",
+    "load_config",
+]
+
+SectionName = Literal["server", "ingress", "admin", "pubsub", "identity"]
+
+
+class ConfigError(Exception):
+    """The configuration is invalid, or a feature was used without its section."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(_Section):
+    """Where the endpoint listens, and which incoming headers it forwards to downstream calls."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=9080, ge=1, le=65535)
+    propagate_incoming_headers: bool | tuple[str, ...] = False
+    """True forwards every incoming header (but hop-by-hop ones); a list forwards only those."""
+
+    @field_validator("propagate_incoming_headers")
+    @classmethod
+    def _lower(cls, value: bool | tuple[str, ...]) -> bool | tuple[str, ...]:
+        if isinstance(value, tuple):
+            return tuple(sorted({name.strip().lower() for name in value if name.strip()}))
+        return value
+
+
+class IngressConfig(_Section):
+    """The Restate ingress that injected ingress clients call, with headers sent on every call."""
+
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class AdminConfig(_Section):
+    """The Restate admin API; with `deploy_on_startup`, the endpoint registers itself once it listens."""
+
+    url: str
+    deploy_on_startup: bool = False
+    endpoint_url: str | None = None
+    """The URL Restate reaches this endpoint at (default: http://127.0.0.1:<server.port>)."""
+    timeout: float = Field(default=30.0, gt=0)
+    """Seconds to keep retrying the registration while the admin API is not up."""
+
+
+class PubSubConfig(_Section):
+    """Events: the cluster and default stream to publish on, and whether publishes go to SSE."""
+
+    cluster: str = "default"
+    default_stream: str = "default"
+    sse: bool = False
+
+
+class IdentityConfig(_Section):
+    """Restate request-signing public keys: requests not signed by one of them are rejected."""
+
+    keys: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("keys")
+    @classmethod
+    def _public_keys(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        for key in keys:
+            if not key.startswith("publickeyv1_"):
+                raise ValueError(f"{key!r} is not a Restate public key (they start with 'publickeyv1_')")
+        return keys
+
+
+_WHERE = (
+    "[tool.restagen.{name}] in pyproject.toml, the file named by RESTAGEN_CONFIG, "
+    "RESTAGEN_{upper}__* environment variables, or Config({name}=...) in code"
+)
+
+
+class Config(BaseSettings):
+    """The configuration of an endpoint; every section is optional."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RESTAGEN_",
+        env_nested_delimiter="__",
+        extra="ignore",  # [tool.restagen] also holds the generator's settings
+        frozen=True,
+        pyproject_toml_table_header=("tool", "restagen"),
+    )
+
+    server: ServerConfig | None = None
+    ingress: IngressConfig | None = None
+    admin: AdminConfig | None = None
+    pubsub: PubSubConfig | None = None
+    identity: IdentityConfig | None = None
+
+    config_file_variable: ClassVar[str] = "RESTAGEN_CONFIG"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        named = os.environ.get(cls.config_file_variable)
+        if named:
+            if not Path(named).is_file():
+                raise ConfigError(f"{cls.config_file_variable} names {named}, which is not a file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=named))
+        sources.append(PyprojectTomlConfigSettingsSource(settings_cls, Path("pyproject.toml")))  # if any
+        return tuple(sources)
+
+    def require(self, name: SectionName, feature: str) -> Any:
+        """The section `name`, or a ConfigError saying that `feature` needs it."""
+        section = getattr(self, name)
+        if section is None:
+            where = _WHERE.format(name=name, upper=name.upper())
+            raise ConfigError(f"{feature} needs the '{name}' section of the configuration: set it in {where}")
+        return section
+
+    @property
+    def listen(self) -> ServerConfig:
+        """The server section, or its defaults when it is absent."""
+        return self.server or ServerConfig()
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"]) or "configuration"
+        lines.append(f"  {where}: {problem['msg']} (got {problem.get('input')!r})")
+    return "invalid restagen configuration:\n" + "\n".join(lines)
+
+
+def load_config(**sections: Any) -> Config:
+    """The configuration from every source, with `sections` given in code taking precedence.
+
+    Raises ConfigError, listing every invalid value, rather than pydantic's ValidationError.
+    """
+    try:
+        return Config(**sections)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+    except ValueError as error:  # a source that cannot be parsed (a TOML syntax error, bad JSON)
+        raise ConfigError(f"invalid restagen configuration: {error}") from None

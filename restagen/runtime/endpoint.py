@@ -1,0 +1,248 @@
+"""The endpoint: configuration, providers and middleware, and the components bound to them.
+
+Generated `app` modules bind their components to an `Endpoint`; `app()` then plans everything
+(injection, middleware chains, header propagation) and returns the ASGI app. Every problem a plan
+can have (a missing provider, an unknown middleware name, a section the configuration lacks)
+is raised there, at startup, never during an invocation.
+
+    endpoint = Endpoint()                        # configuration from pyproject, file, environment
+    endpoint.provide(Database, instance=db)
+    endpoint.use(log_calls)                      # global middleware
+    endpoint.middleware("auth", Authenticate)    # named in schemas: `middleware: [auth]`
+    app = orders.bind_components(endpoint, order=OrderService).app()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+
+import restate
+
+from restagen.runtime.admin import RegistrationError, register_async
+from restagen.runtime.binding import Pipeline, RestateComponent, Step, bind
+from restagen.runtime.config import Config, load_config
+from restagen.runtime.context import HandlerContext
+from restagen.runtime.headers import HeaderPolicy
+from restagen.runtime.inject import InjectionError, Injector, Invocation, Plan, Scope
+from restagen.runtime.middleware import ComponentInfo, HandlerInfo, Middleware, MiddlewareLike, label
+from restagen.runtime.specs import ComponentSpec, HandlerSpec
+
+__all__ = ["Endpoint", "InjectionError"]
+
+_log = logging.getLogger("restagen")
+
+
+@dataclass(frozen=True)
+class _Bound:
+    spec: ComponentSpec
+    implementation: object
+    middleware: tuple[MiddlewareLike, ...]
+    handler_middleware: Mapping[str, tuple[MiddlewareLike, ...]]
+
+
+class Endpoint:
+    """Collects what an endpoint serves and how; `app()` builds it."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config if config is not None else load_config()
+        self._injector = Injector(self.config)
+        self._global: list[MiddlewareLike] = []
+        self._named: dict[str, MiddlewareLike] = {}
+        self._bound: list[_Bound] = []
+
+    def provide(
+        self,
+        key: type[Any],
+        factory: Callable[..., Any] | None = None,
+        *,
+        instance: Any = None,
+        scope: Scope = "singleton",
+    ) -> Self:
+        """Make `key` injectable: an `instance`, or what `factory` (default: `key`) builds."""
+        self._injector.provide(key, factory, instance=instance, scope=scope)
+        return self
+
+    def use(self, *middleware: MiddlewareLike) -> Self:
+        """Global middleware: runs before every handler, before component and handler middleware."""
+        self._global.extend(middleware)
+        return self
+
+    def middleware(self, name: str, middleware: MiddlewareLike) -> Self:
+        """The middleware that schemas name `name` (`middleware: [name]`)."""
+        self._named[name] = middleware
+        return self
+
+    def bind(
+        self,
+        spec: ComponentSpec,
+        implementation: object,
+        *,
+        middleware: Sequence[MiddlewareLike] = (),
+        handler_middleware: Mapping[str, Sequence[MiddlewareLike]] | None = None,
+    ) -> Self:
+        """Serve `spec` with `implementation`: an instance, or a class whose constructor is injected.
+
+        `middleware` runs for every handler of the component, after the schema's; `handler_middleware`
+        per handler name, after that handler's schema middleware.
+        """
+        per_handler = {name: tuple(chain) for name, chain in (handler_middleware or {}).items()}
+        for name in per_handler:
+            spec.handler(name)  # an unknown handler name fails here
+        self._bound.append(_Bound(spec, implementation, tuple(middleware), per_handler))
+        return self
+
+    def components(self) -> list[RestateComponent]:
+        """The restate-sdk components, planned; raises InjectionError for anything unprovided."""
+        policy = HeaderPolicy.from_setting(self.config.listen.propagate_incoming_headers)
+        return [self._component(bound, policy) for bound in self._bound]
+
+    def app(self) -> Any:
+        """The ASGI app: identity keys checked, and registration with the admin API if configured."""
+        identity = self.config.identity
+        asgi = restate.app(self.components(), identity_keys=list(identity.keys) if identity else None)
+        admin = self.config.admin
+        if admin is None or not admin.deploy_on_startup:
+            return asgi
+        uri = admin.endpoint_url or f"http://127.0.0.1:{self.config.listen.port}"
+        return _registering(asgi, admin.url, uri, admin.timeout)
+
+    def _component(self, bound: _Bound, policy: HeaderPolicy | None) -> RestateComponent:
+        spec = bound.spec
+        implementation = bound.implementation
+        cls = implementation if isinstance(implementation, type) else type(implementation)
+        what = f"{cls.__qualname__} (implementing {spec.kind} {spec.name})"
+        contexts = _contexts(spec.handlers)
+        built: Plan | None = None
+        if isinstance(implementation, type):
+            built = self._injector.plan(implementation, what, contexts)
+            if not built.per_invocation:
+                implementation, built = built.build(None), None
+        component_chain = (*spec.middleware, *bound.middleware)
+        info = ComponentInfo(
+            name=spec.name,
+            kind=spec.kind,
+            implementation=cls,
+            handlers=tuple(handler.name for handler in spec.handlers),
+            middleware=tuple(label(item) for item in component_chain),
+            spec=spec,
+        )
+        outer = [*self._steps(self._global, "global middleware", contexts)]
+        outer += self._steps(component_chain, f"middleware of {spec.name}", contexts)
+        pipelines = {}
+        for handler in spec.handlers:
+            handler_chain = (*handler.middleware, *bound.handler_middleware.get(handler.name, ()))
+            handler_info = _handler_info(handler, handler_chain)
+            own = self._steps(
+                handler_chain, f"middleware of {spec.name}/{handler.name}", _contexts([handler])
+            )
+            steps = tuple(step(info, handler_info) for step in (*outer, *own))
+            pipelines[handler.name] = Pipeline(
+                steps=steps, implementation=built.build if built is not None else None, header_policy=policy
+            )
+        return bind(spec, implementation, pipelines)
+
+    def _steps(
+        self,
+        chain: Iterable[MiddlewareLike | str],
+        where: str,
+        contexts: Sequence[type[HandlerContext[Any]]],
+    ) -> list[Callable[[ComponentInfo, HandlerInfo], Step]]:
+        makers = []
+        for item in chain:
+            middleware = item
+            if isinstance(item, str):
+                if item not in self._named:
+                    raise InjectionError(
+                        f"{where}: no middleware named {item!r}; register it with endpoint.middleware({item!r}, ...)"
+                    )
+                middleware = self._named[item]
+            makers.append(self._step(middleware, f"{label(middleware)} ({where})", contexts))  # type: ignore[arg-type]
+        return makers
+
+    def _step(
+        self, middleware: MiddlewareLike, what: str, contexts: Sequence[type[HandlerContext[Any]]]
+    ) -> Callable[[ComponentInfo, HandlerInfo], Step]:
+        if isinstance(middleware, type):
+            plan = self._injector.plan(middleware, what, contexts)
+            if plan.per_invocation:
+                build = plan.build
+
+                def per_invocation(component: ComponentInfo, handler: HandlerInfo) -> Step:
+                    async def step(invocation: Invocation) -> None:
+                        await build(invocation).handle(invocation.context, component, handler)
+
+                    return step
+
+                return per_invocation
+            middleware = plan.build(None)
+        handle: Callable[[HandlerContext[Any], ComponentInfo, HandlerInfo], Awaitable[None]]
+        if isinstance(middleware, Middleware):
+            handle = middleware.handle
+        elif callable(middleware):
+            handle = middleware  # type: ignore[assignment]
+        else:
+            raise InjectionError(f"{what}: is neither an async function nor an object with a handle method")
+
+        def once(component: ComponentInfo, handler: HandlerInfo) -> Step:
+            async def step(invocation: Invocation) -> None:
+                await handle(invocation.context, component, handler)
+
+            return step
+
+        return once
+
+
+def _contexts(handlers: Iterable[HandlerSpec[Any, Any]]) -> list[type[HandlerContext[Any]]]:
+    return [
+        handler.context
+        for handler in handlers
+        if isinstance(handler.context, type) and issubclass(handler.context, HandlerContext)
+    ]
+
+
+def _handler_info(handler: HandlerSpec[Any, Any], chain: Sequence[MiddlewareLike | str]) -> HandlerInfo:
+    return HandlerInfo(
+        name=handler.name,
+        kind=handler.kind,
+        input_type=handler.input.type if handler.input is not None else None,
+        output_type=handler.output.type if handler.output is not None else None,
+        options=handler.options,
+        middleware=tuple(label(item) for item in chain),
+        spec=handler,
+    )
+
+
+def _registering(asgi: Any, admin_url: str, uri: str, timeout: float) -> Any:
+    """`asgi`, registering `uri` with the admin API once the server has started."""
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def deploy() -> None:
+        try:
+            services = await register_async(admin_url, uri, timeout=timeout)
+        except RegistrationError as error:
+            _log.error("deploy on startup failed: %s", error)
+            return
+        _log.info("registered %s with %s: %s", uri, admin_url, ", ".join(services) or "no services")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await asgi(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                task = asyncio.get_running_loop().create_task(deploy())
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for task in tasks:
+                    task.cancel()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return app

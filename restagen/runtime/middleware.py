@@ -1,0 +1,75 @@
+"""Middleware: code that runs before a handler, and can stop it by raising.
+
+A middleware is an async function `(ctx, component, handler) -> None`, an object with such a
+`handle` method, or a class whose instances have one (built by the injector, so its constructor
+parameters are injected). It gets the handler's typed context, the metadata of the component
+(`ComponentInfo`) and of the handler (`HandlerInfo`). Chains run global → component → handler,
+each level in registration order; a raise aborts the invocation, and a declared error of the
+handler reaches the caller as itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from restagen.runtime.context import HandlerContext
+from restagen.runtime.specs import ComponentKind, ComponentSpec, HandlerKind, HandlerSpec, Options
+
+__all__ = ["ComponentInfo", "HandlerInfo", "Middleware", "MiddlewareFunction", "MiddlewareLike", "label"]
+
+
+@dataclass(frozen=True)
+class HandlerInfo:
+    """What a middleware knows of the handler it runs before."""
+
+    name: str
+    kind: HandlerKind | None
+    input_type: Any
+    """The request's type (None when the handler takes nothing)."""
+    output_type: Any
+    """The result's type (None when the handler returns nothing)."""
+    options: Options
+    middleware: tuple[str, ...]
+    """The names of this handler's own middleware (schema names, then those given in code)."""
+    spec: HandlerSpec[Any, Any]
+
+
+@dataclass(frozen=True)
+class ComponentInfo:
+    """What a middleware knows of the service, object or workflow it runs in."""
+
+    name: str
+    kind: ComponentKind
+    implementation: type
+    handlers: tuple[str, ...]
+    middleware: tuple[str, ...]
+    """The names of the component's own middleware (schema names, then those given in code)."""
+    spec: ComponentSpec
+
+
+MiddlewareFunction = Callable[[HandlerContext[Any], ComponentInfo, HandlerInfo], Awaitable[None]]
+
+
+@runtime_checkable
+class Middleware(Protocol):
+    """A middleware object: its `handle` runs before the handler."""
+
+    async def handle(
+        self, ctx: HandlerContext[Any], component: ComponentInfo, handler: HandlerInfo
+    ) -> None: ...
+
+
+MiddlewareLike = MiddlewareFunction | Middleware | type[Middleware]
+"""What can be registered as middleware: a function, an object, or a class to instantiate."""
+
+
+def label(middleware: MiddlewareLike | str) -> str:
+    """The name a middleware goes by in metadata: its schema name, or its function or class name."""
+    if isinstance(middleware, str):
+        return middleware
+    if isinstance(middleware, type) or inspect.isroutine(middleware):
+        return str(middleware.__qualname__)
+    return type(middleware).__qualname__
