@@ -144,7 +144,9 @@ def serve(
     host: Annotated[
         str | None, typer.Option(help="Interface to listen on (default: server.host, else 127.0.0.1).")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on (default: server.port, else 9080).")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default: server.port, else 9080).")
+    ] = None,
     path: Annotated[
         list[Path] | None, typer.Option("--path", help="Add a folder to the import path.")
     ] = None,

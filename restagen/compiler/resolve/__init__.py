@@ -24,7 +24,16 @@ __all__ = ["resolve"]
 
 # Component names become parameters of the generated `app` functions, beside these names.
 _APP_NAMES = frozenset(
-    {"bind", "bind_components", "components", "create_app", "definitions", "endpoint", "identity_keys", "restate"}
+    {
+        "bind",
+        "bind_components",
+        "components",
+        "create_app",
+        "definitions",
+        "endpoint",
+        "identity_keys",
+        "restate",
+    }
 )
 # An error's fields become attributes of its exception class.
 _ERROR_ATTRIBUTES = frozenset(
