@@ -1,6 +1,7 @@
 """The service modules of a package: codecs, contexts, definitions, handlers, clients, app, scaffolds.
 
-Rendered only for packages that declare services, objects or workflows. Scaffolds (the
+Rendered for packages that declare services, objects or workflows; a package of sagas only gets
+its `app`, `main` and `impl/` package. Scaffolds (the
 implementation stubs and the endpoint's `main`) are the user's: `write` creates them once.
 """
 
@@ -22,7 +23,7 @@ def _base(package: ir.Package) -> str:
 
 
 def scaffold_paths(package: ir.Package) -> list[str]:
-    if not package.components:
+    if not package.components and not package.sagas:
         return []
     base = _base(package)
     paths = [f"{base}/main.py", f"{base}/impl/__init__.py"]
@@ -31,7 +32,7 @@ def scaffold_paths(package: ir.Package) -> list[str]:
 
 
 def render_services(program: ir.Program, package: ir.Package) -> dict[str, str]:
-    if not package.components:
+    if not package.components and not package.sagas:
         return {}
     view = package_view(program, package)
     sagas = saga_views(program, package).sagas
@@ -40,7 +41,7 @@ def render_services(program: ir.Program, package: ir.Package) -> dict[str, str]:
         f"{base}/{module}.py": render_template(
             f"{module}.py.jinja", header=header(package), view=view, sagas=sagas
         )
-        for module in _OWNED
+        for module in (_OWNED if package.components else ("app",))  # a package of sagas only
     }
     scaffold_imports = [
         line.replace("from .models import", "from ..models import") for line in view.model_imports.lines()
