@@ -157,8 +157,8 @@ async def scenario(ingress_url: str) -> None:
             orders.CreateOrderSagaData(order_id="order-1002", consumer_id=ann, details=expensive),
         )
         state = await follow(saga, "order-1002", ingress)
-        assert state.last_error is not None
-        print(f"   because {state.last_error.step} failed with {state.last_error.message}")
+        assert state.cause is not None
+        print(f"   because {state.cause.step} failed with {state.cause.message}")
 
         step("a malformed request ends at once with 400, naming the fields")
         response = httpx.post(f"{ingress_url}/order/create", json={"consumer_id": 42}, timeout=30)

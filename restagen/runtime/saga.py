@@ -91,6 +91,9 @@ class SagaState(BaseModel, Generic[D]):
     completed_steps: list[str] = []
     compensated_steps: list[str] = []
     last_error: SagaFailure | None = None
+    """The latest failure: of a step, or of a compensation attempt."""
+    cause: SagaFailure | None = None
+    """The failure that made the saga compensate (or fail): kept while compensations fail."""
     data: D
 
 
@@ -336,7 +339,7 @@ class _Run(Generic[D]):
                     phase = "reply"
                     await self.reply(step, reply)
             except _STOPS as error:
-                state.last_error = _failure(step.name, phase, error)
+                state.last_error = state.cause = _failure(step.name, phase, error)
                 if phase == "invoke" and step.action(error) == "fail":
                     return await self.fail()
                 return await self.compensate()
@@ -352,7 +355,7 @@ class _Run(Generic[D]):
         state = self.state
         state.status = SagaStatus.COMPENSATING
         self.save()
-        cause = self.ctx.failure = state.last_error
+        cause = self.ctx.failure = state.cause
         for name in reversed(state.completed_steps):
             step = self.spec.step(name)
             if step.compensate is None:

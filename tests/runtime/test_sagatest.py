@@ -129,6 +129,13 @@ def test_failing_compensation_is_retried_with_backoff(trip: Any) -> None:
         "compensate hotel", "compensate hotel", "compensate hotel", "compensate hotel",
         "compensate flight",
     ]  # fmt: skip
+    assert state.cause is not None and (state.cause.step, state.cause.error) == ("charge", "CardDeclined")
+    assert state.last_error is not None
+    assert (state.last_error.step, state.last_error.phase, state.last_error.attempt) == (
+        "hotel",
+        "compensate",
+        3,
+    )
     # the schema's policy: 50ms initial, doubling, at most 200ms
     assert kit.sleeps == [
         timedelta(milliseconds=50),
