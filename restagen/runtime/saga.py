@@ -312,12 +312,13 @@ class _Run(Generic[D]):
         return await self.method(method)(self.ctx, self.state.data)
 
     async def reply(self, step: SagaStep, reply: Any) -> None:
-        if isinstance(reply, RootModel):  # a named union: dispatch on the member
-            reply = reply.root
+        # A named union arrives wrapped: its handler takes it whole, a member's handler the member.
+        candidates = (reply, reply.root) if isinstance(reply, RootModel) else (reply,)
         for reply_type, method in step.replies:
-            if isinstance(reply, reply_type):
-                await self.method(method)(self.ctx, self.state.data, reply)
-                return
+            for candidate in candidates:
+                if isinstance(candidate, reply_type):
+                    await self.method(method)(self.ctx, self.state.data, candidate)
+                    return
 
     async def execute(self) -> SagaState[D]:
         state, data = self.state, self.state.data

@@ -187,3 +187,63 @@ def test_missing_mocks_are_named(trip: Any) -> None:
         asyncio.run(kit.run("t", _data(confirm=True)))
     with pytest.raises(KeyError):
         kit.reply("nope", None)
+
+
+UNIONS = """
+restagen: 1
+package: kitdemo
+types:
+  Data:
+    properties: {class: string, got: "list[string]"}
+  Seat:
+    properties: {seat: string}
+  Waitlist:
+    properties: {position: int}
+  Answer:
+    union: [Seat, Waitlist]
+    discriminator: kind
+objects:
+  cabin:
+    handlers:
+      book: {output: Answer}
+sagas:
+  fly:
+    data: Data
+    steps:
+      - {name: first, invoke: cabin.book, key: class, on_reply: {Seat: seated, Waitlist: waiting}}
+      - {name: second, invoke: cabin.book, key: class, on_reply: {Answer: answered}}
+"""
+
+
+def test_keyword_key_fields_and_union_replies(tmp_path: Path) -> None:
+    (tmp_path / "kitdemo.restagen.yaml").write_text(UNIONS)
+    out = tmp_path / "out"
+    assert restagen(["generate", str(tmp_path), "-o", str(out)]) == 0
+    sys.path.insert(0, str(out))
+    try:
+        from kitdemo.models import Answer, Data, Seat, Waitlist
+        from kitdemo.sagas import FLY, FlySagaBase
+
+        from restagen.runtime.saga import SagaContext
+
+        class Fly(FlySagaBase):
+            async def seated(self, ctx: SagaContext, data: Data, reply: Seat) -> None:
+                data.got.append(f"seat {reply.seat}")
+
+            async def waiting(self, ctx: SagaContext, data: Data, reply: Waitlist) -> None:
+                data.got.append(f"waitlist {reply.position}")
+
+            async def answered(self, ctx: SagaContext, data: Data, reply: Answer) -> None:
+                data.got.append(f"answer {type(reply.root).__name__}")
+
+        kit = SagaTestKit(FLY, Fly())
+        kit.reply("first", Answer(Waitlist(position=3)))
+        kit.reply("second", Answer(Seat(seat="12A")))
+        state = asyncio.run(kit.run("f", Data(class_="economy", got=[])))
+        assert state.status == SagaStatus.SUCCEEDED
+        assert state.data.got == ["waitlist 3", "answer Seat"]
+        assert [call.key for call in kit.calls] == ["economy", "economy"]
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == "kitdemo" or m.startswith("kitdemo.")]:
+            del sys.modules[name]

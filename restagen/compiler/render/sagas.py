@@ -95,6 +95,12 @@ class _Builder:
         self.view.imports.add(module, name)
         return name
 
+    def attribute(self, data: ir.Named, field_name: str) -> str:
+        """The Python attribute of a data field (`from` is `from_`)."""
+        declared = self.program.type(data)
+        assert isinstance(declared, ir.ObjectType)
+        return next(f.py_name for f in declared.fields if f.name == field_name)
+
     def error(self, ref: ir.Named) -> str:
         module = ".errors" if ref.package == self.view.package.name else f"{ref.package}.errors"
         self.view.imports.add(module, ref.name)
@@ -141,7 +147,7 @@ class _Builder:
                     )
                     args.append(("compensation", repr(method)))
             if step.key is not None:
-                args.append(("key", repr(step.key)))
+                args.append(("key", repr(self.attribute(saga.data, step.key))))
             if step.on_reply:
                 replies = []
                 for reply, method in step.on_reply:
