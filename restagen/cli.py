@@ -11,7 +11,7 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from typer.exceptions import TyperException
 
 from restagen import __version__
 from restagen.diagnostics import Diagnostics, Severity
+
+if TYPE_CHECKING:
+    from restagen.compiler.deploy import DeploySettings
 
 __all__ = ["Exit", "app", "main"]
 
@@ -57,18 +60,21 @@ def _report(diagnostics: Diagnostics) -> None:
         err.print(f"{count} error{'s' if count != 1 else ''}", style="bold red")
 
 
-def _inputs(paths: list[Path] | None) -> tuple[list[Path], Path | None]:
+def _inputs(paths: list[Path] | None) -> tuple[list[Path], Path | None, DeploySettings]:
+    """The definition files, the configured output folder and the deployment settings."""
+    from restagen.compiler.deploy import DeploySettings
     from restagen.project import ProjectConfigError, find_project
 
     try:
         project = find_project(Path.cwd())
     except ProjectConfigError as exc:
         raise UserError(str(exc)) from exc
+    deploy = project.deploy if project else DeploySettings()
     if paths:
-        return list(paths), project.output if project else None
+        return list(paths), project.output if project else None, deploy
     if project is None:
         raise UserError("no definition files given and no [tool.restagen] in pyproject.toml")
-    return list(project.schemas), project.output
+    return list(project.schemas), project.output, deploy
 
 
 PathsArg = Annotated[
@@ -81,7 +87,7 @@ def validate(paths: PathsArg = None) -> None:
     """Check definition files and report every problem."""
     from restagen.compiler.pipeline import compile_paths
 
-    sources, _ = _inputs(paths)
+    sources, _, _ = _inputs(paths)
     result = compile_paths(sources)
     _report(result.diagnostics)
     if result.program is None:
@@ -106,7 +112,7 @@ def generate(
     from restagen.compiler.pipeline import compile_paths, generate_files
     from restagen.compiler.render import scaffolds
 
-    sources, configured = _inputs(paths)
+    sources, configured, deploy = _inputs(paths)
     out_dir = output or configured or Path("gen")
     with err.status("checking definitions"):
         result = compile_paths(sources)
@@ -114,7 +120,7 @@ def generate(
     if result.program is None:
         raise typer.Exit(Exit.USER_ERROR)
     with err.status(f"generating {len(result.program.packages)} package(s)"):
-        files = generate_files(result.program, out_dir)
+        files = generate_files(result.program, out_dir, deploy)
         try:
             plan = write.plan(out_dir, files, scaffolds=scaffolds(result.program))
         except FileExistsError as exc:
@@ -208,7 +214,7 @@ def dev(
     from restagen.local.dev import DevSession
     from restagen.runtime.admin import register as register_endpoint
 
-    sources, configured = _inputs(paths)
+    sources, configured, deploy = _inputs(paths)
     out_dir = output or configured or Path("gen")
 
     def regenerate() -> str | None:
@@ -217,7 +223,7 @@ def dev(
         _report(result.diagnostics)
         if result.program is None:
             return None
-        files = generate_files(result.program, out_dir)
+        files = generate_files(result.program, out_dir, deploy)
         write.apply(write.plan(out_dir, files, scaffolds=scaffolds(result.program)))
         served = [p.name for p in result.program.packages if p.components]
         if target:

@@ -4,16 +4,24 @@
     schemas = ["schemas"]      # files or folders of *.restagen.yaml, relative to pyproject.toml
     output = "gen"             # where generated packages go
 
-Command-line arguments override these.
+    [tool.restagen.deploy]     # the deployment files of each endpoint (docs/deploy.md)
+    image = "registry.example.com/{name}:1.0"
+
+Command-line arguments override these. The same table holds the endpoint's runtime sections
+(`[tool.restagen.server]`, `ingress`, `admin`, `pubsub`, `identity`, see `restagen.runtime.config`);
+they are checked here too, so that a typo fails `restagen validate` before any endpoint starts.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from restagen.compiler.deploy import DeploySettings
+from restagen.runtime.config import AdminConfig, IdentityConfig, IngressConfig, PubSubConfig, ServerConfig
 
 __all__ = ["ProjectConfig", "ProjectConfigError", "find_project"]
 
@@ -23,6 +31,12 @@ class _ToolTable(BaseModel):
 
     schemas: list[str] = Field(default_factory=lambda: ["."])
     output: str = "gen"
+    deploy: DeploySettings = Field(default_factory=DeploySettings)
+    server: ServerConfig | None = None
+    ingress: IngressConfig | None = None
+    admin: AdminConfig | None = None
+    pubsub: PubSubConfig | None = None
+    identity: IdentityConfig | None = None
 
 
 class ProjectConfigError(ValueError):
@@ -34,6 +48,7 @@ class ProjectConfig:
     root: Path
     schemas: tuple[Path, ...]
     output: Path
+    deploy: DeploySettings = field(default_factory=DeploySettings)
 
 
 def find_project(start: Path) -> ProjectConfig | None:
@@ -54,5 +69,7 @@ def find_project(start: Path) -> ProjectConfig | None:
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise ProjectConfigError(f"{pyproject}: [tool.restagen] {problems}") from exc
-        return ProjectConfig(folder, tuple(folder / s for s in tool.schemas), folder / tool.output)
+        return ProjectConfig(
+            folder, tuple(folder / s for s in tool.schemas), folder / tool.output, tool.deploy
+        )
     return None

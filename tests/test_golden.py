@@ -1,7 +1,7 @@
 """Golden outputs: the generated files checked in with each example are exactly what restagen makes.
 
-Each example keeps its generated code next to its implementations in `examples/<name>/src`, so
-the owned files there are the golden record: `restagen generate schemas -o src` in the example
+Each example keeps its generated code (and deployment files) next to its implementations in
+`examples/<name>/src`, so the owned files there are the golden record: `restagen generate schemas -o src` in the example
 (or `scripts/regen-golden`) rewrites them, and a test fails while they differ. The whole tree,
 implementations included, is type-checked with `mypy --strict`, linted with ruff and imported.
 """
@@ -37,8 +37,8 @@ def test_example_holds_its_generated_output(example: str) -> None:
     src = _src(example)
     on_disk = {
         p.relative_to(src).as_posix(): p.read_text()
-        for p in sorted([*src.rglob("*.py"), *src.rglob("*.md")])
-        if p.read_text().startswith(OWNED_MARKER)
+        for p in sorted(src.rglob("*"))
+        if p.suffix in (".py", ".yaml", ".sh", ".md") and p.read_text().startswith(OWNED_MARKER)
     }
     owned = {path: text for path, text in generated.items() if path not in user_files}
     assert sorted(owned) == sorted(on_disk), "run scripts/regen-golden"

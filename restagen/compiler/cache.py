@@ -1,8 +1,8 @@
 """Regeneration without rework: a package whose inputs did not change keeps its generated files.
 
 Each run writes a manifest (`.restagen.json`) into the output folder: per package, a digest of
-everything its files depend on (its IR and that of the packages it imports, the versions of
-restagen, datamodel-code-generator and ruff, the templates) and the hash of each file it owns.
+everything its files depend on (its IR and that of the packages it imports, the deployment
+settings, the versions of restagen, datamodel-code-generator and ruff, the templates) and the hash of each file it owns.
 On the next run a package is reused, not rendered, when its digest is the same and each of its
 owned files is still on disk with the recorded hash, so a hand edit is still found and undone;
 any doubt means rendering again. The manifest changes only when the output does.
@@ -20,6 +20,7 @@ from typing import Any
 
 from restagen import __version__
 from restagen.compiler import ir
+from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.render.services import scaffold_paths
 from restagen.compiler.render.templates import templates_dir
 
@@ -61,9 +62,12 @@ def _closure(program: ir.Program, package: ir.Package) -> list[ir.Package]:
     return [seen[name] for name in sorted(seen)]
 
 
-def package_digest(program: ir.Program, package: ir.Package) -> str:
+def package_digest(program: ir.Program, package: ir.Package, deploy: DeploySettings | None = None) -> str:
     """A hash of everything the files of `package` are made from."""
-    return _sha(_toolchain() + "\n" + "\n".join(repr(p) for p in _closure(program, package)))
+    settings = (deploy or DeploySettings()).model_dump_json()
+    return _sha(
+        _toolchain() + "\n" + settings + "\n" + "\n".join(repr(p) for p in _closure(program, package))
+    )
 
 
 @dataclass
@@ -104,14 +108,16 @@ class Manifest:
         return files
 
     @staticmethod
-    def render(program: ir.Program, files_by_package: dict[str, dict[str, str]]) -> str:
+    def render(
+        program: ir.Program, files_by_package: dict[str, dict[str, str]], deploy: DeploySettings | None = None
+    ) -> str:
         """The manifest text for the given files of each package (scaffolds left out)."""
         packages = {}
         for package in program.packages:
             scaffolds = set(scaffold_paths(package))
             owned = files_by_package[package.name]
             packages[package.name] = {
-                "digest": package_digest(program, package),
+                "digest": package_digest(program, package, deploy),
                 "files": {rel: _sha(text) for rel, text in sorted(owned.items()) if rel not in scaffolds},
             }
         return json.dumps({"format": _FORMAT, "packages": packages}, indent=2, sort_keys=True) + "\n"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from restagen.compiler import ir
 from restagen.compiler.cache import MANIFEST, Manifest, package_digest
+from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.format import format_files
 from restagen.compiler.render import render_package, render_program
 from restagen.compiler.resolve import resolve
@@ -39,24 +40,27 @@ def compile_paths(paths: list[Path]) -> Compilation:
     return Compilation(diagnostics, None if diagnostics.has_errors else program)
 
 
-def generate_files(program: ir.Program, out: Path | None = None) -> dict[str, str]:
+def generate_files(
+    program: ir.Program, out: Path | None = None, deploy: DeploySettings | None = None
+) -> dict[str, str]:
     """Every generated file of the program, rendered and formatted, in memory.
 
-    With `out`, packages whose files there are still exactly what they would be are not rendered
+    `deploy` shapes the deployment files (default: `DeploySettings()`). With `out`, packages whose files there are still exactly what they would be are not rendered
     again (see `cache`), and the manifest that makes this possible is part of the result.
     """
     if out is None:
-        return format_files(render_program(program))
+        return format_files(render_program(program, deploy))
+    deploy = deploy or DeploySettings()
     manifest = Manifest.read(out)
     by_package: dict[str, dict[str, str]] = {}
     fresh: dict[str, str] = {}
     owner: dict[str, str] = {}
     for package in program.packages:
-        reused = manifest.reuse(package, package_digest(program, package))
+        reused = manifest.reuse(package, package_digest(program, package, deploy))
         if reused is not None:
             by_package[package.name] = reused
             continue
-        rendered = render_package(program, package)
+        rendered = render_package(program, package, deploy)
         fresh.update(rendered)
         owner.update(dict.fromkeys(rendered, package.name))
         by_package[package.name] = {}
@@ -64,5 +68,5 @@ def generate_files(program: ir.Program, out: Path | None = None) -> dict[str, st
     for rel, text in format_files(fresh, tops).items():
         by_package[owner[rel]][rel] = text
     files = {rel: text for package_files in by_package.values() for rel, text in package_files.items()}
-    files[MANIFEST] = Manifest.render(program, by_package)
+    files[MANIFEST] = Manifest.render(program, by_package, deploy)
     return dict(sorted(files.items()))

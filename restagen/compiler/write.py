@@ -1,7 +1,7 @@
 """Write stage: compare the rendered files with the output folder, then write, or only report.
 
 Files the generator owns start with the `DO NOT EDIT` header; they are rewritten on each run and
-removed when no longer generated. Any other file (a scaffold, a user's module) is never touched.
+removed when no longer generated (modules, and the YAML and shell files of `deploy/` folders). Any other file (a scaffold, a user's module) is never touched.
 Each file is written to a temporary name and renamed into place.
 """
 
@@ -15,6 +15,9 @@ from restagen.compiler.cache import MANIFEST
 from restagen.compiler.render.header import OWNED_MARKER
 
 __all__ = ["Plan", "apply", "plan"]
+
+# The kinds of file the generator writes; only these are looked at when finding stale ones.
+_SUFFIXES = frozenset({".py", ".yaml", ".sh", ".md"})
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,9 @@ def plan(out: Path, files: dict[str, str], *, scaffolds: frozenset[str] = frozen
             unchanged.append(rel)
     remove = []
     if out.is_dir():
-        for existing in sorted([*out.rglob("*.py"), *out.rglob("*.md")]):
+        for existing in sorted(out.rglob("*")):
             rel = existing.relative_to(out).as_posix()
-            if rel not in files and _owned(existing):
+            if existing.suffix in _SUFFIXES and rel not in files and existing.is_file() and _owned(existing):
                 remove.append(rel)
     return Plan(out, create, update, tuple(remove), tuple(unchanged))
 

@@ -8,6 +8,7 @@ reachable as `.restate` for anything not covered here.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from random import Random
@@ -16,7 +17,9 @@ from uuid import UUID
 
 import restate
 from restate.context import RunOptions
+from restate.exceptions import TerminalError
 
+from restagen.runtime.errors import DeclaredError, revive_own
 from restagen.runtime.headers import HeaderPolicy, merge_headers
 from restagen.runtime.serde import Codec, JsonCodec
 
@@ -82,8 +85,14 @@ class HandlerContext(Generic[C]):
         options: RunOptions[T] = RunOptions(
             serde=_codec(result), max_attempts=max_attempts, max_duration=max_duration
         )
-        future: Awaitable[T] = self.restate.run_typed(name, action, options)
-        return await future
+        future: Awaitable[T] = self.restate.run_typed(name, _terminal_when_declared(action), options)
+        try:
+            return await future
+        except TerminalError as error:
+            declared = revive_own(error.metadata)
+            if declared is not None:
+                raise declared from None
+            raise
 
     async def sleep(self, delay: timedelta) -> None:
         """A durable sleep: survives restarts of the endpoint and of Restate."""
@@ -110,6 +119,31 @@ class HandlerContext(Generic[C]):
 
     def reject_awakeable(self, awakeable_id: str, message: str, code: int = 500) -> None:
         self.restate.reject_awakeable(awakeable_id, message, code)
+
+
+def _terminal_when_declared(action: Callable[[], Any]) -> Callable[[], Any]:
+    """`action`, raising a declared error as terminal: journaled once, never retried.
+
+    The SDK awaits coroutine functions and runs other callables in a thread; the wrapper keeps
+    the kind of `action`.
+    """
+    if inspect.iscoroutinefunction(action):
+
+        async def awaited() -> Any:
+            try:
+                return await action()
+            except DeclaredError as error:
+                raise error.to_terminal() from error
+
+        return awaited
+
+    def called() -> Any:
+        try:
+            return action()
+        except DeclaredError as error:
+            raise error.to_terminal() from error
+
+    return called
 
 
 class ServiceContext(HandlerContext[restate.Context]):

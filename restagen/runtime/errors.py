@@ -14,12 +14,21 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel
 from restate.exceptions import TerminalError
 
-__all__ = ["ERROR_DETAILS_KEY", "ERROR_NAME_KEY", "DeclaredError", "revive"]
+__all__ = ["ERROR_CLASS_KEY", "ERROR_DETAILS_KEY", "ERROR_NAME_KEY", "DeclaredError", "revive", "revive_own"]
 
 # A declared error travels as a TerminalError whose metadata names it and carries its fields;
 # Restate passes failure metadata on to callers, in context and through ingress alike.
 ERROR_NAME_KEY = "restagen-error"
 ERROR_DETAILS_KEY = "restagen-details"
+# The class's import path: lets the process that raised an error revive it from its own journal
+# (a `ctx.run` action that raised it, replayed).
+ERROR_CLASS_KEY = "restagen-class"
+
+_CLASSES: dict[str, type[DeclaredError]] = {}
+
+
+def _path(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 class DeclaredError(Exception):
@@ -27,6 +36,10 @@ class DeclaredError(Exception):
 
     code: ClassVar[int] = 500
     details_model: ClassVar[type[BaseModel]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _CLASSES[_path(cls)] = cls
 
     def __init__(self, details: BaseModel) -> None:
         self.details = details
@@ -52,7 +65,11 @@ class DeclaredError(Exception):
         return TerminalError(
             f"{type(self).__name__}: {details}",
             status_code=self.code,
-            metadata={ERROR_NAME_KEY: type(self).__name__, ERROR_DETAILS_KEY: details},
+            metadata={
+                ERROR_NAME_KEY: type(self).__name__,
+                ERROR_DETAILS_KEY: details,
+                ERROR_CLASS_KEY: _path(type(self)),
+            },
         )
 
     def __eq__(self, other: object) -> bool:
@@ -78,3 +95,11 @@ def revive(
             except ValueError:  # fields that no longer fit this class: leave the failure as it is
                 return None
     return None
+
+
+def revive_own(metadata: Mapping[str, str] | None) -> DeclaredError | None:
+    """The declared error `metadata` describes, if its class is loaded in this process."""
+    if not metadata or ERROR_CLASS_KEY not in metadata:
+        return None
+    cls = _CLASSES.get(metadata[ERROR_CLASS_KEY])
+    return revive((cls,), metadata) if cls is not None else None

@@ -116,6 +116,21 @@ def test_without_propagation_nothing_is_forwarded(restate: Any, endpoint: Any, r
     assert seen["third"] == {}
 
 
+def test_a_declared_error_raised_in_a_run_action_is_terminal_and_keeps_its_type(
+    restate: Any, endpoint: Any, relay: Path
+) -> None:
+    from relay.clients import ThirdSyncClient
+    from relay.errors import Unauthorized
+
+    _serve(endpoint, relay)
+    with SyncIngress(restate.ingress_url) as ingress:
+        third = ThirdSyncClient(ingress)
+        with pytest.raises(Unauthorized) as raised:
+            third.guarded("once")
+        assert raised.value.reason == "refused once"
+        assert third.attempts("once") == 1  # journaled as a failure, never retried
+
+
 def test_identity_keys_reject_requests_not_signed_by_the_cluster(
     restate: Any, endpoint: Any, relay: Path, request_signing: Any
 ) -> None:

@@ -1,12 +1,14 @@
-"""Render stage: `ir.Program` -> `{relative path: Python source}`, all in memory.
+"""Render stage: `ir.Program` -> `{relative path: file text}`, all in memory.
 
-Each package of the program becomes a folder of modules; `render_program` asks each generator
-for its files. Templates only display: names, annotations and imports are computed here.
+Each package of the program becomes a folder of modules (and, for an endpoint, of deployment
+files shaped by `DeploySettings`); `render_program` asks each generator for its files. Templates only display: names, annotations and imports are computed here.
 """
 
 from __future__ import annotations
 
 from restagen.compiler import ir
+from restagen.compiler.deploy import DeploySettings
+from restagen.compiler.render.deploy import render_deploy
 from restagen.compiler.render.errors import render_errors
 from restagen.compiler.render.header import header
 from restagen.compiler.render.models import render_models
@@ -21,7 +23,9 @@ def package_dir(package: ir.Package) -> str:
     return package.name.replace(".", "/")
 
 
-def render_package(program: ir.Program, package: ir.Package) -> dict[str, str]:
+def render_package(
+    program: ir.Program, package: ir.Package, deploy: DeploySettings | None = None
+) -> dict[str, str]:
     """Every file of one package, unformatted."""
     base = package_dir(package)
     files = {
@@ -34,13 +38,14 @@ def render_package(program: ir.Program, package: ir.Package) -> dict[str, str]:
         files[f"{base}/errors.py"] = render_errors(program, package)
     files.update(render_services(program, package))
     files.update(render_sagas(program, package))
+    files.update(render_deploy(package, deploy or DeploySettings()))
     return files
 
 
-def render_program(program: ir.Program) -> dict[str, str]:
+def render_program(program: ir.Program, deploy: DeploySettings | None = None) -> dict[str, str]:
     files: dict[str, str] = {}
     for package in program.packages:
-        files.update(render_package(program, package))
+        files.update(render_package(program, package, deploy))
     return dict(sorted(files.items()))
 
 

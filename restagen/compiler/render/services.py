@@ -28,7 +28,13 @@ def scaffold_paths(package: ir.Package) -> list[str]:
     base = _base(package)
     paths = [f"{base}/main.py", f"{base}/impl/__init__.py"]
     paths.extend(f"{base}/impl/{c.name}.py" for c in package.components)
+    if _names_middleware(package):
+        paths.append(f"{base}/middleware.py")
     return paths
+
+
+def _names_middleware(package: ir.Package) -> bool:
+    return any(c.middleware or any(h.middleware for h in c.handlers) for c in package.components)
 
 
 def render_services(program: ir.Program, package: ir.Package) -> dict[str, str]:
@@ -50,6 +56,8 @@ def render_services(program: ir.Program, package: ir.Package) -> dict[str, str]:
     files[f"{base}/impl/__init__.py"] = (
         f'"""Implementations of package {package.name}\'s components: yours to edit."""\n'
     )
+    if view.middleware:
+        files[f"{base}/middleware.py"] = render_template("scaffold/middleware.py.jinja", view=view)
     for component in view.components:
         files[f"{base}/impl/{component.name}.py"] = render_template(
             "scaffold/component.py.jinja", view=view, c=component, imports=scaffold_imports

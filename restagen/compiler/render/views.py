@@ -103,6 +103,23 @@ class PackageView:
     errors: set[str] = field(default_factory=set)
     """Declared error classes referenced, as `module:Name`."""
 
+    @property
+    def middleware(self) -> list[tuple[str, str]]:
+        """The middleware the package's schemas name, sorted: (name, scaffold class name)."""
+        names = {name for c in self.components for name in c.middleware}
+        names.update(name for c in self.components for h in c.handlers for name in h.middleware)
+        classes: list[tuple[str, str]] = []
+        taken: set[str] = set()
+        for name in sorted(names):
+            base = f"{pascal(name.replace('.', '_'))}Middleware"
+            cls, number = base, 1
+            while cls in taken:  # `auth.user` and `auth_user` both make AuthUserMiddleware
+                number += 1
+                cls = f"{base}{number}"
+            taken.add(cls)
+            classes.append((name, cls))
+        return classes
+
 
 def _snake_upper(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()

@@ -3,7 +3,7 @@ at every level, injected clients. The configuration comes from RESTAGEN_... vari
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from relay import definitions
 from relay.clients import SecondContextClient, ThirdContextClient
@@ -100,9 +100,22 @@ class Second(SecondServiceBase):
 
 
 class Third(ThirdServiceBase):
+    def __init__(self) -> None:
+        self.tries: Counter[str] = Counter()
+
     async def relay(self, ctx: ThirdContext, request: str) -> list[Hop]:
         TRAILS.pop(ctx.invocation_id, None)
         return [_hop(ctx, "third")]
+
+    async def guarded(self, ctx: ThirdContext, request: str) -> str:
+        def refuse() -> str:
+            self.tries[request] += 1
+            raise Unauthorized(reason=f"refused {request}")
+
+        return await ctx.run("refuse", refuse, str)
+
+    async def attempts(self, ctx: ThirdContext, request: str) -> int:
+        return self.tries[request]
 
 
 endpoint = Endpoint()

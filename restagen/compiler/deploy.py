@@ -1,0 +1,88 @@
+"""Deployment settings: the `[tool.restagen.deploy]` table, which shapes the files of `<package>/deploy/`.
+
+Every value is checked here, before rendering, against what the target formats accept (Kubernetes
+names, image references, ports), so that a mistake is reported as a configuration error rather
+than found by `kubectl`. The renderers do not rely on these checks for safety: they emit values
+through a YAML serializer and shell quoting, so no value can add structure to a file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = ["TARGETS", "DeploySettings", "Target", "image_for", "resource_name"]
+
+Target = Literal["kubernetes", "operator", "compose", "register"]
+TARGETS: tuple[Target, ...] = ("kubernetes", "operator", "compose", "register")
+
+# A DNS-1123 label (what Kubernetes accepts as a namespace or a RestateCluster name).
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+# The characters of an OCI image reference (registry[:port]/path[:tag][@digest]); `{name}` and
+# `{package}` are substituted before this is checked.
+_IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+")
+
+
+def resource_name(package: str) -> str:
+    """The Kubernetes and compose name of a package's endpoint: `shop.orders` -> `shop-orders`."""
+    name = re.sub(r"[^a-z0-9]+", "-", package.lower()).strip("-")
+    return name[:63].rstrip("-") or "endpoint"
+
+
+class DeploySettings(BaseModel):
+    """What the deployment files say; each field is documented in docs/deploy.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    targets: list[Target] = Field(default_factory=lambda: list(TARGETS))
+    image: str = "{name}:latest"
+    replicas: Annotated[int, Field(ge=0)] = 1
+    namespace: str | None = None
+    port: Annotated[int, Field(ge=1, le=65535)] = 9080
+    restate_image: str = "docker.restate.dev/restatedev/restate"
+    restate_version: str = "1.7.12"
+    operator_cluster: str = "restate"
+    operator_admin_url: str | None = None
+    admin_url: str = "http://localhost:9070"
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: list[Target]) -> list[Target]:
+        return [target for target in TARGETS if target in value]
+
+    @field_validator("image", "restate_image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        if not _IMAGE.fullmatch(image_for(value, "shop.orders")):
+            raise ValueError(f"{value!r} is not an image reference (registry/name:tag)")
+        return value
+
+    @field_validator("namespace", "operator_cluster")
+    @classmethod
+    def _label(cls, value: str | None) -> str | None:
+        if value is not None and not _LABEL.fullmatch(value):
+            raise ValueError(f"{value!r} is not a Kubernetes name (lowercase letters, digits and '-')")
+        return value
+
+    @field_validator("restate_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not _VERSION.fullmatch(value):
+            raise ValueError(f"{value!r} is not an image tag")
+        return value
+
+    @field_validator("admin_url", "operator_admin_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not _URL.fullmatch(value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+def image_for(image: str, package: str) -> str:
+    """The image of a package's endpoint: `{name}` and `{package}` in `image` filled in."""
+    return image.replace("{name}", resource_name(package)).replace("{package}", package)

@@ -1,0 +1,231 @@
+"""The deployment files of a package's endpoint, in `<package>/deploy/`.
+
+- `kubernetes.yaml`: a Deployment and a Service (HTTP/2 cleartext) running the endpoint;
+- `restate-deployment.yaml`: the same pods as a restate-operator `RestateDeployment`, which the
+  operator registers and versions itself;
+- `docker-compose.yaml`: a local stack of restate-server, the endpoint and a one-shot registration;
+- `register.sh`: registers the endpoint with a Restate admin API through `restagen register`.
+
+Documents are built as data and written by a YAML serializer, and shell words are quoted, so no
+setting can add structure to a file (see `deploy.DeploySettings`). Packages without services,
+objects or workflows have no endpoint and get no deploy folder.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+import yaml
+
+from restagen.compiler import ir
+from restagen.compiler.deploy import DeploySettings, image_for, resource_name
+from restagen.compiler.render.header import header
+from restagen.compiler.render.templates import render_template
+
+__all__ = ["render_deploy"]
+
+_PORT_NAME = "restate"  # the restate-operator registers the container port of this name
+_RESTATE_SERVICE = "restate"  # the restate-server of the compose stack
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, sequences indented under their key, no aliases: plain files for humans."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _yaml(package: ir.Package, summary: str, documents: list[dict[str, Any]]) -> str:
+    body = yaml.dump_all(
+        documents,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=False,
+        explicit_start=len(documents) > 1,
+        width=100,
+    )
+    comments = "".join(f"# {line}\n" for line in summary.splitlines())
+    return f"{header(package)}\n{comments}{body}"
+
+
+def _labels(name: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "restagen"}
+
+
+def _selector(name: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name}
+
+
+def _serve(package: ir.Package, settings: DeploySettings) -> list[str]:
+    return [
+        "restagen",
+        "serve",
+        f"{package.name}.main:app",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(settings.port),
+    ]
+
+
+def _metadata(name: str, settings: DeploySettings) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if settings.namespace is not None:
+        metadata["namespace"] = settings.namespace
+    metadata["labels"] = _labels(name)
+    return metadata
+
+
+def _pod_template(package: ir.Package, settings: DeploySettings) -> dict[str, Any]:
+    name = resource_name(package.name)
+    container = {
+        "name": "endpoint",
+        "image": image_for(settings.image, package.name),
+        "command": _serve(package, settings),
+        "ports": [{"name": _PORT_NAME, "containerPort": settings.port, "protocol": "TCP"}],
+        # The SDK answers GET /health (HTTP/1.1 too) without request signing: ready once it serves.
+        "readinessProbe": {
+            "httpGet": {"path": "/health", "port": _PORT_NAME},
+            "periodSeconds": 5,
+        },
+        "livenessProbe": {
+            "tcpSocket": {"port": _PORT_NAME},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+        },
+    }
+    return {"metadata": {"labels": _labels(name)}, "spec": {"containers": [container]}}
+
+
+def _kubernetes(package: ir.Package, settings: DeploySettings) -> str:
+    name = resource_name(package.name)
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(name, settings),
+        "spec": {
+            "replicas": settings.replicas,
+            "selector": {"matchLabels": _selector(name)},
+            "template": _pod_template(package, settings),
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _metadata(name, settings),
+        "spec": {
+            "selector": _selector(name),
+            "ports": [
+                {
+                    "name": _PORT_NAME,
+                    "port": settings.port,
+                    "targetPort": _PORT_NAME,
+                    "protocol": "TCP",
+                    "appProtocol": "kubernetes.io/h2c",
+                }
+            ],
+        },
+    }
+    summary = (
+        f"The endpoint of package {package.name}: a Deployment and its Service (HTTP/2 cleartext).\n"
+        f"Register it with Restate afterwards (register.sh), or use restate-deployment.yaml instead."
+    )
+    return _yaml(package, summary, [deployment, service])
+
+
+def _operator(package: ir.Package, settings: DeploySettings) -> str:
+    name = resource_name(package.name)
+    register: dict[str, str] = (
+        {"url": settings.operator_admin_url}
+        if settings.operator_admin_url is not None
+        else {"cluster": settings.operator_cluster}
+    )
+    resource = {
+        "apiVersion": "restate.dev/v1beta1",
+        "kind": "RestateDeployment",
+        "metadata": _metadata(name, settings),
+        "spec": {
+            "replicas": settings.replicas,
+            "restate": {"register": register},
+            "selector": {"matchLabels": _selector(name)},
+            "template": _pod_template(package, settings),
+        },
+    }
+    summary = (
+        f"The endpoint of package {package.name} for the restate-operator, which creates its pods and\n"
+        f"Service per version and registers each version with Restate."
+    )
+    return _yaml(package, summary, [resource])
+
+
+def _compose(package: ir.Package, settings: DeploySettings) -> str:
+    name = resource_name(package.name)
+    image = image_for(settings.image, package.name)
+    endpoint_url = f"http://{name}:{settings.port}"
+    services: dict[str, Any] = {
+        _RESTATE_SERVICE: {
+            "image": f"{settings.restate_image}:{settings.restate_version}",
+            "environment": {"RESTATE_NODE_NAME": "restate-1"},
+            "ports": ["8080:8080", "9070:9070"],
+            "volumes": ["restate-data:/restate-data"],
+        },
+        name: {"image": image, "entrypoint": _serve(package, settings)},
+        f"{name}-register": {
+            "image": image,
+            "entrypoint": [
+                "restagen",
+                "register",
+                "--admin",
+                f"http://{_RESTATE_SERVICE}:9070",
+                "--uri",
+                endpoint_url,
+                "--timeout",
+                "120",
+            ],
+            "depends_on": [_RESTATE_SERVICE, name],
+            "restart": "no",
+        },
+    }
+    summary = (
+        f"A local stack for package {package.name}: restate-server (ingress :8080, admin :9070), the\n"
+        f"endpoint, and a one-shot registration of the endpoint. Files of several packages combine:\n"
+        f"docker compose -f <one>/deploy/docker-compose.yaml -f <other>/deploy/docker-compose.yaml up"
+    )
+    return _yaml(package, summary, [{"services": services, "volumes": {"restate-data": {}}}])
+
+
+def _register(package: ir.Package, settings: DeploySettings) -> str:
+    name = resource_name(package.name)
+    host = f"{name}.{settings.namespace}.svc" if settings.namespace is not None else name
+    return render_template(
+        "deploy/register.sh.jinja",
+        header=header(package),
+        package=package,
+        admin_url=shlex.quote(settings.admin_url),
+        endpoint_url=shlex.quote(f"http://{host}:{settings.port}"),
+    )
+
+
+_RENDERERS = {
+    "kubernetes": ("kubernetes.yaml", _kubernetes),
+    "operator": ("restate-deployment.yaml", _operator),
+    "compose": ("docker-compose.yaml", _compose),
+    "register": ("register.sh", _register),
+}
+
+
+def render_deploy(package: ir.Package, settings: DeploySettings) -> dict[str, str]:
+    """The deploy files of `package` (none when it serves nothing), by path."""
+    if not package.components and not package.sagas:
+        return {}
+    base = package.name.replace(".", "/") + "/deploy"
+    files = {}
+    for target in settings.targets:
+        filename, render = _RENDERERS[target]
+        files[f"{base}/{filename}"] = render(package, settings)
+    return files
