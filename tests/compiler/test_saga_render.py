@@ -89,4 +89,4 @@ def test_a_package_of_sagas_only_gets_an_app(tmp_path: Path) -> None:
     for path in flow:
         if path.endswith(".py"):
             compile(files[path], path, "exec")
-    assert "app = create_app(pay=PaySaga)" in files["only/flow/main.py"]
+    assert "app = create_app(pay=PaySaga, endpoint=endpoint)" in files["only/flow/main.py"]
