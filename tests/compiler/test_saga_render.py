@@ -29,15 +29,15 @@ def test_mermaid_draws_steps_replies_failures_and_the_compensation_chain() -> No
     for edge in ("start --> s0", "s0 --> s1", "s3 --> s4", "s4 --> succeeded([SUCCEEDED])"):
         assert f"    {edge}\n" in flow
     # a failure leads to the compensation of the last step done before it, or straight to the end
-    assert "    s0 -- error --> rolled_back\n" in flow
-    assert "    s1 -- error --> u0\n" in flow
-    assert "    s3 -- error --> u2\n" in flow
+    assert "    s0 -->|error| rolled_back\n" in flow
+    assert "    s1 -->|error| u0\n" in flow
+    assert "    s3 -->|error| u2\n" in flow
     # compensations lead back up, in reverse order
     assert "    u2 --> u1\n    " in flow and "    u1 --> u0\n" in flow and "    u0 --> rolled_back\n" in flow
     # a reply handler that rejects compensates its own step; `on_error: fail` ends FAILED
-    assert '    s1 -. "Booking" .-> s1_record_hotel\n' in flow
-    assert "    s1_record_hotel -. rejects .-> u1\n" in flow
-    assert '    s2 -- "Fraud" --> failed\n' in flow
+    assert '    s1 -.->|"Booking"| s1_record_hotel\n' in flow
+    assert "    s1_record_hotel -.->|rejects| u1\n" in flow
+    assert '    s2 -->|"Fraud"| failed\n' in flow
     assert flow.endswith("    rolled_back([ROLLED_BACK])\n    failed([FAILED])\n")
 
 

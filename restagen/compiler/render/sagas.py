@@ -250,13 +250,13 @@ def mermaid(saga: ir.Saga) -> str:
         for reply, method in step.on_reply:
             branch = f"{node}_{method}"
             lines.append(f"    {branch}[/{_label(f'{method}({reply.name})')}/]")
-            lines.append(f"    {node} -. {_label(reply.name)} .-> {branch}")
-            lines.append(f"    {branch} -. rejects .-> {rollback(index + 1)}")
+            lines.append(f"    {node} -.->|{_label(reply.name)}| {branch}")
+            lines.append(f"    {branch} -.->|rejects| {rollback(index + 1)}")
         for error, action in step.on_error:
             if action == "fail":
                 failed = True
-                lines.append(f"    {node} -- {_label(error.name)} --> failed")
-        lines.append(f"    {node} -- error --> {rollback(index)}")
+                lines.append(f"    {node} -->|{_label(error.name)}| failed")
+        lines.append(f"    {node} -->|error| {rollback(index)}")
         previous = node
     lines.append(f"    {previous} --> succeeded([SUCCEEDED])")
     for position, index in enumerate(undo):
