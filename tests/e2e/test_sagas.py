@@ -191,3 +191,14 @@ def test_a_local_step_waits_for_an_external_confirmation(restate: Any, served: A
         final = saga.result("t8")
     assert final.status == SagaStatus.SUCCEEDED
     assert final.data.confirmed_by == "the airline"
+
+
+def test_a_handler_starts_a_saga_and_waits_for_it(restate: Any, served: Any) -> None:
+    from trip.clients import AgencySyncClient
+
+    from restagen.runtime.ingress import SyncIngress
+
+    with SyncIngress(restate.ingress_url) as ingress:
+        assert AgencySyncClient(ingress).book(_data("t9")) == "SUCCEEDED flight-t9"
+        assert AgencySyncClient(ingress).book(_data("t10", decline=True)) == "ROLLED_BACK flight-t10"
+    assert counts(restate.ingress_url, "c-t9")["apply:t9:charge"] == 1

@@ -12,11 +12,11 @@ from datetime import timedelta
 
 from restate.exceptions import TerminalError
 from trip.app import create_app
-from trip.contexts import LedgerContext, LedgerSharedContext, NotifierContext
+from trip.contexts import AgencyContext, LedgerContext, LedgerSharedContext, NotifierContext
 from trip.errors import CardDeclined, Fraud
-from trip.handlers import LedgerObjectBase, NotifierServiceBase
+from trip.handlers import AgencyServiceBase, LedgerObjectBase, NotifierServiceBase
 from trip.models import Booking, Entry, TripData
-from trip.sagas import BookTripSagaBase
+from trip.sagas import BookTripSagaBase, BookTripSagaContextClient
 
 from restagen.runtime.saga import SagaContext, SagaRejected
 
@@ -53,6 +53,16 @@ class Ledger(LedgerObjectBase):
 class Notifier(NotifierServiceBase):
     async def notify(self, ctx: NotifierContext, request: str) -> None:
         pass
+
+
+class Agency(AgencyServiceBase):
+    async def book(self, ctx: AgencyContext, request: TripData) -> str:
+        trips = BookTripSagaContextClient(ctx)
+        handle = await trips.start(request.trip_id, request)
+        final = await handle.result()
+        seen = await trips.state(request.trip_id)
+        assert seen is not None and seen.status == final.status
+        return f"{final.status.value} {final.data.flight_ref}"
 
 
 def _entry(data: TripData, item: str) -> Entry:
@@ -106,4 +116,4 @@ class BookTrip(BookTripSagaBase):
         return f"trip {data.trip_id} booked"
 
 
-app = create_app(ledger=Ledger(), notifier=Notifier(), book_trip=BookTrip())
+app = create_app(ledger=Ledger(), notifier=Notifier(), agency=Agency(), book_trip=BookTrip())
