@@ -3,7 +3,8 @@ each effect in object state.
 
 Covers the happy path, a second start of the same id, a declined card rolling back, a reply
 handler that rejects, `on_error: fail`, compensations retried until they succeed or run out of
-attempts, and a local step waiting on an awakeable completed from outside.
+attempts, a local step waiting on an awakeable completed from outside, and a handler starting a
+saga through the saga's context client.
 """
 
 from __future__ import annotations

@@ -292,6 +292,13 @@ class Sagas(Binder):
                     step.description,
                 )
             )
+        if sdef.options is not None and sdef.options.retry is not None and sdef.options.retry.on_max_attempts:
+            self.error(
+                scope.unit,
+                (*path, "options", "retry", "on_max_attempts"),
+                "'on_max_attempts' does not apply to sagas",
+                "a saga's retry is that of its compensations; out of attempts, the saga ends FAILED",
+            )
         if not isinstance(data, ir.Named):
             return None
         return ir.Saga(
