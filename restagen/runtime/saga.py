@@ -54,6 +54,9 @@ ErrorAction = Literal["compensate", "fail"]
 
 STATE_KEY = "saga"
 """The workflow state key holding the `SagaState`."""
+STEP_HEADER = "x-restagen-saga-step"
+PHASE_HEADER = "x-restagen-saga-phase"
+"""Headers of every participant call: which step made it, and whether to `invoke` or `compensate`."""
 
 DEFAULT_COMPENSATION_RETRY = RetryPolicy(
     max_attempts=None, initial_interval=timedelta(seconds=1), max_interval=timedelta(minutes=1), factor=2.0
@@ -300,8 +303,10 @@ class _Run(Generic[D]):
     def method(self, name: str) -> Callable[..., Awaitable[Any]]:
         return cast(Callable[..., Awaitable[Any]], getattr(self.saga, name))
 
-    async def call(self, spec: HandlerSpec[Any, Any], request: Any, key: str | None) -> Any:
-        return await self.caller.call(spec, request, key=key)
+    async def call(self, spec: HandlerSpec[Any, Any], request: Any, step: SagaStep) -> Any:
+        phase = "compensate" if self.state.status == SagaStatus.COMPENSATING else "invoke"
+        headers = {STEP_HEADER: step.name, PHASE_HEADER: phase}
+        return await self.caller.call(spec, request, key=self.key(step), headers=headers)
 
     def key(self, step: SagaStep) -> str | None:
         return None if step.key is None else str(getattr(self.state.data, step.key))
@@ -332,9 +337,7 @@ class _Run(Generic[D]):
                 if step.local is not None:
                     await self.method(step.local)(self.ctx, data)
                 elif step.invoke is not None:
-                    reply = await self.call(
-                        step.invoke, await self.request(step.request, step.invoke), self.key(step)
-                    )
+                    reply = await self.call(step.invoke, await self.request(step.request, step.invoke), step)
                     # The participant answered: from here on its compensation is owed.
                     state.completed_steps.append(step.name)
                     phase = "reply"
@@ -379,7 +382,7 @@ class _Run(Generic[D]):
         while True:
             attempt += 1
             try:
-                await self.call(spec, await self.request(step.compensation, spec), self.key(step))
+                await self.call(spec, await self.request(step.compensation, spec), step)
                 return True
             except _STOPS as error:
                 self.state.last_error = _failure(step.name, "compensate", error, attempt)
