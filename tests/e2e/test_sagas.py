@@ -203,3 +203,21 @@ def test_a_handler_starts_a_saga_and_waits_for_it(restate: Any, served: Any) -> 
         assert AgencySyncClient(ingress).book(_data("t9")) == "SUCCEEDED flight-t9"
         assert AgencySyncClient(ingress).book(_data("t10", decline=True)) == "ROLLED_BACK flight-t10"
     assert counts(restate.ingress_url, "c-t9")["apply:t9:charge"] == 1
+
+
+def test_participant_calls_carry_the_propagated_headers(trip: Path, own_restate: Any, endpoint: Any) -> None:
+    from trip.sagas import BookTripSagaClient
+
+    from restagen.runtime.ingress import Ingress
+
+    env = {"RESTAGEN_SERVER__PROPAGATE_INCOMING_HEADERS": '["x-trace"]'}
+    endpoint("impl:app", [trip, HERE / "trip"], env=env, server=own_restate)
+
+    async def scenario() -> Any:
+        async with Ingress(own_restate.ingress_url) as ingress:
+            saga = BookTripSagaClient(ingress)
+            await saga.start("p1", _data("p1"), headers={"X-Trace": "trace-7", "X-Other": "no"})
+            return await saga.result("p1")
+
+    state = asyncio.run(scenario())
+    assert (state.data.flight_ref, state.data.hotel_ref) == ("flight-p1@trace-7", "hotel-p1@trace-7")

@@ -36,7 +36,8 @@ class Ledger(LedgerObjectBase):
         if request.fraud:
             raise Fraud(reason="stolen card")
         await self._count(ctx, f"apply:{request.trip_id}:{request.item}")
-        return Booking(ref=f"{request.item}-{request.trip_id}")
+        trace = ctx.headers.get("x-trace")  # propagated from the saga's start, when configured
+        return Booking(ref=f"{request.item}-{request.trip_id}" + (f"@{trace}" if trace else ""))
 
     async def undo(self, ctx: LedgerContext, request: Entry) -> None:
         if request.delay_ms:
