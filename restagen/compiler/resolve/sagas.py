@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from restagen.compiler import ir, language
 from restagen.compiler.load import DocPath
-from restagen.compiler.names import check_snake
+from restagen.compiler.names import check_snake, pascal
 from restagen.compiler.resolve.binder import BROKEN, SAGA_ERROR_ACTIONS, Binder, Scope
 from restagen.compiler.sources import Unit
 from restagen.diagnostics import Diagnostics, did_you_mean
@@ -55,16 +55,36 @@ def _returns(program: ir.Program, ref: ir.TypeRef | None) -> list[ir.Named]:
     return [ref, *members]
 
 
+def _names(ref: ir.TypeRef) -> set[str]:
+    """The names of the declared types `ref` mentions (what an annotation of it imports)."""
+    if isinstance(ref, ir.Named):
+        return {ref.name}
+    if isinstance(ref, ir.ListOf):
+        return _names(ref.item)
+    if isinstance(ref, ir.MapOf):
+        return _names(ref.value)
+    if isinstance(ref, ir.Nullable):
+        return _names(ref.inner)
+    if isinstance(ref, ir.UnionOf):
+        return {name for member in ref.members for name in _names(member)}
+    return set()
+
+
 class Sagas(Binder):
     def __init__(self, units: list[Unit], diagnostics: Diagnostics) -> None:
         super().__init__(units, diagnostics)
         self._saga_checks: list[_Check] = []
+        self._saga_units: dict[str, Unit] = {}  # package -> the unit declaring its sagas
 
     def _check(self, check: _Check) -> None:
         self._saga_checks.append(check)
 
     def check_sagas(self, program: ir.Program) -> None:
-        """The checks that need every participant resolved: replies, errors, event handlers."""
+        """The checks that need every participant resolved: replies, errors, event handlers, and
+        names the saga module would both define and import."""
+        for package in program.packages:
+            if package.sagas and package.name in self._saga_units:
+                self._check_saga_names(program, package, self._saga_units[package.name])
         for check in self._saga_checks:
             handler = _handler(program, check.target) if check.target else None
             if handler is None:
@@ -150,6 +170,33 @@ class Sagas(Binder):
             return None
         return (target.package, component, handler)
 
+    def _check_saga_names(self, program: ir.Program, package: ir.Package, unit: Unit) -> None:
+        """The classes generated per saga must not shadow a type the saga module imports."""
+        imported: set[str] = set()
+        for saga in package.sagas:
+            imported |= _names(saga.data)
+            for step in saga.steps:
+                for reply, _ in step.on_reply:
+                    imported.add(reply.name)
+                imported |= {error.name for error, _ in step.on_error}
+                for target in (step.invoke, step.compensate):
+                    handler = _handler(program, target) if target else None
+                    if handler is not None and handler.input is not None:
+                        imported |= _names(handler.input)
+        for saga in package.sagas:
+            title = pascal(saga.name)
+            for suffix in ("SagaBase", "SagaState", "SagaClient", "SagaSyncClient", "SagaContextClient"):
+                if title + suffix in imported:
+                    self.error(
+                        unit,
+                        ("sagas", saga.name),
+                        f"saga '{saga.name}' generates the class '{title + suffix}', which clashes with"
+                        " a type of that name its module uses",
+                        "rename the type or the saga",
+                        code="clash",
+                        key=True,
+                    )
+
     def _key_field(self, scope: Scope, data: ir.Named, key: str, path: DocPath) -> None:
         """An object participant's key comes from a required string, uuid or int field."""
         tdef = self.scopes[data.package].unit.document.types[data.name]
@@ -182,6 +229,7 @@ class Sagas(Binder):
 
     def _saga(self, scope: Scope, name: str, sdef: language.SagaDef) -> ir.Saga | None:
         path: DocPath = ("sagas", name)
+        self._saga_units[scope.package] = scope.unit
         data = self.bind(scope, sdef.data, (*path, "data"))
         if isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == BROKEN:
             data = None
