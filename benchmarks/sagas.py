@@ -9,7 +9,7 @@ saga goes first. Prints sagas/s and the endpoint's CPU time per saga for each, p
 ratio generated / plain is the median of the rounds' ratios, since the load of a shared machine
 moves both measurements of one round alike (target >= 0.9).
 
-    .venv/bin/python benchmarks/sagas.py              # 6 rounds of 300 sagas of each kind
+    .venv/bin/python benchmarks/sagas.py              # 10 rounds of 200 sagas of each kind
     .venv/bin/python benchmarks/sagas.py --quick      # a smoke run: a few seconds
 """
 
@@ -138,8 +138,8 @@ def run(sagas: int, rounds: int, concurrency: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sagas", type=int, default=300, help="sagas per round and kind (default 300)")
-    parser.add_argument("--rounds", type=int, default=6, help="rounds (default 6)")
+    parser.add_argument("--sagas", type=int, default=200, help="sagas per round and kind (default 200)")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds (default 10)")
     parser.add_argument("--concurrency", type=int, default=32, help="sagas in flight (default 32)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 30 sagas, one round")
     args = parser.parse_args(argv)
