@@ -306,7 +306,8 @@ class _Run(Generic[D]):
     async def call(self, spec: HandlerSpec[Any, Any], request: Any, step: SagaStep) -> Any:
         phase = "compensate" if self.state.status == SagaStatus.COMPENSATING else "invoke"
         headers = {STEP_HEADER: step.name, PHASE_HEADER: phase}
-        return await self.caller.call(spec, request, key=self.key(step), headers=headers)
+        key = self.key(step) if spec.kind is not None else None  # objects only: a step may mix
+        return await self.caller.call(spec, request, key=key, headers=headers)
 
     def key(self, step: SagaStep) -> str | None:
         return None if step.key is None else str(getattr(self.state.data, step.key))

@@ -247,3 +247,49 @@ def test_keyword_key_fields_and_union_replies(tmp_path: Path) -> None:
         sys.path.remove(str(out))
         for name in [m for m in sys.modules if m == "kitdemo" or m.startswith("kitdemo.")]:
             del sys.modules[name]
+
+
+MIXED = """
+restagen: 1
+package: kitmixed
+types:
+  Data:
+    properties: {seat: string}
+services:
+  desk:
+    handlers:
+      hold: {}
+      check: {}
+objects:
+  cabin:
+    handlers:
+      release: {}
+sagas:
+  board:
+    data: Data
+    steps:
+      - {name: hold, invoke: desk.hold, compensate: cabin.release, key: seat}
+      - {name: check, invoke: desk.check}
+"""
+
+
+def test_a_step_mixing_a_service_and_an_object_keys_only_the_object(tmp_path: Path) -> None:
+    (tmp_path / "kitmixed.restagen.yaml").write_text(MIXED)
+    out = tmp_path / "out"
+    assert restagen(["generate", str(tmp_path), "-o", str(out)]) == 0
+    sys.path.insert(0, str(out))
+    try:
+        from kitmixed.models import Data
+        from kitmixed.sagas import BOARD, BoardSagaBase
+
+        kit = SagaTestKit(BOARD, type("Board", (BoardSagaBase,), {})())
+        kit.fail("check", TerminalError("closed"))
+        state = asyncio.run(kit.run("b", Data(seat="12A")))
+        assert state.status == SagaStatus.ROLLED_BACK
+        assert [(call.target, call.key) for call in kit.calls] == [
+            ("desk/hold", None), ("desk/check", None), ("cabin/release", "12A")
+        ]  # fmt: skip
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == "kitmixed" or m.startswith("kitmixed.")]:
+            del sys.modules[name]
