@@ -1,9 +1,11 @@
 """Sagas: orchestrated transactions with compensation, run as Restate workflows keyed by saga id.
 
 A generated saga module declares a `SagaSpec` (the ordered steps, their participants and the
-methods that build their requests) and a base class deriving from `Saga`. `bind_saga` turns the
-spec and an implementation into a Restate workflow with two handlers: `run`, which executes the
-steps, and `state`, which reads the persisted `SagaState` at any time.
+methods that build their requests) and a base class deriving from `Saga`, which knows its spec.
+An endpoint binds an implementation to `spec.component` (`bind_saga` does it without one): a
+Restate workflow with two handlers, the base class's own `run`, which executes the steps, and
+`state`, which reads the persisted `SagaState` at any time. Participant calls carry the step and
+the phase in headers (`STEP_HEADER`, `PHASE_HEADER`).
 
 How a run goes: each step's participant is called durably (the call and its result are in the
 journal, so a replay after a crash never calls it again); a reply handler may update the data;
@@ -36,6 +38,9 @@ from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options, RetryPol
 
 __all__ = [
     "DEFAULT_COMPENSATION_RETRY",
+    "PHASE_HEADER",
+    "STATE_KEY",
+    "STEP_HEADER",
     "ErrorAction",
     "Saga",
     "SagaContext",
@@ -46,6 +51,7 @@ __all__ = [
     "SagaStatus",
     "SagaStep",
     "bind_saga",
+    "run_saga",
 ]
 
 D = TypeVar("D", bound=BaseModel)
@@ -402,7 +408,7 @@ class _Run(Generic[D]):
 
 
 def run_saga(spec: SagaSpec[D], saga: Saga[D], ctx: SagaContext, data: D) -> Awaitable[SagaState[D]]:
-    """Execute the saga in the workflow context `ctx` (what `bind_saga`'s `run` handler does)."""
+    """Execute the saga in the workflow context `ctx`, as the workflow's `run` handler does."""
     return _Run(spec, saga, ctx, data).execute()
 
 
