@@ -31,3 +31,19 @@ def test_generation_benchmark_quick_mode_runs() -> None:
     )
     assert any(line.startswith("ratio no-op / full: ") for line in lines)
     assert any(line.strip().startswith("10 ") for line in lines), "the scaling table is missing"
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_saga_benchmark_quick_mode_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "sagas.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ratio generated / plain (median of the rounds): " in result.stdout
+    assert "endpoint CPU" in result.stdout

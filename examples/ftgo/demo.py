@@ -16,6 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -28,6 +29,38 @@ SRC = HERE / "src"
 
 def step(text: str) -> None:
     print(f"\n== {text}", flush=True)
+
+
+async def follow(saga: Any, saga_id: str, ingress: Any) -> Any:
+    """Print each step of saga `saga_id` as it happens; play the restaurant when it is asked."""
+    from ftgo.orders.sagas import CreateOrderSagaState
+
+    from restagen.runtime.saga import SagaStatus
+
+    done: set[str] = set()
+    confirmed = False
+    while True:
+        state: CreateOrderSagaState | None = await saga.state(saga_id)
+        if state is None:
+            await asyncio.sleep(0.02)
+            continue
+        for name in state.completed_steps:
+            if name not in done:
+                done.add(name)
+                print(f"   step done:   {name}")
+        for name in state.compensated_steps:
+            if f"undo {name}" not in done:
+                done.add(f"undo {name}")
+                print(f"   step undone: {name}")
+        if state.data.confirmation_id and not confirmed:
+            confirmed = True
+            ready_by = datetime(2026, 11, 28, 20, 15, tzinfo=UTC)
+            print(f"   the restaurant confirms ticket {state.data.ticket_id}: ready by {ready_by:%H:%M}")
+            await ingress.resolve_awakeable(state.data.confirmation_id, ready_by)
+        if state.status in (SagaStatus.SUCCEEDED, SagaStatus.ROLLED_BACK, SagaStatus.FAILED):
+            print(f"   the saga ended {state.status.value}")
+            return state
+        await asyncio.sleep(0.02)
 
 
 async def scenario(ingress_url: str) -> None:
@@ -43,6 +76,7 @@ async def scenario(ingress_url: str) -> None:
     from ftgo.orders import models as orders
     from ftgo.orders.clients import OrderClient
     from ftgo.orders.errors import InvalidOrder
+    from ftgo.orders.sagas import CreateOrderSagaClient
 
     from restagen.runtime.ingress import Ingress
 
@@ -77,7 +111,9 @@ async def scenario(ingress_url: str) -> None:
             print(f"   InvalidOrder: reason={error.reason!r}")
         try:
             await AccountingClient(ingress).authorize(
-                AuthorizeRequest(consumer_id=ann, order_id=order.order_id, amount=Money(amount=Decimal("150")))
+                AuthorizeRequest(
+                    consumer_id=ann, order_id=order.order_id, amount=Money(amount=Decimal("150"))
+                )
             )
         except CardDeclined as error:
             print(f"   CardDeclined: reason={error.reason!r}")
@@ -102,6 +138,28 @@ async def scenario(ingress_url: str) -> None:
         await handle.attach()
         print(f"   invocation {handle.invocation_id} ran after {time.monotonic() - started:.1f} s")
 
+        saga = CreateOrderSagaClient(ingress)
+        step("the create_order saga: consumer, kitchen ticket, card, the restaurant's confirmation")
+        await saga.start(
+            "order-1001", orders.CreateOrderSagaData(order_id="order-1001", consumer_id=ann, details=details)
+        )
+        state = await follow(saga, "order-1001", ingress)
+        print(f"   ticket {state.data.ticket_id}, card authorized, ready by {state.data.ready_by:%H:%M}")
+        again = await saga.start(
+            "order-1001", orders.CreateOrderSagaData(order_id="order-1001", consumer_id=ann, details=details)
+        )
+        print(f"   starting order-1001 again: {again.status}, nothing runs twice")
+
+        step("the create_order saga with a declined card: completed steps undone in reverse order")
+        expensive = details.model_copy(update={"total": Money(amount=Decimal("150"))})
+        await saga.start(
+            "order-1002",
+            orders.CreateOrderSagaData(order_id="order-1002", consumer_id=ann, details=expensive),
+        )
+        state = await follow(saga, "order-1002", ingress)
+        assert state.cause is not None
+        print(f"   because {state.cause.step} failed with {state.cause.message}")
+
         step("a malformed request ends at once with 400, naming the fields")
         response = httpx.post(f"{ingress_url}/order/create", json={"consumer_id": 42}, timeout=30)
         print(f"   HTTP {response.status_code}: {response.json()['message'][:110]}...")
@@ -117,7 +175,17 @@ def run() -> int:
     with LocalRestate(binary) as server:
         print(f"\n== restate-server up: ingress {server.ingress_url}, admin {server.admin_url}")
         endpoint = subprocess.Popen(
-            [sys.executable, "-m", "restagen", "serve", "ftgo_endpoint:app", "--port", str(port), "--path", str(SRC)],
+            [
+                sys.executable,
+                "-m",
+                "restagen",
+                "serve",
+                "ftgo_endpoint:app",
+                "--port",
+                str(port),
+                "--path",
+                str(SRC),
+            ],
         )
         try:
             step("restagen register (the endpoint serves every package of the example)")

@@ -176,13 +176,28 @@ def restate(request_signing: SigningKey) -> Iterator[LocalRestate]:
         yield server
 
 
+@pytest.fixture
+def own_restate(tmp_path: Path) -> Iterator[LocalRestate]:
+    """A server of the test's own, which it may kill and restart on the same data folder."""
+    with LocalRestate(server_binary(), base_dir=tmp_path) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
 def endpoint(restate: LocalRestate) -> Iterator[Callable[..., Endpoint]]:
-    """`endpoint("module:app", [paths], env=..., register=...)` serves an app for this test module."""
+    """`endpoint("module:app", [paths], env=..., register=..., server=...)` serves an app for this
+    test module, registered with the session's server or with `server`."""
     started: list[Endpoint] = []
 
-    def start(app: str, paths: list[Path], *, env: dict[str, str] | None = None, register: bool = True) -> Endpoint:
-        served = Endpoint(app, paths, restate, env=env or {}, register=register)
+    def start(
+        app: str,
+        paths: list[Path],
+        *,
+        env: dict[str, str] | None = None,
+        register: bool = True,
+        server: LocalRestate | None = None,
+    ) -> Endpoint:
+        served = Endpoint(app, paths, server or restate, env=env or {}, register=register)
         started.append(served)
         served.start()
         return served

@@ -38,7 +38,9 @@ def _relay(restate: Any, request: str, headers: dict[str, str]) -> Any:
     from relay.clients import FirstSyncClient
 
     with SyncIngress(restate.ingress_url) as ingress:
-        return FirstSyncClient(ingress).relay(request, headers=headers, idempotency_key=f"{request}-{time.time()}")
+        return FirstSyncClient(ingress).relay(
+            request, headers=headers, idempotency_key=f"{request}-{time.time()}"
+        )
 
 
 HEADERS = {"X-Tenant": "acme", "X-User": "ann", "Authorization": "Bearer letmein"}

@@ -15,10 +15,11 @@ from ftgo.consumers.impl.signup import SignupWorkflow
 from ftgo.kitchen.app import bind_components as bind_kitchen
 from ftgo.kitchen.impl.kitchen import KitchenService
 from ftgo.orders.app import bind_components as bind_orders
+from ftgo.orders.impl.create_order import CreateOrderSaga
 from ftgo.orders.impl.order import OrderService
 
 endpoint = Endpoint()
-bind_orders(endpoint, order=OrderService)
+bind_orders(endpoint, order=OrderService, create_order=CreateOrderSaga)
 bind_consumers(endpoint, consumer=ConsumerObject, signup=SignupWorkflow)
 bind_kitchen(endpoint, kitchen=KitchenService)
 bind_accounting(endpoint, accounting=AccountingService)

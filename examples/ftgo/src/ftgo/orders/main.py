@@ -8,6 +8,7 @@ Written once by restagen, then yours: wire your implementations' dependencies he
 from __future__ import annotations
 
 from .app import create_app
+from .impl.create_order import CreateOrderSaga
 from .impl.order import OrderService
 
-app = create_app(order=OrderService())
+app = create_app(order=OrderService(), create_order=CreateOrderSaga())
