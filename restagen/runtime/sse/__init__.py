@@ -38,6 +38,15 @@ queued events has its stream ended, and resumes by reconnecting.
 `post_events(url, events, secret=...)` publishes to a node from another process.
 """
 
+try:
+    import httpx_sse  # noqa: F401
+    import sse_starlette  # noqa: F401
+    import starlette  # noqa: F401
+except ImportError as error:  # pragma: no cover - exercised in a subprocess
+    raise ImportError(
+        f"restagen.runtime.sse needs the sse extra: pip install 'restagen[sse]' ({error})"
+    ) from error
+
 from restagen.runtime.sse._client import Callback, Subscription, post_events, subscribe
 from restagen.runtime.sse._hub import Resolver, SseHub, SseMiddleware, resolve
 from restagen.runtime.sse._model import PREFIX, SseError, SseEvent, SseForbidden, SseUnauthorized

@@ -123,10 +123,7 @@ class Subscription:
         """Stop: close the stream and wait until the callback is no longer called."""
         if self._task is not None:
             self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await asyncio.wait([self._task])  # unlike awaiting it, lets a cancellation of ours through
         await self._client.aclose()
 
     async def __call__(self) -> None:
@@ -171,7 +168,7 @@ class Subscription:
                     self.connections += 1
                     if not ready.done():
                         ready.set_result(None)
-                if not message.event:
+                if not message.data:  # the retry: message; as in browsers, no data is no event
                     continue
                 event = from_stream(message.id, message.event, message.data, self.cluster, self.stream)
                 self._last_event_id = event.id

@@ -225,10 +225,7 @@ class SseHub:
         assert self.secret is not None
         client = self._http()
         results = await asyncio.gather(
-            *(
-                post_events(peer, events, secret=self.secret, forward=False, client=client)
-                for peer in peers
-            ),
+            *(post_events(peer, events, secret=self.secret, forward=False, client=client) for peer in peers),
             return_exceptions=True,
         )
         for peer, result in zip(peers, results, strict=True):
@@ -246,7 +243,9 @@ class SseHub:
             try:
                 addresses = await self._resolver(host, port)
             except OSError as error:
-                _log.warning("SSE discovery of %s failed: %s (keeping %d known peers)", host, error, len(found))
+                _log.warning(
+                    "SSE discovery of %s failed: %s (keeping %d known peers)", host, error, len(found)
+                )
             else:
                 found = tuple(f"{scheme}://{f'[{ip}]' if ':' in ip else ip}:{port}" for ip in addresses)
             self._discovered = (now, found)

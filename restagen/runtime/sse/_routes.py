@@ -56,7 +56,7 @@ def mount(hub: SseHub, app: Any) -> Any:
             finally:
                 hub.detach(subscriber)
 
-        return EventSourceResponse(messages(), ping=hub.ping, sep="\n")
+        return EventSourceResponse(messages(), ping=hub.ping)
 
     async def publish(request: Request) -> Response:
         cluster = request.path_params["cluster"]
