@@ -19,18 +19,13 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from typing import Any
 
-from hypercorn.asyncio import serve as hypercorn_serve
-
-from restagen.local.serve import config as serve_config
-from restagen.local.serve import with_lifespan
+from restagen.local.serve import running
 from restagen.runtime.sse import SseEvent, SseHub, subscribe
 
 SECRET = "benchmark"
@@ -39,25 +34,6 @@ SECRET = "benchmark"
 async def _nothing(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.start", "status": 404, "headers": []})
     await send({"type": "http.response.body", "body": b""})
-
-
-@asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    settings = serve_config("127.0.0.1", port)
-    settings.bind = [f"fd://{os.dup(sock.fileno())}"]
-    settings.graceful_timeout = 0.5
-    sock.close()
-    stop = asyncio.Event()
-    task = asyncio.create_task(hypercorn_serve(with_lifespan(app), settings, shutdown_trigger=stop.wait))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop.set()
-        await task
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
@@ -76,11 +52,11 @@ async def measure(events: int, size: int, *, burst: bool, peer: bool, warmup: in
 
     async with AsyncExitStack() as stack:
         receiving = SseHub(secret=SECRET, buffer_size=max(1000, events))  # a burst must not overflow
-        subscriber_url = await stack.enter_async_context(serving(receiving.mount(_nothing)))
+        subscriber_url = await stack.enter_async_context(running(receiving.mount(_nothing)))
         pushing = receiving
         if peer:
             pushing = SseHub(secret=SECRET, peers=[subscriber_url])
-            await stack.enter_async_context(serving(pushing.mount(_nothing)))
+            await stack.enter_async_context(running(pushing.mount(_nothing)))
         subscription = await subscribe(subscriber_url, on_event, stream="bench")
         stack.push_async_callback(subscription.aclose)
         stack.push_async_callback(pushing.aclose)

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
 import pytest
-from hypercorn.asyncio import serve as hypercorn_serve
 from starlette.requests import Request
 
-from restagen.local.serve import config as serve_config
+from restagen.local.serve import running
 from restagen.runtime.config import Config, ConfigError, PubSubConfig, load_config
 from restagen.runtime.sse import (
     PREFIX,
@@ -83,26 +80,6 @@ class Counting:
         if scope["type"] == "http":
             self.paths.append(f"{scope['method']} {scope['path']}")
         await self.app(scope, receive, send)
-
-
-@asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """Serve `app` with hypercorn on a loopback port bound (and listening) before this yields."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    port = sock.getsockname()[1]
-    settings = serve_config("127.0.0.1", port)
-    settings.bind = [f"fd://{os.dup(sock.fileno())}"]
-    settings.graceful_timeout = 0.5
-    sock.close()
-    stop = asyncio.Event()
-    task = asyncio.create_task(hypercorn_serve(app, settings, shutdown_trigger=stop.wait))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, TIMEOUT)
 
 
 class Received:
@@ -261,7 +238,7 @@ def test_discovery_resolves_again_after_its_ttl_and_keeps_peers_when_resolution_
 def test_other_requests_and_lifespan_reach_the_app_behind() -> None:
     async def scenario() -> None:
         inner = Inner()
-        async with serving(SseHub().mount(inner)) as url, httpx.AsyncClient() as client:
+        async with running(SseHub().mount(inner)) as url, httpx.AsyncClient() as client:
             response = await client.get(f"{url}/discover")
             assert response.text == "inner /discover"
             assert (await client.get(f"{url}/restagen/ssex")).text == "inner /restagen/ssex"
@@ -274,7 +251,7 @@ def test_other_requests_and_lifespan_reach_the_app_behind() -> None:
 def test_a_subscriber_gets_only_its_cluster_and_stream() -> None:
     async def scenario() -> None:
         hub = SseHub()
-        async with serving(hub.mount(Inner())) as url:
+        async with running(hub.mount(Inner())) as url:
             pairs = [("c1", "a"), ("c1", "b"), ("c2", "a")]
             received = {pair: Received() for pair in pairs}
             subscriptions = [
@@ -295,7 +272,7 @@ def test_a_subscriber_gets_only_its_cluster_and_stream() -> None:
 def test_a_push_reaches_the_subscribers_of_the_peer_node_which_does_not_forward_back() -> None:
     async def scenario() -> None:
         first_app, second_app = Counting(None), Counting(None)
-        async with serving(first_app) as first, serving(second_app) as second:
+        async with running(first_app) as first, running(second_app) as second:
             hub1 = SseHub(secret=SECRET, peers=[second])
             hub2 = SseHub(secret=SECRET, peers=[first])
             first_app.app, second_app.app = hub1.mount(Inner()), hub2.mount(Inner())
@@ -323,7 +300,7 @@ def test_a_push_reaches_the_subscribers_of_the_peer_node_which_does_not_forward_
 def test_discovered_nodes_get_the_push() -> None:
     async def scenario() -> None:
         second = SseHub(secret=SECRET)
-        async with serving(second.mount(Inner())) as url:
+        async with running(second.mount(Inner())) as url:
             port = int(url.rsplit(":", 1)[1])
 
             async def resolver(host: str, port: int) -> Sequence[str]:
@@ -362,8 +339,8 @@ def test_publishing_needs_a_valid_signature_and_a_hub_with_a_secret() -> None:
     async def scenario() -> None:
         hub = SseHub(secret=SECRET)
         async with (
-            serving(hub.mount(Inner())) as url,
-            serving(SseHub().mount(Inner())) as open_url,
+            running(hub.mount(Inner())) as url,
+            running(SseHub().mount(Inner())) as open_url,
             httpx.AsyncClient() as client,
         ):
             received = Received()
@@ -420,7 +397,7 @@ def test_middleware_refuses_or_allows_a_subscription() -> None:
 
     async def scenario() -> None:
         hub = SseHub(middleware=[token])
-        async with serving(hub.mount(Inner())) as url, httpx.AsyncClient() as client:
+        async with running(hub.mount(Inner())) as url, httpx.AsyncClient() as client:
             response = await client.get(f"{url}{PREFIX}/c/s", headers={"x-token": "bad"})
             assert (response.status_code, response.text) == (403, "a good token is needed")
             with pytest.raises(SseForbidden, match="a good token is needed"):
@@ -442,7 +419,7 @@ def test_middleware_refuses_or_allows_a_subscription() -> None:
 def test_a_reconnecting_stream_gets_exactly_what_followed_its_last_event_id() -> None:
     async def scenario() -> None:
         hub = SseHub(buffer_size=3)
-        async with serving(hub.mount(Inner())) as url, httpx.AsyncClient(timeout=TIMEOUT) as client:
+        async with running(hub.mount(Inner())) as url, httpx.AsyncClient(timeout=TIMEOUT) as client:
             sent = [event(n) for n in range(6)]
             await hub.push(sent[:5])  # the buffer holds 2, 3, 4
 
@@ -485,7 +462,7 @@ def test_the_subscriber_reconnects_with_last_event_id_and_misses_nothing() -> No
 
     async def scenario() -> None:
         hub = SseHub(middleware=[record])
-        async with serving(hub.mount(Inner())) as url:
+        async with running(hub.mount(Inner())) as url:
             received = Received()
             subscription = await subscribe(url, received, stream="s", reconnect_delay=0.01)
             sent = [event(n, stream="s") for n in range(6)]
@@ -520,7 +497,7 @@ def test_a_subscription_resumes_from_a_given_last_event_id_and_survives_a_failin
                 raise RuntimeError("boom")
             received.queue.put_nowait(got)
 
-        async with serving(hub.mount(Inner())) as url:
+        async with running(hub.mount(Inner())) as url:
             subscription: Subscription = await subscribe(url, callback, last_event_id=sent[0].id)
             await hub.push(sent[3:])
             assert await received.take(2) == [sent[2], sent[3]]
