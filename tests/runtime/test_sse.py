@@ -423,33 +423,61 @@ def test_a_reconnecting_stream_gets_exactly_what_followed_its_last_event_id() ->
             sent = [event(n) for n in range(6)]
             await hub.push(sent[:5])  # the buffer holds 2, 3, 4
 
-            async def read(last_event_id: str, count: int) -> list[SseEvent]:
+            async def read(
+                query: str, count: int, *, live: Sequence[SseEvent] = (), **headers: str
+            ) -> list[SseEvent]:
+                """The first `count` events of a stream; `live` is pushed once it is attached."""
                 got: list[SseEvent] = []
-                headers = {"Last-Event-ID": last_event_id}
-                async with client.stream(
-                    "GET", f"{url}{PREFIX}/default/default", headers=headers
-                ) as response:
+                address = f"{url}{PREFIX}/default/default{query}"
+                async with client.stream("GET", address, headers=headers) as response:
                     fields: dict[str, str] = {}
                     async for line in response.aiter_lines():
                         if line:
                             name, _, value = line.partition(": ")
                             fields[name] = value
-                        elif "id" in fields:
+                            continue
+                        if "retry" in fields:  # the first message: attached
+                            await hub.push(live)
+                        else:
                             got.append(
                                 from_stream(
                                     fields["id"], fields["event"], fields["data"], "default", "default"
                                 )
                             )
-                            fields = {}
-                            if len(got) == count:
-                                return got
-                        elif fields.get("retry") and count > 2:
-                            fields = {}
-                            await hub.push(sent[5:])  # attached: this one comes live
+                        fields = {}
+                        if len(got) == count:
+                            break
                 return got
 
-            assert await read(sent[2].id, 3) == [*sent[3:5], sent[5]]
-            assert await read(sent[0].id, 2) == sent[3:5]  # 0 fell out: the whole buffer (3, 4, 5)
+            assert await read("", 3, live=sent[5:], **{"Last-Event-ID": sent[2].id}) == sent[3:]  # then live
+            assert hub.buffered("default", "default") == sent[3:]
+            assert await read("", 1, live=[], **{"Last-Event-ID": sent[4].id}) == [sent[5]]
+            assert await read("", 3, **{"Last-Event-ID": sent[0].id}) == sent[3:]  # 0 fell out: all of it
+            # A browser's first connection cannot set the header: the query parameter does the same.
+            assert await read(f"?last_event_id={sent[3].id}", 2) == sent[4:]
+            extra = event(6)
+            assert await read("", 1, live=[extra]) == [extra]  # no id: live events only
+
+    run(scenario)
+
+
+def test_a_reconnection_the_node_refuses_stops_the_subscription() -> None:
+    allowed = [True]
+
+    async def once(request: Request) -> None:
+        if not allowed.pop(0) if allowed else True:
+            raise SseForbidden("no more")
+
+    async def scenario() -> None:
+        hub = SseHub(middleware=[once])
+        async with running(hub.mount(Inner())) as url:
+            subscription = await subscribe(url, Received(), reconnect_delay=0.01)
+            hub.disconnect()
+            error = await asyncio.wait_for(subscription.wait(), TIMEOUT)
+            assert isinstance(error, SseForbidden)
+            assert "no more" in str(error)
+            assert not subscription.running
+            await subscription()
 
     run(scenario)
 

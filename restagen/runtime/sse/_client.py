@@ -119,6 +119,12 @@ class Subscription:
             await self.aclose()
             raise
 
+    async def wait(self) -> BaseException | None:
+        """Wait until the subscription stops by itself (a reconnection refused); returns `error`."""
+        if self._task is not None:
+            await asyncio.wait([self._task])
+        return self._error
+
     async def aclose(self) -> None:
         """Stop: close the stream and wait until the callback is no longer called."""
         if self._task is not None:
