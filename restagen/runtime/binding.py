@@ -20,6 +20,7 @@ from restate.retry_policy import InvocationRetryPolicy
 from restate.serde import BytesSerde
 
 from restagen.runtime.errors import DeclaredError
+from restagen.runtime.events import EVENT_HEADER, EVENT_VERSION_HEADER, SUBSCRIBES_METADATA
 from restagen.runtime.headers import HeaderPolicy
 from restagen.runtime.inject import Invocation
 from restagen.runtime.serde import Codec, CodecError
@@ -133,17 +134,54 @@ def _invoker(
         without_input.__name__ = spec.name
         return without_input
 
-    decode = spec.input.decode
+    read = _event_reader(spec) if spec.events else _reader(spec.input)
 
     async def with_input(ctx: Any, body: bytes) -> bytes:
         try:
-            request = decode(body)
+            request = read(ctx, body)
         except CodecError as error:
             raise TerminalError(f"invalid request to {label}: {error}", status_code=400) from error
         return await finish(ctx, request)
 
     with_input.__name__ = spec.name
     return with_input
+
+
+def _reader(codec: Codec[Any]) -> Callable[[Any, bytes], Any]:
+    decode = codec.decode
+
+    def read(ctx: Any, body: bytes) -> Any:
+        return decode(body)
+
+    return read
+
+
+def _event_reader(spec: HandlerSpec[Any, Any]) -> Callable[[Any, bytes], Any]:
+    """Decodes an event by the type its delivery names, refusing versions the handler was not made for.
+
+    A call without the event headers (a direct call, not a delivery) is decoded as the handler's input.
+    """
+    by_name = {event.name: event for event in spec.events}
+    assert spec.input is not None
+    fallback = spec.input.decode
+
+    def read(ctx: Any, body: bytes) -> Any:
+        headers: Mapping[str, str] = ctx.request().headers
+        name = headers.get(EVENT_HEADER)
+        if name is None:
+            return fallback(body)
+        event = by_name.get(name)
+        if event is None:
+            raise TerminalError(f"{spec.component}/{spec.name} does not subscribe to {name}", status_code=409)
+        version = headers.get(EVENT_VERSION_HEADER)
+        if version != event.version:
+            raise TerminalError(
+                f"{spec.component}/{spec.name} takes version {event.version} of {name}, not {version}",
+                status_code=409,
+            )
+        return event.codec.decode(body)
+
+    return read
 
 
 def _accepted(function: Callable[..., Any], kwargs: dict[str, Any], label: str) -> dict[str, Any]:
@@ -194,6 +232,9 @@ def _register(
     registered.handler_io.input_type = _type_hint(handler.input)
     registered.handler_io.output_type = _type_hint(handler.output)
     registered.description = handler.description
+    if handler.events:
+        # In discovery, so that anyone reading the deployment sees what the handler subscribes to.
+        registered.metadata = {SUBSCRIBES_METADATA: " ".join(f"{e.name}@{e.version}" for e in handler.events)}
 
 
 def bind(

@@ -24,12 +24,15 @@ import restate
 
 from restagen.runtime.admin import RegistrationError, register_async
 from restagen.runtime.binding import Pipeline, RestateComponent, Step, bind
-from restagen.runtime.config import Config, load_config
+from restagen.runtime.config import Config, PubSubConfig, load_config
 from restagen.runtime.context import HandlerContext
+from restagen.runtime.events import SubscribeRequest
 from restagen.runtime.headers import HeaderPolicy
 from restagen.runtime.inject import InjectionError, Injector, Invocation, Plan, Scope
 from restagen.runtime.middleware import ComponentInfo, HandlerInfo, Middleware, MiddlewareLike, label
+from restagen.runtime.registry import EventRegistry, registry_spec
 from restagen.runtime.specs import ComponentSpec, HandlerSpec
+from restagen.runtime.subscriptions import register_subscriptions, subscriptions_of
 
 __all__ = ["Endpoint", "InjectionError"]
 
@@ -96,9 +99,19 @@ class Endpoint:
         return self
 
     def components(self) -> list[RestateComponent]:
-        """The restate-sdk components, planned; raises InjectionError for anything unprovided."""
+        """The restate-sdk components, planned; raises InjectionError for anything unprovided.
+
+        With a `pubsub` section, the endpoint also serves the event registry of its clusters.
+        """
         policy = HeaderPolicy.from_setting(self.config.listen.propagate_incoming_headers)
-        return [self._component(bound, policy) for bound in self._bound]
+        components = [self._component(bound, policy) for bound in self._bound]
+        if self.config.pubsub is not None:
+            components.append(bind(registry_spec(), EventRegistry()))
+        return components
+
+    def subscriptions(self) -> SubscribeRequest:
+        """What the bound components subscribe to, for the registry of the cluster."""
+        return subscriptions_of(bound.spec for bound in self._bound)
 
     def app(self) -> Any:
         """The ASGI app: identity keys checked, and registration with the admin API if configured."""
@@ -108,7 +121,20 @@ class Endpoint:
         if admin is None or not admin.deploy_on_startup:
             return asgi
         uri = admin.endpoint_url or f"http://127.0.0.1:{self.config.listen.port}"
-        return _registering(asgi, admin.url, uri, admin.timeout)
+        subscriptions = self.subscriptions()
+        then: Callable[[], Awaitable[None]] | None = None
+        if subscriptions.subscriptions:
+            ingress = self.config.require(
+                "ingress", "registering the endpoint's event subscriptions on startup"
+            )
+            cluster = self.config.pubsub.cluster if self.config.pubsub is not None else PubSubConfig().cluster
+
+            async def subscribe() -> None:
+                await register_subscriptions(ingress.url, cluster, subscriptions, timeout=admin.timeout)
+                _log.info("registered the subscriptions of %s in cluster %s", uri, cluster)
+
+            then = subscribe
+        return _registering(asgi, admin.url, uri, admin.timeout, then)
 
     def _component(self, bound: _Bound, policy: HeaderPolicy | None) -> RestateComponent:
         spec = bound.spec
@@ -216,8 +242,10 @@ def _handler_info(handler: HandlerSpec[Any, Any], chain: Sequence[MiddlewareLike
     )
 
 
-def _registering(asgi: Any, admin_url: str, uri: str, timeout: float) -> Any:
-    """`asgi`, registering `uri` with the admin API once the server has started."""
+def _registering(
+    asgi: Any, admin_url: str, uri: str, timeout: float, then: Callable[[], Awaitable[None]] | None
+) -> Any:
+    """`asgi`, registering `uri` with the admin API once the server has started, and then `then`."""
     tasks: set[asyncio.Task[None]] = set()
 
     async def deploy() -> None:
@@ -227,6 +255,11 @@ def _registering(asgi: Any, admin_url: str, uri: str, timeout: float) -> Any:
             _log.error("deploy on startup failed: %s", error)
             return
         _log.info("registered %s with %s: %s", uri, admin_url, ", ".join(services) or "no services")
+        if then is not None:
+            try:
+                await then()
+            except Exception as error:
+                _log.error("deploy on startup: registering the event subscriptions failed: %s", error)
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "lifespan":

@@ -9,6 +9,8 @@ parameters. The injector provides:
 - generated clients of services: ingress clients (from the configured ingress) and context
   clients (from the invocation's context); clients of objects and workflows need a key, so they
   are built in the handler;
+- with a `pubsub` section, the event publisher (`EventPublisher`: durable, per invocation;
+  `IngressPublisher`: through the ingress) and the generated typed publishers;
 - whatever the user registered with `provide`, once (`singleton`) or once per invocation.
 
 A parameter nothing provides fails when the endpoint is built, naming it, never during a call.
@@ -30,7 +32,9 @@ import restate
 from restagen.runtime.calls import ContextClient
 from restagen.runtime.config import Config, ConfigError
 from restagen.runtime.context import HandlerContext
+from restagen.runtime.events import EventsClient
 from restagen.runtime.ingress import Ingress, IngressClient, SyncIngress
+from restagen.runtime.publish import ContextPublisher, EventPublisher, IngressPublisher
 
 __all__ = ["InjectionError", "Injector", "Invocation", "Plan", "Scope"]
 
@@ -152,7 +156,9 @@ class Injector:
                 return Plan(True, lambda invocation: invocation.context.restate)  # type: ignore[union-attr]
             if wanted in (Ingress, SyncIngress):
                 return self._ingress(wanted, what)
-            if issubclass(wanted, (IngressClient, ContextClient)):
+            if wanted in (EventPublisher, ContextPublisher, IngressPublisher):
+                return self._publisher(wanted, what)
+            if issubclass(wanted, (IngressClient, ContextClient, EventsClient)):
                 return self._guarded(
                     wanted, lambda: self.plan(wanted, f"{_name(wanted)} (for {what})", contexts)
                 )
@@ -207,6 +213,17 @@ class Injector:
                     f"{what}: asks for a {_name(wanted)}, but serves handlers whose context is {_name(context)}"
                 )
         return Plan(True, lambda invocation: invocation.context)  # type: ignore[union-attr]
+
+    def _publisher(self, wanted: type[EventPublisher], what: str) -> Plan:
+        try:
+            pubsub = self._config.require("pubsub", f"injecting {wanted.__name__} into {what}")
+        except ConfigError as error:
+            raise InjectionError(str(error)) from None
+        if wanted is IngressPublisher:
+            ingress = self._ingress(Ingress, what).build(None)
+            value = self._singletons[wanted] = IngressPublisher(ingress, pubsub)
+            return Plan(False, lambda _invocation: value)
+        return Plan(True, lambda invocation: ContextPublisher(invocation.context, pubsub))  # type: ignore[union-attr]
 
     def _ingress(self, wanted: type[Ingress] | type[SyncIngress], what: str) -> Plan:
         try:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from restagen.runtime.errors import DeclaredError
+from restagen.runtime.events import EventSpec
 from restagen.runtime.serde import Codec
 
 __all__ = ["ComponentKind", "ComponentSpec", "HandlerKind", "HandlerSpec", "Options", "RetryPolicy"]
@@ -62,6 +63,8 @@ class HandlerSpec(Generic[In, Out]):
     description: str | None = None
     context: Callable[[Any], Any] | None = None
     """Builds the handler's typed context from the SDK's context (None: the SDK context as is)."""
+    events: tuple[EventSpec[Any], ...] = ()
+    """The events the handler subscribes to (its input is one of them)."""
 
     def error_class(self, name: str) -> type[DeclaredError] | None:
         """The declared error of this handler called `name`, if any."""

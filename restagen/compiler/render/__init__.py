@@ -10,6 +10,7 @@ from restagen.compiler import ir
 from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.render.deploy import render_deploy
 from restagen.compiler.render.errors import render_errors
+from restagen.compiler.render.events import render_events
 from restagen.compiler.render.header import header
 from restagen.compiler.render.models import render_models
 from restagen.compiler.render.services import render_services, scaffold_paths
@@ -35,6 +36,8 @@ def render_package(
     }
     if package.errors:
         files[f"{base}/errors.py"] = render_errors(program, package)
+    if package.events:
+        files[f"{base}/events.py"] = render_events(package)
     files.update(render_services(program, package))
     files.update(render_deploy(package, deploy or DeploySettings()))
     return files

@@ -13,6 +13,7 @@ from datetime import timedelta
 from restagen.compiler import ir
 from restagen.compiler.names import pascal
 from restagen.compiler.render.annotations import Imports, annotation
+from restagen.compiler.render.events import event_constant, events_module_alias
 
 __all__ = ["CodecView", "ComponentView", "HandlerView", "PackageView", "StateView", "package_view"]
 
@@ -42,6 +43,8 @@ class HandlerView:
     context: str
     options: str
     middleware: tuple[str, ...]
+    events: tuple[str, ...]
+    """Expressions of the `EventSpec`s the handler subscribes to."""
     description: str | None
 
     @property
@@ -102,6 +105,18 @@ class PackageView:
     """Names the typed modules import for annotations (models of this and other packages)."""
     errors: set[str] = field(default_factory=set)
     """Declared error classes referenced, as `module:Name`."""
+    event_modules: set[str] = field(default_factory=set)
+    """Packages whose events module the definitions import."""
+
+    def event_imports(self) -> list[str]:
+        lines = []
+        for package in sorted(self.event_modules):
+            if package == self.package.name:
+                lines.append("from . import events")
+            else:
+                parent, _, module = f"{package}.events".rpartition(".")
+                lines.append(f"from {parent} import {module} as {events_module_alias(package)}")
+        return lines
 
     @property
     def middleware(self) -> list[tuple[str, str]]:
@@ -237,6 +252,7 @@ class _Builder:
                     context=context,
                     options=options_expression(handler.options),
                     middleware=handler.middleware,
+                    events=tuple(self._event(ref) for ref in handler.subscribe),
                     description=handler.description,
                 )
             )
@@ -267,6 +283,11 @@ class _Builder:
             middleware=component.middleware,
             description=component.description,
         )
+
+    def _event(self, ref: ir.Named) -> str:
+        self.view.event_modules.add(ref.package)
+        module = "events" if ref.package == self.view.package.name else events_module_alias(ref.package)
+        return f"{module}.{event_constant(ref.name)}"
 
     def _keyed(self, fld: ir.Field, serde: str) -> StateView:
         return StateView(fld.name, self.annotate(fld.type), self.codec(fld.type, serde))

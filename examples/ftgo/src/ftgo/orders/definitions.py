@@ -11,6 +11,7 @@ from typing import Final
 
 from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options, RetryPolicy
 
+from ftgo.kitchen import events as ftgo_kitchen_events
 from ftgo.kitchen.models import TicketCreated
 
 from . import codecs, contexts
@@ -61,6 +62,7 @@ ORDER__ON_TICKET_CREATED: Final = HandlerSpec[TicketCreated, None](
     kind=None,
     input=codecs.FTGO_KITCHEN__TICKET_CREATED,
     output=None,
+    events=(ftgo_kitchen_events.TICKET_CREATED,),
     context=contexts.OrderContext,
 )
 

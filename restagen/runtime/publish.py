@@ -1,0 +1,105 @@
+"""Publishing events: durably from inside a handler, through the ingress from outside.
+
+Both publishers send one `PublishRequest` to the registry of the cluster (`restagen_events`),
+which fans it out. Inside a handler the send is journaled and the event ids come from the
+invocation's deterministic random source, so a retried or replayed handler publishes each event
+once. Outside, the ids are random and the send carries an idempotency key made of them, so
+retrying the same publish call is harmless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from restagen.runtime.config import PubSubConfig
+from restagen.runtime.context import HandlerContext
+from restagen.runtime.events import EventEnvelope, EventSpec, PublishRequest
+from restagen.runtime.ingress import Ingress
+from restagen.runtime.registry import PUBLISH, REGISTRY
+
+__all__ = ["ContextPublisher", "EventPublisher", "IngressPublisher"]
+
+T = TypeVar("T")
+
+
+class EventPublisher(ABC):
+    """Publishes typed events to a cluster's subscribers (and its SSE streams)."""
+
+    def __init__(self, pubsub: PubSubConfig) -> None:
+        self._pubsub = pubsub
+
+    async def publish(
+        self,
+        spec: EventSpec[T],
+        events: Sequence[T],
+        *,
+        stream: str | None = None,
+        key: str | None = None,
+        delay: timedelta | None = None,
+        sse: bool | None = None,
+        cluster: str | None = None,
+    ) -> list[str]:
+        """Publish `events` in one batch; returns their ids.
+
+        `key` goes to subscribers that are object (or workflow) handlers; `sse` (default: the
+        configuration's `pubsub.sse`) also pushes them to the SSE subscribers of `stream`.
+        """
+        ids = self._ids(len(events))
+        request = PublishRequest(
+            stream=stream or self._pubsub.default_stream,
+            key=key,
+            sse=self._pubsub.sse if sse is None else sse,
+            events=tuple(
+                EventEnvelope(
+                    id=id_, type=spec.name, version=spec.version, data=spec.codec.encode(event).decode()
+                )
+                for id_, event in zip(ids, events, strict=True)
+            ),
+        )
+        await self._send(cluster or self._pubsub.cluster, request, delay)
+        return ids
+
+    @abstractmethod
+    def _ids(self, count: int) -> list[str]: ...
+
+    @abstractmethod
+    async def _send(self, cluster: str, request: PublishRequest, delay: timedelta | None) -> None: ...
+
+
+class ContextPublisher(EventPublisher):
+    """Publishes from inside a handler: journaled, exactly once."""
+
+    def __init__(self, ctx: HandlerContext[Any], pubsub: PubSubConfig) -> None:
+        super().__init__(pubsub)
+        self._ctx = ctx.restate
+
+    def _ids(self, count: int) -> list[str]:
+        return [str(self._ctx.uuid()) for _ in range(count)]
+
+    async def _send(self, cluster: str, request: PublishRequest, delay: timedelta | None) -> None:
+        assert PUBLISH.input is not None
+        self._ctx.generic_send(
+            REGISTRY, PUBLISH.name, PUBLISH.input.encode(request), key=cluster, send_delay=delay
+        )
+
+
+class IngressPublisher(EventPublisher):
+    """Publishes from outside handlers, through the Restate ingress."""
+
+    def __init__(self, ingress: Ingress, pubsub: PubSubConfig | None = None) -> None:
+        super().__init__(pubsub or PubSubConfig())
+        self._ingress = ingress
+
+    def _ids(self, count: int) -> list[str]:
+        return [str(uuid.uuid4()) for _ in range(count)]
+
+    async def _send(self, cluster: str, request: PublishRequest, delay: timedelta | None) -> None:
+        digest = hashlib.sha256("".join(event.id for event in request.events).encode()).hexdigest()
+        await self._ingress.send(
+            PUBLISH, request, key=cluster, delay=delay, idempotency_key=f"publish-{digest}"
+        )

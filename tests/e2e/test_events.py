@@ -1,0 +1,146 @@
+"""Events on a real Restate server, through the generated `news` package: one event, three
+subscribers (two services and an object), a union subscription, publishes from inside a handler
+that is made to retry and from outside, and a version the subscribers were not generated for."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from restagen.cli import main as restagen
+from restagen.runtime.config import PubSubConfig
+from restagen.runtime.events import EventSpec
+from restagen.runtime.ingress import Ingress, SyncIngress
+from restagen.runtime.publish import IngressPublisher
+from restagen.runtime.registry import SUBSCRIPTIONS, UNDELIVERED
+from restagen.runtime.serde import JsonCodec
+from restagen.runtime.subscriptions import register_subscriptions
+
+HERE = Path(__file__).resolve().parent
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("news")
+    assert restagen(["generate", str(HERE / "news"), "-o", str(out)]) == 0
+    sys.path[:0] = [str(out), str(HERE / "news")]
+    try:
+        yield out
+    finally:
+        sys.path.remove(str(out))
+        sys.path.remove(str(HERE / "news"))
+        for name in [m for m in sys.modules if m in ("news", "impl") or m.startswith("news.")]:
+            del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def served(news: Path, restate: Any, endpoint: Any, monkeypatch_module: Any) -> Any:
+    monkeypatch_module.setenv("RESTAGEN_PUBSUB__CLUSTER", "default")
+    served = endpoint("impl:app", [news, HERE / "news"])
+    impl = importlib.import_module("impl")
+    asyncio.run(register_subscriptions(restate.ingress_url, "default", impl.endpoint.subscriptions()))
+    return served
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def _eventually(read: Callable[[], Any], expected: Any, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if value == expected or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def _heard(restate: Any, post_id: str) -> list[str]:
+    from news.clients import TallySyncClient
+
+    with SyncIngress(restate.ingress_url) as ingress:
+        return [entry.split(" ")[0] for entry in TallySyncClient(ingress, key=post_id).heard()]
+
+
+def test_the_registry_keeps_every_handler_of_an_event(restate: Any, served: Any) -> None:
+    with SyncIngress(restate.ingress_url) as ingress:
+        subscriptions = ingress.call(SUBSCRIPTIONS, None, key="default")
+    assert sorted((s.type, s.target) for s in subscriptions) == [
+        ("news.Edited", "feed/on_news"),
+        ("news.Posted", "audit/on_posted"),
+        ("news.Posted", "feed/on_news"),
+        ("news.Posted", "inbox/on_posted"),
+    ]
+
+
+def test_published_in_a_retried_handler_each_subscriber_hears_it_once(restate: Any, served: Any) -> None:
+    from news.clients import DeskSyncClient
+
+    with SyncIngress(restate.ingress_url) as ingress:
+        (event_id,) = DeskSyncClient(ingress).post("p1")
+    expected = ["audit", "feed:Posted", "inbox:p1"]
+    assert _eventually(lambda: _heard(restate, "p1"), expected) == expected
+    time.sleep(1.0)  # anything duplicated would arrive by now
+    assert _heard(restate, "p1") == expected
+    with SyncIngress(restate.ingress_url) as ingress:
+        entries = importlib.import_module("news.clients").TallySyncClient(ingress, key="p1").heard()
+    assert {entry.split(" ")[1] for entry in entries} == {event_id}
+
+
+def test_published_from_outside_with_a_union_subscriber(restate: Any, served: Any) -> None:
+    from news.events import NewsEvents
+    from news.models import Edited, Posted
+
+    async def publish() -> None:
+        async with Ingress(restate.ingress_url) as ingress:
+            events = NewsEvents(IngressPublisher(ingress, PubSubConfig()))
+            await events.posted(Posted(post_id="p2", text="hello"), key="p2")
+            await events.edited(Edited(post_id="p2", text="hello!", revision=2))
+
+    asyncio.run(publish())
+    expected = ["audit", "feed:Edited", "feed:Posted", "inbox:p2"]
+    assert _eventually(lambda: _heard(restate, "p2"), expected) == expected
+
+
+def test_an_object_subscriber_without_a_key_and_a_foreign_version_are_kept_not_delivered(
+    restate: Any, served: Any
+) -> None:
+    from news.events import POSTED
+    from news.models import Posted
+
+    stale = EventSpec[Posted](name="news.Posted", version="0000000000000000", codec=JsonCodec(Posted))
+
+    async def publish() -> None:
+        async with Ingress(restate.ingress_url) as ingress:
+            publisher = IngressPublisher(ingress, PubSubConfig())
+            await publisher.publish(stale, [Posted(post_id="p3", text="old")], key="p3")
+            await publisher.publish(POSTED, [Posted(post_id="p4", text="no key")])
+
+    asyncio.run(publish())
+    expected = ["audit", "feed:Posted"]  # p4: the services hear it; the inbox needs a key
+    assert _eventually(lambda: _heard(restate, "p4"), expected) == expected
+    assert _heard(restate, "p3") == []
+
+    def undelivered() -> list[tuple[str, str]]:
+        with SyncIngress(restate.ingress_url) as ingress:
+            kept = ingress.call(UNDELIVERED, None, key="default")
+        return sorted((item.subscription.target, item.reason.split(":")[0].split(" ")[0]) for item in kept)
+
+    expected_kept = [
+        ("audit/on_posted", "version"),
+        ("feed/on_news", "version"),
+        ("inbox/on_posted", "inbox/on_posted"),
+        ("inbox/on_posted", "version"),
+    ]
+    assert _eventually(undelivered, expected_kept) == expected_kept
