@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import restate
 from starlette.requests import Request
 
 from restagen.local.serve import running
@@ -569,3 +570,30 @@ except ImportError as error:
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert "restagen.runtime.sse needs the sse extra: pip install 'restagen[sse]'" in done.stdout
+
+
+def test_a_restate_endpoint_behind_the_hub_still_answers() -> None:
+    greeter = restate.Service("greeter")
+
+    @greeter.handler()
+    async def greet(ctx: restate.Context, name: str) -> str:
+        return f"hello {name}"
+
+    async def scenario() -> None:
+        hub = SseHub()
+        async with running(hub.mount(restate.app([greeter]))) as url, httpx.AsyncClient() as client:
+            health = await client.get(f"{url}/health")
+            assert health.status_code == 200
+            discovery = await client.get(
+                f"{url}/discover", headers={"accept": "application/vnd.restate.endpointmanifest.v2+json"}
+            )
+            assert discovery.status_code == 200, discovery.text
+            assert [service["name"] for service in discovery.json()["services"]] == ["greeter"]
+            received = Received()
+            subscription = await subscribe(url, received)
+            sent = event(1)
+            await hub.push([sent])
+            assert await received.take(1) == [sent]
+            await subscription()
+
+    run(scenario)
