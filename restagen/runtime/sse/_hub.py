@@ -93,7 +93,15 @@ def _base_url(address: str) -> str:
 
 
 class SseHub:
-    """Server-Sent Events of one node: subscribers, replay buffers, and fan-out to peer nodes."""
+    """Server-Sent Events of one node: subscribers, replay buffers, and fan-out to peer nodes.
+
+    `buffer_size` events are kept per (cluster, stream), and a subscriber may fall that many behind.
+    `secret` signs and checks publishes; `peers` (base URLs or `host:port`) and the addresses that
+    `discover` (`host[:port]`, default port `discover_port`) resolves to through `resolver`, at most
+    every `discover_ttl` seconds, get every push. `middleware` checks each subscription. A publish
+    signed more than `signature_window` seconds away from now is refused; a peer gets
+    `forward_timeout` seconds to answer; streams carry a keep-alive comment every `ping` seconds.
+    """
 
     def __init__(
         self,
