@@ -32,6 +32,8 @@ SECRET = "benchmark"
 
 
 async def _nothing(scope: Any, receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        raise RuntimeError("no lifespan support")  # with_lifespan answers in its place
     await send({"type": "http.response.start", "status": 404, "headers": []})
     await send({"type": "http.response.body", "body": b""})
 

@@ -9,6 +9,7 @@ import importlib
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ from restagen.runtime.ingress import Ingress, SyncIngress
 from restagen.runtime.publish import IngressPublisher
 from restagen.runtime.registry import SUBSCRIPTIONS, UNDELIVERED
 from restagen.runtime.serde import JsonCodec
-from restagen.runtime.subscriptions import register_subscriptions
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,8 +46,9 @@ def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def served(news: Path, restate: Any, endpoint: Any, monkeypatch_module: Any) -> Any:
     monkeypatch_module.setenv("RESTAGEN_PUBSUB__CLUSTER", "default")
     served = endpoint("impl:app", [news, HERE / "news"])
-    impl = importlib.import_module("impl")
-    asyncio.run(register_subscriptions(restate.ingress_url, "default", impl.endpoint.subscriptions()))
+    # as a deployment script would: the subscriptions are read from the deployment's metadata
+    command = ["register", "--admin", restate.admin_url, "--uri", served.uri, "--ingress", restate.ingress_url]
+    assert restagen(command) == 0
     return served
 
 
@@ -82,6 +83,33 @@ def test_the_registry_keeps_every_handler_of_an_event(restate: Any, served: Any)
         ("news.Posted", "feed/on_news"),
         ("news.Posted", "inbox/on_posted"),
     ]
+
+
+def test_deploy_on_startup_registers_the_subscriptions_in_the_configured_cluster(
+    restate: Any, served: Any, news: Path
+) -> None:
+    from conftest import Endpoint
+
+    blue = Endpoint("impl:app", [news, HERE / "news"], restate, register=False)
+    blue.env = {
+        "RESTAGEN_PUBSUB__CLUSTER": "blue",
+        "RESTAGEN_INGRESS__URL": restate.ingress_url,
+        "RESTAGEN_ADMIN__URL": restate.admin_url,
+        "RESTAGEN_ADMIN__DEPLOY_ON_STARTUP": "true",
+        "RESTAGEN_ADMIN__ENDPOINT_URL": blue.uri,
+    }
+    blue.start()
+    try:
+
+        def targets() -> list[str]:
+            with SyncIngress(restate.ingress_url) as ingress:
+                return sorted(s.target for s in ingress.call(SUBSCRIPTIONS, None, key="blue"))
+
+        expected = ["audit/on_posted", "feed/on_news", "feed/on_news", "inbox/on_posted"]
+        assert _eventually(targets, expected) == expected
+    finally:
+        blue.stop()
+        served.restart()  # the latest registration serves: make it the module's endpoint again
 
 
 def test_published_in_a_retried_handler_each_subscriber_hears_it_once(restate: Any, served: Any) -> None:
@@ -144,3 +172,19 @@ def test_an_object_subscriber_without_a_key_and_a_foreign_version_are_kept_not_d
         ("inbox/on_posted", "version"),
     ]
     assert _eventually(undelivered, expected_kept) == expected_kept
+
+
+def test_a_delayed_publish_is_delivered_after_its_delay(restate: Any, served: Any) -> None:
+    from news.events import NewsEvents
+    from news.models import Posted
+
+    async def publish() -> None:
+        async with Ingress(restate.ingress_url) as ingress:
+            events = NewsEvents(IngressPublisher(ingress, PubSubConfig()))
+            await events.posted(Posted(post_id="p5", text="later"), key="p5", delay=timedelta(seconds=2))
+
+    started = time.monotonic()
+    asyncio.run(publish())
+    expected = ["audit", "feed:Posted", "inbox:p5"]
+    assert _eventually(lambda: _heard(restate, "p5"), expected) == expected
+    assert time.monotonic() - started >= 2.0
