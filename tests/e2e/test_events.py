@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from conftest import generated
 
@@ -34,20 +35,28 @@ def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield out
 
 
+SECRET = "a secret the SSE nodes share"
+
+
 @pytest.fixture(scope="module")
-def served(news: Path, restate: Any, endpoint: Any, monkeypatch_module: Any) -> Any:
-    monkeypatch_module.setenv("RESTAGEN_PUBSUB__CLUSTER", "default")
-    served = endpoint("impl:app", [news, HERE / "news"])
+def peer(news: Path, endpoint: Any) -> Any:
+    """A second SSE node, not registered with Restate: it gets what the first node forwards."""
+    env = {"RESTAGEN_PUBSUB__CLUSTER": "default", "RESTAGEN_PUBSUB__SSE_SECRET": SECRET}
+    return endpoint("impl:app", [news, HERE / "news"], env=env, register=False)
+
+
+@pytest.fixture(scope="module")
+def served(news: Path, restate: Any, endpoint: Any, peer: Any) -> Any:
+    env = {
+        "RESTAGEN_PUBSUB__CLUSTER": "default",
+        "RESTAGEN_PUBSUB__SSE_SECRET": SECRET,
+        "RESTAGEN_PUBSUB__SSE_PEERS": f'["{peer.uri}"]',
+    }
+    served = endpoint("impl:app", [news, HERE / "news"], env=env)
     # as a deployment script would: the subscriptions are read from the deployment's metadata
     command = ["register", "--admin", restate.admin_url, "--uri", served.uri, "--ingress", restate.ingress_url]
     assert restagen(command) == 0
     return served
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
 
 
 def _eventually(read: Callable[[], Any], expected: Any, timeout: float = 20.0) -> Any:
@@ -180,3 +189,53 @@ def test_a_delayed_publish_is_delivered_after_its_delay(restate: Any, served: An
     expected = ["audit", "feed:Posted", "inbox:p5"]
     assert _eventually(lambda: _heard(restate, "p5"), expected) == expected
     assert time.monotonic() - started >= 2.0
+
+
+def test_events_published_with_sse_reach_subscribers_of_their_stream_on_both_nodes(
+    restate: Any, served: Any, peer: Any
+) -> None:
+    from news import events as news
+    from news.models import Edited, Posted
+
+    async def until(check: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 20
+        while not check():
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.05)
+
+    async def scenario() -> None:
+        first: list[Posted | Edited] = []
+        second: list[Posted | Edited] = []
+        elsewhere: list[Posted | Edited] = []
+        subscriptions = [
+            await news.subscribe(served.uri, first.append, stream="live"),
+            await news.subscribe(peer.uri, second.append, stream="live"),
+            await news.subscribe(served.uri, elsewhere.append, stream="other"),
+        ]
+        async with Ingress(restate.ingress_url) as ingress:
+            events = news.NewsEvents(IngressPublisher(ingress, PubSubConfig()))
+            await events.posted(Posted(post_id="quiet", text="not pushed"), stream="live")
+            (posted_id,) = await events.posted(Posted(post_id="s1", text="pushed"), stream="live", sse=True)
+            await events.edited(Edited(post_id="s1", text="pushed!", revision=2), stream="live", sse=True)
+        await until(lambda: len(first) == 2 and len(second) == 2)
+        await asyncio.sleep(0.5)
+        assert [type(e).__name__ for e in first] == [type(e).__name__ for e in second] == ["Posted", "Edited"]
+        assert {e.post_id for e in first + second} == {"s1"}  # SSE is off unless the publish asks
+        assert elsewhere == []
+
+        # reconnecting after the first event, a subscriber gets what followed it from the buffer
+        replayed: list[Posted | Edited] = []
+        subscriptions.append(await news.subscribe(served.uri, replayed.append, stream="live", last_event_id=posted_id))
+        await until(lambda: len(replayed) == 1)
+        assert isinstance(replayed[0], Edited)
+        for subscription in subscriptions:
+            await subscription()
+
+    asyncio.run(scenario())
+
+
+def test_the_sse_publish_route_refuses_unsigned_and_badly_signed_events(served: Any) -> None:
+    url = f"{served.uri}/restagen/sse/default/publish"
+    body = b'{"events": [], "forward": false}'
+    assert httpx.post(url, content=body).status_code == 401
+    assert httpx.post(url, content=body, headers={"restagen-signature": "t=1,v1=00"}).status_code == 403
