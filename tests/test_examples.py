@@ -38,5 +38,8 @@ def test_ftgo_demo_runs_against_a_real_server() -> None:
     assert undone == ["create_ticket", "create_pending_order"]
     assert "the saga ended ROLLED_BACK" in declined
     assert "because authorize_card failed with CardDeclined" in declined
+    assert "the page is served (200)" in output
+    assert "dashboard <- OrderApproved order-1001" in saga
+    assert "dashboard <- OrderRejected order-1002: CardDeclined" in declined
     delayed = next(line for line in output.splitlines() if "ran after" in line)
     assert float(delayed.split("ran after ")[1].split(" s")[0]) >= 1.0

@@ -63,7 +63,19 @@ async def follow(saga: Any, saga_id: str, ingress: Any) -> Any:
         await asyncio.sleep(0.02)
 
 
-async def scenario(ingress_url: str) -> None:
+async def watch_orders(endpoint_url: str) -> Any:
+    """What the dashboard page does, in Python: the typed SSE subscriber of the orders' events."""
+    from ftgo.orders import events
+    from ftgo.orders.models import OrderApproved, OrderCreated, OrderRejected
+
+    def show(event: OrderCreated | OrderApproved | OrderRejected) -> None:
+        detail = f": {event.reason}" if isinstance(event, OrderRejected) else ""
+        print(f"   dashboard <- {type(event).__name__} {event.order_id}{detail}", flush=True)
+
+    return await events.subscribe(endpoint_url, show, cluster="ftgo", stream="orders")
+
+
+async def scenario(ingress_url: str, endpoint_url: str) -> None:
     from ftgo.accounting.clients import AccountingClient
     from ftgo.accounting.errors import CardDeclined
     from ftgo.accounting.models import AuthorizeRequest
@@ -81,6 +93,10 @@ async def scenario(ingress_url: str) -> None:
     from restagen.runtime.ingress import Ingress
 
     ann = uuid.UUID(int=0xA11)
+    step(f"the live dashboard: {endpoint_url}/dashboard (order events over Server-Sent Events)")
+    page = httpx.get(f"{endpoint_url}/dashboard", timeout=10)
+    print(f"   the page is served ({page.status_code}); this demo follows the same stream in Python")
+    dashboard = await watch_orders(endpoint_url)
     async with Ingress(ingress_url) as ingress:
         step("sign-up workflow: submitted, waiting for the e-mail link")
         signup = SignupClient(ingress, "ann@example.com")
@@ -163,6 +179,8 @@ async def scenario(ingress_url: str) -> None:
         step("a malformed request ends at once with 400, naming the fields")
         response = httpx.post(f"{ingress_url}/order/create", json={"consumer_id": 42}, timeout=30)
         print(f"   HTTP {response.status_code}: {response.json()['message'][:110]}...")
+    await asyncio.sleep(1.0)  # the last events on their way to the dashboard
+    await dashboard()
 
 
 def run() -> int:
@@ -188,12 +206,16 @@ def run() -> int:
             ],
         )
         try:
-            step("restagen register (the endpoint serves every package of the example)")
-            code = restagen(["register", "--admin", server.admin_url, "--uri", f"http://127.0.0.1:{port}"])
+            step("restagen register (the endpoint serves every package, and the subscriptions of its events)")
+            uri = f"http://127.0.0.1:{port}"
+            command = ["register", "--admin", server.admin_url, "--uri", uri]
+            code = restagen([*command, "--ingress", server.ingress_url, "--cluster", "ftgo"])
             if code:
                 return code
             sys.path.insert(0, str(SRC))
-            asyncio.run(scenario(server.ingress_url))
+            asyncio.run(scenario(server.ingress_url, uri))
+            if sys.stdin.isatty():
+                input(f"\n== open {uri}/dashboard; press Enter to stop ")
         finally:
             endpoint.terminate()
             endpoint.wait(timeout=15)

@@ -15,7 +15,7 @@ from restagen.runtime.listen import subscribe_events
 from restagen.runtime.publish import EventPublisher
 from restagen.runtime.serde import JsonCodec
 
-from .models import OrderCreated
+from .models import OrderApproved, OrderCreated, OrderRejected
 
 if TYPE_CHECKING:
     from restagen.runtime.sse import SseEvent, Subscription
@@ -25,6 +25,20 @@ ORDER_CREATED: Final = EventSpec[OrderCreated](
     name="ftgo.orders.OrderCreated",
     version="85cb57969084795d",
     codec=JsonCodec(OrderCreated),
+)
+
+
+ORDER_APPROVED: Final = EventSpec[OrderApproved](
+    name="ftgo.orders.OrderApproved",
+    version="a6f34455e16c966e",
+    codec=JsonCodec(OrderApproved),
+)
+
+
+ORDER_REJECTED: Final = EventSpec[OrderRejected](
+    name="ftgo.orders.OrderRejected",
+    version="80abdd07e184d0e9",
+    codec=JsonCodec(OrderRejected),
 )
 
 
@@ -56,14 +70,60 @@ class OrdersEvents(EventsClient):
             cluster=cluster,
         )
 
+    async def order_approved(
+        self,
+        *events: OrderApproved,
+        stream: str | None = None,
+        key: str | None = None,
+        delay: timedelta | None = None,
+        sse: bool | None = None,
+        cluster: str | None = None,
+    ) -> Sequence[str]:
+        """Publish OrderApproved events, in one batch; returns their ids."""
+        return await self._publisher.publish(
+            ORDER_APPROVED,
+            events,
+            stream=stream,
+            key=key,
+            delay=delay,
+            sse=sse,
+            cluster=cluster,
+        )
 
-EVENTS: Final[tuple[EventSpec[Any], ...]] = (ORDER_CREATED,)
+    async def order_rejected(
+        self,
+        *events: OrderRejected,
+        stream: str | None = None,
+        key: str | None = None,
+        delay: timedelta | None = None,
+        sse: bool | None = None,
+        cluster: str | None = None,
+    ) -> Sequence[str]:
+        """Publish OrderRejected events, in one batch; returns their ids."""
+        return await self._publisher.publish(
+            ORDER_REJECTED,
+            events,
+            stream=stream,
+            key=key,
+            delay=delay,
+            sse=sse,
+            cluster=cluster,
+        )
+
+
+EVENTS: Final[tuple[EventSpec[Any], ...]] = (
+    ORDER_CREATED,
+    ORDER_APPROVED,
+    ORDER_REJECTED,
+)
 """Every event of this package."""
 
 
 async def subscribe(
     url: str,
-    callback: Callable[[OrderCreated], Awaitable[None] | None],
+    callback: Callable[
+        [OrderCreated | OrderApproved | OrderRejected], Awaitable[None] | None
+    ],
     *,
     cluster: str = "default",
     stream: str = "default",

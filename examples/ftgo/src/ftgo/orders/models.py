@@ -97,6 +97,15 @@ class OrderCreated(Model):
     details: OrderDetails
 
 
+class OrderApproved(Model):
+    order_id: str
+
+
+class OrderRejected(Model):
+    order_id: str
+    reason: str
+
+
 class OrderNotFoundDetails(Model):
     """
     The fields of OrderNotFound.
