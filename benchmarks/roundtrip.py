@@ -45,6 +45,14 @@ Call = Callable[[int], Awaitable[object]]
 class Variant:
     label: str
     call: Call
+    endpoint: int | None = None
+    """The process id of the endpoint that serves the calls, whose CPU time is counted."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (from /proc, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -55,6 +63,12 @@ class Result:
     latencies: list[float] | None = None
     per_round: list[float] | None = None
     """Throughput of each round."""
+    endpoint_cpu: float = 0.0
+    """CPU seconds the serving endpoint spent over all rounds (0 when not counted)."""
+
+    @property
+    def cpu_per_call(self) -> float:
+        return self.endpoint_cpu / self.calls if self.calls else 0.0
 
     @property
     def throughput(self) -> float:
@@ -108,8 +122,11 @@ async def compare(
     for round_ in range(rounds):
         shift = round_ % len(variants)
         for variant in variants[shift:] + variants[:shift]:
+            cpu = cpu_seconds(variant.endpoint) if variant.endpoint is not None else 0.0
             seconds, latencies = await _run(variant.call, calls, concurrency)
             result = results[variant.label]
+            if variant.endpoint is not None:
+                result.endpoint_cpu += cpu_seconds(variant.endpoint) - cpu
             result.calls += len(latencies)
             result.seconds += seconds
             assert result.latencies is not None and result.per_round is not None

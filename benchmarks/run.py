@@ -188,17 +188,22 @@ async def round_trips(stack: Stack, sizes: Sizes) -> tuple[list[tuple[str, list[
             "object call": (gen_object, raw_object, sdk_object),
             "send": (gen_send, raw_send, sdk_send),
         }
+        generated_pid = stack.endpoints["generated"].process.pid
+        hand_pid = stack.endpoints["handwritten"].process.pid
         for concurrency, calls in ((1, sizes.sequential), (CONCURRENCY, sizes.concurrent)):
             for name, (gen, raw_variant, sdk_variant) in trios.items():
                 variants = [
-                    Variant("generated", gen),
-                    Variant("raw httpx", raw_variant),
-                    Variant("restate-sdk client", sdk_variant),
+                    Variant("generated", gen, generated_pid),
+                    Variant("raw httpx", raw_variant, hand_pid),
+                    Variant("restate-sdk client", sdk_variant, hand_pid),
                 ]
                 results = await compare(variants, calls=calls, concurrency=concurrency, rounds=sizes.rounds)
                 scenarios.append((f"{name}, concurrency {concurrency}", results))
         for concurrency, calls in ((1, sizes.relay_sequential), (CONCURRENCY, sizes.concurrent)):
-            variants = [Variant("generated", gen_relay), Variant("hand-written", hand_relay)]
+            variants = [
+                Variant("generated", gen_relay, generated_pid),
+                Variant("hand-written", hand_relay, hand_pid),
+            ]
             results = await compare(variants, calls=calls, concurrency=concurrency, rounds=sizes.rounds)
             scenarios.append((f"service-to-service, concurrency {concurrency}", results))
     sequential_call = scenarios[0][1][0]
@@ -226,6 +231,7 @@ def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
         "calls/s",
         "p50 ms",
         "p99 ms",
+        "endpoint CPU ms/call",
     )
     ratios = Table(
         "1-2. Round trips: ratios (generated / baseline, same run; throughput: median of per-round ratios)",
@@ -234,12 +240,19 @@ def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
         "throughput",
         "p50",
         "p99",
+        "endpoint CPU/call",
         "target",
     )
     for name, results in scenarios:
         for result in results:
             detail.add(
-                name, result.label, result.calls, f"{result.throughput:.0f}", _ms(result.p50), _ms(result.p99)
+                name,
+                result.label,
+                result.calls,
+                f"{result.throughput:.0f}",
+                _ms(result.p50),
+                _ms(result.p99),
+                _ms(result.cpu_per_call),
             )
         generated, *baselines = results
         for baseline in baselines:
@@ -250,7 +263,10 @@ def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
                 target = f"faster: {_verdict(throughput > 1.0)}"
             else:
                 target = f">= 0.97x, p50 <= 1.05x: {_verdict(throughput >= 0.97 and p50 <= 1.05)}"
-            ratios.add(name, baseline.label, f"{throughput:.3f}", f"{p50:.3f}", f"{p99:.3f}", target)
+            cpu = generated.cpu_per_call / baseline.cpu_per_call if baseline.cpu_per_call else float("nan")
+            ratios.add(
+                name, baseline.label, f"{throughput:.3f}", f"{p50:.3f}", f"{p99:.3f}", f"{cpu:.3f}", target
+            )
     detail.print()
     ratios.print()
 
@@ -387,8 +403,10 @@ def _import_seconds(module: str, paths: list[Path], scratch: Path) -> float:
         f"import {module}\n"
         "print(time.perf_counter() - start)\n"
     )
+    # With bytecode caches, as a deployed app has them (this environment may turn them off).
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=scratch, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], cwd=scratch, env=env, capture_output=True, text=True, check=True
     )
     return float(result.stdout.strip())
 
@@ -401,6 +419,8 @@ def report_process(stack: Stack, generated: Path, scratch: Path, sizes: Sizes) -
         "restate-sdk + pydantic alone (import restate, pydantic)": "restate, pydantic",
     }
     times: dict[str, list[float]] = {label: [] for label in variants}
+    for module in variants.values():  # untimed: writes the bytecode caches
+        _import_seconds(module, paths, scratch)
     for round_ in range(sizes.imports):
         labels = list(variants)
         shift = round_ % len(labels)

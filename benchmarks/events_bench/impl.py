@@ -53,5 +53,7 @@ class Collector(CollectorServiceBase):
 
 
 endpoint = Endpoint()
-bind_components(endpoint, first=First(), second=Second(), third=Third(), direct=Direct(), collector=Collector())
+bind_components(
+    endpoint, first=First(), second=Second(), third=Third(), direct=Direct(), collector=Collector()
+)
 app = endpoint.app()
