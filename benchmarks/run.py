@@ -38,6 +38,7 @@ from typing import Any
 
 import httpx
 import overhead
+import profiling
 import serde
 from generation import DMCG, FULL, NOOP, Bench, _machine, _working_dir
 from roundtrip import APP_DIR, ROOT, Result, Stack, Variant, compare
@@ -62,7 +63,7 @@ class Sizes:
     @classmethod
     def pick(cls, quick: bool) -> Sizes:
         if quick:
-            return cls(1, 10, 32, 10, 200, 200, 1, 1, 20, (10, 20))
+            return cls(1, 10, 16, 10, 200, 200, 1, 1, 20, (10, 20))
         return cls(8, 100, 400, 100, 20_000, 20_000, 7, 3, 1000, (10, 100, 1000))
 
 
@@ -456,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that every part runs")
     parser.add_argument("--skip-generation", action="store_true", help="leave out item 5 (the slowest)")
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR", help="sample the endpoints with py-spy during the round trips"
+    )
     args = parser.parse_args(argv)
     sizes = Sizes.pick(args.quick)
     started = time.perf_counter()
@@ -467,12 +471,25 @@ def main(argv: list[str] | None = None) -> int:
         report_serde(sizes)
         stack = Stack(generated, scratch)
         with stack.running():
+            spies = []
+            if args.profile is not None:
+                args.profile.mkdir(parents=True, exist_ok=True)
+                spies = [
+                    profiling.Spy(served.process.pid, args.profile.resolve() / f"{name}.txt")
+                    for name, served in stack.endpoints.items()
+                ]
             scenarios, round_trip = asyncio.run(round_trips(stack, sizes))
+            for spy in spies:
+                spy.stop()
             report_round_trips(scenarios)
             report_layers(sizes, round_trip)
             report_process(stack, generated, scratch, sizes)
         if not args.skip_generation:
             report_generation(scratch, sizes)
+    if args.profile is not None:
+        print("\n### Profiles of the endpoints during the round trips (py-spy)\n")
+        for name in ("generated", "handwritten"):
+            print(profiling.summary(args.profile / f"{name}.txt"))
     print(f"\nsuite finished in {time.perf_counter() - started:.0f} s")
     return 0
 
