@@ -88,11 +88,15 @@ class Result:
     def p99(self) -> float:
         return self.percentile(0.99)
 
+    def paired_ratios(self, other: Result) -> list[float]:
+        """This variant's throughput over `other`'s, round by round."""
+        return [
+            mine / theirs for mine, theirs in zip(self.per_round or [], other.per_round or [], strict=True)
+        ]
+
     def paired_ratio(self, other: Result) -> float:
         """The median, over rounds, of this variant's throughput over `other`'s in the same round."""
-        return statistics.median(
-            mine / theirs for mine, theirs in zip(self.per_round or [], other.per_round or [], strict=True)
-        )
+        return statistics.median(self.paired_ratios(other))
 
 
 async def _run(call: Call, calls: int, concurrency: int) -> tuple[float, list[float]]:

@@ -64,7 +64,7 @@ class Sizes:
     def pick(cls, quick: bool) -> Sizes:
         if quick:
             return cls(1, 10, 16, 10, 200, 200, 1, 1, 20, (10, 20))
-        return cls(8, 100, 400, 100, 20_000, 20_000, 7, 3, 1000, (10, 100, 1000))
+        return cls(8, 100, 400, 100, 5_000, 20_000, 7, 3, 1000, (10, 100, 1000))
 
 
 CONCURRENCY = 16
@@ -239,6 +239,7 @@ def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
         "scenario",
         "baseline",
         "throughput",
+        "rounds: min-max",
         "p50",
         "p99",
         "endpoint CPU/call",
@@ -265,8 +266,16 @@ def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
             else:
                 target = f">= 0.97x, p50 <= 1.05x: {_verdict(throughput >= 0.97 and p50 <= 1.05)}"
             cpu = generated.cpu_per_call / baseline.cpu_per_call if baseline.cpu_per_call else float("nan")
+            spread = generated.paired_ratios(baseline)
             ratios.add(
-                name, baseline.label, f"{throughput:.3f}", f"{p50:.3f}", f"{p99:.3f}", f"{cpu:.3f}", target
+                name,
+                baseline.label,
+                f"{throughput:.3f}",
+                f"{min(spread):.2f}-{max(spread):.2f}",
+                f"{p50:.3f}",
+                f"{p99:.3f}",
+                f"{cpu:.3f}",
+                target,
             )
     detail.print()
     ratios.print()
