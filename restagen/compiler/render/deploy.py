@@ -209,8 +209,9 @@ def _compose(package: ir.Package, settings: DeploySettings) -> str:
         target = f"/etc/restagen/{config}.yaml"
         register += ["--subscriptions", target]
         registration["configs"] = [{"source": config, "target": target}]
-        # Compose interpolates `$` in every value: `$$` is a literal one.
-        content = _subscriptions(package, settings).replace("$", "$$")
+        # Compose interpolates `$` in every value: `$$` is a literal one. The content goes without
+        # the header line, which this file has already.
+        content = _subscriptions(package, settings).split("\n", 1)[1].replace("$", "$$")
         document["configs"] = {config: {"content": content}}
     registration |= {"depends_on": [_RESTATE_SERVICE, name], "restart": "no"}
     services: dict[str, Any] = {
