@@ -19,7 +19,14 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["Applied", "Subscription", "SubscriptionError", "apply_subscriptions", "read_subscriptions"]
+__all__ = [
+    "Applied",
+    "Subscription",
+    "SubscriptionError",
+    "apply_subscriptions",
+    "apply_subscriptions_async",
+    "read_subscriptions",
+]
 
 
 class SubscriptionError(Exception):

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from restagen.cli import main
 from restagen.compiler import ir
 from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.pipeline import compile_paths
@@ -318,3 +319,20 @@ def test_project_configuration_reads_kafka_brokers(tmp_path: Path) -> None:
     )
     with pytest.raises(ProjectConfigError, match="kafka_brokers"):
         find_project(tmp_path)
+
+
+def test_register_needs_an_endpoint_or_subscriptions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["register", "--admin", "http://127.0.0.1:9"]) == 1
+    assert "nothing to register" in capsys.readouterr().err
+
+
+def test_register_checks_the_subscriptions_file_before_registering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kafka-subscriptions.yaml"
+    path.write_text("subscriptions:\n  - {source: 'kafka://kafka/t', sink: 'order/on_placed'}\n")
+    arguments = ["--admin", "http://127.0.0.1:9", "--uri", "http://127.0.0.1:9", "--subscriptions", str(path)]
+    assert main(["register", *arguments]) == 1
+    error = " ".join(capsys.readouterr().err.split())
+    assert "is not a list of subscriptions" in error and "sink" in error
+    assert "registered" not in error and "Traceback" not in error
