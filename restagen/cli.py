@@ -188,14 +188,23 @@ def register(
     timeout: Annotated[
         float, typer.Option(help="Seconds to keep retrying while the admin API or the endpoint is not up.")
     ] = 30.0,
+    ingress: Annotated[
+        str | None,
+        typer.Option(help="URL of the Restate ingress: also register the endpoint's event subscriptions."),
+    ] = None,
+    cluster: Annotated[str, typer.Option(help="The events cluster to subscribe in.")] = "default",
 ) -> None:
     """Register an endpoint with Restate (forced re-discovery of its handlers), and Kafka subscriptions."""
+    import asyncio
+
     from restagen.kafka_subscriptions import SubscriptionError, apply_subscriptions, read_subscriptions
     from restagen.runtime.admin import RegistrationError
     from restagen.runtime.admin import register as run
 
     if uri is None and not subscriptions:
         raise UserError("nothing to register: give --uri, --subscriptions or both")
+    if uri is None and ingress is not None:
+        raise UserError("--ingress registers the event subscriptions of the endpoint given with --uri")
     try:
         wanted = [s for path in subscriptions or [] for s in read_subscriptions(path)]
     except SubscriptionError as error:
@@ -206,6 +215,9 @@ def register(
         except RegistrationError as error:
             raise UserError(str(error)) from error
         err.print(f"registered {uri}: {', '.join(services) or 'no services'}", markup=False)
+        if ingress is not None:
+            count = asyncio.run(_subscribe(admin, ingress, cluster, services, timeout))
+            err.print(f"registered {count} event subscription(s) in cluster {cluster}", markup=False)
     if wanted:
         try:
             applied = apply_subscriptions(admin, wanted, timeout=timeout)
@@ -215,6 +227,24 @@ def register(
             err.print(
                 f"subscription {item.subscription.describe()}: {item.outcome} ({item.id})", markup=False
             )
+
+
+async def _subscribe(admin: str, ingress: str, cluster: str, services: list[str], timeout: float) -> int:
+    import httpx
+
+    from restagen.runtime.ingress import IngressError
+    from restagen.runtime.subscriptions import (
+        SubscriptionError,
+        register_subscriptions,
+        subscriptions_from_admin,
+    )
+
+    try:
+        request = await subscriptions_from_admin(admin, services)
+        await register_subscriptions(ingress, cluster, request, timeout=timeout)
+    except (httpx.HTTPError, IngressError, SubscriptionError) as error:
+        raise UserError(f"could not register the event subscriptions: {error}") from error
+    return len(request.subscriptions)
 
 
 @app.command()
@@ -233,11 +263,14 @@ def dev(
     admin_port: Annotated[int, typer.Option(help="Admin port of the local Restate server.")] = 9070,
 ) -> None:
     """Local development: a Restate server, the app served and registered, reloaded on change."""
+    import asyncio
+
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
     from restagen.compiler.render import scaffolds
-    from restagen.local.dev import DevSession
+    from restagen.local.dev import DevSession, snapshot
     from restagen.runtime.admin import register as register_endpoint
+    from restagen.runtime.config import load_config
 
     sources, configured, deploy = _inputs(paths)
     out_dir = output or configured or Path("gen")
@@ -260,19 +293,31 @@ def dev(
     app_name = regenerate()
     if app_name is None:
         raise typer.Exit(Exit.USER_ERROR)
+
+    def register_all(admin_url: str, uri: str) -> list[str]:
+        """Register the endpoint, and its event subscriptions in the default cluster."""
+        services = register_endpoint(admin_url, uri)
+        assert session.server is not None
+        asyncio.run(_subscribe(admin_url, session.server.ingress_url, cluster, services, 30.0))
+        return services
+
+    pubsub = load_config().pubsub
+    cluster = pubsub.cluster if pubsub is not None else "default"
+
     session = DevSession(
         app_name,
         [out_dir],
         generate=lambda: regenerate() is not None,
-        register=register_endpoint,
+        register=register_all,
         port=port,
         log=lambda text: err.print(text, markup=False),
     )
     try:
         session.start_server(ingress_port=ingress_port, admin_port=admin_port)
+        since = (snapshot(sources), snapshot([out_dir]))
         session.start_endpoint()
         err.print("watching for changes (Ctrl-C to stop)", markup=False)
-        session.watch(sources, [out_dir])
+        session.watch(sources, [out_dir], since=since)
     except KeyboardInterrupt:
         pass
     finally:

@@ -16,6 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -30,7 +31,51 @@ def step(text: str) -> None:
     print(f"\n== {text}", flush=True)
 
 
-async def scenario(ingress_url: str) -> None:
+async def follow(saga: Any, saga_id: str, ingress: Any) -> Any:
+    """Print each step of saga `saga_id` as it happens; play the restaurant when it is asked."""
+    from ftgo.orders.sagas import CreateOrderSagaState
+
+    from restagen.runtime.saga import SagaStatus
+
+    done: set[str] = set()
+    confirmed = False
+    while True:
+        state: CreateOrderSagaState | None = await saga.state(saga_id)
+        if state is None:
+            await asyncio.sleep(0.02)
+            continue
+        for name in state.completed_steps:
+            if name not in done:
+                done.add(name)
+                print(f"   step done:   {name}")
+        for name in state.compensated_steps:
+            if f"undo {name}" not in done:
+                done.add(f"undo {name}")
+                print(f"   step undone: {name}")
+        if state.data.confirmation_id and not confirmed:
+            confirmed = True
+            ready_by = datetime(2026, 11, 28, 20, 15, tzinfo=UTC)
+            print(f"   the restaurant confirms ticket {state.data.ticket_id}: ready by {ready_by:%H:%M}")
+            await ingress.resolve_awakeable(state.data.confirmation_id, ready_by)
+        if state.status in (SagaStatus.SUCCEEDED, SagaStatus.ROLLED_BACK, SagaStatus.FAILED):
+            print(f"   the saga ended {state.status.value}")
+            return state
+        await asyncio.sleep(0.02)
+
+
+async def watch_orders(endpoint_url: str) -> Any:
+    """What the dashboard page does, in Python: the typed SSE subscriber of the orders' events."""
+    from ftgo.orders import events
+    from ftgo.orders.models import OrderApproved, OrderCreated, OrderRejected
+
+    def show(event: OrderCreated | OrderApproved | OrderRejected) -> None:
+        detail = f": {event.reason}" if isinstance(event, OrderRejected) else ""
+        print(f"   dashboard <- {type(event).__name__} {event.order_id}{detail}", flush=True)
+
+    return await events.subscribe(endpoint_url, show, cluster="ftgo", stream="orders")
+
+
+async def scenario(ingress_url: str, endpoint_url: str) -> None:
     from ftgo.accounting.clients import AccountingClient
     from ftgo.accounting.errors import CardDeclined
     from ftgo.accounting.models import AuthorizeRequest
@@ -43,10 +88,15 @@ async def scenario(ingress_url: str) -> None:
     from ftgo.orders import models as orders
     from ftgo.orders.clients import OrderClient
     from ftgo.orders.errors import InvalidOrder
+    from ftgo.orders.sagas import CreateOrderSagaClient
 
     from restagen.runtime.ingress import Ingress
 
     ann = uuid.UUID(int=0xA11)
+    step(f"the live dashboard: {endpoint_url}/dashboard (order events over Server-Sent Events)")
+    page = httpx.get(f"{endpoint_url}/dashboard", timeout=10)
+    print(f"   the page is served ({page.status_code}); this demo follows the same stream in Python")
+    dashboard = await watch_orders(endpoint_url)
     async with Ingress(ingress_url) as ingress:
         step("sign-up workflow: submitted, waiting for the e-mail link")
         signup = SignupClient(ingress, "ann@example.com")
@@ -77,7 +127,9 @@ async def scenario(ingress_url: str) -> None:
             print(f"   InvalidOrder: reason={error.reason!r}")
         try:
             await AccountingClient(ingress).authorize(
-                AuthorizeRequest(consumer_id=ann, order_id=order.order_id, amount=Money(amount=Decimal("150")))
+                AuthorizeRequest(
+                    consumer_id=ann, order_id=order.order_id, amount=Money(amount=Decimal("150"))
+                )
             )
         except CardDeclined as error:
             print(f"   CardDeclined: reason={error.reason!r}")
@@ -102,9 +154,33 @@ async def scenario(ingress_url: str) -> None:
         await handle.attach()
         print(f"   invocation {handle.invocation_id} ran after {time.monotonic() - started:.1f} s")
 
+        saga = CreateOrderSagaClient(ingress)
+        step("the create_order saga: consumer, kitchen ticket, card, the restaurant's confirmation")
+        await saga.start(
+            "order-1001", orders.CreateOrderSagaData(order_id="order-1001", consumer_id=ann, details=details)
+        )
+        state = await follow(saga, "order-1001", ingress)
+        print(f"   ticket {state.data.ticket_id}, card authorized, ready by {state.data.ready_by:%H:%M}")
+        again = await saga.start(
+            "order-1001", orders.CreateOrderSagaData(order_id="order-1001", consumer_id=ann, details=details)
+        )
+        print(f"   starting order-1001 again: {again.status}, nothing runs twice")
+
+        step("the create_order saga with a declined card: completed steps undone in reverse order")
+        expensive = details.model_copy(update={"total": Money(amount=Decimal("150"))})
+        await saga.start(
+            "order-1002",
+            orders.CreateOrderSagaData(order_id="order-1002", consumer_id=ann, details=expensive),
+        )
+        state = await follow(saga, "order-1002", ingress)
+        assert state.cause is not None
+        print(f"   because {state.cause.step} failed with {state.cause.message}")
+
         step("a malformed request ends at once with 400, naming the fields")
         response = httpx.post(f"{ingress_url}/order/create", json={"consumer_id": 42}, timeout=30)
         print(f"   HTTP {response.status_code}: {response.json()['message'][:110]}...")
+    await asyncio.sleep(1.0)  # the last events on their way to the dashboard
+    await dashboard()
 
 
 def run() -> int:
@@ -117,15 +193,29 @@ def run() -> int:
     with LocalRestate(binary) as server:
         print(f"\n== restate-server up: ingress {server.ingress_url}, admin {server.admin_url}")
         endpoint = subprocess.Popen(
-            [sys.executable, "-m", "restagen", "serve", "ftgo_endpoint:app", "--port", str(port), "--path", str(SRC)],
+            [
+                sys.executable,
+                "-m",
+                "restagen",
+                "serve",
+                "ftgo_endpoint:app",
+                "--port",
+                str(port),
+                "--path",
+                str(SRC),
+            ],
         )
         try:
-            step("restagen register (the endpoint serves every package of the example)")
-            code = restagen(["register", "--admin", server.admin_url, "--uri", f"http://127.0.0.1:{port}"])
+            step("restagen register (the endpoint serves every package, and the subscriptions of its events)")
+            uri = f"http://127.0.0.1:{port}"
+            command = ["register", "--admin", server.admin_url, "--uri", uri]
+            code = restagen([*command, "--ingress", server.ingress_url, "--cluster", "ftgo"])
             if code:
                 return code
             sys.path.insert(0, str(SRC))
-            asyncio.run(scenario(server.ingress_url))
+            asyncio.run(scenario(server.ingress_url, uri))
+            if sys.stdin.isatty():
+                input(f"\n== open {uri}/dashboard; press Enter to stop ")
         finally:
             endpoint.terminate()
             endpoint.wait(timeout=15)

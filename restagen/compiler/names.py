@@ -74,6 +74,15 @@ _GENERATED_CODE_NAMES = {
     "WorkflowContext",
     "WorkflowHandle",
     "WorkflowSharedContext",
+    # imported by the saga modules
+    "Saga",
+    "SagaClient",
+    "SagaContext",
+    "SagaContextClient",
+    "SagaSpec",
+    "SagaState",
+    "SagaStep",
+    "SyncSagaClient",
 }
 _BUILTIN_NAMES = frozenset(n for n in dir(builtins) if n[:1].isupper())
 RESERVED_TYPE_NAMES = frozenset(_GENERATED_CODE_NAMES | _BUILTIN_NAMES)

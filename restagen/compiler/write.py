@@ -17,7 +17,7 @@ from restagen.compiler.render.header import OWNED_MARKER
 __all__ = ["Plan", "apply", "plan"]
 
 # The kinds of file the generator writes; only these are looked at when finding stale ones.
-_SUFFIXES = frozenset({".py", ".yaml", ".sh", ".toml"})
+_SUFFIXES = frozenset({".py", ".yaml", ".sh", ".toml", ".md"})
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,10 @@ class DevSession:
         command = [sys.executable, "-m", "restagen", "serve", self.app, "--port", str(self.port)]
         for path in self.paths:
             command += ["--path", str(path)]
-        self.endpoint = subprocess.Popen(command, start_new_session=True)
         assert self.server is not None
+        # The endpoint's clients reach this server's ingress, unless the environment says otherwise.
+        env = {"RESTAGEN_INGRESS__URL": self.server.ingress_url, **os.environ}
+        self.endpoint = subprocess.Popen(command, start_new_session=True, env=env)
         try:
             self.register(self.server.admin_url, self.uri)
         except Exception as error:  # the endpoint failed to start: show why, keep watching
@@ -107,9 +109,14 @@ class DevSession:
         *,
         interval: float = 0.5,
         stop: Callable[[], bool] = lambda: False,
+        since: tuple[Snapshot, Snapshot] | None = None,
     ) -> None:
-        """Regenerate and restart on changes until `stop()` is true (or Ctrl-C)."""
-        definitions, sources = snapshot(schemas), snapshot(code)
+        """Regenerate and restart on changes until `stop()` is true (or Ctrl-C).
+
+        `since`: the snapshots of `schemas` and `code` to compare with (taken before the endpoint
+        started, so that a change made while it was starting is not missed); default: now.
+        """
+        definitions, sources = since or (snapshot(schemas), snapshot(code))
         while not stop():
             time.sleep(interval)
             new_definitions, new_sources = snapshot(schemas), snapshot(code)

@@ -12,9 +12,11 @@ import asyncio
 import importlib
 import os
 import signal
+import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
 from restate.server import install_shutdown_hook
 
-__all__ = ["AppLoadError", "config", "load_app", "serve", "with_lifespan"]
+__all__ = ["AppLoadError", "config", "load_app", "running", "serve", "with_lifespan"]
 
 _UNLIMITED = 2_147_483_647
 
@@ -139,3 +141,27 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 9080, *, grace: float =
         await hypercorn_serve(with_lifespan(app), config(host, port), shutdown_trigger=stop.wait)
 
     asyncio.run(main())
+
+
+@asynccontextmanager
+async def running(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve `app` in the running event loop while the block runs; yields its base URL.
+
+    The socket is bound and listening before the block starts (port 0: a free one), so clients can
+    connect at once. On exit, open requests get a short grace period (endless streams are cut).
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.bind((host, port))
+    sock.listen(128)
+    bound = sock.getsockname()[1]
+    settings = config(host, bound)
+    settings.bind = [f"fd://{os.dup(sock.fileno())}"]  # hypercorn takes the listening socket over
+    settings.graceful_timeout = 0.5
+    sock.close()
+    stop = asyncio.Event()
+    server = asyncio.create_task(hypercorn_serve(with_lifespan(app), settings, shutdown_trigger=stop.wait))
+    try:
+        yield f"http://{f'[{host}]' if ':' in host else host}:{bound}"
+    finally:
+        stop.set()
+        await server

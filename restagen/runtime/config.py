@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -79,11 +79,22 @@ class AdminConfig(_Section):
 
 
 class PubSubConfig(_Section):
-    """Events: the cluster and default stream to publish on, and whether publishes go to SSE."""
+    """Events: the cluster and default stream to publish on, whether publishes go to SSE, and the
+    SSE hub of this node (`restagen.runtime.sse.SseHub.from_config`)."""
 
     cluster: str = "default"
     default_stream: str = "default"
     sse: bool = False
+    sse_secret: SecretStr | None = None
+    """The secret shared by the nodes and the processor: publishes to a hub must be signed with it.
+    Without it a hub takes no publishes over HTTP and forwards to no peer."""
+    sse_peers: tuple[str, ...] = ()
+    """The other nodes' base URLs (`http://events-2.internal:9080`, or `host:port`), to fan out to."""
+    sse_discover: str | None = None
+    """A DNS name whose A/AAAA records are the nodes to fan out to (`events.internal:9080`; without
+    a port, the server's); resolved again every 10 s. Pushing to oneself is harmless."""
+    sse_buffer: int = Field(default=1000, ge=1)
+    """How many events each (cluster, stream) keeps for subscribers reconnecting with Last-Event-ID."""
 
 
 class IdentityConfig(_Section):

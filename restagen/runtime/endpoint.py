@@ -24,9 +24,9 @@ import restate
 
 from restagen.runtime.admin import RegistrationError, register_async
 from restagen.runtime.binding import Pipeline, RestateComponent, Step, bind
-from restagen.runtime.config import Config, PubSubConfig, load_config
+from restagen.runtime.config import Config, ConfigError, PubSubConfig, load_config
 from restagen.runtime.context import HandlerContext
-from restagen.runtime.events import SubscribeRequest
+from restagen.runtime.events import PublishRequest, SubscribeRequest
 from restagen.runtime.headers import HeaderPolicy
 from restagen.runtime.inject import InjectionError, Injector, Invocation, Plan, Scope
 from restagen.runtime.middleware import ComponentInfo, HandlerInfo, Middleware, MiddlewareLike, label
@@ -56,6 +56,8 @@ class Endpoint:
         self._global: list[MiddlewareLike] = []
         self._named: dict[str, MiddlewareLike] = {}
         self._bound: list[_Bound] = []
+        self._sse_middleware: list[Callable[[Any], Awaitable[None]]] = []
+        self._hub: Any = None
 
     def provide(
         self,
@@ -77,6 +79,12 @@ class Endpoint:
     def middleware(self, name: str, middleware: MiddlewareLike) -> Self:
         """The middleware that schemas name `name` (`middleware: [name]`)."""
         self._named[name] = middleware
+        return self
+
+    def sse_middleware(self, *middleware: Callable[[Any], Awaitable[None]]) -> Self:
+        """Checks run before an SSE subscription is accepted: `async (starlette Request) -> None`,
+        raising `restagen.runtime.sse.SseForbidden` (or another `SseError`) to refuse it."""
+        self._sse_middleware.extend(middleware)
         return self
 
     def bind(
@@ -106,8 +114,27 @@ class Endpoint:
         policy = HeaderPolicy.from_setting(self.config.listen.propagate_incoming_headers)
         components = [self._component(bound, policy) for bound in self._bound]
         if self.config.pubsub is not None:
-            components.append(bind(registry_spec(), EventRegistry()))
+            hub = self.sse_hub()
+            components.append(
+                bind(registry_spec(), EventRegistry(sse=_pusher(hub) if hub is not None else None))
+            )
         return components
+
+    def sse_hub(self) -> Any:
+        """The SSE hub of this endpoint (`restagen.runtime.sse.SseHub`), built once: with a `pubsub`
+        section and the `sse` extra installed; None otherwise. Without the extra, settings that need
+        the hub are a ConfigError."""
+        pubsub = self.config.pubsub
+        if self._hub is not None or pubsub is None:
+            return self._hub
+        try:
+            from restagen.runtime.sse import SseHub
+        except ImportError as error:
+            if pubsub.sse or pubsub.sse_secret is not None or pubsub.sse_peers or pubsub.sse_discover:
+                raise ConfigError(f"pubsub: Server-Sent Events {error}") from None
+            return None
+        self._hub = SseHub.from_config(pubsub, middleware=self._sse_middleware, port=self.config.listen.port)
+        return self._hub
 
     def subscriptions(self) -> SubscribeRequest:
         """What the bound components subscribe to, for the registry of the cluster."""
@@ -117,6 +144,9 @@ class Endpoint:
         """The ASGI app: identity keys checked, and registration with the admin API if configured."""
         identity = self.config.identity
         asgi = restate.app(self.components(), identity_keys=list(identity.keys) if identity else None)
+        hub = self.sse_hub()
+        if hub is not None:
+            asgi = hub.mount(asgi)
         admin = self.config.admin
         if admin is None or not admin.deploy_on_startup:
             return asgi
@@ -220,6 +250,27 @@ class Endpoint:
             return step
 
         return once
+
+
+def _pusher(hub: Any) -> Callable[[str, PublishRequest], Awaitable[None]]:
+    from restagen.runtime.sse import SseEvent
+
+    async def push(cluster: str, request: PublishRequest) -> None:
+        await hub.push(
+            [
+                SseEvent(
+                    id=event.id,
+                    event=event.type,
+                    version=event.version,
+                    data=event.data,
+                    cluster=cluster,
+                    stream=request.stream,
+                )
+                for event in request.events
+            ]
+        )
+
+    return push
 
 
 def _contexts(handlers: Iterable[HandlerSpec[Any, Any]]) -> list[type[HandlerContext[Any]]]:

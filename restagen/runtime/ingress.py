@@ -26,6 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from restagen.runtime.errors import revive
+from restagen.runtime.serde import Codec, JsonCodec
 from restagen.runtime.specs import HandlerSpec
 
 __all__ = [
@@ -107,6 +108,17 @@ def _path(spec: HandlerSpec[Any, Any], key: str | None) -> str:
 
 def _workflow_path(spec: HandlerSpec[Any, Any], key: str, what: str) -> str:
     return f"/restate/workflow/{spec.component}/{quote(key, safe='')}/{what}"
+
+
+def _awakeable(awakeable_id: str, value: Any, codec: Codec[Any] | None) -> tuple[str, bytes]:
+    body = (codec or JsonCodec(type(value))).encode(value)
+    return f"/restate/awakeables/{quote(awakeable_id, safe='')}/resolve", body
+
+
+def _awakeable_done(response: httpx.Response) -> None:
+    if response.status_code >= 300:
+        text = response.text
+        raise IngressError(response.status_code, text or response.reason_phrase, body=response.content)
 
 
 def _invocation_path(invocation_id: str, what: str) -> str:
@@ -330,6 +342,18 @@ class Ingress(_Requests):
         """The result of the run of workflow `key` if it finished; raises `NotReady` otherwise."""
         return await self._get(spec, _workflow_path(spec, key, "output"))
 
+    async def resolve_awakeable(self, awakeable_id: str, value: Any, codec: Codec[Any] | None = None) -> None:
+        """Complete the awakeable a handler waits on with `value` (JSON of its type by default)."""
+        path, body = _awakeable(awakeable_id, value, codec)
+        _awakeable_done(await self._http().post(self.url + path, content=body, headers=self.headers))
+
+    async def reject_awakeable(self, awakeable_id: str, reason: str) -> None:
+        """Fail the awakeable a handler waits on: it raises a terminal error with `reason`."""
+        path = f"/restate/awakeables/{quote(awakeable_id, safe='')}/reject"
+        _awakeable_done(
+            await self._http().post(self.url + path, content=reason.encode(), headers=self.headers)
+        )
+
 
 class InvocationHandle(Generic[Out]):
     """An invocation started by a send: attach to it, or fetch its output once it finished."""
@@ -502,6 +526,16 @@ class SyncIngress(_Requests):
     def workflow_output(self, spec: HandlerSpec[Any, Out], key: str) -> Out:
         """The result of the run of workflow `key` if it finished; raises `NotReady` otherwise."""
         return self._get(spec, _workflow_path(spec, key, "output"))
+
+    def resolve_awakeable(self, awakeable_id: str, value: Any, codec: Codec[Any] | None = None) -> None:
+        """Complete the awakeable a handler waits on with `value` (JSON of its type by default)."""
+        path, body = _awakeable(awakeable_id, value, codec)
+        _awakeable_done(self._http().post(self.url + path, content=body, headers=self.headers))
+
+    def reject_awakeable(self, awakeable_id: str, reason: str) -> None:
+        """Fail the awakeable a handler waits on: it raises a terminal error with `reason`."""
+        path = f"/restate/awakeables/{quote(awakeable_id, safe='')}/reject"
+        _awakeable_done(self._http().post(self.url + path, content=reason.encode(), headers=self.headers))
 
 
 class SyncInvocationHandle(Generic[Out]):

@@ -78,7 +78,8 @@ def registry_spec() -> ComponentSpec:
     )
 
 
-SsePush = Callable[[PublishRequest], Awaitable[None]]
+SsePush = Callable[[str, PublishRequest], Awaitable[None]]
+"""Pushes the events of a publish in a cluster to SSE subscribers."""
 
 
 class EventRegistry:
@@ -133,8 +134,10 @@ class EventRegistry:
         if request.sse and self._sse is not None:
             push = self._sse
 
+            cluster = ctx.key()
+
             async def to_sse() -> None:
-                await push(request)
+                await push(cluster, request)
 
             await ctx.run_typed("sse", to_sse)
 

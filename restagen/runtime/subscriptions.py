@@ -10,15 +10,26 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
+from typing import Literal
 
 import httpx
 
-from restagen.runtime.events import SubscribeRequest, Subscription
+from restagen.runtime.events import SUBSCRIBES_METADATA, SubscribeRequest, Subscription
 from restagen.runtime.ingress import Ingress, IngressError
-from restagen.runtime.registry import SUBSCRIBE
+from restagen.runtime.registry import REGISTRY, SUBSCRIBE
 from restagen.runtime.specs import ComponentSpec
 
-__all__ = ["register_subscriptions", "subscriptions_of"]
+__all__ = ["SubscriptionError", "register_subscriptions", "subscriptions_from_admin", "subscriptions_of"]
+
+_KINDS: dict[str, Literal["service", "object", "workflow"]] = {
+    "Service": "service",
+    "VirtualObject": "object",
+    "Workflow": "workflow",
+}
+
+
+class SubscriptionError(Exception):
+    """The subscriptions could not be registered."""
 
 
 def subscriptions_of(specs: Iterable[ComponentSpec]) -> SubscribeRequest:
@@ -41,10 +52,41 @@ def subscriptions_of(specs: Iterable[ComponentSpec]) -> SubscribeRequest:
     return SubscribeRequest(components=tuple(components), subscriptions=tuple(subscriptions))
 
 
+async def subscriptions_from_admin(admin_url: str, services: Iterable[str]) -> SubscribeRequest:
+    """What `services` subscribe to, as their deployment told the admin API (handler metadata).
+
+    This is how `restagen register --ingress` registers subscriptions without importing the app.
+    """
+    components = []
+    subscriptions: list[Subscription] = []
+    async with httpx.AsyncClient(base_url=admin_url.rstrip("/"), timeout=30.0) as client:
+        for name in services:
+            response = await client.get(f"/services/{name}")
+            response.raise_for_status()
+            service = response.json()
+            components.append(name)
+            kind = _KINDS[service["ty"]]
+            for handler in service.get("handlers", []):
+                declared = (handler.get("metadata") or {}).get(SUBSCRIBES_METADATA, "")
+                for token in declared.split():
+                    event, _, version = token.rpartition("@")
+                    subscriptions.append(
+                        Subscription(
+                            type=event, version=version, component=name, handler=handler["name"], kind=kind
+                        )
+                    )
+    return SubscribeRequest(components=tuple(components), subscriptions=tuple(subscriptions))
+
+
 async def register_subscriptions(
     ingress_url: str, cluster: str, request: SubscribeRequest, *, timeout: float = 30.0
 ) -> None:
-    """Replace the subscriptions of `request.components` in `cluster`'s registry by `request`'s."""
+    """Replace the subscriptions of `request.components` in `cluster`'s registry by `request`'s.
+
+    Without a registry deployed, there is nothing to replace when `request` subscribes to
+    nothing; otherwise it waits for one (it may be in the deployment just registered), then
+    raises `SubscriptionError`.
+    """
     deadline = time.monotonic() + timeout
     async with Ingress(ingress_url) as ingress:
         while True:
@@ -52,9 +94,15 @@ async def register_subscriptions(
                 await ingress.call(SUBSCRIBE, request, key=cluster)
                 return
             except IngressError as error:
-                # 404: the registry is not registered yet (it may be in this very deployment)
-                if error.status_code != 404 or time.monotonic() > deadline:
+                if error.status_code != 404:
                     raise
+                if not request.subscriptions:
+                    return
+                if time.monotonic() > deadline:
+                    raise SubscriptionError(
+                        f"no endpoint serves the event registry ({REGISTRY}) at {ingress_url}: "
+                        "give one endpoint a 'pubsub' section of configuration, and register it"
+                    ) from None
             except httpx.TransportError:
                 if time.monotonic() > deadline:
                     raise

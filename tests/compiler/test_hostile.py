@@ -108,6 +108,22 @@ def _schema(package: str) -> dict[str, Any]:
             for index, text in enumerate(HOSTILE)
         },
         "events": {"Happened": {"description": HOSTILE[8], "properties": {"what": "string"}}},
+        "services": {"svc": {"handlers": {"act": {"input": "string"}, "undo": {"input": "string"}}}},
+        "sagas": {
+            "deal": {
+                "description": HOSTILE[0],
+                "data": "Doc0",
+                "steps": [
+                    {
+                        "name": f"step{index}",
+                        "description": text,
+                        "invoke": "svc.act",
+                        "compensate": "svc.undo",
+                    }
+                    for index, text in enumerate(HOSTILE)
+                ],
+            }
+        },
     }
 
 
@@ -215,3 +231,12 @@ def test_error_descriptions_survive(generated: tuple[str, dict[str, str]]) -> No
         if text in DOC_SAFE:
             # The errors template wraps long lines (textwrap), so compare the words.
             assert _words(_doc(getattr(errors, f"Failed{index}").__doc__)) == _words(text)
+
+
+def test_saga_descriptions_are_literals_and_docstrings(generated: tuple[str, dict[str, str]]) -> None:
+    package, files = generated
+    sagas = importlib.import_module(f"{package}.sagas")
+    assert sagas.DEAL.description == HOSTILE[0]
+    assert [step.description for step in sagas.DEAL.steps] == HOSTILE
+    assert HOSTILE[0] in sagas.DealSagaBase.__doc__
+    assert "import os" not in files[f"{package}/sagas.md"]  # the picture shows names, not descriptions

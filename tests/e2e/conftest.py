@@ -18,12 +18,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
+from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 from restagen.runtime.admin import register
 
@@ -106,6 +108,21 @@ class Endpoint:
         self.start()
 
 
+@contextmanager
+def generated(out: Path, schemas: Path, *modules: str) -> Iterator[Path]:
+    """`schemas` generated into `out`, importable (with `schemas` itself, for implementations)
+    until the block ends; then `modules` and their submodules are forgotten."""
+    assert restagen(["generate", str(schemas), "-o", str(out)]) == 0
+    sys.path[:0] = [str(out), str(schemas)]
+    try:
+        yield out
+    finally:
+        sys.path.remove(str(out))
+        sys.path.remove(str(schemas))
+        for name in [m for m in sys.modules if m in modules or m.split(".")[0] in modules]:
+            del sys.modules[name]
+
+
 def server_binary() -> Path:
     """The server to test against; installed into the project's `.restate/` when there is none."""
     prefix = Path(os.environ.get("RESTAGEN_RESTATE_DIR", ROOT / ".restate"))
@@ -159,13 +176,28 @@ def restate(request_signing: SigningKey) -> Iterator[LocalRestate]:
         yield server
 
 
+@pytest.fixture
+def own_restate(tmp_path: Path) -> Iterator[LocalRestate]:
+    """A server of the test's own, which it may kill and restart on the same data folder."""
+    with LocalRestate(server_binary(), base_dir=tmp_path) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
 def endpoint(restate: LocalRestate) -> Iterator[Callable[..., Endpoint]]:
-    """`endpoint("module:app", [paths], env=..., register=...)` serves an app for this test module."""
+    """`endpoint("module:app", [paths], env=..., register=..., server=...)` serves an app for this
+    test module, registered with the session's server or with `server`."""
     started: list[Endpoint] = []
 
-    def start(app: str, paths: list[Path], *, env: dict[str, str] | None = None, register: bool = True) -> Endpoint:
-        served = Endpoint(app, paths, restate, env=env or {}, register=register)
+    def start(
+        app: str,
+        paths: list[Path],
+        *,
+        env: dict[str, str] | None = None,
+        register: bool = True,
+        server: LocalRestate | None = None,
+    ) -> Endpoint:
+        served = Endpoint(app, paths, server or restate, env=env or {}, register=register)
         started.append(served)
         served.start()
         return served

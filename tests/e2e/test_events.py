@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from conftest import generated
 
 from restagen.cli import main as restagen
 from restagen.runtime.config import PubSubConfig
@@ -21,7 +23,6 @@ from restagen.runtime.ingress import Ingress, SyncIngress
 from restagen.runtime.publish import IngressPublisher
 from restagen.runtime.registry import SUBSCRIPTIONS, UNDELIVERED
 from restagen.runtime.serde import JsonCodec
-from restagen.runtime.subscriptions import register_subscriptions
 
 HERE = Path(__file__).resolve().parent
 
@@ -30,31 +31,32 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("news")
-    assert restagen(["generate", str(HERE / "news"), "-o", str(out)]) == 0
-    sys.path[:0] = [str(out), str(HERE / "news")]
-    try:
+    with generated(tmp_path_factory.mktemp("news"), HERE / "news", 'news', 'impl') as out:
         yield out
-    finally:
-        sys.path.remove(str(out))
-        sys.path.remove(str(HERE / "news"))
-        for name in [m for m in sys.modules if m in ("news", "impl") or m.startswith("news.")]:
-            del sys.modules[name]
+
+
+SECRET = "a secret the SSE nodes share"
 
 
 @pytest.fixture(scope="module")
-def served(news: Path, restate: Any, endpoint: Any, monkeypatch_module: Any) -> Any:
-    monkeypatch_module.setenv("RESTAGEN_PUBSUB__CLUSTER", "default")
-    served = endpoint("impl:app", [news, HERE / "news"])
-    impl = importlib.import_module("impl")
-    asyncio.run(register_subscriptions(restate.ingress_url, "default", impl.endpoint.subscriptions()))
+def peer(news: Path, endpoint: Any) -> Any:
+    """A second SSE node, not registered with Restate: it gets what the first node forwards."""
+    env = {"RESTAGEN_PUBSUB__CLUSTER": "default", "RESTAGEN_PUBSUB__SSE_SECRET": SECRET}
+    return endpoint("impl:app", [news, HERE / "news"], env=env, register=False)
+
+
+@pytest.fixture(scope="module")
+def served(news: Path, restate: Any, endpoint: Any, peer: Any) -> Any:
+    env = {
+        "RESTAGEN_PUBSUB__CLUSTER": "default",
+        "RESTAGEN_PUBSUB__SSE_SECRET": SECRET,
+        "RESTAGEN_PUBSUB__SSE_PEERS": f'["{peer.uri}"]',
+    }
+    served = endpoint("impl:app", [news, HERE / "news"], env=env)
+    # as a deployment script would: the subscriptions are read from the deployment's metadata
+    command = ["register", "--admin", restate.admin_url, "--uri", served.uri, "--ingress", restate.ingress_url]
+    assert restagen(command) == 0
     return served
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
 
 
 def _eventually(read: Callable[[], Any], expected: Any, timeout: float = 20.0) -> Any:
@@ -82,6 +84,33 @@ def test_the_registry_keeps_every_handler_of_an_event(restate: Any, served: Any)
         ("news.Posted", "feed/on_news"),
         ("news.Posted", "inbox/on_posted"),
     ]
+
+
+def test_deploy_on_startup_registers_the_subscriptions_in_the_configured_cluster(
+    restate: Any, served: Any, news: Path
+) -> None:
+    from conftest import Endpoint
+
+    blue = Endpoint("impl:app", [news, HERE / "news"], restate, register=False)
+    blue.env = {
+        "RESTAGEN_PUBSUB__CLUSTER": "blue",
+        "RESTAGEN_INGRESS__URL": restate.ingress_url,
+        "RESTAGEN_ADMIN__URL": restate.admin_url,
+        "RESTAGEN_ADMIN__DEPLOY_ON_STARTUP": "true",
+        "RESTAGEN_ADMIN__ENDPOINT_URL": blue.uri,
+    }
+    blue.start()
+    try:
+
+        def targets() -> list[str]:
+            with SyncIngress(restate.ingress_url) as ingress:
+                return sorted(s.target for s in ingress.call(SUBSCRIPTIONS, None, key="blue"))
+
+        expected = ["audit/on_posted", "feed/on_news", "feed/on_news", "inbox/on_posted"]
+        assert _eventually(targets, expected) == expected
+    finally:
+        blue.stop()
+        served.restart()  # the latest registration serves: make it the module's endpoint again
 
 
 def test_published_in_a_retried_handler_each_subscriber_hears_it_once(restate: Any, served: Any) -> None:
@@ -144,3 +173,69 @@ def test_an_object_subscriber_without_a_key_and_a_foreign_version_are_kept_not_d
         ("inbox/on_posted", "version"),
     ]
     assert _eventually(undelivered, expected_kept) == expected_kept
+
+
+def test_a_delayed_publish_is_delivered_after_its_delay(restate: Any, served: Any) -> None:
+    from news.events import NewsEvents
+    from news.models import Posted
+
+    async def publish() -> None:
+        async with Ingress(restate.ingress_url) as ingress:
+            events = NewsEvents(IngressPublisher(ingress, PubSubConfig()))
+            await events.posted(Posted(post_id="p5", text="later"), key="p5", delay=timedelta(seconds=2))
+
+    started = time.monotonic()
+    asyncio.run(publish())
+    expected = ["audit", "feed:Posted", "inbox:p5"]
+    assert _eventually(lambda: _heard(restate, "p5"), expected) == expected
+    assert time.monotonic() - started >= 2.0
+
+
+def test_events_published_with_sse_reach_subscribers_of_their_stream_on_both_nodes(
+    restate: Any, served: Any, peer: Any
+) -> None:
+    from news import events as news
+    from news.models import Edited, Posted
+
+    async def until(check: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 20
+        while not check():
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.05)
+
+    async def scenario() -> None:
+        first: list[Posted | Edited] = []
+        second: list[Posted | Edited] = []
+        elsewhere: list[Posted | Edited] = []
+        subscriptions = [
+            await news.subscribe(served.uri, first.append, stream="live"),
+            await news.subscribe(peer.uri, second.append, stream="live"),
+            await news.subscribe(served.uri, elsewhere.append, stream="other"),
+        ]
+        async with Ingress(restate.ingress_url) as ingress:
+            events = news.NewsEvents(IngressPublisher(ingress, PubSubConfig()))
+            await events.posted(Posted(post_id="quiet", text="not pushed"), stream="live")
+            (posted_id,) = await events.posted(Posted(post_id="s1", text="pushed"), stream="live", sse=True)
+            await events.edited(Edited(post_id="s1", text="pushed!", revision=2), stream="live", sse=True)
+        await until(lambda: len(first) == 2 and len(second) == 2)
+        await asyncio.sleep(0.5)
+        assert [type(e).__name__ for e in first] == [type(e).__name__ for e in second] == ["Posted", "Edited"]
+        assert {e.post_id for e in first + second} == {"s1"}  # SSE is off unless the publish asks
+        assert elsewhere == []
+
+        # reconnecting after the first event, a subscriber gets what followed it from the buffer
+        replayed: list[Posted | Edited] = []
+        subscriptions.append(await news.subscribe(served.uri, replayed.append, stream="live", last_event_id=posted_id))
+        await until(lambda: len(replayed) == 1)
+        assert isinstance(replayed[0], Edited)
+        for subscription in subscriptions:
+            await subscription()
+
+    asyncio.run(scenario())
+
+
+def test_the_sse_publish_route_refuses_unsigned_and_badly_signed_events(served: Any) -> None:
+    url = f"{served.uri}/restagen/sse/default/publish"
+    body = b'{"events": [], "forward": false}'
+    assert httpx.post(url, content=body).status_code == 401
+    assert httpx.post(url, content=body, headers={"restagen-signature": "t=1,v1=00"}).status_code == 403

@@ -8,7 +8,6 @@ outside (async and sync ingress clients) and from inside a handler (context clie
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,8 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from restagen.cli import main as restagen
+from conftest import generated
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,15 +26,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("shop")
-    assert restagen(["generate", str(HERE / "shop"), "-o", str(out)]) == 0
-    sys.path.insert(0, str(out))
-    try:
+    with generated(tmp_path_factory.mktemp("shop"), HERE / "shop", 'shop') as out:
         yield out
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == "shop" or m.startswith("shop.")]:
-            del sys.modules[name]
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ registration is the one Restate calls.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import generated
 
-from restagen.cli import main as restagen
 from restagen.runtime.admin import RegistrationError, register
 from restagen.runtime.ingress import SyncIngress
 
@@ -27,15 +26,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("relay")
-    assert restagen(["generate", str(HERE / "relay"), "-o", str(out)]) == 0
-    sys.path.insert(0, str(out))
-    try:
+    with generated(tmp_path_factory.mktemp("relay"), HERE / "relay", 'relay') as out:
         yield out
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == "relay" or m.startswith("relay.")]:
-            del sys.modules[name]
 
 
 def _serve(endpoint: Any, relay: Path, **env: str) -> Any:
@@ -46,7 +38,9 @@ def _relay(restate: Any, request: str, headers: dict[str, str]) -> Any:
     from relay.clients import FirstSyncClient
 
     with SyncIngress(restate.ingress_url) as ingress:
-        return FirstSyncClient(ingress).relay(request, headers=headers, idempotency_key=f"{request}-{time.time()}")
+        return FirstSyncClient(ingress).relay(
+            request, headers=headers, idempotency_key=f"{request}-{time.time()}"
+        )
 
 
 HEADERS = {"X-Tenant": "acme", "X-User": "ann", "Authorization": "Bearer letmein"}

@@ -281,3 +281,35 @@ def test_header_propagation_into_context_calls(setting: Any, explicit: Any, forw
     ctx = FakeContext(headers=dict(INCOMING))
     _invoke(endpoint, ctx)
     assert ctx.calls[0]["headers"] == forwarded
+
+
+def test_an_endpoint_with_pubsub_serves_the_registry_and_mounts_its_sse_hub_with_middleware() -> None:
+    from starlette.requests import Request
+
+    from restagen.local.serve import running
+    from restagen.runtime.sse import SseForbidden, subscribe
+
+    async def readers_only(request: Request) -> None:
+        if request.headers.get("authorization") != "Bearer reader":
+            raise SseForbidden("readers only")
+
+    endpoint = _plain(Endpoint(_config(pubsub={"cluster": "blue"}))).bind(SVC, Echo())
+    endpoint.sse_middleware(readers_only)
+    assert [component.name for component in endpoint.components()] == ["svc", "restagen_events"]
+
+    async def scenario() -> None:
+        async with running(endpoint.app()) as url:
+            with pytest.raises(SseForbidden, match="readers only"):
+                await subscribe(url, print, cluster="blue", stream="s")
+            subscription = await subscribe(
+                url, print, cluster="blue", stream="s", headers={"authorization": "Bearer reader"}
+            )
+            await subscription()
+
+    asyncio.run(scenario())
+
+
+def test_an_endpoint_without_pubsub_has_no_registry_and_no_hub() -> None:
+    endpoint = _plain(Endpoint(_config())).bind(SVC, Echo())
+    assert [component.name for component in endpoint.components()] == ["svc"]
+    assert endpoint.sse_hub() is None

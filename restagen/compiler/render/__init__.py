@@ -13,6 +13,7 @@ from restagen.compiler.render.errors import render_errors
 from restagen.compiler.render.events import render_events
 from restagen.compiler.render.header import header
 from restagen.compiler.render.models import render_models
+from restagen.compiler.render.sagas import render_sagas, saga_scaffold_paths
 from restagen.compiler.render.services import render_services, scaffold_paths
 from restagen.compiler.render.templates import render_template
 
@@ -39,6 +40,7 @@ def render_package(
     if package.events:
         files[f"{base}/events.py"] = render_events(package)
     files.update(render_services(program, package))
+    files.update(render_sagas(program, package))
     files.update(render_deploy(package, deploy or DeploySettings()))
     return files
 
@@ -52,4 +54,8 @@ def render_program(program: ir.Program, deploy: DeploySettings | None = None) ->
 
 def scaffolds(program: ir.Program) -> frozenset[str]:
     """The rendered files that belong to the user once written: created if missing, never changed."""
-    return frozenset(path for package in program.packages for path in scaffold_paths(package))
+    return frozenset(
+        path
+        for package in program.packages
+        for path in (*scaffold_paths(package), *saga_scaffold_paths(package))
+    )

@@ -273,7 +273,7 @@ _RENDERERS = {
 
 def render_deploy(package: ir.Package, settings: DeploySettings) -> dict[str, str]:
     """The deploy files of `package` (none when it serves nothing), by path."""
-    if not package.components:
+    if not package.components and not package.sagas:
         return {}
     base = package.name.replace(".", "/") + "/deploy"
     files = {}

@@ -1,6 +1,7 @@
 """The service modules of a package: codecs, contexts, definitions, handlers, clients, app, scaffolds.
 
-Rendered only for packages that declare services, objects or workflows. Scaffolds (the
+Rendered for packages that declare services, objects or workflows; a package of sagas only gets
+its `app`, `main` and `impl/` package. Scaffolds (the
 implementation stubs and the endpoint's `main`) are the user's: `write` creates them once.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from restagen.compiler import ir
 from restagen.compiler.render.header import header
+from restagen.compiler.render.sagas import saga_views
 from restagen.compiler.render.templates import render_template
 from restagen.compiler.render.views import package_view
 
@@ -21,7 +23,7 @@ def _base(package: ir.Package) -> str:
 
 
 def scaffold_paths(package: ir.Package) -> list[str]:
-    if not package.components:
+    if not package.components and not package.sagas:
         return []
     base = _base(package)
     paths = [f"{base}/main.py", f"{base}/impl/__init__.py"]
@@ -36,18 +38,21 @@ def _names_middleware(package: ir.Package) -> bool:
 
 
 def render_services(program: ir.Program, package: ir.Package) -> dict[str, str]:
-    if not package.components:
+    if not package.components and not package.sagas:
         return {}
     view = package_view(program, package)
+    sagas = saga_views(program, package).sagas
     base = _base(package)
     files = {
-        f"{base}/{module}.py": render_template(f"{module}.py.jinja", header=header(package), view=view)
-        for module in _OWNED
+        f"{base}/{module}.py": render_template(
+            f"{module}.py.jinja", header=header(package), view=view, sagas=sagas
+        )
+        for module in (_OWNED if package.components else ("app",))  # a package of sagas only
     }
     scaffold_imports = [
         line.replace("from .models import", "from ..models import") for line in view.model_imports.lines()
     ]
-    files[f"{base}/main.py"] = render_template("scaffold/main.py.jinja", view=view)
+    files[f"{base}/main.py"] = render_template("scaffold/main.py.jinja", view=view, sagas=sagas)
     files[f"{base}/impl/__init__.py"] = (
         f'"""Implementations of package {package.name}\'s components: yours to edit."""\n'
     )

@@ -23,7 +23,18 @@ from restagen.diagnostics import Diagnostics
 __all__ = ["resolve"]
 
 # Component names become parameters of the generated `app` functions, beside these names.
-_APP_NAMES = frozenset({"bind", "components", "create_app", "definitions", "identity_keys", "restate"})
+_APP_NAMES = frozenset(
+    {
+        "bind",
+        "bind_components",
+        "components",
+        "create_app",
+        "definitions",
+        "endpoint",
+        "identity_keys",
+        "restate",
+    }
+)
 # An error's fields become attributes of its exception class.
 _ERROR_ATTRIBUTES = frozenset(
     {
@@ -98,6 +109,8 @@ class _Resolver(Components, Sagas):
                         scope.kinds[name] = ckind  # type: ignore[assignment]
             for name in doc.sagas:
                 problem = check_snake(name)
+                if not problem and name in _APP_NAMES:
+                    problem = f"'{name}' is a name the generated app module uses"
                 if problem:
                     self.error(unit, ("sagas", name), problem, code="name", key=True)
         for unit in self.units:
@@ -329,9 +342,10 @@ def resolve(units: list[Unit], diagnostics: Diagnostics) -> ir.Program | None:
     resolver = _Resolver(units, diagnostics)
     resolver.declare()
     packages = [resolver.package(scope) for scope in resolver.scopes.values()]
+    program = ir.Program(tuple(sorted(packages, key=lambda p: p.name)))
+    resolver.check_sagas(program)
     if diagnostics.has_errors:
         return None
-    program = ir.Program(tuple(sorted(packages, key=lambda p: p.name)))
     return _with_event_versions(program)
 
 

@@ -176,6 +176,13 @@ class Components(Binder):
                 "an event handler takes the event as its input",
                 "remove 'input' or 'subscribe'",
             )
+        if kind == "shared" and ckind == "workflow" and hdef.options and hdef.options.workflow_retention:
+            self.error(
+                scope.unit,
+                (*path, "options", "workflow_retention"),
+                "'workflow_retention' applies to the workflow's run, not to its shared handlers",
+                "set it in the options of 'run' or of the workflow",
+            )
         return ir.Handler(
             name=name,
             kind=kind,

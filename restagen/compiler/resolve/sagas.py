@@ -2,14 +2,125 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from restagen.compiler import ir, language
 from restagen.compiler.load import DocPath
-from restagen.compiler.names import check_snake
+from restagen.compiler.names import check_snake, pascal
 from restagen.compiler.resolve.binder import BROKEN, SAGA_ERROR_ACTIONS, Binder, Scope
-from restagen.diagnostics import did_you_mean
+from restagen.compiler.sources import Unit
+from restagen.diagnostics import Diagnostics, did_you_mean
+
+_HOOKS = frozenset({"on_started", "on_succeeded", "on_rolled_back", "on_failed", "run", "state", "saga_spec"})
+"""What every saga base class has: a reply handler or a local step may not take these names."""
+_KEY_TYPES = frozenset({"string", "uuid", "int"})
+
+
+@dataclass(frozen=True)
+class _Check:
+    """A step reference checked once every package is resolved: it needs the participants' IR."""
+
+    unit: Unit
+    path: DocPath
+    what: str  # "reply" | "error" | "event-handler" | "key"
+    target: tuple[str, str, str] | None
+    ref: ir.Named | None = None
+    text: str = ""
+
+
+def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler | None:
+    for component in program.package(target[0]).components:
+        if component.name == target[1]:
+            return next((h for h in component.handlers if h.name == target[2]), None)
+    return None
+
+
+def _returns(program: ir.Program, ref: ir.TypeRef | None) -> list[ir.Named]:
+    """The named types a handler returning `ref` may answer (the members of a union among them)."""
+    if ref is None or isinstance(ref, ir.Primitive | ir.ListOf | ir.MapOf):
+        return []
+    if isinstance(ref, ir.Nullable):
+        return _returns(program, ref.inner)
+    if isinstance(ref, ir.UnionOf):
+        return [named for member in ref.members for named in _returns(program, member)]
+    try:
+        declared = program.type(ref)
+    except KeyError:  # left out of the IR for an error reported already
+        return [ref]
+    members = (
+        [m for member in declared.members for m in _returns(program, member)]
+        if isinstance(declared, ir.UnionType)
+        else []
+    )
+    return [ref, *members]
+
+
+def _names(ref: ir.TypeRef) -> set[str]:
+    """The names of the declared types `ref` mentions (what an annotation of it imports)."""
+    if isinstance(ref, ir.Named):
+        return {ref.name}
+    if isinstance(ref, ir.ListOf):
+        return _names(ref.item)
+    if isinstance(ref, ir.MapOf):
+        return _names(ref.value)
+    if isinstance(ref, ir.Nullable):
+        return _names(ref.inner)
+    if isinstance(ref, ir.UnionOf):
+        return {name for member in ref.members for name in _names(member)}
+    return set()
 
 
 class Sagas(Binder):
+    def __init__(self, units: list[Unit], diagnostics: Diagnostics) -> None:
+        super().__init__(units, diagnostics)
+        self._saga_checks: list[_Check] = []
+        self._saga_units: dict[str, Unit] = {}  # package -> the unit declaring its sagas
+
+    def _check(self, check: _Check) -> None:
+        self._saga_checks.append(check)
+
+    def check_sagas(self, program: ir.Program) -> None:
+        """The checks that need every participant resolved: replies, errors, event handlers, and
+        names the saga module would both define and import."""
+        for package in program.packages:
+            if package.sagas and package.name in self._saga_units:
+                self._check_saga_names(program, package, self._saga_units[package.name])
+        for check in self._saga_checks:
+            handler = _handler(program, check.target) if check.target else None
+            if handler is None:
+                continue
+            label = f"{check.target[1]}.{check.target[2]}" if check.target else ""
+            if check.what == "event-handler" and handler.subscribe:
+                self.error(
+                    check.unit,
+                    check.path,
+                    f"'{label}' is an event handler: its input is an event, not a request the saga can build",
+                    "invoke or compensate with a handler that takes a request",
+                    code="saga-participant",
+                )
+            elif check.what == "reply" and check.ref is not None:
+                returned = _returns(program, handler.output)
+                if check.ref not in returned:
+                    names = sorted({n.name for n in returned})
+                    self.error(
+                        check.unit,
+                        check.path,
+                        f"'{label}' never returns '{check.text}'",
+                        f"it returns {', '.join(names)}"
+                        if names
+                        else "it returns nothing: remove 'on_reply'",
+                        code="saga-reply",
+                    )
+            elif check.what == "error" and check.ref is not None and check.ref not in handler.errors:
+                declared = sorted(e.name for e in handler.errors)
+                self.error(
+                    check.unit,
+                    check.path,
+                    f"'{label}' does not declare error '{check.text}'",
+                    f"it declares {', '.join(declared)}" if declared else "it declares no errors",
+                    code="saga-error",
+                )
+
     def _participant(self, scope: Scope, text: str, path: DocPath) -> tuple[str, str, str] | None:
         parts = text.split(".")
         if len(parts) not in (2, 3):
@@ -59,8 +170,66 @@ class Sagas(Binder):
             return None
         return (target.package, component, handler)
 
+    def _check_saga_names(self, program: ir.Program, package: ir.Package, unit: Unit) -> None:
+        """The classes generated per saga must not shadow a type the saga module imports."""
+        imported: set[str] = set()
+        for saga in package.sagas:
+            imported |= _names(saga.data)
+            for step in saga.steps:
+                for reply, _ in step.on_reply:
+                    imported.add(reply.name)
+                imported |= {error.name for error, _ in step.on_error}
+                for target in (step.invoke, step.compensate):
+                    handler = _handler(program, target) if target else None
+                    if handler is not None and handler.input is not None:
+                        imported |= _names(handler.input)
+        for saga in package.sagas:
+            title = pascal(saga.name)
+            for suffix in ("SagaBase", "SagaState", "SagaClient", "SagaSyncClient", "SagaContextClient"):
+                if title + suffix in imported:
+                    self.error(
+                        unit,
+                        ("sagas", saga.name),
+                        f"saga '{saga.name}' generates the class '{title + suffix}', which clashes with"
+                        " a type of that name its module uses",
+                        "rename the type or the saga",
+                        code="clash",
+                        key=True,
+                    )
+
+    def _key_field(self, scope: Scope, data: ir.Named, key: str, path: DocPath) -> None:
+        """An object participant's key comes from a required string, uuid or int field."""
+        tdef = self.scopes[data.package].unit.document.types[data.name]
+        use = (tdef.properties or {}).get(key)
+        text = use if isinstance(use, str) else getattr(use, "type", None)
+        optional = bool(getattr(use, "optional", False)) or (isinstance(text, str) and text.endswith("?"))
+        if isinstance(text, str) and (optional or text.rstrip("?") not in _KEY_TYPES):
+            self.error(
+                scope.unit,
+                path,
+                f"key field '{key}' is '{text}'{' (optional)' if optional and not text.endswith('?') else ''}:"
+                " an object key needs a value on every call, compensations included",
+                "use a required string, uuid or int field",
+                code="missing-key",
+            )
+
+    def _method_clash(self, method: str, sdef: language.SagaDef, index: int) -> str | None:
+        """What else of the generated saga base class is called `method`, if anything."""
+        if method in _HOOKS:
+            return "a method of every saga"
+        for other_index, other in enumerate(sdef.steps):
+            generated = {f"{other.name}_request", f"{other.name}_compensation"}
+            if other.local:
+                generated.add(other.name)
+            if method in generated:
+                return f"a method generated for step '{other.name}'"
+            if other_index < index and method in other.on_reply.values():
+                return f"the reply handler of step '{other.name}'"
+        return None
+
     def _saga(self, scope: Scope, name: str, sdef: language.SagaDef) -> ir.Saga | None:
         path: DocPath = ("sagas", name)
+        self._saga_units[scope.package] = scope.unit
         data = self.bind(scope, sdef.data, (*path, "data"))
         if isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == BROKEN:
             data = None
@@ -80,6 +249,14 @@ class Sagas(Binder):
             spath: DocPath = (*path, "steps", index)
             if problem := check_snake(step.name):
                 self.error(scope.unit, (*spath, "name"), problem, code="name")
+            if step.local and step.name in _HOOKS:
+                self.error(
+                    scope.unit,
+                    (*spath, "name"),
+                    f"local step '{step.name}' clashes with a method of every saga",
+                    "give the step another name",
+                    code="clash",
+                )
             if step.name in seen:
                 self.error(scope.unit, (*spath, "name"), f"duplicate step '{step.name}'", code="duplicate")
             seen.add(step.name)
@@ -91,6 +268,17 @@ class Sagas(Binder):
             compensate = (
                 self._participant(scope, step.compensate, (*spath, "compensate")) if step.compensate else None
             )
+            for participant, part in ((invoke, "invoke"), (compensate, "compensate")):
+                if participant is not None:
+                    self._check(_Check(scope.unit, (*spath, part), "event-handler", participant))
+            objects = [p for p in (invoke, compensate) if p and self.scopes[p[0]].kinds.get(p[1]) == "object"]
+            if step.key is not None and (invoke or compensate) and not objects:
+                self.error(
+                    scope.unit,
+                    (*spath, "key"),
+                    "'key' applies to object participants; this step calls services only",
+                    "remove 'key'",
+                )
             for participant, key in ((invoke, "invoke"), (compensate, "compensate")):
                 if participant is None or step.key is not None:
                     continue
@@ -109,13 +297,24 @@ class Sagas(Binder):
                     f"saga data has no field '{step.key}'",
                     did_you_mean(step.key, data_fields),
                 )
+            elif step.key is not None and isinstance(data, ir.Named) and data_fields:
+                self._key_field(scope, data, step.key, (*spath, "key"))
             on_reply = []
             for rname, method in step.on_reply.items():
                 ref = self.bind(scope, rname, (*spath, "on_reply", rname))
                 if problem := check_snake(method):
                     self.error(scope.unit, (*spath, "on_reply", rname), problem, code="name")
+                elif clash := self._method_clash(method, sdef, index):
+                    self.error(
+                        scope.unit,
+                        (*spath, "on_reply", rname),
+                        f"reply handler '{method}' clashes with {clash}",
+                        "give it another name",
+                        code="clash",
+                    )
                 if isinstance(ref, ir.Named):
                     on_reply.append((ref, method))
+                    self._check(_Check(scope.unit, (*spath, "on_reply", rname), "reply", invoke, ref, rname))
             on_error = []
             for ename, action in step.on_error.items():
                 ref = self._ref(scope, ename, (*spath, "on_error", ename), "errors", "error")
@@ -128,6 +327,7 @@ class Sagas(Binder):
                     )
                 elif ref is not None:
                     on_error.append((ref, action))
+                    self._check(_Check(scope.unit, (*spath, "on_error", ename), "error", invoke, ref, ename))
             steps.append(
                 ir.SagaStep(
                     step.name,
@@ -139,6 +339,13 @@ class Sagas(Binder):
                     step.local,
                     step.description,
                 )
+            )
+        if sdef.options is not None and sdef.options.retry is not None and sdef.options.retry.on_max_attempts:
+            self.error(
+                scope.unit,
+                (*path, "options", "retry", "on_max_attempts"),
+                "'on_max_attempts' does not apply to sagas",
+                "a saga's retry is that of its compensations; out of attempts, the saga ends FAILED",
             )
         if not isinstance(data, ir.Named):
             return None

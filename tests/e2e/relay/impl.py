@@ -38,7 +38,9 @@ class Audit:
     def __init__(self, greeter: Greeter) -> None:
         self.greeter = greeter
 
-    async def handle(self, ctx: HandlerContext[object], component: ComponentInfo, handler: HandlerInfo) -> None:
+    async def handle(
+        self, ctx: HandlerContext[object], component: ComponentInfo, handler: HandlerInfo
+    ) -> None:
         TRAILS[ctx.invocation_id].append(f"component:schema {','.join(component.middleware)}")
 
 
@@ -49,7 +51,9 @@ async def component_code(ctx: HandlerContext[object], component: ComponentInfo, 
 class Check:
     """Handler middleware named in the schema, registered as an object."""
 
-    async def handle(self, ctx: HandlerContext[object], component: ComponentInfo, handler: HandlerInfo) -> None:
+    async def handle(
+        self, ctx: HandlerContext[object], component: ComponentInfo, handler: HandlerInfo
+    ) -> None:
         types = f"{handler.input_type.__name__}->{handler.output_type.__name__}"
         TRAILS[ctx.invocation_id].append(f"handler:schema {','.join(handler.middleware)} {types}")
 
@@ -61,7 +65,9 @@ async def handler_code(ctx: HandlerContext[object], component: ComponentInfo, ha
 class Authenticate:
     """Rejects a request without the right bearer token, with a declared error of the handler."""
 
-    async def handle(self, ctx: HandlerContext[object], component: ComponentInfo, handler: HandlerInfo) -> None:
+    async def handle(
+        self, ctx: HandlerContext[object], component: ComponentInfo, handler: HandlerInfo
+    ) -> None:
         if ctx.headers.get("authorization") != "Bearer letmein":
             raise Unauthorized(reason=f"{component.name}/{handler.name} needs a token")
 

@@ -6,15 +6,20 @@ publisher.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from restagen.runtime.events import EventsClient, EventSpec
+from restagen.runtime.listen import subscribe_events
 from restagen.runtime.publish import EventPublisher
 from restagen.runtime.serde import JsonCodec
 
 from .models import TicketCreated
+
+if TYPE_CHECKING:
+    from restagen.runtime.sse import SseEvent, Subscription
+
 
 TICKET_CREATED: Final = EventSpec[TicketCreated](
     name="ftgo.kitchen.TicketCreated",
@@ -51,3 +56,35 @@ class KitchenEvents(EventsClient):
             sse=sse,
             cluster=cluster,
         )
+
+
+EVENTS: Final[tuple[EventSpec[Any], ...]] = (TICKET_CREATED,)
+"""Every event of this package."""
+
+
+async def subscribe(
+    url: str,
+    callback: Callable[[TicketCreated], Awaitable[None] | None],
+    *,
+    cluster: str = "default",
+    stream: str = "default",
+    headers: Mapping[str, str] | None = None,
+    last_event_id: str | None = None,
+    on_mismatch: Callable[[SseEvent], Awaitable[None] | None] | None = None,
+) -> Subscription:
+    """Subscribe to the events of package ftgo.kitchen pushed to `stream` of `cluster`
+    by the SSE node at `url` (an endpoint's base URL); `callback` gets each one as
+    its model. An event in a version this module was not generated for goes to
+    `on_mismatch` (and the log), never to `callback`. `await subscription()` stops
+    it; needs the `sse` extra.
+    """
+    return await subscribe_events(
+        url,
+        EVENTS,
+        callback,
+        cluster=cluster,
+        stream=stream,
+        headers=headers,
+        last_event_id=last_event_id,
+        on_mismatch=on_mismatch,
+    )

@@ -12,22 +12,28 @@ from restagen.runtime.endpoint import Endpoint
 
 from . import definitions
 from .handlers import OrderServiceBase
+from .sagas import CREATE_ORDER, CreateOrderSagaBase
 
 
 def bind_components(
-    endpoint: Endpoint, *, order: OrderServiceBase | type[OrderServiceBase]
+    endpoint: Endpoint,
+    *,
+    order: OrderServiceBase | type[OrderServiceBase],
+    create_order: CreateOrderSagaBase | type[CreateOrderSagaBase],
 ) -> Endpoint:
     """Bind this package's components to `endpoint`, served by the given implementations.
 
     Each implementation is an instance, or a class whose constructor parameters are injected.
     """
     endpoint.bind(definitions.ORDER, order)
+    endpoint.bind(CREATE_ORDER.component, create_order)
     return endpoint
 
 
 def create_app(
     *,
     order: OrderServiceBase | type[OrderServiceBase],
+    create_order: CreateOrderSagaBase | type[CreateOrderSagaBase],
     endpoint: Endpoint | None = None,
 ) -> Any:
     """The ASGI app of this package's endpoint (serve it with `restagen serve`).
@@ -35,4 +41,6 @@ def create_app(
     Without `endpoint`, the configuration comes from pyproject.toml, the RESTAGEN_CONFIG file
     and the environment.
     """
-    return bind_components(endpoint or Endpoint(), order=order).app()
+    return bind_components(
+        endpoint or Endpoint(), order=order, create_order=create_order
+    ).app()

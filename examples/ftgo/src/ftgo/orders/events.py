@@ -6,20 +6,39 @@ publisher.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from restagen.runtime.events import EventsClient, EventSpec
+from restagen.runtime.listen import subscribe_events
 from restagen.runtime.publish import EventPublisher
 from restagen.runtime.serde import JsonCodec
 
-from .models import OrderCreated
+from .models import OrderApproved, OrderCreated, OrderRejected
+
+if TYPE_CHECKING:
+    from restagen.runtime.sse import SseEvent, Subscription
+
 
 ORDER_CREATED: Final = EventSpec[OrderCreated](
     name="ftgo.orders.OrderCreated",
     version="85cb57969084795d",
     codec=JsonCodec(OrderCreated),
+)
+
+
+ORDER_APPROVED: Final = EventSpec[OrderApproved](
+    name="ftgo.orders.OrderApproved",
+    version="a6f34455e16c966e",
+    codec=JsonCodec(OrderApproved),
+)
+
+
+ORDER_REJECTED: Final = EventSpec[OrderRejected](
+    name="ftgo.orders.OrderRejected",
+    version="80abdd07e184d0e9",
+    codec=JsonCodec(OrderRejected),
 )
 
 
@@ -50,3 +69,81 @@ class OrdersEvents(EventsClient):
             sse=sse,
             cluster=cluster,
         )
+
+    async def order_approved(
+        self,
+        *events: OrderApproved,
+        stream: str | None = None,
+        key: str | None = None,
+        delay: timedelta | None = None,
+        sse: bool | None = None,
+        cluster: str | None = None,
+    ) -> Sequence[str]:
+        """Publish OrderApproved events, in one batch; returns their ids."""
+        return await self._publisher.publish(
+            ORDER_APPROVED,
+            events,
+            stream=stream,
+            key=key,
+            delay=delay,
+            sse=sse,
+            cluster=cluster,
+        )
+
+    async def order_rejected(
+        self,
+        *events: OrderRejected,
+        stream: str | None = None,
+        key: str | None = None,
+        delay: timedelta | None = None,
+        sse: bool | None = None,
+        cluster: str | None = None,
+    ) -> Sequence[str]:
+        """Publish OrderRejected events, in one batch; returns their ids."""
+        return await self._publisher.publish(
+            ORDER_REJECTED,
+            events,
+            stream=stream,
+            key=key,
+            delay=delay,
+            sse=sse,
+            cluster=cluster,
+        )
+
+
+EVENTS: Final[tuple[EventSpec[Any], ...]] = (
+    ORDER_CREATED,
+    ORDER_APPROVED,
+    ORDER_REJECTED,
+)
+"""Every event of this package."""
+
+
+async def subscribe(
+    url: str,
+    callback: Callable[
+        [OrderCreated | OrderApproved | OrderRejected], Awaitable[None] | None
+    ],
+    *,
+    cluster: str = "default",
+    stream: str = "default",
+    headers: Mapping[str, str] | None = None,
+    last_event_id: str | None = None,
+    on_mismatch: Callable[[SseEvent], Awaitable[None] | None] | None = None,
+) -> Subscription:
+    """Subscribe to the events of package ftgo.orders pushed to `stream` of `cluster`
+    by the SSE node at `url` (an endpoint's base URL); `callback` gets each one as
+    its model. An event in a version this module was not generated for goes to
+    `on_mismatch` (and the log), never to `callback`. `await subscription()` stops
+    it; needs the `sse` extra.
+    """
+    return await subscribe_events(
+        url,
+        EVENTS,
+        callback,
+        cluster=cluster,
+        stream=stream,
+        headers=headers,
+        last_event_id=last_event_id,
+        on_mismatch=on_mismatch,
+    )

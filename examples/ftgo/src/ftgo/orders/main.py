@@ -7,7 +7,14 @@ Written once by restagen, then yours: wire your implementations' dependencies he
 
 from __future__ import annotations
 
+from restagen.runtime.config import load_config
+from restagen.runtime.endpoint import Endpoint
+
 from .app import create_app
+from .impl.create_order import CreateOrderSaga
 from .impl.order import OrderService
 
-app = create_app(order=OrderService())
+# The order service publishes events: they need a pubsub section (here in code; it can also come
+# from [tool.restagen.pubsub] or RESTAGEN_PUBSUB__* variables).
+endpoint = Endpoint(load_config(pubsub={"cluster": "ftgo", "default_stream": "orders", "sse": True}))
+app = create_app(order=OrderService, create_order=CreateOrderSaga, endpoint=endpoint)

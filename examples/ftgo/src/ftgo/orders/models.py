@@ -80,11 +80,30 @@ class CreateOrderSagaData(Model):
     ticket_id: str | None = None
     authorization_id: str | None = None
     rejection_reason: str | None = None
+    confirmation_id: Annotated[
+        str | None,
+        Field(
+            description="The awakeable the restaurant resolves to confirm the ticket."
+        ),
+    ] = None
+    ready_by: Annotated[
+        datetime | None,
+        Field(description="When the restaurant says the order will be ready."),
+    ] = None
 
 
 class OrderCreated(Model):
     order_id: str
     details: OrderDetails
+
+
+class OrderApproved(Model):
+    order_id: str
+
+
+class OrderRejected(Model):
+    order_id: str
+    reason: str
 
 
 class OrderNotFoundDetails(Model):

@@ -14,11 +14,25 @@ from ..contexts import (
     OrderContext,
 )
 from ..errors import InvalidOrder, OrderNotFound
+from ..events import OrdersEvents
 from ..handlers import OrderServiceBase
-from ..models import Order, OrderApproveRequest, OrderDetails, OrderRejectRequest
+from ..models import (
+    Order,
+    OrderApproved,
+    OrderApproveRequest,
+    OrderCreated,
+    OrderDetails,
+    OrderRejected,
+    OrderRejectRequest,
+)
 
 
 class OrderService(OrderServiceBase):
+    """Publishes what happens to orders (to SSE too: the dashboard shows them)."""
+
+    def __init__(self, events: OrdersEvents) -> None:
+        self.events = events
+
     async def create(self, ctx: OrderContext, request: OrderDetails) -> Order:
         if not request.line_items:
             raise InvalidOrder(reason="an order needs at least one line item")
@@ -27,13 +41,16 @@ class OrderService(OrderServiceBase):
         await consumer.validate_order(
             ValidateOrderRequest(order_id=order_id, total=request.total)
         )
+        await self.events.order_created(OrderCreated(order_id=order_id, details=request))
         return Order(order_id=order_id, details=request)
 
     async def approve(self, ctx: OrderContext, request: OrderApproveRequest) -> None:
-        print(f"order {request.order_id} approved")
+        await self.events.order_approved(OrderApproved(order_id=request.order_id))
 
     async def reject(self, ctx: OrderContext, request: OrderRejectRequest) -> None:
-        print(f"order {request.order_id} rejected: {request.reason}")
+        await self.events.order_rejected(
+            OrderRejected(order_id=request.order_id, reason=request.reason)
+        )
 
     async def get(self, ctx: OrderContext, request: str) -> Order:
         # Orders are not stored by this stateless service (the saga keeps them).

@@ -1,0 +1,57 @@
+"""The events benchmark's endpoint: each receiver records how long after sending it got the event."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from bench.app import bind_components
+from bench.contexts import CollectorContext, DirectContext, FirstContext, SecondContext, ThirdContext
+from bench.handlers import (
+    CollectorServiceBase,
+    DirectServiceBase,
+    FirstServiceBase,
+    SecondServiceBase,
+    ThirdServiceBase,
+)
+from bench.models import Ping
+
+from restagen.runtime.endpoint import Endpoint
+
+LATENCIES: defaultdict[str, list[float]] = defaultdict(list)
+
+
+def _record(kind: str, ping: Ping) -> None:
+    LATENCIES[kind].append((time.time_ns() - ping.sent_ns) / 1e6)
+
+
+class First(FirstServiceBase):
+    async def on_ping(self, ctx: FirstContext, request: Ping) -> None:
+        _record(f"event {request.payload}", request)
+
+
+class Second(SecondServiceBase):
+    async def on_ping(self, ctx: SecondContext, request: Ping) -> None:
+        _record(f"event {request.payload}", request)
+
+
+class Third(ThirdServiceBase):
+    async def on_ping(self, ctx: ThirdContext, request: Ping) -> None:
+        _record(f"event {request.payload}", request)
+
+
+class Direct(DirectServiceBase):
+    async def ping(self, ctx: DirectContext, request: Ping) -> None:
+        _record("direct", request)
+
+
+class Collector(CollectorServiceBase):
+    async def drain(self, ctx: CollectorContext) -> dict[str, list[float]]:
+        drained = dict(LATENCIES)
+        LATENCIES.clear()
+        return drained
+
+
+endpoint = Endpoint()
+bind_components(endpoint, first=First(), second=Second(), third=Third(), direct=Direct(), collector=Collector())
+app = endpoint.app()

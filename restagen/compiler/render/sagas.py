@@ -1,0 +1,271 @@
+"""The saga module of a package: base classes, `SagaSpec`s, clients, scaffolds and Mermaid flows.
+
+Every name and annotation is decided here from the IR; `sagas.py.jinja` and the scaffold only
+print them. A step's participant is the `HandlerSpec` constant of its package's `definitions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from restagen.compiler import ir
+from restagen.compiler.names import pascal
+from restagen.compiler.render.annotations import Imports, annotation
+from restagen.compiler.render.header import header
+from restagen.compiler.render.templates import render_template
+from restagen.compiler.render.views import options_expression
+
+__all__ = ["SagaView", "StepView", "render_sagas", "saga_scaffold_paths", "saga_views"]
+
+
+@dataclass(frozen=True)
+class MethodView:
+    """One abstract method of a saga base class."""
+
+    name: str
+    params: str
+    """The parameters after `self, ctx: SagaContext, data: <Data>` (with a leading comma), or ""."""
+    returns: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class StepView:
+    name: str
+    arguments: tuple[tuple[str, str], ...]
+    """`SagaStep(...)` keyword arguments, as Python expressions."""
+
+
+@dataclass(frozen=True)
+class SagaView:
+    name: str
+    title: str
+    spec: str
+    base: str
+    implementation: str
+    state_alias: str
+    client: str
+    sync_client: str
+    context_client: str
+    data: str
+    methods: tuple[MethodView, ...]
+    steps: tuple[StepView, ...]
+    retry: str | None
+    options: str
+    description: str | None
+    flow: str
+    """The saga as a Mermaid flowchart."""
+
+
+@dataclass
+class SagasView:
+    package: ir.Package
+    sagas: list[SagaView] = field(default_factory=list)
+    imports: Imports = field(default_factory=Imports)
+
+
+def _spec_name(target: tuple[str, str, str]) -> str:
+    return f"{target[1].upper()}__{target[2].upper()}"
+
+
+def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler:
+    package, component, handler = target
+    for c in program.package(package).components:
+        if c.name == component:
+            return next(h for h in c.handlers if h.name == handler)
+    raise KeyError(target)
+
+
+def _retry(options: ir.Options) -> str | None:
+    expression = options_expression(ir.Options(retry=options.retry))
+    return expression.removeprefix("Options(retry=").removesuffix(")") if options.retry else None
+
+
+class _Builder:
+    def __init__(self, program: ir.Program, package: ir.Package) -> None:
+        self.program = program
+        self.view = SagasView(package)
+
+    def annotate(self, ref: ir.TypeRef) -> str:
+        return annotation(ref, self.view.imports, package=self.view.package.name).text
+
+    def participant(self, target: tuple[str, str, str]) -> str:
+        module = ".definitions" if target[0] == self.view.package.name else f"{target[0]}.definitions"
+        name = _spec_name(target)
+        self.view.imports.add(module, name)
+        return name
+
+    def attribute(self, data: ir.Named, field_name: str) -> str:
+        """The Python attribute of a data field (`from` is `from_`)."""
+        declared = self.program.type(data)
+        assert isinstance(declared, ir.ObjectType)
+        return next(f.py_name for f in declared.fields if f.name == field_name)
+
+    def error(self, ref: ir.Named) -> str:
+        module = ".errors" if ref.package == self.view.package.name else f"{ref.package}.errors"
+        self.view.imports.add(module, ref.name)
+        return ref.name
+
+    def saga(self, saga: ir.Saga) -> SagaView:
+        title = pascal(saga.name)
+        data = self.annotate(saga.data)
+        methods: list[MethodView] = []
+        steps: list[StepView] = []
+        for step in saga.steps:
+            args: list[tuple[str, str]] = [("name", repr(step.name))]
+            if step.local:
+                methods.append(MethodView(step.name, "", "None", f"Local step {step.name}."))
+                args.append(("local", repr(step.name)))
+            if step.invoke is not None:
+                handler = _handler(self.program, step.invoke)
+                args.append(("invoke", self.participant(step.invoke)))
+                if handler.input is not None:
+                    method = f"{step.name}_request"
+                    target = f"{step.invoke[1]}.{step.invoke[2]}"
+                    methods.append(
+                        MethodView(
+                            method,
+                            "",
+                            self.annotate(handler.input),
+                            f"Step {step.name}: the request to {target}.",
+                        )
+                    )
+                    args.append(("request", repr(method)))
+            if step.compensate is not None:
+                handler = _handler(self.program, step.compensate)
+                args.append(("compensate", self.participant(step.compensate)))
+                if handler.input is not None:
+                    method = f"{step.name}_compensation"
+                    target = f"{step.compensate[1]}.{step.compensate[2]}"
+                    methods.append(
+                        MethodView(
+                            method,
+                            "",
+                            self.annotate(handler.input),
+                            f"Step {step.name}, undone: the request to {target}.",
+                        )
+                    )
+                    args.append(("compensation", repr(method)))
+            if step.key is not None:
+                args.append(("key", repr(self.attribute(saga.data, step.key))))
+            if step.on_reply:
+                replies = []
+                for reply, method in step.on_reply:
+                    text = self.annotate(reply)
+                    methods.append(
+                        MethodView(
+                            method,
+                            f", reply: {text}",
+                            "None",
+                            f"Step {step.name}: handles a {reply.name} reply, updating the data.",
+                        )
+                    )
+                    replies.append(f"({text}, {method!r})")
+                args.append(("replies", f"({', '.join(replies)},)"))
+            if step.on_error:
+                errors = [f"({self.error(e)}, {action!r})" for e, action in step.on_error]
+                args.append(("errors", f"({', '.join(errors)},)"))
+            if step.description:
+                args.append(("description", repr(step.description)))
+            steps.append(StepView(step.name, tuple(args)))
+        options = options_expression(
+            replace(saga.options, retry=None, serde=None),
+            with_workflow_retention=True,
+        )
+        return SagaView(
+            name=saga.name,
+            title=title,
+            spec=saga.name.upper(),
+            base=f"{title}SagaBase",
+            implementation=f"{title}Saga",
+            state_alias=f"{title}SagaState",
+            client=f"{title}SagaClient",
+            sync_client=f"{title}SagaSyncClient",
+            context_client=f"{title}SagaContextClient",
+            data=data,
+            methods=tuple(methods),
+            steps=tuple(steps),
+            retry=_retry(saga.options),
+            options=options,
+            description=saga.description,
+            flow=mermaid(saga),
+        )
+
+
+def saga_views(program: ir.Program, package: ir.Package) -> SagasView:
+    builder = _Builder(program, package)
+    for saga in package.sagas:
+        builder.view.sagas.append(builder.saga(saga))
+    return builder.view
+
+
+def saga_scaffold_paths(package: ir.Package) -> list[str]:
+    base = package.name.replace(".", "/")
+    return [f"{base}/impl/{saga.name}.py" for saga in package.sagas]
+
+
+def render_sagas(program: ir.Program, package: ir.Package) -> dict[str, str]:
+    if not package.sagas:
+        return {}
+    view = saga_views(program, package)
+    base = package.name.replace(".", "/")
+    files = {
+        f"{base}/sagas.py": render_template("sagas.py.jinja", header=header(package), view=view),
+        f"{base}/sagas.md": render_template("sagas.md.jinja", view=view),
+    }
+    scaffold_imports = [line.replace("from .", "from ..") for line in view.imports.lines()]
+    for saga in view.sagas:
+        files[f"{base}/impl/{saga.name}.py"] = render_template(
+            "scaffold/saga.py.jinja", view=view, s=saga, imports=scaffold_imports
+        )
+    return files
+
+
+def _label(text: str) -> str:
+    """A quoted Mermaid label; only validated names reach it, never descriptions."""
+    return f'"{text}"'
+
+
+def mermaid(saga: ir.Saga) -> str:
+    """The saga as a Mermaid flowchart: steps down, reply branches aside, compensations back up."""
+    lines = ["flowchart TD", f"    start([{_label('start ' + saga.name)}])"]
+    undo: list[int] = []
+    """Indexes of the steps so far that have a compensation, in order."""
+    failed = False
+
+    def rollback(before: int) -> str:
+        done = [i for i in undo if i < before]
+        return f"u{done[-1]}" if done else "rolled_back"
+
+    previous = "start"
+    for index, step in enumerate(saga.steps):
+        node = f"s{index}"
+        if step.local:
+            lines.append(f"    {node}[{_label(step.name + ': local step')}]")
+        elif step.invoke is not None:
+            lines.append(f"    {node}[{_label(f'{step.name}: {step.invoke[1]}.{step.invoke[2]}')}]")
+        lines.append(f"    {previous} --> {node}")
+        if step.compensate is not None:
+            undo.append(index)
+        for reply, method in step.on_reply:
+            branch = f"{node}_{method}"
+            lines.append(f"    {branch}[/{_label(f'{method}({reply.name})')}/]")
+            lines.append(f"    {node} -.->|{_label(reply.name)}| {branch}")
+            lines.append(f"    {branch} -.->|rejects| {rollback(index + 1)}")
+        for error, action in step.on_error:
+            if action == "fail":
+                failed = True
+                lines.append(f"    {node} -->|{_label(error.name)}| failed")
+        lines.append(f"    {node} -->|error| {rollback(index)}")
+        previous = node
+    lines.append(f"    {previous} --> succeeded([SUCCEEDED])")
+    for position, index in enumerate(undo):
+        step = saga.steps[index]
+        assert step.compensate is not None
+        target = f"{step.compensate[1]}.{step.compensate[2]}"
+        lines.append(f"    u{index}[{_label(f'undo {step.name}: {target}')}]")
+        lines.append(f"    u{index} --> {f'u{undo[position - 1]}' if position else 'rolled_back'}")
+    lines.append("    rolled_back([ROLLED_BACK])")
+    if failed:
+        lines.append("    failed([FAILED])")
+    return "\n".join(lines) + "\n"

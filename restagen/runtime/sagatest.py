@@ -1,0 +1,375 @@
+"""A test kit for sagas: run one against mocked participants, without a server or on a real one.
+
+`SagaTestKit` runs the saga through the same engine as on Restate, with a stand-in for the
+workflow context: participant calls go to the replies and errors you mocked per step (encoded and
+decoded with the participants' codecs, declared errors revived as on the wire), sleeps return at
+once, and awakeables complete with the outcomes you queued. Afterwards, `calls` lists what the
+saga asked of whom, in order, and `states` every state it persisted.
+
+    kit = SagaTestKit(CREATE_ORDER, CreateOrderSaga())
+    kit.reply("create_ticket", TicketCreated(ticket_id="t-1", order_id="o-1"))
+    kit.fail("authorize_card", CardDeclined(reason="limit"))
+    state = await kit.run("o-1", data)
+    assert kit.history == ["invoke create_pending_order", ..., "compensate create_pending_order"]
+
+`SagaServerKit` takes the same mocks and serves them, with the saga, on a real Restate server
+(from a thread of the test's process): the saga runs as in production, journal, retries and all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import socket
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from random import Random
+from types import TracebackType
+from typing import Any, Generic, Literal, Self, TypeVar, cast
+from uuid import UUID
+
+import restate
+from hypercorn.asyncio import serve as hypercorn_serve
+from hypercorn.config import Config as HypercornConfig
+from pydantic import BaseModel
+from restate.exceptions import TerminalError
+
+from restagen.runtime.admin import register_async
+from restagen.runtime.binding import bind
+from restagen.runtime.errors import DeclaredError
+from restagen.runtime.ingress import Ingress
+from restagen.runtime.saga import (
+    PHASE_HEADER,
+    STATE_KEY,
+    STEP_HEADER,
+    Saga,
+    SagaContext,
+    SagaSpec,
+    SagaState,
+    SagaStatus,
+    run_saga,
+)
+from restagen.runtime.sagaclient import SagaClient
+from restagen.runtime.specs import ComponentKind, ComponentSpec, HandlerSpec
+
+__all__ = ["SagaCall", "SagaServerKit", "SagaTestError", "SagaTestKit"]
+
+D = TypeVar("D", bound=BaseModel)
+
+Phase = Literal["invoke", "compensate"]
+
+
+class SagaTestError(AssertionError):
+    """The saga did something the test did not prepare for (a reply or an awakeable not mocked)."""
+
+
+@dataclass(frozen=True)
+class SagaCall:
+    """One call the saga made: `phase` is `invoke` or `compensate`; `target` is `component/handler`."""
+
+    phase: Phase
+    step: str
+    target: str
+    key: str | None
+    request: Any
+
+    def __str__(self) -> str:
+        return f"{self.phase} {self.step}"
+
+
+_Outcome = Callable[[Any], Any]
+"""Given the typed request, the reply (or raises the error)."""
+
+
+def _raise(error: BaseException) -> _Outcome:
+    def outcome(request: Any) -> Any:
+        raise error
+
+    return outcome
+
+
+def _no_reply(request: Any) -> None:
+    return None
+
+
+class _Mocks(Generic[D]):
+    """The mocked participants of one saga, and the calls they received."""
+
+    def __init__(self, spec: SagaSpec[D], saga: Saga[D]) -> None:
+        self.spec = spec
+        self.saga = saga
+        self._invoke: dict[str, _Outcome] = {}
+        self._compensate: dict[str, deque[_Outcome]] = {}
+        self.calls: list[SagaCall] = []
+        """Every participant call, in order."""
+
+    def reply(self, step: str, value: Any) -> Self:
+        """The participant of `step` answers `value` (replacing what was mocked for it)."""
+        return self.answer(step, lambda request: value)
+
+    def answer(self, step: str, function: Callable[[Any], Any]) -> Self:
+        """The participant of `step` answers `function(request)`, which may raise."""
+        self.spec.step(step)  # a KeyError for a step the saga does not have
+        self._invoke[step] = function
+        return self
+
+    def fail(self, step: str, error: BaseException) -> Self:
+        """The participant of `step` raises `error`: a declared error, or a `TerminalError`."""
+        return self.answer(step, _raise(error))
+
+    def fail_compensation(self, step: str, error: BaseException, *, times: int = 1) -> Self:
+        """The compensation of `step` raises `error` on its next `times` attempts, then succeeds."""
+        self.spec.step(step)
+        self._compensate.setdefault(step, deque()).extend([_raise(error)] * times)
+        return self
+
+    @property
+    def history(self) -> list[str]:
+        """The calls as `"invoke <step>"` / `"compensate <step>"`."""
+        return [str(call) for call in self.calls]
+
+    def _answer(self, step_name: str, phase: Phase, target: str, key: str | None, request: Any) -> Any:
+        """Record a participant call and return its mocked reply (or raise its mocked error)."""
+        step = self.spec.step(step_name)
+        spec = step.compensate if phase == "compensate" else step.invoke
+        assert spec is not None and f"{spec.component}/{spec.name}" == target, (step_name, phase, target)
+        self.calls.append(SagaCall(phase, step_name, target, key, request))
+        failures = self._compensate.get(step_name) if phase == "compensate" else None
+        mocked = None if phase == "compensate" else self._invoke.get(step_name)
+        if failures:
+            outcome = failures.popleft()
+        elif mocked is not None:
+            outcome = mocked
+        elif phase == "compensate" or spec.output is None:
+            outcome = _no_reply
+        else:
+            raise SagaTestError(
+                f"step {step_name!r} calls {target}: mock its reply with kit.reply({step_name!r}, ...)"
+            )
+        return outcome(request)
+
+
+class _Request:
+    def __init__(self, key: str) -> None:
+        self.id = f"inv_test_{key}"
+        self.headers: dict[str, str] = {}
+
+
+class _FakeWorkflowContext:
+    """What the saga engine uses of `restate.WorkflowContext`, answered by the kit."""
+
+    def __init__(self, kit: SagaTestKit[Any], key: str) -> None:
+        self._kit = kit
+        self._key = key
+        self._state: dict[str, bytes] = {}
+        self._awakeables = 0
+        self._random = Random(key)
+
+    def key(self) -> str:
+        return self._key
+
+    def request(self) -> _Request:
+        return _Request(self._key)
+
+    def set(self, name: str, value: Any, serde: Any, entry_name: str | None = None) -> None:
+        self._state[name] = serde.serialize(value)
+        if name == STATE_KEY:
+            self._kit.states.append(cast(SagaState[Any], serde.deserialize(self._state[name])))
+
+    async def get(self, name: str, serde: Any, type_hint: Any = None) -> Any:
+        return serde.deserialize(self._state[name]) if name in self._state else None
+
+    def clear(self, name: str) -> None:
+        self._state.pop(name, None)
+
+    def clear_all(self) -> None:
+        self._state.clear()
+
+    async def generic_call(
+        self,
+        service: str,
+        handler: str,
+        arg: bytes,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **_: Any,
+    ) -> bytes:
+        return self._kit._call(f"{service}/{handler}", arg, key, headers or {})
+
+    async def sleep(self, delta: timedelta, name: str | None = None) -> None:
+        self._kit.sleeps.append(delta)
+
+    def awakeable(self, serde: Any = None) -> tuple[str, Any]:
+        self._awakeables += 1
+        awakeable_id = f"awk_test_{self._key}_{self._awakeables}"
+        return awakeable_id, self._kit._awakeable(awakeable_id)
+
+    async def run_typed(self, name: str, action: Callable[[], Any], options: Any = None) -> Any:
+        result = action()
+        return await result if inspect.isawaitable(result) else result
+
+    def random(self) -> Random:
+        return self._random
+
+    def uuid(self) -> UUID:
+        return UUID(int=self._random.getrandbits(128), version=4)
+
+    async def time(self) -> float:
+        return 0.0
+
+
+class SagaTestKit(_Mocks[D]):
+    """Runs saga `spec` with the implementation `saga` against mocked participants, no server."""
+
+    def __init__(self, spec: SagaSpec[D], saga: Saga[D]) -> None:
+        super().__init__(spec, saga)
+        self._awakeable_outcomes: deque[_Outcome] = deque()
+        self.states: list[SagaState[D]] = []
+        """Every state the saga persisted, in order."""
+        self.sleeps: list[timedelta] = []
+        """Every durable sleep (compensation back-offs included)."""
+        self.awakeables: list[str] = []
+        """The ids of the awakeables the saga created."""
+
+    def resolve_awakeable(self, value: Any) -> Self:
+        """The next awakeable the saga waits on completes with `value`."""
+        self._awakeable_outcomes.append(lambda awakeable_id: value)
+        return self
+
+    def reject_awakeable(self, message: str, code: int = 500) -> Self:
+        """The next awakeable the saga waits on fails with a terminal error."""
+        self._awakeable_outcomes.append(_raise(TerminalError(message, status_code=code)))
+        return self
+
+    async def run(self, saga_id: str, data: D) -> SagaState[D]:
+        """Run the saga to its end and return its final state."""
+        fake = _FakeWorkflowContext(self, saga_id)
+        ctx = SagaContext(cast(Any, fake))
+        return await run_saga(self.spec, self.saga, ctx, data)
+
+    @property
+    def statuses(self) -> list[SagaStatus]:
+        """The statuses the saga went through, without repeats."""
+        seen: list[SagaStatus] = []
+        for state in self.states:
+            if not seen or seen[-1] != state.status:
+                seen.append(state.status)
+        return seen
+
+    def _call(self, target: str, body: bytes, key: str | None, headers: dict[str, str]) -> bytes:
+        phase = cast(Phase, headers[PHASE_HEADER])
+        step = self.spec.step(headers[STEP_HEADER])
+        spec = step.compensate if phase == "compensate" else step.invoke
+        assert spec is not None
+        request = spec.input.decode(body) if spec.input is not None else None
+        try:
+            reply = self._answer(step.name, phase, target, key, request)
+        except DeclaredError as error:
+            raise error.to_terminal() from None
+        return spec.output.encode(reply) if spec.output is not None else b""
+
+    async def _awakeable(self, awakeable_id: str) -> Any:
+        self.awakeables.append(awakeable_id)
+        if not self._awakeable_outcomes:
+            raise SagaTestError(
+                f"step {self.states[-1].current_step!r} waits on an awakeable: "
+                "complete it with kit.resolve_awakeable(...) or kit.reject_awakeable(...)"
+            )
+        return self._awakeable_outcomes.popleft()(awakeable_id)
+
+
+def _mock(kit: SagaServerKit[Any], component: str, specs: list[HandlerSpec[Any, Any]]) -> object:
+    """An object whose class has one handler method per spec, answering from the kit's mocks."""
+
+    def handler(spec: HandlerSpec[Any, Any]) -> Callable[..., Any]:
+        target = f"{spec.component}/{spec.name}"
+
+        async def handle(self: object, ctx: Any, *request: Any) -> Any:
+            headers = {name.lower(): value for name, value in ctx.headers.items()}
+            key = ctx.key if spec.kind is not None else None
+            phase = cast(Phase, headers[PHASE_HEADER])
+            return kit._answer(headers[STEP_HEADER], phase, target, key, request[0] if request else None)
+
+        return handle
+
+    cls = type(f"Mock_{component}", (), {spec.name: handler(spec) for spec in specs})
+    return cls()
+
+
+class SagaServerKit(_Mocks[D]):
+    """Runs saga `spec` with `saga` on a real Restate server, against mocked participants.
+
+    `async with kit:` serves the saga and the mocks from a thread of this process and registers
+    them with the server at `admin_url` (use a server of the test's own: the mocks take the
+    participants' names); `run` starts a saga through `ingress_url` and waits for its end. Local
+    steps run for real: complete their awakeables through the ingress.
+    """
+
+    def __init__(self, spec: SagaSpec[D], saga: Saga[D], *, ingress_url: str, admin_url: str) -> None:
+        super().__init__(spec, saga)
+        self.ingress_url = ingress_url
+        self.admin_url = admin_url
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    def app(self) -> Any:
+        """The ASGI app: the saga's workflow and one mock per participant component."""
+        by_component: dict[str, list[HandlerSpec[Any, Any]]] = {}
+        for step in self.spec.steps:
+            for spec in (step.invoke, step.compensate):
+                if spec is not None and spec not in by_component.setdefault(spec.component, []):
+                    by_component[spec.component].append(spec)
+        components = [bind(self.spec.component, self.saga)]
+        for name, specs in sorted(by_component.items()):
+            kind: ComponentKind = "service" if specs[0].kind is None else "object"
+            component = ComponentSpec(kind=kind, name=name, handlers=tuple(specs))
+            components.append(bind(component, _mock(self, name, specs)))
+        return restate.app(components)
+
+    async def __aenter__(self) -> Self:
+        port = _free_port()
+        ready = threading.Event()
+        app = self.app()
+
+        def serve() -> None:
+            loop = self._loop = asyncio.new_event_loop()
+            self._stop = asyncio.Event()
+            config = HypercornConfig()
+            config.bind = [f"127.0.0.1:{port}"]
+            config.keep_alive_max_requests = config.h2_max_concurrent_streams = 2**31 - 1
+            config.keep_alive_timeout = float(2**31 - 1)
+            config.accesslog = None
+            ready.set()
+            loop.run_until_complete(hypercorn_serve(app, config, shutdown_trigger=self._stop.wait))
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="saga-server-kit", daemon=True)
+        self._thread.start()
+        await asyncio.to_thread(ready.wait)
+        await register_async(self.admin_url, f"http://127.0.0.1:{port}")
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join, 10)
+
+    async def run(self, saga_id: str, data: D) -> SagaState[D]:
+        """Start saga `saga_id` with `data` through the ingress and wait for its end."""
+        async with Ingress(self.ingress_url) as ingress:
+            client = SagaClient(ingress, self.spec)
+            await client.start(saga_id, data)
+            return await client.result(saga_id)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

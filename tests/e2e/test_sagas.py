@@ -1,0 +1,223 @@
+"""Generated sagas on a real Restate server: the trip saga of `trip/`, its participants counting
+each effect in object state.
+
+Covers the happy path, a second start of the same id, a declined card rolling back, a reply
+handler that rejects, `on_error: fail`, compensations retried until they succeed or run out of
+attempts, a local step waiting on an awakeable completed from outside, and a handler starting a
+saga through the saga's context client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from restagen.cli import main as restagen
+
+HERE = Path(__file__).resolve().parent
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("trip")
+    assert restagen(["generate", str(HERE / "trip"), "-o", str(out)]) == 0
+    sys.path.insert(0, str(out))
+    try:
+        yield out
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == "trip" or m.startswith("trip.")]:
+            del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def served(trip: Path, restate: Any, endpoint: Any) -> Any:
+    return endpoint("impl:app", [trip, HERE / "trip"])
+
+
+def _data(trip_id: str, **fields: Any) -> Any:
+    from trip.models import TripData
+
+    return TripData(trip_id=trip_id, customer=f"c-{trip_id}", **fields)
+
+
+def counts(ingress_url: str, customer: str) -> dict[str, int]:
+    from trip.clients import LedgerSyncClient
+
+    from restagen.runtime.ingress import SyncIngress
+
+    with SyncIngress(ingress_url) as ingress:
+        return LedgerSyncClient(ingress, customer).counts()
+
+
+def _run(ingress_url: str, trip_id: str, **fields: Any) -> Any:
+    from trip.sagas import BookTripSagaClient
+
+    from restagen.runtime.ingress import Ingress
+
+    async def scenario() -> Any:
+        async with Ingress(ingress_url) as ingress:
+            saga = BookTripSagaClient(ingress)
+            handle = await saga.start(trip_id, _data(trip_id, **fields))
+            assert handle.status == "Accepted"
+            return await handle.result()
+
+    return asyncio.run(scenario())
+
+
+def test_happy_path_runs_every_step_once(restate: Any, served: Any) -> None:
+    from restagen.runtime.saga import SagaStatus
+
+    state = _run(restate.ingress_url, "t1")
+    assert state.status == SagaStatus.SUCCEEDED
+    assert state.completed_steps == ["flight", "hotel", "charge", "confirm", "notify"]
+    assert state.compensated_steps == []
+    assert state.current_step is None
+    assert (state.data.flight_ref, state.data.hotel_ref) == ("flight-t1", "hotel-t1")
+    assert counts(restate.ingress_url, "c-t1") == {
+        "apply:t1:flight": 1,
+        "apply:t1:hotel": 1,
+        "apply:t1:charge": 1,
+    }
+
+
+def test_the_same_id_twice_runs_once(restate: Any, served: Any) -> None:
+    from trip.sagas import BookTripSagaSyncClient
+
+    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime.saga import SagaStatus
+
+    with SyncIngress(restate.ingress_url) as ingress:
+        saga = BookTripSagaSyncClient(ingress)
+        assert saga.state("t2") is None
+        first = saga.start("t2", _data("t2"))
+        second = saga.start("t2", _data("t2", decline=True))
+        assert (first.status, second.status) == ("Accepted", "PreviouslyAccepted")
+        assert second.result().status == SagaStatus.SUCCEEDED
+        state = saga.state("t2")
+        assert state is not None and state.status == SagaStatus.SUCCEEDED and not state.data.decline
+    assert counts(restate.ingress_url, "c-t2")["apply:t2:charge"] == 1
+
+
+def test_a_declined_card_rolls_back_in_reverse_order(restate: Any, served: Any) -> None:
+    from restagen.runtime.saga import SagaStatus
+
+    state = _run(restate.ingress_url, "t3", decline=True)
+    assert state.status == SagaStatus.ROLLED_BACK
+    assert state.completed_steps == ["flight", "hotel"]
+    assert state.compensated_steps == ["hotel", "flight"]
+    assert state.last_error.step == "charge"
+    assert state.last_error.error == "CardDeclined"
+    assert state.last_error.code == 402
+    assert counts(restate.ingress_url, "c-t3") == {
+        "apply:t3:flight": 1,
+        "apply:t3:hotel": 1,
+        "undo-attempt:t3:hotel": 1,
+        "undo:t3:hotel": 1,
+        "undo-attempt:t3:flight": 1,
+        "undo:t3:flight": 1,
+    }
+
+
+def test_a_rejected_reply_compensates_its_own_step(restate: Any, served: Any) -> None:
+    from restagen.runtime.saga import SagaStatus
+
+    state = _run(restate.ingress_url, "t4", reject_hotel=True)
+    assert state.status == SagaStatus.ROLLED_BACK
+    assert state.last_error.phase == "reply"
+    assert "too far" in state.last_error.message
+    assert state.compensated_steps == ["hotel", "flight"]
+    assert counts(restate.ingress_url, "c-t4")["undo:t4:hotel"] == 1
+
+
+def test_on_error_fail_stops_without_compensating(restate: Any, served: Any) -> None:
+    from restagen.runtime.saga import SagaStatus
+
+    state = _run(restate.ingress_url, "t5", fraud=True)
+    assert state.status == SagaStatus.FAILED
+    assert state.last_error.error == "Fraud"
+    assert state.compensated_steps == []
+    assert not any(name.startswith("undo") for name in counts(restate.ingress_url, "c-t5"))
+
+
+def test_a_failing_compensation_is_retried_until_it_succeeds(restate: Any, served: Any) -> None:
+    from restagen.runtime.saga import SagaStatus
+
+    state = _run(restate.ingress_url, "t6", decline=True, undo_failures=2)
+    assert state.status == SagaStatus.ROLLED_BACK
+    found = counts(restate.ingress_url, "c-t6")
+    assert (found["undo-attempt:t6:hotel"], found["undo:t6:hotel"]) == (3, 1)
+    assert (found["undo-attempt:t6:flight"], found["undo:t6:flight"]) == (3, 1)
+
+
+def test_a_compensation_out_of_attempts_fails_the_saga_and_skips_nothing(restate: Any, served: Any) -> None:
+    from restagen.runtime.saga import SagaStatus
+
+    state = _run(restate.ingress_url, "t7", decline=True, undo_failures=1000)
+    assert state.status == SagaStatus.FAILED
+    assert state.current_step == "hotel"
+    assert state.compensated_steps == []
+    assert (state.last_error.phase, state.last_error.attempt) == ("compensate", 20)
+    found = counts(restate.ingress_url, "c-t7")
+    assert found["undo-attempt:t7:hotel"] == 20
+    assert "undo-attempt:t7:flight" not in found  # never skipped to the next compensation
+
+
+def test_a_local_step_waits_for_an_external_confirmation(restate: Any, served: Any) -> None:
+    from trip.sagas import BookTripSagaSyncClient
+
+    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime.saga import SagaStatus
+
+    with SyncIngress(restate.ingress_url) as ingress:
+        saga = BookTripSagaSyncClient(ingress)
+        saga.start("t8", _data("t8", confirm=True))
+        deadline = time.monotonic() + 30
+        while True:
+            state = saga.state("t8")
+            if state is not None and state.data.confirmation_id:
+                break
+            assert time.monotonic() < deadline, state
+            time.sleep(0.05)
+        assert (state.status, state.current_step) == (SagaStatus.RUNNING, "confirm")
+        ingress.resolve_awakeable(state.data.confirmation_id, "the airline")
+        final = saga.result("t8")
+    assert final.status == SagaStatus.SUCCEEDED
+    assert final.data.confirmed_by == "the airline"
+
+
+def test_a_handler_starts_a_saga_and_waits_for_it(restate: Any, served: Any) -> None:
+    from trip.clients import AgencySyncClient
+
+    from restagen.runtime.ingress import SyncIngress
+
+    with SyncIngress(restate.ingress_url) as ingress:
+        assert AgencySyncClient(ingress).book(_data("t9")) == "SUCCEEDED flight-t9"
+        assert AgencySyncClient(ingress).book(_data("t10", decline=True)) == "ROLLED_BACK flight-t10"
+    assert counts(restate.ingress_url, "c-t9")["apply:t9:charge"] == 1
+
+
+def test_participant_calls_carry_the_propagated_headers(trip: Path, own_restate: Any, endpoint: Any) -> None:
+    from trip.sagas import BookTripSagaClient
+
+    from restagen.runtime.ingress import Ingress
+
+    env = {"RESTAGEN_SERVER__PROPAGATE_INCOMING_HEADERS": '["x-trace"]'}
+    endpoint("impl:app", [trip, HERE / "trip"], env=env, server=own_restate)
+
+    async def scenario() -> Any:
+        async with Ingress(own_restate.ingress_url) as ingress:
+            saga = BookTripSagaClient(ingress)
+            await saga.start("p1", _data("p1"), headers={"X-Trace": "trace-7", "X-Other": "no"})
+            return await saga.result("p1")
+
+    state = asyncio.run(scenario())
+    assert (state.data.flight_ref, state.data.hotel_ref) == ("flight-p1@trace-7", "hotel-p1@trace-7")

@@ -1,0 +1,295 @@
+"""The saga test kit, and through it the saga engine: the trip saga of tests/e2e/trip against
+mocked participants, no server. The same scenarios run on a real server in tests/e2e/test_sagas.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from restate.exceptions import TerminalError
+
+from restagen.cli import main as restagen
+from restagen.runtime.saga import SagaStatus
+from restagen.runtime.sagatest import SagaTestError, SagaTestKit
+
+TRIP = Path(__file__).resolve().parents[1] / "e2e" / "trip"
+
+
+@pytest.fixture(scope="module")
+def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    out = tmp_path_factory.mktemp("trip")
+    assert restagen(["generate", str(TRIP), "-o", str(out)]) == 0
+    sys.path[:0] = [str(out), str(TRIP)]
+    try:
+        import impl
+
+        yield impl
+    finally:
+        del sys.path[:2]
+        for name in [m for m in sys.modules if m in ("trip", "impl") or m.startswith("trip.")]:
+            del sys.modules[name]
+
+
+def _kit(trip: Any) -> SagaTestKit[Any]:
+    from trip.models import Booking
+    from trip.sagas import BOOK_TRIP
+
+    kit = SagaTestKit(BOOK_TRIP, trip.BookTrip())
+    kit.reply("flight", Booking(ref="F1"))
+    kit.reply("hotel", Booking(ref="H1"))
+    kit.reply("charge", Booking(ref="C1"))
+    return kit
+
+
+def _data(**fields: Any) -> Any:
+    from trip.models import TripData
+
+    return TripData(trip_id="t", customer="ann", **fields)
+
+
+def test_happy_path(trip: Any) -> None:
+    kit = _kit(trip)
+    state = asyncio.run(kit.run("t", _data()))
+    assert state.status == SagaStatus.SUCCEEDED
+    assert kit.history == ["invoke flight", "invoke hotel", "invoke charge", "invoke notify"]
+    assert [call.key for call in kit.calls] == ["ann", "ann", "ann", None]
+    assert kit.calls[0].target == "ledger/apply"
+    assert kit.calls[0].request.item == "flight"
+    assert kit.calls[3].request == "trip t booked"
+    assert (state.data.flight_ref, state.data.hotel_ref) == ("F1", "H1")
+    assert kit.statuses == [SagaStatus.RUNNING, SagaStatus.SUCCEEDED]
+    assert [s.current_step for s in kit.states if s.current_step] == [
+        "flight", "hotel", "charge", "confirm", "notify"
+    ]  # fmt: skip
+
+
+def test_declared_error_compensates_completed_steps_in_reverse(trip: Any) -> None:
+    from trip.errors import CardDeclined
+
+    kit = _kit(trip)
+    kit.fail("charge", CardDeclined(reason="limit"))
+    state = asyncio.run(kit.run("t", _data()))
+    assert state.status == SagaStatus.ROLLED_BACK
+    assert kit.history == [
+        "invoke flight", "invoke hotel", "invoke charge", "compensate hotel", "compensate flight"
+    ]  # fmt: skip
+    assert kit.calls[3].target == "ledger/undo"
+    assert state.last_error is not None
+    assert (state.last_error.step, state.last_error.error, state.last_error.code) == (
+        "charge",
+        "CardDeclined",
+        402,
+    )
+    assert kit.statuses == [SagaStatus.RUNNING, SagaStatus.COMPENSATING, SagaStatus.ROLLED_BACK]
+
+
+def test_terminal_error_compensates(trip: Any) -> None:
+    kit = _kit(trip)
+    kit.fail("hotel", TerminalError("no rooms", status_code=409))
+    state = asyncio.run(kit.run("t", _data()))
+    assert state.status == SagaStatus.ROLLED_BACK
+    assert kit.history == ["invoke flight", "invoke hotel", "compensate flight"]
+    assert state.last_error is not None and state.last_error.message == "no rooms"
+
+
+def test_rejecting_reply_handler_compensates_its_own_step(trip: Any) -> None:
+    kit = _kit(trip)
+    state = asyncio.run(kit.run("t", _data(reject_hotel=True)))
+    assert state.status == SagaStatus.ROLLED_BACK
+    assert kit.history == ["invoke flight", "invoke hotel", "compensate hotel", "compensate flight"]
+    assert state.last_error is not None and state.last_error.phase == "reply"
+
+
+def test_on_error_fail_stops_without_compensation(trip: Any) -> None:
+    from trip.errors import Fraud
+
+    kit = _kit(trip)
+    kit.fail("charge", Fraud(reason="stolen"))
+    state = asyncio.run(kit.run("t", _data()))
+    assert state.status == SagaStatus.FAILED
+    assert kit.history == ["invoke flight", "invoke hotel", "invoke charge"]
+
+
+def test_failing_compensation_is_retried_with_backoff(trip: Any) -> None:
+    from trip.errors import CardDeclined
+
+    kit = _kit(trip)
+    kit.fail("charge", CardDeclined(reason="limit"))
+    kit.fail_compensation("hotel", TerminalError("busy"), times=3)
+    state = asyncio.run(kit.run("t", _data()))
+    assert state.status == SagaStatus.ROLLED_BACK
+    assert kit.history == [
+        "invoke flight", "invoke hotel", "invoke charge",
+        "compensate hotel", "compensate hotel", "compensate hotel", "compensate hotel",
+        "compensate flight",
+    ]  # fmt: skip
+    assert state.cause is not None and (state.cause.step, state.cause.error) == ("charge", "CardDeclined")
+    assert state.last_error is not None
+    assert (state.last_error.step, state.last_error.phase, state.last_error.attempt) == (
+        "hotel",
+        "compensate",
+        3,
+    )
+    # the schema's policy: 50ms initial, doubling, at most 200ms
+    assert kit.sleeps == [
+        timedelta(milliseconds=50),
+        timedelta(milliseconds=100),
+        timedelta(milliseconds=200),
+    ]
+
+
+def test_compensation_out_of_attempts_fails_and_skips_nothing(trip: Any) -> None:
+    from trip.errors import CardDeclined
+
+    kit = _kit(trip)
+    kit.fail("charge", CardDeclined(reason="limit"))
+    kit.fail_compensation("hotel", TerminalError("down"), times=50)
+    state = asyncio.run(kit.run("t", _data()))
+    assert state.status == SagaStatus.FAILED
+    assert kit.history.count("compensate hotel") == 20
+    assert "compensate flight" not in kit.history
+    assert state.current_step == "hotel"
+    assert state.last_error is not None and state.last_error.attempt == 20
+
+
+def test_local_step_awaits_an_awakeable(trip: Any) -> None:
+    kit = _kit(trip)
+    kit.resolve_awakeable("the airline")
+    state = asyncio.run(kit.run("t", _data(confirm=True)))
+    assert state.status == SagaStatus.SUCCEEDED
+    assert state.data.confirmed_by == "the airline"
+    assert state.data.confirmation_id == kit.awakeables[0]
+
+
+def test_rejected_awakeable_compensates(trip: Any) -> None:
+    kit = _kit(trip)
+    kit.reject_awakeable("the airline said no", 409)
+    state = asyncio.run(kit.run("t", _data(confirm=True)))
+    assert state.status == SagaStatus.ROLLED_BACK
+    assert state.last_error is not None and state.last_error.phase == "local"
+    assert kit.history[-3:] == ["compensate charge", "compensate hotel", "compensate flight"]
+
+
+def test_missing_mocks_are_named(trip: Any) -> None:
+    from trip.sagas import BOOK_TRIP
+
+    kit = SagaTestKit(BOOK_TRIP, trip.BookTrip())
+    with pytest.raises(SagaTestError, match=r"kit.reply\('flight'"):
+        asyncio.run(kit.run("t", _data()))
+    kit = _kit(trip)
+    with pytest.raises(SagaTestError, match="resolve_awakeable"):
+        asyncio.run(kit.run("t", _data(confirm=True)))
+    with pytest.raises(KeyError):
+        kit.reply("nope", None)
+
+
+UNIONS = """
+restagen: 1
+package: kitdemo
+types:
+  Data:
+    properties: {class: string, got: "list[string]"}
+  Seat:
+    properties: {seat: string}
+  Waitlist:
+    properties: {position: int}
+  Answer:
+    union: [Seat, Waitlist]
+    discriminator: kind
+objects:
+  cabin:
+    handlers:
+      book: {output: Answer}
+sagas:
+  fly:
+    data: Data
+    steps:
+      - {name: first, invoke: cabin.book, key: class, on_reply: {Seat: seated, Waitlist: waiting}}
+      - {name: second, invoke: cabin.book, key: class, on_reply: {Answer: answered}}
+"""
+
+
+def test_keyword_key_fields_and_union_replies(tmp_path: Path) -> None:
+    (tmp_path / "kitdemo.restagen.yaml").write_text(UNIONS)
+    out = tmp_path / "out"
+    assert restagen(["generate", str(tmp_path), "-o", str(out)]) == 0
+    sys.path.insert(0, str(out))
+    try:
+        from kitdemo.models import Answer, Data, Seat, Waitlist
+        from kitdemo.sagas import FLY, FlySagaBase
+
+        from restagen.runtime.saga import SagaContext
+
+        class Fly(FlySagaBase):
+            async def seated(self, ctx: SagaContext, data: Data, reply: Seat) -> None:
+                data.got.append(f"seat {reply.seat}")
+
+            async def waiting(self, ctx: SagaContext, data: Data, reply: Waitlist) -> None:
+                data.got.append(f"waitlist {reply.position}")
+
+            async def answered(self, ctx: SagaContext, data: Data, reply: Answer) -> None:
+                data.got.append(f"answer {type(reply.root).__name__}")
+
+        kit = SagaTestKit(FLY, Fly())
+        kit.reply("first", Answer(Waitlist(position=3)))
+        kit.reply("second", Answer(Seat(seat="12A")))
+        state = asyncio.run(kit.run("f", Data(class_="economy", got=[])))
+        assert state.status == SagaStatus.SUCCEEDED
+        assert state.data.got == ["waitlist 3", "answer Seat"]
+        assert [call.key for call in kit.calls] == ["economy", "economy"]
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == "kitdemo" or m.startswith("kitdemo.")]:
+            del sys.modules[name]
+
+
+MIXED = """
+restagen: 1
+package: kitmixed
+types:
+  Data:
+    properties: {seat: string}
+services:
+  desk:
+    handlers:
+      hold: {}
+      check: {}
+objects:
+  cabin:
+    handlers:
+      release: {}
+sagas:
+  board:
+    data: Data
+    steps:
+      - {name: hold, invoke: desk.hold, compensate: cabin.release, key: seat}
+      - {name: check, invoke: desk.check}
+"""
+
+
+def test_a_step_mixing_a_service_and_an_object_keys_only_the_object(tmp_path: Path) -> None:
+    (tmp_path / "kitmixed.restagen.yaml").write_text(MIXED)
+    out = tmp_path / "out"
+    assert restagen(["generate", str(tmp_path), "-o", str(out)]) == 0
+    sys.path.insert(0, str(out))
+    try:
+        from kitmixed.models import Data
+        from kitmixed.sagas import BOARD, BoardSagaBase
+
+        kit = SagaTestKit(BOARD, type("Board", (BoardSagaBase,), {})())
+        kit.fail("check", TerminalError("closed"))
+        state = asyncio.run(kit.run("b", Data(seat="12A")))
+        assert state.status == SagaStatus.ROLLED_BACK
+        assert [(call.target, call.key) for call in kit.calls] == [
+            ("desk/hold", None), ("desk/check", None), ("cabin/release", "12A")
+        ]  # fmt: skip
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == "kitmixed" or m.startswith("kitmixed.")]:
+            del sys.modules[name]
