@@ -176,7 +176,15 @@ def serve(
 @app.command()
 def register(
     admin: Annotated[str, typer.Option(help="URL of the Restate admin API, e.g. http://127.0.0.1:9070.")],
-    uri: Annotated[str, typer.Option(help="URL of the endpoint, as Restate reaches it.")],
+    uri: Annotated[str | None, typer.Option(help="URL of the endpoint, as Restate reaches it.")] = None,
+    subscriptions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--subscriptions",
+            help="A kafka-subscriptions.yaml file: create its Kafka subscriptions (after the endpoint), "
+            "skipping those that exist.",
+        ),
+    ] = None,
     timeout: Annotated[
         float, typer.Option(help="Seconds to keep retrying while the admin API or the endpoint is not up.")
     ] = 30.0,
@@ -186,20 +194,39 @@ def register(
     ] = None,
     cluster: Annotated[str, typer.Option(help="The events cluster to subscribe in.")] = "default",
 ) -> None:
-    """Register an endpoint with Restate (forced re-discovery of its handlers)."""
+    """Register an endpoint with Restate (forced re-discovery of its handlers), and Kafka subscriptions."""
     import asyncio
 
+    from restagen.kafka_subscriptions import SubscriptionError, apply_subscriptions, read_subscriptions
     from restagen.runtime.admin import RegistrationError
     from restagen.runtime.admin import register as run
 
+    if uri is None and not subscriptions:
+        raise UserError("nothing to register: give --uri, --subscriptions or both")
+    if uri is None and ingress is not None:
+        raise UserError("--ingress registers the event subscriptions of the endpoint given with --uri")
     try:
-        services = run(admin, uri, timeout=timeout)
-    except RegistrationError as error:
+        wanted = [s for path in subscriptions or [] for s in read_subscriptions(path)]
+    except SubscriptionError as error:
         raise UserError(str(error)) from error
-    err.print(f"registered {uri}: {', '.join(services) or 'no services'}", markup=False)
-    if ingress is not None:
-        count = asyncio.run(_subscribe(admin, ingress, cluster, services, timeout))
-        err.print(f"registered {count} event subscription(s) in cluster {cluster}", markup=False)
+    if uri is not None:
+        try:
+            services = run(admin, uri, timeout=timeout)
+        except RegistrationError as error:
+            raise UserError(str(error)) from error
+        err.print(f"registered {uri}: {', '.join(services) or 'no services'}", markup=False)
+        if ingress is not None:
+            count = asyncio.run(_subscribe(admin, ingress, cluster, services, timeout))
+            err.print(f"registered {count} event subscription(s) in cluster {cluster}", markup=False)
+    if wanted:
+        try:
+            applied = apply_subscriptions(admin, wanted, timeout=timeout)
+        except SubscriptionError as error:
+            raise UserError(str(error)) from error
+        for item in applied:
+            err.print(
+                f"subscription {item.subscription.describe()}: {item.outcome} ({item.id})", markup=False
+            )
 
 
 async def _subscribe(admin: str, ingress: str, cluster: str, services: list[str], timeout: float) -> int:

@@ -62,6 +62,7 @@ class HandlerInfo:
     options: Options | None = None
     middleware: tuple[str, ...] = ()
     description: str | None = None
+    kafka: Mapping[str, Any] | None = None
 
 
 def _component(info: ComponentInfo) -> Callable[[C], C]:
@@ -129,9 +130,14 @@ def handler(
     options: Options | None = None,
     middleware: Sequence[str] = (),
     description: str | None = None,
+    kafka: Mapping[str, Any] | None = None,
 ) -> Callable[[F], F]:
-    """Per-handler metadata: kind, declared errors, subscribed events, options and middleware."""
-    info = HandlerInfo(kind, tuple(errors), tuple(subscribe), options, tuple(middleware), description)
+    """Per-handler metadata: kind, declared errors, subscribed events, options and middleware.
+
+    `kafka={"topic": ..., "cluster": ..., "options": {...}}` binds an event handler to a Kafka topic,
+    as the `kafka` key of the definition language does.
+    """
+    info = HandlerInfo(kind, tuple(errors), tuple(subscribe), options, tuple(middleware), description, kafka)
 
     def mark(func: F) -> F:
         setattr(func, HANDLER_ATTR, info)

@@ -13,10 +13,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from restagen.compiler.kafka import check_broker, check_cluster
+
 __all__ = ["TARGETS", "DeploySettings", "Target", "image_for", "resource_name"]
 
-Target = Literal["kubernetes", "operator", "compose", "register"]
-TARGETS: tuple[Target, ...] = ("kubernetes", "operator", "compose", "register")
+Target = Literal["kubernetes", "operator", "compose", "register", "kafka"]
+TARGETS: tuple[Target, ...] = ("kubernetes", "operator", "compose", "register", "kafka")
 
 # A DNS-1123 label (what Kubernetes accepts as a namespace or a RestateCluster name).
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -48,6 +50,7 @@ class DeploySettings(BaseModel):
     operator_cluster: str = "restate"
     operator_admin_url: str | None = None
     admin_url: str = "http://localhost:9070"
+    kafka_brokers: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("targets")
     @classmethod
@@ -74,6 +77,21 @@ class DeploySettings(BaseModel):
         if not _VERSION.fullmatch(value):
             raise ValueError(f"{value!r} is not an image tag")
         return value
+
+    @field_validator("kafka_brokers")
+    @classmethod
+    def _kafka_brokers(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for cluster, brokers in value.items():
+            problem = check_cluster(cluster)
+            if problem is not None:
+                raise ValueError(f"{problem[0]} ({problem[1]})")
+            if not brokers:
+                raise ValueError(f"cluster {cluster!r} lists no brokers")
+            for broker in brokers:
+                problem = check_broker(broker)
+                if problem is not None:
+                    raise ValueError(f"{problem[0]} ({problem[1]})")
+        return dict(sorted(value.items()))
 
     @field_validator("admin_url", "operator_admin_url")
     @classmethod

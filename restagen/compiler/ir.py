@@ -19,6 +19,7 @@ __all__ = [
     "EventDecl",
     "Field",
     "Handler",
+    "KafkaBinding",
     "ListOf",
     "MapOf",
     "Named",
@@ -194,6 +195,16 @@ HandlerKind = Literal["exclusive", "shared", "workflow"] | None
 
 
 @dataclass(frozen=True)
+class KafkaBinding:
+    """An event handler also receives the records of a Kafka topic (a Restate subscription)."""
+
+    topic: str
+    cluster: str
+    options: tuple[tuple[str, str], ...] = ()
+    """Kafka consumer properties of the subscription, sorted by name, values as text."""
+
+
+@dataclass(frozen=True)
 class Handler:
     name: str
     kind: HandlerKind
@@ -204,6 +215,7 @@ class Handler:
     options: Options = field(default_factory=Options)
     middleware: tuple[str, ...] = ()
     description: str | None = None
+    kafka: KafkaBinding | None = None
 
 
 @dataclass(frozen=True)

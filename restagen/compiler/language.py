@@ -20,6 +20,7 @@ __all__ = [
     "FieldSpec",
     "HandlerDef",
     "InlineType",
+    "KafkaBindingDef",
     "ObjectDef",
     "Options",
     "RetryPolicy",
@@ -146,6 +147,19 @@ class Options(_Strict):
     serde: Literal["json", "bson"] | None = None
 
 
+class KafkaBindingDef(_Strict):
+    """Binds an event handler to a Kafka topic through a Restate subscription."""
+
+    topic: str = Field(description="The Kafka topic whose records the handler receives.")
+    cluster: str = Field(
+        default="kafka", description="The Kafka cluster, as named in restate-server's configuration."
+    )
+    options: dict[str, str | int | bool] = Field(
+        default_factory=dict,
+        description="Kafka consumer properties of the subscription (librdkafka), e.g. auto.offset.reset.",
+    )
+
+
 class HandlerDef(_Strict):
     description: str | None = None
     kind: Literal["exclusive", "shared"] | None = None
@@ -153,6 +167,9 @@ class HandlerDef(_Strict):
     output: TypeUse | None = None
     errors: list[str] = Field(default_factory=list)
     subscribe: list[str] = Field(default_factory=list)
+    kafka: KafkaBindingDef | None = Field(
+        default=None, description="For an event handler: also receive the records of a Kafka topic."
+    )
     options: Options | None = None
     middleware: list[str] = Field(default_factory=list)
 

@@ -617,7 +617,7 @@ class _Translator:
 
     def handler(self, func: Any, path: DocPath) -> dict[str, Any]:
         span = self.mark_definition(path, func, "def", func.__name__)
-        for key in ("input", "output", "errors", "subscribe", "kind", "options"):
+        for key in ("input", "output", "errors", "subscribe", "kind", "options", "kafka"):
             self.mark((*path, key), span[0] if span else None, func.__name__)
         info: HandlerInfo = getattr(func, HANDLER_ATTR, None) or HandlerInfo()
         decl: dict[str, Any] = {}
@@ -639,6 +639,8 @@ class _Translator:
             decl["errors"] = [e if isinstance(e, str) else self.reference(e, path) for e in info.errors]
         if info.subscribe:
             decl["subscribe"] = [e if isinstance(e, str) else self.reference(e, path) for e in info.subscribe]
+        if info.kafka is not None:
+            decl["kafka"] = _plain_options(info.kafka)
         if info.options is not None:
             decl["options"] = _plain_options(info.options)
         if info.middleware:

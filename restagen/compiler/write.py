@@ -1,7 +1,7 @@
 """Write stage: compare the rendered files with the output folder, then write, or only report.
 
 Files the generator owns start with the `DO NOT EDIT` header; they are rewritten on each run and
-removed when no longer generated (modules, and the YAML and shell files of `deploy/` folders). Any other file (a scaffold, a user's module) is never touched.
+removed when no longer generated (modules, and the YAML, TOML and shell files of `deploy/` folders). Any other file (a scaffold, a user's module) is never touched.
 Each file is written to a temporary name and renamed into place.
 """
 
@@ -17,7 +17,7 @@ from restagen.compiler.render.header import OWNED_MARKER
 __all__ = ["Plan", "apply", "plan"]
 
 # The kinds of file the generator writes; only these are looked at when finding stale ones.
-_SUFFIXES = frozenset({".py", ".yaml", ".sh", ".md"})
+_SUFFIXES = frozenset({".py", ".yaml", ".sh", ".toml", ".md"})
 
 
 @dataclass(frozen=True)

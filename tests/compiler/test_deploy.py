@@ -197,10 +197,15 @@ def test_compose_validation_catches_a_bad_file() -> None:
 
 
 def test_compose_files_of_several_packages_combine() -> None:
-    """Merged as `docker compose -f a -f b` does, the stacks share one restate-server."""
+    """Merged as `docker compose -f a -f b` does, the stacks share one restate-server.
+
+    With the Kafka clusters listed in the settings, every package configures the same ones (ftgo's
+    orders binds a handler to a topic, its kitchen does not), so the restate services are equal.
+    """
     merged: dict[str, Any] = {"services": {}, "volumes": {}}
+    settings = DeploySettings(kafka_brokers={"kafka": ["PLAINTEXT://kafka:9092"]})
     for package in ("ftgo.orders", "ftgo.kitchen"):
-        (document,) = _documents(_files(DeploySettings(), package)["docker-compose.yaml"])
+        (document,) = _documents(_files(settings, package)["docker-compose.yaml"])
         for name, service in document["services"].items():
             assert merged["services"].setdefault(name, service) == service
         merged["volumes"].update(document["volumes"])
@@ -239,12 +244,16 @@ def test_register_script_calls_restagen_register(tmp_path: Path) -> None:
     env = _fake_restagen(tmp_path)
     script = _files(DeploySettings())["register.sh"]
     assert script.startswith(OWNED_MARKER)
+    # The orders bind a handler to a Kafka topic: their subscriptions file, beside the script.
+    subscriptions = f"{tmp_path}/kafka-subscriptions.yaml"
     assert _run_register(script, tmp_path, env) == [
         "register",
         "--admin",
         "http://localhost:9070",
         "--uri",
         "http://ftgo-orders:9080",
+        "--subscriptions",
+        subscriptions,
     ]
     custom = _files(CUSTOM)["register.sh"]
     assert _run_register(custom, tmp_path, env, "--timeout", "5") == [
@@ -253,9 +262,13 @@ def test_register_script_calls_restagen_register(tmp_path: Path) -> None:
         "https://admin.example.com:9070",
         "--uri",
         "http://ftgo-orders.shop.svc:8000",
+        "--subscriptions",
+        subscriptions,
         "--timeout",
         "5",
     ]
+    kitchen = _files(DeploySettings(), "ftgo.kitchen")["register.sh"]
+    assert "--subscriptions" not in _run_register(kitchen, tmp_path, env)
     env |= {"RESTATE_ADMIN_URL": "http://other:9070", "ENDPOINT_URL": "http://host.docker.internal:9080"}
     assert _run_register(script, tmp_path, env)[1:5] == [
         "--admin",
@@ -275,6 +288,15 @@ def test_targets_choose_the_files() -> None:
     ]
     assert _files(DeploySettings(targets=[])) == {}
     assert sorted(_files(DeploySettings())) == [
+        "docker-compose.yaml",
+        "kafka-subscriptions.yaml",
+        "kubernetes.yaml",
+        "register.sh",
+        "restate-deployment.yaml",
+        "restate-kafka.toml",
+    ]
+    # The kitchen binds nothing to Kafka: no Kafka files, even with the target on.
+    assert sorted(_files(DeploySettings(), "ftgo.kitchen")) == [
         "docker-compose.yaml",
         "kubernetes.yaml",
         "register.sh",
@@ -438,9 +460,11 @@ def test_generate_follows_the_settings_and_removes_stale_deploy_files(
     deploy = tmp_path / "gen" / "ftgo" / "orders" / "deploy"
     assert sorted(p.name for p in deploy.iterdir()) == [
         "docker-compose.yaml",
+        "kafka-subscriptions.yaml",
         "kubernetes.yaml",
         "register.sh",
         "restate-deployment.yaml",
+        "restate-kafka.toml",
     ]
     assert not (tmp_path / "gen" / "ftgo" / "common" / "deploy").exists()
     notes = deploy / "notes.yaml"  # a file of the user's: never removed

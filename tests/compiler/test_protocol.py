@@ -109,6 +109,13 @@ def test_export_of_a_broken_module_gives_diagnostics() -> None:
 
 
 BROKEN_CASES = {
+    "bad_kafka.py": [
+        "bad_kafka.py:19:5: services.billing.handlers.on_placed.kafka.topic: "
+        "'orders placed' is not a Kafka topic name",
+        "bad_kafka.py:22:5: services.billing.handlers.charge.kafka: "
+        "'kafka' binds an event handler to a topic, and this handler subscribes to no event",
+        "bad_kafka.py:22:5: services.billing.handlers.charge.kafka.cluster: 'my_kafka' is not a Kafka cluster name",
+    ],
     "bad_state.py": [
         "bad_state.py:15:10: objects.cart.state.seen: "
         "the type frozenset[str] has no equivalent in the definition language",

@@ -4,7 +4,10 @@
 - `restate-deployment.yaml`: the same pods as a restate-operator `RestateDeployment`, which the
   operator registers and versions itself;
 - `docker-compose.yaml`: a local stack of restate-server, the endpoint and a one-shot registration;
-- `register.sh`: registers the endpoint with a Restate admin API through `restagen register`.
+- `register.sh`: registers the endpoint with a Restate admin API through `restagen register`;
+- `kafka-subscriptions.yaml` and `restate-kafka.toml`, for packages with handlers bound to Kafka
+  topics: the Restate subscriptions (applied by `register.sh` and the compose stack) and the
+  cluster configuration restate-server needs for them (see `render.kafka`).
 
 Documents are built as data and written by a YAML serializer, and shell words are quoted, so no
 setting can add structure to a file (see `deploy.DeploySettings`). Packages without services,
@@ -20,6 +23,7 @@ import yaml
 
 from restagen.compiler import ir
 from restagen.compiler.deploy import DeploySettings, image_for, resource_name
+from restagen.compiler.render import kafka
 from restagen.compiler.render.header import header
 from restagen.compiler.render.templates import render_template
 
@@ -27,6 +31,7 @@ __all__ = ["render_deploy"]
 
 _PORT_NAME = "restate"  # the restate-operator registers the container port of this name
 _RESTATE_SERVICE = "restate"  # the restate-server of the compose stack
+_SUBSCRIPTIONS = "kafka-subscriptions.yaml"
 
 
 class _Dumper(yaml.SafeDumper):
@@ -37,6 +42,15 @@ class _Dumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # Multi-line text (an inline config's content) as a literal block; the emitter quotes it
+    # instead when a block cannot hold it exactly.
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _text)
 
 
 def _yaml(package: ir.Package, summary: str, documents: list[dict[str, Any]]) -> str:
@@ -163,40 +177,63 @@ def _operator(package: ir.Package, settings: DeploySettings) -> str:
     return _yaml(package, summary, [resource])
 
 
+def _kafka(package: ir.Package, settings: DeploySettings) -> bool:
+    """Whether the package's files include its Kafka subscriptions."""
+    return "kafka" in settings.targets and kafka.has_bindings(package)
+
+
 def _compose(package: ir.Package, settings: DeploySettings) -> str:
     name = resource_name(package.name)
     image = image_for(settings.image, package.name)
     endpoint_url = f"http://{name}:{settings.port}"
+    environment = {"RESTATE_NODE_NAME": "restate-1"}
+    clusters = kafka.clusters(package, settings) if "kafka" in settings.targets else {}
+    if clusters:
+        environment[kafka.CLUSTERS_ENV] = kafka.cluster_env(clusters)
+    register = [
+        "restagen",
+        "register",
+        "--admin",
+        f"http://{_RESTATE_SERVICE}:9070",
+        "--uri",
+        endpoint_url,
+        "--timeout",
+        "120",
+    ]
+    registration: dict[str, Any] = {"image": image, "entrypoint": register}
+    document: dict[str, Any] = {}
+    if _kafka(package, settings):
+        # The subscriptions travel inside this file (an inline config), so that the files of
+        # several packages combine without paths relative to one of them.
+        config = f"{name}-kafka-subscriptions"
+        target = f"/etc/restagen/{config}.yaml"
+        register += ["--subscriptions", target]
+        registration["configs"] = [{"source": config, "target": target}]
+        # Compose interpolates `$` in every value: `$$` is a literal one. The content goes without
+        # the header line, which this file has already.
+        content = _subscriptions(package, settings).split("\n", 1)[1].replace("$", "$$")
+        document["configs"] = {config: {"content": content}}
+    registration |= {"depends_on": [_RESTATE_SERVICE, name], "restart": "no"}
     services: dict[str, Any] = {
         _RESTATE_SERVICE: {
             "image": f"{settings.restate_image}:{settings.restate_version}",
-            "environment": {"RESTATE_NODE_NAME": "restate-1"},
+            "environment": environment,
             "ports": ["8080:8080", "9070:9070"],
             "volumes": ["restate-data:/restate-data"],
         },
         name: {"image": image, "entrypoint": _serve(package, settings)},
-        f"{name}-register": {
-            "image": image,
-            "entrypoint": [
-                "restagen",
-                "register",
-                "--admin",
-                f"http://{_RESTATE_SERVICE}:9070",
-                "--uri",
-                endpoint_url,
-                "--timeout",
-                "120",
-            ],
-            "depends_on": [_RESTATE_SERVICE, name],
-            "restart": "no",
-        },
+        f"{name}-register": registration,
     }
     summary = (
         f"A local stack for package {package.name}: restate-server (ingress :8080, admin :9070), the\n"
         f"endpoint, and a one-shot registration of the endpoint. Files of several packages combine:\n"
         f"docker compose -f <one>/deploy/docker-compose.yaml -f <other>/deploy/docker-compose.yaml up"
     )
-    return _yaml(package, summary, [{"services": services, "volumes": {"restate-data": {}}}])
+    if _kafka(package, settings):
+        summary += (
+            "\nThe registration also creates the package's Kafka subscriptions (kafka-subscriptions.yaml)."
+        )
+    return _yaml(package, summary, [{"services": services, "volumes": {"restate-data": {}}, **document}])
 
 
 def _register(package: ir.Package, settings: DeploySettings) -> str:
@@ -208,7 +245,22 @@ def _register(package: ir.Package, settings: DeploySettings) -> str:
         package=package,
         admin_url=shlex.quote(settings.admin_url),
         endpoint_url=shlex.quote(f"http://{host}:{settings.port}"),
+        subscriptions=shlex.quote(_SUBSCRIPTIONS) if _kafka(package, settings) else None,
     )
+
+
+def _subscriptions(package: ir.Package, settings: DeploySettings) -> str:
+    summary = (
+        f"The Kafka subscriptions of package {package.name}: each item is the body of a request\n"
+        f"POST <admin>/subscriptions to Restate's admin API. register.sh applies them with\n"
+        f"`restagen register --subscriptions`, which skips those that exist already. The clusters\n"
+        f"they name must be configured in restate-server (restate-kafka.toml)."
+    )
+    return _yaml(package, summary, [{"subscriptions": kafka.subscriptions(package)}])
+
+
+def _cluster_config(package: ir.Package, settings: DeploySettings) -> str:
+    return kafka.cluster_config(package, settings, header(package))
 
 
 _RENDERERS = {
@@ -226,6 +278,11 @@ def render_deploy(package: ir.Package, settings: DeploySettings) -> dict[str, st
     base = package.name.replace(".", "/") + "/deploy"
     files = {}
     for target in settings.targets:
+        if target == "kafka":
+            if _kafka(package, settings):
+                files[f"{base}/{_SUBSCRIPTIONS}"] = _subscriptions(package, settings)
+                files[f"{base}/restate-kafka.toml"] = _cluster_config(package, settings)
+            continue
         filename, render = _RENDERERS[target]
         files[f"{base}/{filename}"] = render(package, settings)
     return files

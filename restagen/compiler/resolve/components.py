@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from restagen.compiler import ir, language
+from restagen.compiler import ir, kafka, language
 from restagen.compiler.load import DocPath
 from restagen.compiler.names import check_snake, pascal
 from restagen.compiler.resolve.binder import WORKFLOW_CLIENT_METHODS, Binder, Scope
@@ -193,7 +193,33 @@ class Components(Binder):
             options=self._options(scope, hdef.options, path, ckind),
             middleware=self._middleware(scope, hdef.middleware, path),
             description=hdef.description,
+            kafka=self._kafka(scope, hdef, path),
         )
+
+    def _kafka(self, scope: Scope, hdef: language.HandlerDef, path: DocPath) -> ir.KafkaBinding | None:
+        binding = hdef.kafka
+        if binding is None:
+            return None
+        where: DocPath = (*path, "kafka")
+        if not hdef.subscribe:
+            self.error(
+                scope.unit,
+                where,
+                "'kafka' binds an event handler to a topic, and this handler subscribes to no event",
+                "add 'subscribe: [Event]' with the event the topic's records carry",
+                key=True,
+            )
+        problems = [
+            ((*where, "topic"), kafka.check_topic(binding.topic)),
+            ((*where, "cluster"), kafka.check_cluster(binding.cluster)),
+        ]
+        problems += [((*where, "options", key), kafka.check_option(key)) for key in binding.options]
+        for at, problem in problems:
+            if problem is not None:
+                message, hint = problem
+                self.error(scope.unit, at, message, hint, code="name", key=at[-2] == "options")
+        options = tuple(sorted((key, _option_text(value)) for key, value in binding.options.items()))
+        return ir.KafkaBinding(binding.topic, binding.cluster, options)
 
     def _type_use(
         self,
@@ -219,3 +245,10 @@ class Components(Binder):
                 else ref
             )
         return self.bind(scope, use, path)
+
+
+def _option_text(value: str | int | bool) -> str:
+    """Subscription options are text for Restate; YAML's `true` and `1` mean librdkafka's `true` and `1`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -2,7 +2,10 @@
 # Registers the endpoint of package ftgo.orders with a Restate admin API, forcing Restate to
 # discover its handlers again. Run it with `sh register.sh` where `restagen` is installed;
 # RESTATE_ADMIN_URL and ENDPOINT_URL (the endpoint's URL as Restate reaches it) override the defaults.
+# Then it creates the Kafka subscriptions of kafka-subscriptions.yaml (beside this script), skipping
+# those that exist already.
 set -eu
 default_admin_url=http://localhost:9070
 default_endpoint_url=http://ftgo-orders:9080
-exec restagen register --admin "${RESTATE_ADMIN_URL:-$default_admin_url}" --uri "${ENDPOINT_URL:-$default_endpoint_url}" "$@"
+here=$(dirname -- "$0")
+exec restagen register --admin "${RESTATE_ADMIN_URL:-$default_admin_url}" --uri "${ENDPOINT_URL:-$default_endpoint_url}" --subscriptions "$here/"kafka-subscriptions.yaml "$@"
