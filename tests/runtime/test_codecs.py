@@ -225,3 +225,14 @@ def test_a_codec_built_before_its_type_is_complete_works_once_it_is(codec: Codec
     assert codec.decode(codec.encode(value)) == value
     with pytest.raises(CodecError):
         codec.decode(b"")
+
+
+def test_codecs_of_one_type_share_its_adapter() -> None:
+    """A codec built per call from a type (`ctx.run(..., int)`) does not rebuild pydantic's schema."""
+    assert JsonCodec(list[Line]).adapter is JsonCodec(list[Line]).adapter
+    assert BsonCodec(Line).adapter is JsonCodec(Line).adapter
+
+
+def test_codecs_of_unhashable_type_expressions() -> None:
+    codec = JsonCodec[int](Annotated[int, {"note": ["unhashable"]}])
+    assert codec.decode(codec.encode(3)) == 3
