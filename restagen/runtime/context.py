@@ -39,8 +39,17 @@ T = TypeVar("T")
 C = TypeVar("C", bound=restate.Context)
 
 
+_CODECS: dict[Any, Codec[Any]] = {}
+
+
 def _codec(type_or_codec: Codec[T] | type[T]) -> Codec[T]:
-    return type_or_codec if isinstance(type_or_codec, Codec) else JsonCodec(type_or_codec)
+    """The codec given, or the JSON codec of the type given (built once per type)."""
+    if isinstance(type_or_codec, Codec):
+        return type_or_codec
+    codec = _CODECS.get(type_or_codec)
+    if codec is None:
+        codec = _CODECS[type_or_codec] = JsonCodec(type_or_codec)
+    return codec
 
 
 class HandlerContext(Generic[C]):
@@ -61,7 +70,9 @@ class HandlerContext(Generic[C]):
         forwarded = self._forwarded
         if forwarded is None:
             forwarded = self._forwarded = policy.select(self.restate.request().headers)
-        return merge_headers(forwarded, explicit) or None
+        if not explicit:
+            return forwarded or None  # computed once per invocation, never changed
+        return merge_headers(forwarded, explicit)
 
     @property
     def invocation_id(self) -> str:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import restate
 from restagen.runtime.context import (
     ObjectContext,
@@ -23,32 +25,40 @@ class ConsumerState:
     """The declared state of object consumer, readable and writable."""
 
     def __init__(self, ctx: restate.ObjectContext) -> None:
-        self.profile = StateKey[Consumer](ctx, "profile", codecs.CONSUMER)
-        self.orders = StateKey[list[str]](ctx, "orders", codecs.LIST_OF_STRING)
+        self.profile: StateKey[Consumer] = StateKey(ctx, "profile", codecs.CONSUMER)
+        self.orders: StateKey[list[str]] = StateKey(
+            ctx, "orders", codecs.LIST_OF_STRING
+        )
 
 
 class ConsumerSharedState:
     """The declared state of object consumer, read-only (shared handlers)."""
 
     def __init__(self, ctx: restate.ObjectSharedContext) -> None:
-        self.profile = ReadOnlyStateKey[Consumer](ctx, "profile", codecs.CONSUMER)
-        self.orders = ReadOnlyStateKey[list[str]](ctx, "orders", codecs.LIST_OF_STRING)
+        self.profile: ReadOnlyStateKey[Consumer] = ReadOnlyStateKey(
+            ctx, "profile", codecs.CONSUMER
+        )
+        self.orders: ReadOnlyStateKey[list[str]] = ReadOnlyStateKey(
+            ctx, "orders", codecs.LIST_OF_STRING
+        )
 
 
 class ConsumerContext(ObjectContext):
     """The context of object consumer's exclusive handlers."""
 
-    def __init__(self, ctx: restate.ObjectContext) -> None:
-        super().__init__(ctx)
-        self.state = ConsumerState(ctx)
+    @cached_property
+    def state(self) -> ConsumerState:
+        """Built when a handler first uses it."""
+        return ConsumerState(self.restate)
 
 
 class ConsumerSharedContext(ObjectSharedContext):
     """The context of object consumer's shared handlers."""
 
-    def __init__(self, ctx: restate.ObjectSharedContext) -> None:
-        super().__init__(ctx)
-        self.state = ConsumerSharedState(ctx)
+    @cached_property
+    def state(self) -> ConsumerSharedState:
+        """Built when a handler first uses it."""
+        return ConsumerSharedState(self.restate)
 
 
 class SignupPromises:
@@ -57,7 +67,7 @@ class SignupPromises:
     def __init__(
         self, ctx: restate.WorkflowContext | restate.WorkflowSharedContext
     ) -> None:
-        self.email_clicked = Promise[str](
+        self.email_clicked: Promise[str] = Promise(
             ctx.promise("email_clicked", serde=codecs.STRING)
         )
 
@@ -65,14 +75,16 @@ class SignupPromises:
 class SignupContext(WorkflowContext):
     """The context of workflow signup's run."""
 
-    def __init__(self, ctx: restate.WorkflowContext) -> None:
-        super().__init__(ctx)
-        self.promises = SignupPromises(ctx)
+    @cached_property
+    def promises(self) -> SignupPromises:
+        """Built when a handler first uses it."""
+        return SignupPromises(self.restate)
 
 
 class SignupSharedContext(WorkflowSharedContext):
     """The context of workflow signup's shared handlers."""
 
-    def __init__(self, ctx: restate.WorkflowSharedContext) -> None:
-        super().__init__(ctx)
-        self.promises = SignupPromises(ctx)
+    @cached_property
+    def promises(self) -> SignupPromises:
+        """Built when a handler first uses it."""
+        return SignupPromises(self.restate)
