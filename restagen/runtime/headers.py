@@ -42,8 +42,8 @@ class HeaderPolicy:
     __slots__ = ("_names",)
 
     def __init__(self, names: tuple[str, ...] | None) -> None:
-        """`names`: the headers to forward (lower case), or None to forward all but hop-only ones."""
-        self._names = frozenset(names) if names is not None else None
+        """`names`: the headers to forward, or None to forward all but hop-only ones."""
+        self._names = frozenset(name.lower() for name in names) if names is not None else None
 
     @classmethod
     def from_setting(cls, setting: bool | tuple[str, ...]) -> HeaderPolicy | None:
@@ -52,7 +52,7 @@ class HeaderPolicy:
             return cls(None)
         if not setting:
             return None
-        return cls(tuple(name.lower() for name in setting))
+        return cls(setting)
 
     def select(self, incoming: Mapping[str, str]) -> dict[str, str]:
         names = self._names
