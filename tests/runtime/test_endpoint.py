@@ -313,3 +313,30 @@ def test_an_endpoint_without_pubsub_has_no_registry_and_no_hub() -> None:
     endpoint = _plain(Endpoint(_config())).bind(SVC, Echo())
     assert [component.name for component in endpoint.components()] == ["svc"]
     assert endpoint.sse_hub() is None
+
+
+def test_deploy_on_startup_logs_an_unreachable_admin_and_keeps_serving(caplog: pytest.LogCaptureFixture) -> None:
+    admin = {"url": "http://127.0.0.1:9", "deploy_on_startup": True, "timeout": 0.3}
+    app = _plain(Endpoint(_config(admin=admin))).bind(SVC, Echo()).app()
+
+    async def lifespan() -> list[str]:
+        incoming: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        sent: list[str] = []
+
+        async def send(message: dict[str, str]) -> None:
+            sent.append(message["type"])
+
+        await incoming.put({"type": "lifespan.startup"})
+        serving = asyncio.create_task(app({"type": "lifespan"}, incoming.get, send))
+        deadline = asyncio.get_running_loop().time() + 10
+        while not any("deploy on startup failed" in r.getMessage() for r in caplog.records):
+            assert asyncio.get_running_loop().time() < deadline, "no error was logged"
+            await asyncio.sleep(0.05)
+        await incoming.put({"type": "lifespan.shutdown"})
+        await serving
+        return sent
+
+    with caplog.at_level("ERROR", logger="restagen"):
+        assert asyncio.run(lifespan()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    (record,) = [r for r in caplog.records if "deploy on startup failed" in r.getMessage()]
+    assert "http://127.0.0.1:9" in record.getMessage() and "unreachable" in record.getMessage()
