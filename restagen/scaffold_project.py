@@ -1,6 +1,9 @@
 """`restagen init`: a new project with one example schema, its configuration, a README and a test.
 
 The files come from `templates/init/`; the project and package names come from the folder name.
+The project installs with `pip install -e .` (its packages are those generated into `gen/`, which
+therefore exists from the start), and passes `ruff check`, `ruff format --check` and `mypy` as
+created, after `restagen generate`, and after following docs/guide.md.
 Nothing is written when any of the files already exists: a project is created whole or not at all.
 """
 
@@ -56,6 +59,8 @@ def project_files(directory: Path) -> dict[Path, str]:
     return {
         Path("pyproject.toml"): render_template("init/pyproject.toml.jinja", **context),
         Path("README.md"): render_template("init/README.md.jinja", **context),
+        Path(".gitignore"): render_template("init/gitignore.jinja", **context),
+        Path("gen") / "README.md": render_template("init/gen_README.md.jinja", **context),
         Path("schemas") / schema_file: render_template("init/schema.restagen.yaml.jinja", **context),
         Path("tests") / "test_models.py": render_template("init/test_models.py.jinja", **context),
     }
