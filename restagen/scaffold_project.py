@@ -22,6 +22,8 @@ __all__ = ["ProjectExistsError", "create_project", "project_files"]
 _DEFAULT_NAME = "app"
 # Package names that would shadow something the project imports, or its own folders.
 _TAKEN = frozenset({*sys.stdlib_module_names, "restagen", "restate", "pydantic", "pytest", "tests", "gen"})
+# A repository often starts with a .gitignore of its own: kept as it is, it does not block `init`.
+_KEPT = frozenset({Path(".gitignore")})
 
 
 class ProjectExistsError(FileExistsError):
@@ -68,7 +70,11 @@ def project_files(directory: Path) -> dict[Path, str]:
 
 def create_project(directory: Path) -> list[Path]:
     """Write a new project into `directory` (created if missing); return the created paths."""
-    files = project_files(directory)
+    files = {
+        rel: text
+        for rel, text in project_files(directory).items()
+        if not (rel in _KEPT and (directory / rel).is_file())
+    }
     blocking = {directory, *(directory / parent for rel in files for parent in rel.parents)}
     existing = [path for path in sorted(blocking) if path.exists() and not path.is_dir()]
     existing += [directory / rel for rel in files if (directory / rel).exists()]

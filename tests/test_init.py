@@ -81,6 +81,14 @@ def test_a_new_project_ignores_local_state_and_caches(tmp_path: Path) -> None:
     assert "gen/" not in ignored  # generated code is committed: `generate --check` compares it in CI
 
 
+def test_init_keeps_an_existing_gitignore(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("secrets/\n")
+    created = create_project(tmp_path)
+    assert tmp_path / ".gitignore" not in created
+    assert (tmp_path / ".gitignore").read_text() == "secrets/\n"
+    assert (tmp_path / "pyproject.toml").is_file()
+
+
 @pytest.mark.slow
 def test_pip_install_editable_imports_packages_generated_later(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -140,7 +148,7 @@ def test_init_twice_refuses_and_keeps_the_first_project(tmp_path: Path) -> None:
     schema.write_text(schema.read_text() + "# edited\n")
     with pytest.raises(ProjectExistsError) as info:
         create_project(tmp_path / "shop")
-    assert set(info.value.existing) == set(created)
+    assert set(info.value.existing) == {p for p in created if p.name != ".gitignore"}
     assert schema.read_text().endswith("# edited\n")
 
 
