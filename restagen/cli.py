@@ -154,19 +154,33 @@ def serve(
         int | None, typer.Option(help="Port to listen on (default: server.port, else 9080).")
     ] = None,
     path: Annotated[
-        list[Path] | None, typer.Option("--path", help="Add a folder to the import path.")
+        list[Path] | None,
+        typer.Option(
+            "--path", help="Add a folder to the import path (default: [tool.restagen] output of the project)."
+        ),
     ] = None,
 ) -> None:
     """Serve an app over HTTP/2 cleartext with the settings Restate needs."""
     from restagen.local.serve import AppLoadError, load_app
     from restagen.local.serve import serve as run
+    from restagen.project import ProjectConfigError, find_project
     from restagen.runtime.config import ConfigError, load_config
 
     try:
         listen = load_config().listen
-        asgi = load_app(target, path or [])
-    except (AppLoadError, ConfigError) as error:
-        raise UserError(str(error)) from error
+        if path is None:  # the generated packages are where the project generates them
+            project = find_project(Path.cwd())
+            path = [project.output] if project else []
+        asgi = load_app(target, path)
+    except (AppLoadError, ConfigError, ProjectConfigError) as error:
+        hint = ""
+        if isinstance(error.__cause__, ModuleNotFoundError):
+            where = "".join(f"{folder} and " for folder in path or [])
+            hint = (
+                f"\nhint: looked in {where}the installed packages; name the "
+                "folder of the generated packages with --path, or set output in [tool.restagen] of pyproject.toml"
+            )
+        raise UserError(f"{error}{hint}") from error
     host = host or listen.host
     port = port or listen.port
     err.print(f"serving {target} on http://{host}:{port} (HTTP/2 cleartext)", markup=False)
