@@ -63,3 +63,14 @@ def test_generated_code_passes_the_users_ruff_from_the_project_root(
     formatted = _ruff("format", "--check", "src", cwd=tmp_path)
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
     assert main(["generate", "--check"]) == 0
+
+
+def test_no_ruff_toml_in_a_project_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generating into the project's root must not replace the project's ruff configuration."""
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.replace('"src/generated"', '"."'))
+    shutil.copytree(ROOT / "examples" / "ftgo" / "schemas", tmp_path / "schemas")
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate"]) == 0
+    assert (tmp_path / "ftgo" / "orders" / "models.py").is_file()
+    assert not (tmp_path / "ruff.toml").exists()
+    assert main(["generate", "--check"]) == 0

@@ -45,8 +45,11 @@ def generate_files(
 ) -> dict[str, str]:
     """Every generated file of the program, rendered and formatted, in memory.
 
-    `deploy` shapes the deployment files (default: `DeploySettings()`). With `out`, packages whose files there are still exactly what they would be are not rendered
-    again (see `cache`), and the manifest that makes this possible is part of the result.
+    `deploy` shapes the deployment files (default: `DeploySettings()`). With `out`, packages whose
+    files there are still exactly what they would be are not rendered again (see `cache`), and the
+    manifest that makes this possible is part of the result. The output folder gets the ruff
+    settings of its code (`format.ruff_config`), unless it is a project's root: there a ruff.toml
+    would silently replace the project's own ruff configuration.
     """
     tops = {package.name.split(".")[0] for package in program.packages}
     if out is None:
@@ -71,5 +74,6 @@ def generate_files(
         by_package[owner[rel]][rel] = text
     files = {rel: text for package_files in by_package.values() for rel, text in package_files.items()}
     files[MANIFEST] = Manifest.render(program, by_package, deploy)
-    files[RUFF_CONFIG] = ruff_config(tops)
+    if not (out / "pyproject.toml").is_file():
+        files[RUFF_CONFIG] = ruff_config(tops)
     return dict(sorted(files.items()))
