@@ -35,9 +35,28 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_validate_clean_exits_0(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_clean_exits_0_with_its_result_on_stdout(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["validate", "catalog.restagen.yaml"]) == 0
-    assert "shop.catalog" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert captured.out == "ok: 1 package(s): shop.catalog\n"
+    assert captured.err == ""
+
+
+def test_generate_prints_its_summary_on_stdout_and_diagnostics_on_stderr(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", ".", "-o", "gen"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("generated ") and "file(s) into gen" in captured.out
+    assert main(["generate", ".", "-o", "gen", "--check"]) == 0
+    assert capsys.readouterr().out.startswith("up to date: ")
+    (project / "catalog.restagen.yaml").write_text(GOOD.replace("output: Item", "output: Itme"))
+    assert main(["generate", ".", "-o", "gen"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "unknown type 'Itme'" in captured.err
 
 
 def test_validate_reports_every_error_with_position_and_exits_1(
