@@ -158,15 +158,19 @@ def test_the_quick_start_works_as_written(compiler_venv: Venv, server_binary: Pa
 
 
 def _wait_until_answered(dev: subprocess.Popen[bytes], log: Path, call: list[str]) -> None:
-    """Until the call of `curl URL --json BODY` succeeds: Restate is up, the app served and registered."""
-    assert len(call) == 4 and call[2] == "--json", f"{shlex.join(call)}: not `curl URL --json BODY`"
-    url, body = call[1], call[3]
+    """Until the call of `curl URL -H HEADER -d BODY` succeeds: Restate is up, the app served and
+    registered."""
+    assert len(call) == 6 and call[2::2] == ["-H", "-d"], (
+        f"{shlex.join(call)}: not `curl URL -H HEADER -d BODY`"
+    )
+    url, header, body = call[1], call[3], call[5]
+    name, _, value = header.partition(":")
 
     def answered() -> bool:
         if dev.poll() is not None:
             raise RuntimeError(f"restagen dev exited with {dev.returncode}:\n{log.read_text()}")
         try:
-            answer = httpx.post(f"http://{url}", content=body, headers={"content-type": "application/json"})
+            answer = httpx.post(f"http://{url}", content=body, headers={name: value.strip()})
         except httpx.TransportError:
             return False
         return answer.status_code == 200
