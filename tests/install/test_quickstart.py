@@ -150,6 +150,8 @@ def test_the_quick_start_works_as_written(compiler_venv: Venv, server_binary: Pa
         assert provided == PROVIDED, "the quick start's install changed: update PROVIDED"
         assert dev is not None and called, "the quick start no longer runs restagen dev and calls it"
         _assert_dev_printed(cwd / "process.log", dev_shown)
+        imported = compiler_venv.run("python", "-c", "import hello.main", cwd=tmp_path)  # pip install -e .
+        assert imported.returncode == 0, imported.stderr
 
         assert started, "restagen dev started no process"
         os.killpg(dev.pid, signal.SIGINT)  # Ctrl-C
