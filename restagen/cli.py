@@ -12,7 +12,7 @@ each command imports what it uses; a compiler command without the compiler says 
 from __future__ import annotations
 
 import enum
-import importlib
+import importlib.util
 import json
 import sys
 import traceback
@@ -87,11 +87,11 @@ def _require_compiler(command: str) -> None:
     """Stop `command` with an install hint, before it imports anything, when the compiler is missing."""
     for name in COMPILER_LIBRARIES:
         try:
-            importlib.import_module(name)
+            found = importlib.util.find_spec(name) is not None  # finds, without the cost of importing
         except ImportError:
-            raise UserError(
-                f"restagen {command} needs the compiler: pip install 'restagen[compiler]'"
-            ) from None
+            found = False
+        if not found:
+            raise UserError(f"restagen {command} needs the compiler: pip install 'restagen[compiler]'")
 
 
 def _report(diagnostics: Diagnostics) -> None:
@@ -214,7 +214,7 @@ def serve(
         typer.Option(
             "--path",
             metavar="DIR",
-            help="Add a folder to the import path (repeatable; default: [tool.restagen] output of the project).",
+            help="Add a folder to the import path, repeatable (default: [tool.restagen] output).",
         ),
     ] = None,
 ) -> None:

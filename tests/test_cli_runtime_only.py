@@ -34,19 +34,18 @@ class Refuse:
 
 
 sys.meta_path.insert(0, Refuse())
-from restagen.cli import main
-
-code = main(sys.argv[1:])
+{body}
 leaked = sorted(name for name in sys.modules if name.split(".")[0] in BLOCKED)
 assert not leaked, leaked
 sys.exit(code)
 """
+CLI = "from restagen.cli import main\n\ncode = main(sys.argv[1:])"
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path | None = None, body: str = CLI) -> subprocess.CompletedProcess[str]:
     blocked = sorted({name.split(".")[0] for name in COMPILER_LIBRARIES})
     return subprocess.run(
-        [sys.executable, "-c", BLOCKED.format(blocked=blocked), *args],
+        [sys.executable, "-c", BLOCKED.format(blocked=blocked, body=body), *args],
         cwd=cwd,
         env={**os.environ, "COLUMNS": "80"},
         capture_output=True,
@@ -78,3 +77,13 @@ def test_register_runs_without_the_compiler() -> None:
     done = run("register", "--admin", "http://127.0.0.1:1", "--uri", "http://127.0.0.1:2", "--timeout", "0.2")
     assert done.returncode == 1
     assert "unreachable" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_runtime_and_the_project_configuration_import_without_the_compiler() -> None:
+    body = (
+        "import restagen, restagen.project, restagen.kafka_subscriptions, restagen.local.serve\n"
+        "import restagen.runtime, restagen.runtime.endpoint, restagen.runtime.ingress\n"
+        "code = 0"
+    )
+    done = run(body=body)
+    assert done.returncode == 0, done.stderr
