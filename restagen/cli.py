@@ -71,8 +71,8 @@ def _bare_usage(param: TyperArgument) -> Any:
     return lambda ctx: [name + ("..." if param.nargs != 1 else "")]
 
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 class UserError(Exception):

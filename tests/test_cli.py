@@ -252,3 +252,14 @@ def test_shell_completion_script_and_completions(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.stdout.split() == ["--admin"], completed.stderr
+
+
+def test_a_diagnostic_on_line_100_prints_its_line_number(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # rich would read ":100:" as an emoji code and print a symbol in place of the line number.
+    padding = "#\n" * (99 - GOOD.count("\n"))
+    (project / "catalog.restagen.yaml").write_text(GOOD + padding + "types2: {}\n")
+    assert main(["validate", "."]) == 1
+    err = capsys.readouterr().err
+    assert "catalog.restagen.yaml:100:1: " in err
