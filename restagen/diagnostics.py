@@ -44,12 +44,21 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
 
     def render(self) -> str:
+        """One line, and a second for the hint; text from the schema cannot add lines of its own."""
         where = f"{self.position}: {self.path}: " if self.path else f"{self.position}: "
         prefix = "" if self.severity is Severity.ERROR else f"{self.severity}: "
-        text = f"{where}{prefix}{self.message}"
+        text = _escape(f"{where}{prefix}{self.message}")
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {_escape(self.hint)}"
         return text
+
+
+def _escape(text: str) -> str:
+    """`text` with every unprintable character (line breaks, terminal escapes, bidi controls) written
+    as its Python escape, so that a name like `"a\\nb.restagen.yaml:1:1: x"` cannot pass for a diagnostic."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 @dataclass

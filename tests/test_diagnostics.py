@@ -42,3 +42,23 @@ def test_did_you_mean() -> None:
     assert did_you_mean("datetme", ["datetime", "date", "time"]) == "did you mean 'datetime'?"
     assert did_you_mean("Zebra", ["Order", "Customer"]) is None
     assert did_you_mean("x", []) is None
+
+
+def test_render_escapes_unprintable_characters_so_user_text_cannot_add_lines() -> None:
+    d = Diagnostic(
+        "name",
+        "'a\nf.yaml:1:1: fake' \x1b[2K is not valid",
+        Position("f\r.yaml", 3, 4),
+        "types.A\u2028",
+        hint="try 'b\tc\u202e'",
+    )
+    assert d.render() == (
+        "f\\r.yaml:3:4: types.A\\u2028: 'a\\nf.yaml:1:1: fake' \\x1b[2K is not valid\n"
+        "    hint: try 'b\\tc\\u202e'"
+    )
+
+
+def test_render_keeps_printable_text_as_it_is() -> None:
+    d = Diagnostic("c", "café ✓ 'x' \"y\" \\d", Position("f.yaml", 1, 1))
+    assert d.render() == "f.yaml:1:1: café ✓ 'x' \"y\" \\d"
+
