@@ -90,7 +90,8 @@ class Diagnostics:
         return iter(self.sorted())
 
     def __len__(self) -> int:
-        return len(self.items)
+        """How many are shown: a diagnostic reported twice counts once."""
+        return len(dict.fromkeys(self.items))
 
 
 def _distance(a: str, b: str) -> int:

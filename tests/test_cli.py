@@ -263,3 +263,19 @@ def test_a_diagnostic_on_line_100_prints_its_line_number(
     assert main(["validate", "."]) == 1
     err = capsys.readouterr().err
     assert "catalog.restagen.yaml:100:1: " in err
+
+
+def test_the_error_count_is_of_the_diagnostics_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    from restagen.cli import _report
+    from restagen.diagnostics import Diagnostics, Position
+
+    diagnostics = Diagnostics()
+    for _ in range(2):  # reported twice, as two stages may: printed once, so counted once
+        diagnostics.error("e", "bad", Position("f.restagen.yaml", 1, 1))
+    diagnostics.error("e", "worse", Position("f.restagen.yaml", 2, 1))
+    _report(diagnostics)
+    assert capsys.readouterr().err.splitlines() == [
+        "f.restagen.yaml:1:1: bad",
+        "f.restagen.yaml:2:1: worse",
+        "2 errors",
+    ]

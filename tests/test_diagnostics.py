@@ -62,3 +62,10 @@ def test_render_keeps_printable_text_as_it_is() -> None:
     d = Diagnostic("c", "café ✓ 'x' \"y\" \\d", Position("f.yaml", 1, 1))
     assert d.render() == "f.yaml:1:1: café ✓ 'x' \"y\" \\d"
 
+
+def test_length_counts_each_shown_diagnostic_once() -> None:
+    diagnostics = Diagnostics()
+    diagnostics.error("e", "bad", Position("f", 1, 1))
+    diagnostics.error("e", "bad", Position("f", 1, 1))
+    diagnostics.error("e", "worse", Position("f", 2, 1))
+    assert len(diagnostics) == len(list(diagnostics)) == 2
