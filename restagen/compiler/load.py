@@ -219,9 +219,22 @@ def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument 
 def load_file(path: Path, diagnostics: Diagnostics, *, display: str | None = None) -> SourceDocument | None:
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        diagnostics.error("io", f"cannot read file: {exc}", Position(name))
+        data = path.read_bytes()
+    except OSError as exc:
+        diagnostics.error("io", f"cannot read file: {exc.strerror or exc}", Position(name))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # The column counts the characters before the bad byte on its line, as an editor would.
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        diagnostics.error(
+            "encoding",
+            f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be read as text",
+            Position(name, data.count(b"\n", 0, exc.start) + 1, col),
+            hint="save the file as UTF-8",
+        )
         return None
     return load_text(text, name, diagnostics)
 

@@ -93,10 +93,18 @@ def test_stray_colon_and_tabs() -> None:
 
 def test_unreadable_file(tmp_path: Path) -> None:
     diagnostics = Diagnostics()
+    assert load_file(tmp_path, diagnostics, display="folder.restagen.yaml") is None
+    assert diagnostics.items[0].render().startswith("folder.restagen.yaml: cannot read file: ")
+
+
+def test_a_file_that_is_not_utf8_is_reported_at_the_first_bad_byte(tmp_path: Path) -> None:
+    diagnostics = Diagnostics()
     path = tmp_path / "bad.restagen.yaml"
-    path.write_bytes(b"\xff\xfe\x00bad")
+    path.write_bytes("a: 1\nb: café ".encode() + b"\xff\n")
     assert load_file(path, diagnostics, display="bad.restagen.yaml") is None
-    assert diagnostics.items[0].render().startswith("bad.restagen.yaml: cannot read file:")
+    assert [d.render() for d in diagnostics] == [
+        "bad.restagen.yaml:2:9: not UTF-8: byte 0xff cannot be read as text\n    hint: save the file as UTF-8"
+    ]
 
 
 def test_scalars_resolve_as_yaml_1_2() -> None:
