@@ -107,6 +107,29 @@ def test_a_file_that_is_not_utf8_is_reported_at_the_first_bad_byte(tmp_path: Pat
     ]
 
 
+def test_a_control_character_is_reported_at_its_line_and_column_on_one_line() -> None:
+    assert _error('a: 1\nb: "x\x01"\n') == (
+        "f.yaml:2:6: YAML syntax error: the character U+0001 cannot appear in YAML text\n"
+        '    hint: write it as an escape in a double-quoted string, such as "\\t" or "\\x01"'
+    )
+
+
+def test_only_newline_and_carriage_return_break_lines() -> None:
+    # libyaml also breaks at U+0085, U+2028 and U+2029; YAML 1.2 and editors do not.
+    diagnostics = Diagnostics()
+    text = "# a\u2028b\u0085c\u2029\na: 'x\u2028y'\nb\u0085: \ue000 z\u2029\nc: [1\r\n"
+    doc = load_text(text[: text.index("c:")], "f.yaml", diagnostics)
+    assert doc is not None and not diagnostics.items
+    assert doc.data == {"a": "x\u2028y", "b\u0085": "\ue000 z\u2029"}
+    assert doc.source_map.position(("b\u0085",)) == Position("f.yaml", 3, 5)
+    assert _error(text).startswith("f.yaml:4:6: YAML syntax error: expected ',' or ']'")
+
+
+def test_the_end_of_a_truncated_file_is_reported_inside_the_file() -> None:
+    assert _error("a: [1, 2\n\n\n").startswith("f.yaml:1:9: ")
+    assert _error("a: 1\nb: {c: d").startswith("f.yaml:2:9: ")
+
+
 def test_scalars_resolve_as_yaml_1_2() -> None:
     """`yes`, `no`, `on` and `off` are strings (they make fine enum values); only true/false are booleans."""
     diagnostics = Diagnostics()
