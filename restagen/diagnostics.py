@@ -108,13 +108,21 @@ def _distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
+_LONGEST_SUGGESTED = 100
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to `name`, formatted as a suggestion, or None when nothing is near.
 
     Closeness ignores case, then prefers a candidate whose first letter has the same case
     (`Itme` suggests the type `Item`, not the primitive `time`).
     """
-    pool = sorted(set(candidates) - {name})
+    # Only a candidate whose length is within the edit limit can be near enough, and a name longer
+    # than any real identifier gets no suggestion: the distance is quadratic in the lengths.
+    limit = max(1, len(name) // 3)
+    if len(name) > _LONGEST_SUGGESTED:
+        return None
+    pool = sorted(c for c in set(candidates) - {name} if abs(len(c) - len(name)) <= limit)
     if not pool:
         return None
 
@@ -124,7 +132,6 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
         return (_distance(name.lower(), candidate.lower()), 0 if same_case else 1, -ratio)
 
     best = min(pool, key=score)
-    limit = max(1, len(name) // 3)
     if _distance(name.lower(), best.lower()) <= limit:
         return f"did you mean '{best}'?"
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from restagen.diagnostics import Diagnostic, Diagnostics, Position, Severity, did_you_mean
 
 
@@ -69,3 +71,17 @@ def test_length_counts_each_shown_diagnostic_once() -> None:
     diagnostics.error("e", "bad", Position("f", 1, 1))
     diagnostics.error("e", "worse", Position("f", 2, 1))
     assert len(diagnostics) == len(list(diagnostics)) == 2
+
+
+def test_did_you_mean_is_quick_for_huge_names() -> None:
+    # The distance is quadratic in the lengths: a 100,000-character name once took minutes.
+    huge = "X" * 100_000
+    started = time.perf_counter()
+    assert did_you_mean(huge, ["Order", "Y" * 1000, huge + "Y", huge[:-1]]) is None
+    assert did_you_mean("Ordr", ["Order", huge]) == "did you mean 'Order'?"
+    assert time.perf_counter() - started < 1
+
+
+def test_did_you_mean_still_suggests_long_names() -> None:
+    name = "a_rather_long_but_real_field_name_of_sixty_characters_or_so"
+    assert did_you_mean(name[:-1], [name, "other"]) == f"did you mean '{name}'?"
