@@ -71,8 +71,8 @@ def _bare_usage(param: TyperArgument) -> Any:
     return lambda ctx: [name + ("..." if param.nargs != 1 else "")]
 
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 class UserError(Exception):
@@ -95,13 +95,14 @@ def _require_compiler(command: str) -> None:
 
 
 def _report(diagnostics: Diagnostics) -> None:
-    for diagnostic in diagnostics:
+    shown = list(diagnostics)  # sorted, each once: the count below is of what is printed
+    for diagnostic in shown:
         style = "red" if diagnostic.severity is Severity.ERROR else "yellow"
         first, _, rest = diagnostic.render().partition("\n")
         err.print(first, style=style, markup=False)
         if rest:
             err.print(rest, style="dim", markup=False)
-    count = sum(1 for d in diagnostics.items if d.severity is Severity.ERROR)
+    count = sum(1 for d in shown if d.severity is Severity.ERROR)
     if count:
         err.print(f"{count} error{'s' if count != 1 else ''}", style="bold red")
 

@@ -252,3 +252,30 @@ def test_shell_completion_script_and_completions(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.stdout.split() == ["--admin"], completed.stderr
+
+
+def test_a_diagnostic_on_line_100_prints_its_line_number(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # rich would read ":100:" as an emoji code and print a symbol in place of the line number.
+    padding = "#\n" * (99 - GOOD.count("\n"))
+    (project / "catalog.restagen.yaml").write_text(GOOD + padding + "types2: {}\n")
+    assert main(["validate", "."]) == 1
+    err = capsys.readouterr().err
+    assert "catalog.restagen.yaml:100:1: " in err
+
+
+def test_the_error_count_is_of_the_diagnostics_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    from restagen.cli import _report
+    from restagen.diagnostics import Diagnostics, Position
+
+    diagnostics = Diagnostics()
+    for _ in range(2):  # reported twice, as two stages may: printed once, so counted once
+        diagnostics.error("e", "bad", Position("f.restagen.yaml", 1, 1))
+    diagnostics.error("e", "worse", Position("f.restagen.yaml", 2, 1))
+    _report(diagnostics)
+    assert capsys.readouterr().err.splitlines() == [
+        "f.restagen.yaml:1:1: bad",
+        "f.restagen.yaml:2:1: worse",
+        "2 errors",
+    ]
