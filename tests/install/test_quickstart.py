@@ -75,9 +75,13 @@ def with_ports(text: str, ports: dict[str, int]) -> str:
 
 
 def children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux's /proc; empty once it has gone)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        found += [int(child) for child in task.read_text().split()]
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:  # the thread ended meanwhile
+            continue
     return found
 
 
