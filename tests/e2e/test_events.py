@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import generated
 
 from restagen.cli import main as restagen
 from restagen.runtime.config import PubSubConfig
@@ -23,6 +22,7 @@ from restagen.runtime.ingress import Ingress, SyncIngress
 from restagen.runtime.publish import IngressPublisher
 from restagen.runtime.registry import SUBSCRIPTIONS, UNDELIVERED
 from restagen.runtime.serde import JsonCodec
+from tests.e2e.conftest import generated
 
 HERE = Path(__file__).resolve().parent
 
@@ -89,7 +89,7 @@ def test_the_registry_keeps_every_handler_of_an_event(restate: Any, served: Any)
 def test_deploy_on_startup_registers_the_subscriptions_in_the_configured_cluster(
     restate: Any, served: Any, news: Path
 ) -> None:
-    from conftest import Endpoint
+    from tests.e2e.conftest import Endpoint
 
     blue = Endpoint("impl:app", [news, HERE / "news"], restate, register=False)
     blue.env = {

@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import generated
+
+from tests.e2e.conftest import generated
 
 HERE = Path(__file__).resolve().parent
 

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ingress_app import (
+
+from restagen.local.server import LocalRestate
+from restagen.runtime.ingress import Ingress, IngressError, NotReady, SyncIngress
+from restagen.runtime.serde import JsonCodec
+from restagen.runtime.specs import HandlerSpec
+from tests.e2e.ingress_app import (
     ADD,
     DECIDE,
     FLAKY,
@@ -29,11 +34,6 @@ from ingress_app import (
     Order,
     OutOfStock,
 )
-
-from restagen.local.server import LocalRestate
-from restagen.runtime.ingress import Ingress, IngressError, NotReady, SyncIngress
-from restagen.runtime.serde import JsonCodec
-from restagen.runtime.specs import HandlerSpec
 
 pytestmark = pytest.mark.e2e
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import generated
 
 from restagen.runtime.admin import RegistrationError, register
 from restagen.runtime.ingress import SyncIngress
+from tests.e2e.conftest import generated
 
 HERE = Path(__file__).resolve().parent
 
@@ -128,7 +128,7 @@ def test_a_declared_error_raised_in_a_run_action_is_terminal_and_keeps_its_type(
 def test_identity_keys_reject_requests_not_signed_by_the_cluster(
     restate: Any, endpoint: Any, relay: Path, request_signing: Any
 ) -> None:
-    from conftest import signing_key
+    from tests.e2e.conftest import signing_key
 
     served = _serve(endpoint, relay, RESTAGEN_IDENTITY__KEYS=f'["{request_signing.public_key}"]')
     assert _relay(restate, "signed", HEADERS).greeting  # Restate's signed requests pass
@@ -147,7 +147,7 @@ def test_identity_keys_reject_requests_not_signed_by_the_cluster(
 
 
 def test_deploy_on_startup_registers_the_endpoint_by_itself(restate: Any, endpoint: Any, relay: Path) -> None:
-    from conftest import Endpoint
+    from tests.e2e.conftest import Endpoint
 
     served = Endpoint("impl:app", [relay, HERE / "relay"], restate, register=False)
     served.env = {
