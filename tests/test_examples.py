@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -245,3 +246,20 @@ def test_a_stop_signal_stops_everything_the_demo_started(tmp_path: Path, signum:
             assert demo.process.returncode in (0, 128 + signum), output
     finally:
         demo.stop()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
+def test_make_demo_takes_a_fixed_port_from_its_command_line() -> None:
+    def demo_command(*args: str, **env: str) -> str:
+        dry_run = subprocess.run(
+            ["make", "-n", "demo", *args],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return next(line for line in dry_run.stdout.splitlines() if "examples/ftgo/demo.py" in line)
+
+    assert demo_command("PORT=9080").endswith("examples/ftgo/demo.py --port 9080")
+    assert demo_command(PORT="9080").endswith("examples/ftgo/demo.py"), "an exported PORT is not taken"
