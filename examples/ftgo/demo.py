@@ -394,7 +394,10 @@ def wait_for_stop(uri: str, keep_serving: bool) -> None:
                 signal.pause()
         elif sys.stdin.isatty():
             step(f"open {uri}/dashboard; press Enter (or Ctrl-C) to stop")
-            input()
+            try:
+                input()
+            except Stop:
+                say()  # the prompt's line ends
     except (Stop, EOFError, OSError):
         pass  # a stop asked for here is the normal end of the demo
 
