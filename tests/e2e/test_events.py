@@ -23,6 +23,7 @@ from restagen.runtime.ingress import Ingress, SyncIngress
 from restagen.runtime.publish import IngressPublisher
 from restagen.runtime.registry import SUBSCRIPTIONS, UNDELIVERED
 from restagen.runtime.serde import JsonCodec
+from tests.polling import DEADLINE, until
 
 HERE = Path(__file__).resolve().parent
 
@@ -59,7 +60,7 @@ def served(news: Path, restate: Any, endpoint: Any, peer: Any) -> Any:
     return served
 
 
-def _eventually(read: Callable[[], Any], expected: Any, timeout: float = 20.0) -> Any:
+def _eventually(read: Callable[[], Any], expected: Any, timeout: float = DEADLINE) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = read()
@@ -197,12 +198,6 @@ def test_events_published_with_sse_reach_subscribers_of_their_stream_on_both_nod
     from news import events as news
     from news.models import Edited, Posted
 
-    async def until(check: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + 20
-        while not check():
-            assert time.monotonic() < deadline, "timed out"
-            await asyncio.sleep(0.05)
-
     async def scenario() -> None:
         first: list[Posted | Edited] = []
         second: list[Posted | Edited] = []
@@ -217,17 +212,20 @@ def test_events_published_with_sse_reach_subscribers_of_their_stream_on_both_nod
             await events.posted(Posted(post_id="quiet", text="not pushed"), stream="live")
             (posted_id,) = await events.posted(Posted(post_id="s1", text="pushed"), stream="live", sse=True)
             await events.edited(Edited(post_id="s1", text="pushed!", revision=2), stream="live", sse=True)
-        await until(lambda: len(first) == 2 and len(second) == 2)
-        await asyncio.sleep(0.5)
+            # Last, to the other stream: what reached it before this marker went to the wrong stream.
+            await events.posted(Posted(post_id="marker", text="last"), stream="other", sse=True)
+        # A stream keeps the order of the publishes: by the time these have arrived, anything pushed
+        # before them has too, so nothing needs waiting out.
+        await until(lambda: len(first) >= 2 and len(second) >= 2 and elsewhere, "the pushed events")
         assert [type(e).__name__ for e in first] == [type(e).__name__ for e in second] == ["Posted", "Edited"]
         assert {e.post_id for e in first + second} == {"s1"}  # SSE is off unless the publish asks
-        assert elsewhere == []
+        assert [e.post_id for e in elsewhere] == ["marker"]
 
         # reconnecting after the first event, a subscriber gets what followed it from the buffer
         replayed: list[Posted | Edited] = []
         subscriptions.append(await news.subscribe(served.uri, replayed.append, stream="live", last_event_id=posted_id))
-        await until(lambda: len(replayed) == 1)
-        assert isinstance(replayed[0], Edited)
+        await until(lambda: replayed, "the replayed event")
+        assert [type(e).__name__ for e in replayed] == ["Edited"]  # nothing was published after it
         for subscription in subscriptions:
             await subscription()
 
