@@ -8,8 +8,9 @@ generous; how long something took is not asserted unless that is the point of th
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 __all__ = ["DEADLINE", "until", "wait_until"]
@@ -32,12 +33,16 @@ def wait_until(condition: Callable[[], T], what: str, timeout: float = DEADLINE,
 
 
 async def until(
-    condition: Callable[[], T], what: str, timeout: float = DEADLINE, interval: float = 0.05
+    condition: Callable[[], T | Awaitable[T]], what: str, timeout: float = DEADLINE, interval: float = 0.05
 ) -> T:
-    """`wait_until` for a coroutine: sleeps without blocking the event loop."""
+    """`wait_until` in a coroutine: sleeps without blocking the event loop; `condition` may be async."""
     deadline = time.monotonic() + timeout
-    while not (value := condition()):
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value  # type: ignore[return-value]
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:g} s")
         await asyncio.sleep(interval)
-    return value
