@@ -23,7 +23,7 @@ from restagen.runtime.ingress import Ingress, SyncIngress
 from restagen.runtime.publish import IngressPublisher
 from restagen.runtime.registry import SUBSCRIPTIONS, UNDELIVERED
 from restagen.runtime.serde import JsonCodec
-from tests.polling import DEADLINE, until
+from tests.polling import DEADLINE, until, wait_until
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,6 +67,15 @@ def _eventually(read: Callable[[], Any], expected: Any, timeout: float = DEADLIN
         if value == expected or time.monotonic() > deadline:
             return value
         time.sleep(0.1)
+
+
+def _unfinished(restate: Any) -> int:
+    """How many invocations of the news services and of the events registry have not completed."""
+    services = "'desk', 'audit', 'feed', 'inbox', 'tally', 'restagen_events'"
+    query = f"SELECT count(*) AS n FROM sys_invocation WHERE status != 'completed' AND target_service_name IN ({services})"
+    answer = httpx.post(f"{restate.admin_url}/query", json={"query": query}, headers={"accept": "application/json"}, timeout=30)
+    answer.raise_for_status()
+    return int(answer.json()["rows"][0]["n"])
 
 
 def _heard(restate: Any, post_id: str) -> list[str]:
@@ -121,7 +130,9 @@ def test_published_in_a_retried_handler_each_subscriber_hears_it_once(restate: A
         (event_id,) = DeskSyncClient(ingress).post("p1")
     expected = ["audit", "feed:Posted", "inbox:p1"]
     assert _eventually(lambda: _heard(restate, "p1"), expected) == expected
-    time.sleep(1.0)  # anything duplicated would arrive by now
+    # Once no invocation of the package or of the registry is left unfinished, nothing more is on
+    # its way: a duplicate delivery would be heard now.
+    wait_until(lambda: _unfinished(restate) == 0, "every invocation of news finishing")
     assert _heard(restate, "p1") == expected
     with SyncIngress(restate.ingress_url) as ingress:
         entries = importlib.import_module("news.clients").TallySyncClient(ingress, key="p1").heard()
