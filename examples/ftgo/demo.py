@@ -99,20 +99,24 @@ class Stop(KeyboardInterrupt):
         return STOP_SIGNALS[signal.Signals(self.signum)]
 
 
+class _Stopping:
+    """Set, with no call in between, as the demo starts stopping what it started: from then on the
+    stop signals are ignored (each stop is bounded). Setting it is not interrupted by a signal's
+    handler, which runs only at calls and jumps; a signal that comes right after Enter, or after
+    the terminal closed, cannot cut the stopping short."""
+
+    now = False
+
+
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
-    raise Stop(signum)
+    if not _Stopping.now:
+        raise Stop(signum)
 
 
 def stop_on_signals() -> None:
     """SIGINT (Ctrl-C), SIGTERM and SIGHUP all raise `Stop` wherever the demo is."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, _raise_stop)
-
-
-def ignore_signals() -> None:
-    """While it stops what it started, the demo is not interrupted again (each stop is bounded)."""
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
 
 
 # -- the endpoint, the one child process the demo starts itself -------------------------------------
@@ -445,7 +449,7 @@ def run(port: int, logs: Path, keep_serving: bool) -> int:
         step(f"{stop.name}: stopping")
         return 128 + stop.signum
     finally:
-        ignore_signals()
+        _Stopping.now = True
         started.close()
         step("done: the endpoint and restate-server are stopped")
 
@@ -470,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop_on_signals()
     try:
         return run(args.port or free_port(), args.logs, args.keep_serving)
-    except Stop as stop:  # before anything was started, or a second signal while stopping began
+    except Stop as stop:  # before anything was started
         return 128 + stop.signum
 
 
