@@ -4,9 +4,12 @@ SIGTERM and SIGHUP stop everything the demo started."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import re
+import select
 import shutil
 import signal
 import socket
@@ -121,6 +124,14 @@ def _start_time(pid: int) -> str | None:
         return None
 
 
+def _kill_leftovers(started: dict[int, str]) -> None:
+    """SIGKILL what a failed test leaves of `started`, so that one failure does not leak servers."""
+    for pid, since in started.items():
+        if _start_time(pid) == since:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
 def _listening(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -222,6 +233,7 @@ def test_the_dashboard_page_gets_the_runs_events(demo: Demo) -> None:
 )
 def test_a_stop_signal_stops_everything_the_demo_started(tmp_path: Path, signum: int, after: str) -> None:
     demo = Demo(tmp_path, "--keep-serving")
+    started: dict[int, str] = {}
     try:
         demo.wait_for(after)
         ports = demo.ports()
@@ -246,6 +258,7 @@ def test_a_stop_signal_stops_everything_the_demo_started(tmp_path: Path, signum:
             assert demo.process.returncode in (0, 128 + signum), output
     finally:
         demo.stop()
+        _kill_leftovers(started)
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make")
@@ -263,3 +276,53 @@ def test_make_demo_takes_a_fixed_port_from_its_command_line() -> None:
 
     assert demo_command("PORT=9080").endswith("examples/ftgo/demo.py --port 9080")
     assert demo_command(PORT="9080").endswith("examples/ftgo/demo.py"), "an exported PORT is not taken"
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.parametrize("closing", ["Enter", "the terminal closing"])
+def test_at_the_prompt_enter_or_the_terminal_closing_stops_everything(tmp_path: Path, closing: str) -> None:
+    """From a terminal the demo waits for Enter. Closing the terminal instead ends its input and
+    sends it SIGHUP, in either order: it still stops everything it started."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the demo, on the terminal
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "examples/ftgo/demo.py", "--logs", str(tmp_path)])
+    shown = bytearray()
+    ended = False
+
+    def prompted() -> bool:
+        if select.select([terminal], [], [], 0.1)[0]:
+            try:
+                shown.extend(os.read(terminal, 65536))
+            except OSError:
+                raise AssertionError(f"the demo ended before its prompt:\n{shown.decode()}") from None
+        return b"press Enter" in shown
+
+    def demo_ended() -> bool:
+        nonlocal ended
+        ended = os.waitpid(pid, os.WNOHANG)[0] == pid
+        return ended
+
+    started: dict[int, str] = {}
+    try:
+        wait_until(prompted, "the demo's prompt", timeout=STARTUP)
+        started = _descendants(pid)
+        assert len(started) >= 2, "restate-server and the endpoint"
+        if closing == "Enter":
+            os.write(terminal, b"\n")
+        else:
+            os.close(terminal)
+        wait_until(demo_ended, "the demo ending", timeout=STOPPED_WITHIN)
+        wait_until(
+            lambda: all(_start_time(child) != since for child, since in started.items()),
+            "everything the demo started ending",
+            timeout=STOPPED_WITHIN,
+        )
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(terminal)
+        if not ended:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+        _kill_leftovers(started)
