@@ -413,7 +413,7 @@ def run(port: int, logs: Path, keep_serving: bool) -> int:
     if code:
         return code
     if port_in_use(port):
-        step(f"port {port} is in use (is another demo still running?): choose another with PORT=...")
+        step(f"port {port} is in use (is another demo still running?): choose another (PORT=... or --port)")
         return 1
     binary = find_server_binary() or install_server()
     logs.mkdir(parents=True, exist_ok=True)
