@@ -1,6 +1,7 @@
 """Every example runs: the food-to-go demo generates, serves on a real Restate server and prints
-what happened; its dashboard page gets the run's events, however late it is opened; and Ctrl-C,
-SIGTERM and SIGHUP stop everything the demo started."""
+what happened; its dashboard page gets the run's events, however late it is opened; and the end
+of the walk-through, Enter, Ctrl-C, SIGTERM, SIGHUP and a closing terminal stop everything the demo
+started."""
 
 from __future__ import annotations
 
@@ -146,6 +147,27 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.mark.e2e
+def test_ftgo_demo_without_a_terminal_ends_by_itself_and_stops_everything(tmp_path: Path) -> None:
+    """Without a terminal (CI) there is no Enter to wait for: after the walk-through it stops what it
+    started and exits 0."""
+    demo = Demo(tmp_path)
+    try:
+        ports = demo.ports()
+        demo.wait_for("== the live dashboard")
+        started = _descendants(demo.process.pid)
+        assert len(started) >= 2, "restate-server and the endpoint"
+        wait_until(lambda: demo.process.poll() is not None, "the demo ending", timeout=STARTUP)
+        demo._reader.join()
+        assert demo.process.returncode == 0, demo.output
+        assert demo.output.splitlines()[-1] == "== done: the endpoint and restate-server are stopped"
+        assert "the saga ended ROLLED_BACK" in demo.output
+        assert not any(_start_time(pid) == since for pid, since in started.items())
+        assert not any(_listening(port) for port in ports)
+    finally:
+        demo.stop()
 
 
 @pytest.mark.e2e
