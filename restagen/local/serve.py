@@ -126,7 +126,6 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 9080, *, grace: float =
     on it forever: after the grace period the process ends regardless (a timer thread makes sure),
     and Restate retries whatever was still running, from its journal.
     """
-
     if port_in_use(port, host):
         raise PortInUse(port, f"the endpoint, on {host}")
 
@@ -142,9 +141,10 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 9080, *, grace: float =
 
         # restate-sdk's ASGI app takes SIGTERM over on its first request (it replaces the loop's
         # handler with its own dispatcher, which only tells open invocations to wind down), so a
-        # handler of ours would never run: we join its dispatcher instead. SIGINT stays ours.
+        # handler of ours would never run: we join its dispatcher instead. SIGINT and SIGHUP stay ours.
         install_shutdown_hook(loop, on_signal, signal.SIGTERM)
         loop.add_signal_handler(signal.SIGINT, on_signal)
+        loop.add_signal_handler(signal.SIGHUP, on_signal)
         await hypercorn_serve(with_lifespan(app), config(host, port), shutdown_trigger=stop.wait)
 
     asyncio.run(main())
