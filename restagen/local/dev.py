@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -76,6 +77,12 @@ class Files:
         return self.update({p for p in self.known if _under(p, roots)} | self.below(roots))
 
 
+def _ended(code: int) -> str:
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code} (its output is above)"
+
+
 def check_ports(ports: dict[int, tuple[str, str]]) -> None:
     """`PortInUse` for the first port taken; `ports` maps each to its role and the option that sets it."""
     for port, (role, option) in ports.items():
@@ -129,12 +136,8 @@ class DevSession:
         self._down_reported = True  # whatever happens now is reported here
         if not self._listening(self.endpoint):
             code = self.endpoint.poll()
-            why = (
-                f"exited with code {code}"
-                if code is not None
-                else f"is not listening after {self.start_timeout:.0f} s"
-            )
-            self.log(f"the endpoint {why} (its output is above); it starts again on the next change")
+            why = _ended(code) if code is not None else f"is not listening after {self.start_timeout:.0f} s"
+            self.log(f"the endpoint {why}; it starts again on the next change")
             stop(self.endpoint)
             return False
         try:
@@ -161,14 +164,12 @@ class DevSession:
     def endpoint_alive(self) -> bool:
         """Whether the endpoint runs; the first time it is found dead, says so."""
         code = None if self.endpoint is None else self.endpoint.poll()
-        if self.endpoint is None or code is not None:
-            if not self._down_reported:
-                self._down_reported = True
-                self.log(
-                    f"the endpoint exited with code {code} (its output is above); it starts again on the next change"
-                )
-            return False
-        return True
+        if code is None:
+            return self.endpoint is not None
+        if not self._down_reported:
+            self._down_reported = True
+            self.log(f"the endpoint {_ended(code)}; it starts again on the next change")
+        return False
 
     def stop_endpoint(self) -> None:
         process, self.endpoint = self.endpoint, None

@@ -1,0 +1,123 @@
+"""How `restagen dev` reacts to changes, without a server: changed contents only, definitions
+regenerate, code restarts the endpoint once per change, the generator's own writes restart nothing,
+and a dead endpoint starts again on any change."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from restagen.local.dev import DevSession, Files
+from tests.processes import until
+
+
+@dataclass
+class Recording(DevSession):
+    """A session whose endpoint only notes what `gen/module.py` held at each start."""
+
+    alive: bool = True
+    started: list[str] = field(default_factory=list)
+
+    @property
+    def starts(self) -> int:
+        return len(self.started)
+
+    def start_endpoint(self) -> bool:
+        module = self.paths[0] / "module.py"
+        self.started.append(module.read_text() if module.exists() else "")
+        self.alive = True
+        return True
+
+    def endpoint_alive(self) -> bool:
+        return self.alive
+
+
+def test_only_changed_contents_count(tmp_path: Path) -> None:
+    module = tmp_path / "a.py"
+    module.write_text("1")
+    files = Files([tmp_path])
+    module.write_text("1")  # touched, as editors and the generator do
+    assert files.update([module]) == set()
+    module.write_text("2")
+    assert files.update([module]) == {module}
+    module.unlink()
+    assert files.update([module]) == {module}
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.yaml").write_text("b")
+    (tmp_path / "notes.txt").write_text("not watched")
+    assert files.rescan() == {tmp_path / "sub" / "b.yaml"}
+
+
+@pytest.fixture
+def watching(tmp_path: Path) -> Iterator[Callable[[Callable[[], bool]], tuple[Recording, list[str]]]]:
+    """`watching(generate)`: a session watching `tmp_path/schema.yaml` and `tmp_path/gen/` in a thread."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def start(generate: Callable[[], bool]) -> tuple[Recording, list[str]]:
+        log: list[str] = []
+        schemas, code = [tmp_path / "schema.yaml"], [tmp_path / "gen"]
+        session = Recording("x:app", code, generate=generate, register=lambda *_: None, log=log.append)
+        since = Files([*schemas, *code])
+        kwargs = {"since": since, "stop_event": stop, "debounce_ms": 400, "step_ms": 50}
+        thread = threading.Thread(target=session.watch, args=(schemas, code), kwargs=kwargs)
+        thread.start()
+        threads.append(thread)
+        return session, log
+
+    (tmp_path / "schema.yaml").write_text("v1")
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "gen" / "module.py").write_text("# v1")
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+
+def test_a_definition_change_regenerates_and_restarts_once(
+    tmp_path: Path, watching: Callable[[Callable[[], bool]], tuple[Recording, list[str]]]
+) -> None:
+    schema, module = tmp_path / "schema.yaml", tmp_path / "gen" / "module.py"
+
+    def generate() -> bool:
+        module.write_text(f"# {schema.read_text()}")
+        (tmp_path / "gen" / "same.py").write_text("# always the same")
+        return True
+
+    session, log = watching(generate)
+    schema.write_text("v2")
+    until(lambda: session.starts == 1, "the restart after regenerating")
+    module.write_text("# edited")  # the generator's writes were seen before: they restart nothing
+    until(lambda: session.starts == 2, "the restart after the edit")
+    assert session.started == ["# v2", "# edited"]
+    assert log == [
+        "definitions changed: regenerating",
+        "code changed: restarting the endpoint",
+        "code changed: restarting the endpoint",
+    ]
+
+
+def test_errors_in_definitions_keep_the_endpoint(
+    tmp_path: Path, watching: Callable[[Callable[[], bool]], tuple[Recording, list[str]]]
+) -> None:
+    session, log = watching(lambda: False)
+    (tmp_path / "schema.yaml").write_text("broken")
+    until(lambda: log, "the regeneration")
+    (tmp_path / "gen" / "module.py").write_text("# edited")
+    until(lambda: session.starts == 1, "the restart after the edit")
+    assert log == ["definitions changed: regenerating", "code changed: restarting the endpoint"]
+
+
+def test_a_dead_endpoint_starts_again_on_any_change(
+    tmp_path: Path, watching: Callable[[Callable[[], bool]], tuple[Recording, list[str]]]
+) -> None:
+    session, log = watching(lambda: True)  # regenerating changes no code
+    session.alive = False
+    (tmp_path / "schema.yaml").write_text("v2")
+    until(lambda: session.starts == 1, "the endpoint to start again")
+    assert log == ["definitions changed: regenerating"]
