@@ -26,7 +26,7 @@ from types import TracebackType
 
 import httpx
 
-from restagen.local.errors import PortInUse, RestateServerNotFound, ServerFailed
+from restagen.local.errors import LocalError, PortInUse, RestateServerNotFound, ServerFailed
 from restagen.local.processes import spawn, stop, stop_signals
 
 __all__ = [
@@ -290,11 +290,12 @@ class LocalRestate:
 
 def main() -> None:
     """`python -m restagen.local.server install`: install the pinned server (no-op when present)."""
-    import sys
-
     if sys.argv[1:] != ["install"]:
         sys.exit("usage: python -m restagen.local.server install")
-    print(find_server_binary() or install_server())
+    try:
+        print(find_server_binary() or install_server())
+    except LocalError as error:
+        sys.exit(f"error: {error}")
 
 
 if __name__ == "__main__":
