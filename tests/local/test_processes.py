@@ -33,8 +33,8 @@ import time
 from restagen.local.processes import stop_signals
 
 with stop_signals(deadline=1):
-    print("ready", flush=True)
     try:
+        print("ready", flush=True)
         time.sleep(600)
     finally:
         time.sleep(600)  # a cleanup that never ends
