@@ -118,8 +118,8 @@ class DevSession:
             server.ingress_port = ingress_port
         if admin_port:
             server.admin_port = admin_port
+        server.start()  # when it fails, its folder stays: the error quotes the log there
         self.server = server
-        server.start()
         self.log(f"restate-server: ingress {server.ingress_url}, admin {server.admin_url}")
         return server
 
