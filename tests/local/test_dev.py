@@ -76,7 +76,7 @@ def test_dev_serves_and_reloads(tmp_path: Path, env: dict[str, str]) -> None:
     greet = _answers(f"http://127.0.0.1:{ingress}/greeter/greet", "hello ann")
     try:
         impl = tmp_path / "gen" / "hello" / "impl" / "greeter.py"
-        until(logged("watching for changes"), "dev to start")
+        until(logged("watching for changes"), "dev to start", timeout=120)
 
         # An endpoint that cannot start is reported; dev keeps watching and the next change fixes it.
         impl.write_text(IMPLEMENTATION + "syntax error(\n")

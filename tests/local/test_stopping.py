@@ -105,7 +105,7 @@ def test_restagen_dev(sig: signal.Signals, tmp_path: Path, env: dict[str, str]) 
         process = spawn(
             [sys.executable, "-m", "restagen", *command], env=env, cwd=tmp_path, stdout=sink, stderr=sink
         )
-    until(lambda: "watching for changes" in _text(log), "dev to start")
+    until(lambda: "watching for changes" in _text(log), "dev to start", timeout=120)
     assert len(marked(MARK, env[MARK])) == 3  # dev, its server, its endpoint
     _signal_and_check(process, sig, env, ports)
     if sig is not signal.SIGKILL:
