@@ -19,7 +19,7 @@ next `restagen dev` fails on them. Three things prevent that, for every way a pa
   signal exits at once (its children then get their parent-death signal). Blocks nest; outside
   the main thread it does nothing.
 
-Typical use, as in `restagen dev` and the examples:
+Typical use (the examples, a test owning a server and an endpoint):
 
     with stop_signals(), LocalRestate(binary) as server:
         endpoint = spawn([sys.executable, "-m", "restagen", "serve", "app:app", "--port", "9080"])
