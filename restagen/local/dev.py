@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from restagen.local.errors import PortInUse
+from restagen.local.errors import LocalError, PortInUse
 from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server, port_in_use
 
@@ -176,12 +176,17 @@ class DevSession:
         stop(process, timeout=10)
 
     def close(self) -> None:
+        server, self.server = self.server, None
         try:
             self.stop_endpoint()
         finally:
-            if self.server is not None:
-                self.server.close()
-                self.server = None
+            if server is not None:
+                try:
+                    server.check_running()
+                except LocalError:
+                    server.stop()  # its folder stays: the error names the log there
+                else:
+                    server.close()
 
     def watch(
         self,
@@ -219,6 +224,8 @@ class DevSession:
             changed = files.rescan() if first else files.update(Path(path) for _, path in batch)
             changed |= files.update(root for root in files.roots if not root.is_dir())
             first = False
+            if self.server is not None:
+                self.server.check_running()  # nothing works without it: dev ends, quoting its log
             alive = self.endpoint_alive()
             if changed:
                 self._on_change(changed, files, schemas, code, restart=not alive)

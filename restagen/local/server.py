@@ -247,6 +247,11 @@ class LocalRestate:
         quoted = "\n".join(f"  {line}" for line in tail.splitlines()) or "  (empty)"
         return ServerFailed(f"{what}; the end of its log, {self.log_path}:\n{quoted}")
 
+    def check_running(self) -> None:
+        """`ServerFailed` (quoting its log) when the server, once started, has exited."""
+        if self._process is not None and self._process.poll() is not None:
+            raise self._failure(f"restate-server exited with code {self._process.returncode}")
+
     def stop(self, *, kill: bool = False) -> None:
         """Stop the server (SIGKILL when `kill`); the data folder stays for a restart."""
         process, self._process = self._process, None
