@@ -81,9 +81,10 @@ def install_server(prefix: Path | None = None) -> Path:
     if binary.is_file():
         return binary
     npm = shutil.which("npm")
-    if npm is None:
+    if npm is None or shutil.which("node") is None:
         raise RestateServerNotFound(
-            "restate-server is not installed, and npm, which installs it, is not on PATH: install "
+            f"restate-server is not installed, and {'npm' if npm is None else 'node'}, which installs it, "
+            "is not on PATH: install "
             "Node.js (https://nodejs.org, it comes with npm), or set RESTATE_SERVER_BIN to a "
             f"restate-server {RESTATE_SERVER_VERSION} binary"
         )

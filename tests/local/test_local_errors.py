@@ -161,10 +161,19 @@ def test_dev_without_npm_says_what_to_install(tmp_path: Path) -> None:
     assert f"or set RESTATE_SERVER_BIN to a restate-server {RESTATE_SERVER_VERSION} binary" in message
 
 
+def test_dev_without_node_says_what_to_install(tmp_path: Path) -> None:
+    (tmp_path / "hello.restagen.yaml").write_text(SCHEMA)
+    npm = executable(tmp_path / "npm", FAKE_NPM, sys.executable)
+    env = without_server(tmp_path, npm)
+    message = user_error(run(["dev", "hello.restagen.yaml", "-o", "gen"], tmp_path, env))
+    assert "restate-server is not installed, and node, which installs it, is not on PATH" in message
+
+
 def test_the_download_says_where_it_goes_and_shows_npm(tmp_path: Path) -> None:
     binary = "node_modules/@restatedev/restate-server-linux-x64/bin/restate-server"
     npm = executable(tmp_path / "npm", FAKE_NPM, sys.executable)
-    env = without_server(tmp_path, npm)
+    node = executable(tmp_path / "node", "exit 0\n")
+    env = without_server(tmp_path, npm, node)
     result = subprocess.run(
         [sys.executable, "-m", "restagen.local.server", "install"], env=env, capture_output=True, text=True
     )
@@ -187,9 +196,9 @@ def test_the_download_says_where_it_goes_and_shows_npm(tmp_path: Path) -> None:
 def test_a_failed_download_is_a_user_error(tmp_path: Path) -> None:
     (tmp_path / "hello.restagen.yaml").write_text(SCHEMA)
     npm = executable(tmp_path / "npm", "echo 'npm error network ETIMEDOUT' >&2\nexit 7\n")
-    message = user_error(
-        run(["dev", "hello.restagen.yaml", "-o", "gen"], tmp_path, without_server(tmp_path, npm))
-    )
+    node = executable(tmp_path / "node", "exit 0\n")
+    env = without_server(tmp_path, npm, node)
+    message = user_error(run(["dev", "hello.restagen.yaml", "-o", "gen"], tmp_path, env))
     assert "npm error network ETIMEDOUT" in message
     assert f"npm could not install @restatedev/restate-server@{RESTATE_SERVER_VERSION} into " in message
     assert "(exit code 7, its output is above)" in message
