@@ -104,11 +104,12 @@ def _working_dir(path: Path) -> Iterator[None]:
 
 
 def _restagen(schemas: Path, out: Path, *, expect: str) -> None:
-    stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr):
+    """Generate; `expect` is part of the summary, which goes to stdout (problems go to stderr)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         code = cli.main(["generate", str(schemas), "-o", str(out)])
-    if code != 0 or expect not in stderr.getvalue():
-        raise SystemExit(f"restagen generate failed (exit {code}):\n{stderr.getvalue()}")
+    if code != 0 or expect not in stdout.getvalue():
+        raise SystemExit(f"restagen generate failed (exit {code}):\n{stdout.getvalue()}{stderr.getvalue()}")
 
 
 def _datamodel_codegen(schemas: dict[str, str], out: Path, formatters: list[Any] | None) -> None:

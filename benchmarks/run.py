@@ -97,7 +97,7 @@ def _verdict(ok: bool) -> str:
 def generate(scratch: Path) -> Path:
     out = scratch / "gen"
     stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr), _working_dir(scratch):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr), _working_dir(scratch):
         code = cli.main(["generate", str(APP_DIR / "bench.restagen.yaml"), "-o", str(out)])
     if code != 0:
         raise SystemExit(f"generating the benchmark package failed:\n{stderr.getvalue()}")

@@ -1,20 +1,27 @@
 """The `restagen` command line.
 
 User errors print as diagnostics and exit 1; a bug in restagen prints its traceback with a hint to
-report it and exits 2. Nothing is written unless the whole run succeeded.
+report it and exits 2. Nothing is written unless the whole run succeeded. Results go to stdout;
+diagnostics, progress and logs to stderr.
+
+`pip install restagen` gives the runtime commands (`serve`, `register`); the others need the
+compiler (`restagen[compiler]`). So this module imports only the base dependencies at the top, and
+each command imports what it uses; a compiler command without the compiler says how to install it.
 """
 
 from __future__ import annotations
 
 import enum
+import importlib.util
 import json
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand
 from typer.exceptions import TyperException
 
 from restagen import __version__
@@ -36,26 +43,66 @@ app = typer.Typer(
     name="restagen",
     help="Schema-first services, objects, workflows, events and sagas on Restate.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+
+class _Command(TyperCommand):
+    """A command whose help names each argument by its metavar alone, as click does: typer would add
+    the Python type (`PATHS <list[Path]>`) and brace required ones (`{APP}`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                param.display_type_rich = _no_type  # type: ignore[method-assign]
+                if param.required:
+                    param.get_usage_pieces = _bare_usage(param)  # type: ignore[method-assign]
+
+
+def _no_type(ctx: object) -> None:
+    return None
+
+
+def _bare_usage(param: TyperArgument) -> Any:
+    name = param.metavar or (param.name or "").upper()
+    return lambda ctx: [name + ("..." if param.nargs != 1 else "")]
+
+
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 class UserError(Exception):
     """A problem the user can fix, reported without a traceback."""
 
 
+# The libraries of the `compiler` extra, which the runtime and its commands never import.
+COMPILER_LIBRARIES = ("jinja2", "datamodel_code_generator", "ruamel.yaml", "ruff", "watchfiles")
+
+
+def _require_compiler(command: str) -> None:
+    """Stop `command` with an install hint, before it imports anything, when the compiler is missing."""
+    for name in COMPILER_LIBRARIES:
+        try:
+            found = importlib.util.find_spec(name) is not None  # finds, without the cost of importing
+        except ImportError:
+            found = False
+        if not found:
+            raise UserError(f"restagen {command} needs the compiler: pip install 'restagen[compiler]'")
+
+
 def _report(diagnostics: Diagnostics) -> None:
-    for diagnostic in diagnostics:
+    shown = list(diagnostics)  # sorted, each once: the count below is of what is printed
+    for diagnostic in shown:
         style = "red" if diagnostic.severity is Severity.ERROR else "yellow"
         first, _, rest = diagnostic.render().partition("\n")
         err.print(first, style=style, markup=False)
         if rest:
             err.print(rest, style="dim", markup=False)
-    count = sum(1 for d in diagnostics.items if d.severity is Severity.ERROR)
+    count = sum(1 for d in shown if d.severity is Severity.ERROR)
     if count:
         err.print(f"{count} error{'s' if count != 1 else ''}", style="bold red")
 
@@ -78,13 +125,15 @@ def _inputs(paths: list[Path] | None) -> tuple[list[Path], Path | None, DeploySe
 
 
 PathsArg = Annotated[
-    list[Path] | None, typer.Argument(help="Definition files or folders (default: [tool.restagen] schemas).")
+    list[Path] | None,
+    typer.Argument(metavar="PATHS", help="Definition files or folders (default: [tool.restagen] schemas)."),
 ]
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Check definition files and report every problem.")
 def validate(paths: PathsArg = None) -> None:
-    """Check definition files and report every problem."""
+    """Check definition files and report every problem; write nothing."""
+    _require_compiler("validate")
     from restagen.compiler.pipeline import compile_paths
 
     sources, _, _ = _inputs(paths)
@@ -93,21 +142,27 @@ def validate(paths: PathsArg = None) -> None:
     if result.program is None:
         raise typer.Exit(Exit.USER_ERROR)
     names = ", ".join(p.name for p in result.program.packages)
-    err.print(f"ok: {len(result.program.packages)} package(s): {names}", style="green", markup=False)
+    out.print(f"ok: {len(result.program.packages)} package(s): {names}", style="green", markup=False)
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Generate typed Python from definition files.")
 def generate(
     paths: PathsArg = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Output folder (default: [tool.restagen] output, else gen)."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="Output folder (default: [tool.restagen] output, else gen).",
+        ),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if any generated file would change.")
     ] = False,
 ) -> None:
     """Generate typed Python from definition files."""
+    _require_compiler("generate")
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
     from restagen.compiler.render import scaffolds
@@ -134,65 +189,98 @@ def generate(
                 f"{len(plan.changes)} generated file(s) out of date; run restagen generate", style="red"
             )
             raise typer.Exit(Exit.USER_ERROR)
-        err.print(f"up to date: {len(files)} file(s) in {out_dir}", style="green", markup=False)
+        out.print(f"up to date: {len(files)} file(s) in {out_dir}", style="green", markup=False)
         return
     write.apply(plan)
-    err.print(
+    out.print(
         f"generated {len(files)} file(s) into {out_dir} ({len(plan.changes)} changed)",
         style="green",
         markup=False,
     )
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Serve an app over HTTP/2 cleartext.")
 def serve(
     target: Annotated[str, typer.Argument(metavar="APP", help="The ASGI app, as module:attribute.")],
     host: Annotated[
-        str | None, typer.Option(help="Interface to listen on (default: server.host, else 127.0.0.1).")
+        str | None,
+        typer.Option(metavar="HOST", help="Interface to listen on (default: server.host, else 127.0.0.1)."),
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="Port to listen on (default: server.port, else 9080).")
+        int | None,
+        typer.Option(metavar="PORT", help="Port to listen on (default: server.port, else 9080)."),
     ] = None,
     path: Annotated[
-        list[Path] | None, typer.Option("--path", help="Add a folder to the import path.")
+        list[Path] | None,
+        typer.Option(
+            "--path",
+            metavar="DIR",
+            help="Add a folder to the import path, repeatable (default: [tool.restagen] output).",
+        ),
     ] = None,
 ) -> None:
     """Serve an app over HTTP/2 cleartext with the settings Restate needs."""
     from restagen.local.serve import AppLoadError, load_app
     from restagen.local.serve import serve as run
+    from restagen.project import ProjectConfigError, find_project
     from restagen.runtime.config import ConfigError, load_config
 
     try:
         listen = load_config().listen
-        asgi = load_app(target, path or [])
-    except (AppLoadError, ConfigError) as error:
-        raise UserError(str(error)) from error
+        if path is None:  # the generated packages are where the project generates them
+            project = find_project(Path.cwd())
+            path = [project.output] if project else []
+        asgi = load_app(target, path)
+    except (AppLoadError, ConfigError, ProjectConfigError) as error:
+        hint = ""
+        if isinstance(error.__cause__, ModuleNotFoundError):
+            where = "".join(f"{folder} and " for folder in path or [])
+            hint = (
+                f"\nhint: looked in {where}the installed packages; name the "
+                "folder of the generated packages with --path, or set output in [tool.restagen] of pyproject.toml"
+            )
+        raise UserError(f"{error}{hint}") from error
     host = host or listen.host
     port = port or listen.port
     err.print(f"serving {target} on http://{host}:{port} (HTTP/2 cleartext)", markup=False)
     run(asgi, host, port)
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Register an endpoint, and Kafka subscriptions, with Restate.")
 def register(
-    admin: Annotated[str, typer.Option(help="URL of the Restate admin API, e.g. http://127.0.0.1:9070.")],
-    uri: Annotated[str | None, typer.Option(help="URL of the endpoint, as Restate reaches it.")] = None,
+    admin: Annotated[
+        str,
+        typer.Option(metavar="URL", help="URL of the Restate admin API, e.g. http://127.0.0.1:9070."),
+    ],
+    uri: Annotated[
+        str | None, typer.Option(metavar="URL", help="URL of the endpoint, as Restate reaches it.")
+    ] = None,
     subscriptions: Annotated[
         list[Path] | None,
         typer.Option(
             "--subscriptions",
+            metavar="FILE",
             help="A kafka-subscriptions.yaml file: create its Kafka subscriptions (after the endpoint), "
-            "skipping those that exist.",
+            "skipping those that exist (repeatable).",
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option(help="Seconds to keep retrying while the admin API or the endpoint is not up.")
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            help="Seconds to keep retrying while the admin API or the endpoint is not up.",
+        ),
     ] = 30.0,
     ingress: Annotated[
         str | None,
-        typer.Option(help="URL of the Restate ingress: also register the endpoint's event subscriptions."),
+        typer.Option(
+            metavar="URL",
+            help="URL of the Restate ingress: also register the endpoint's event subscriptions.",
+        ),
     ] = None,
-    cluster: Annotated[str, typer.Option(help="The events cluster to subscribe in.")] = "default",
+    cluster: Annotated[
+        str, typer.Option(metavar="NAME", help="The events cluster to subscribe in.")
+    ] = "default",
 ) -> None:
     """Register an endpoint with Restate (forced re-discovery of its handlers), and Kafka subscriptions."""
     import asyncio
@@ -214,17 +302,17 @@ def register(
             services = run(admin, uri, timeout=timeout)
         except RegistrationError as error:
             raise UserError(str(error)) from error
-        err.print(f"registered {uri}: {', '.join(services) or 'no services'}", markup=False)
+        out.print(f"registered {uri}: {', '.join(services) or 'no services'}", markup=False)
         if ingress is not None:
             count = asyncio.run(_subscribe(admin, ingress, cluster, services, timeout))
-            err.print(f"registered {count} event subscription(s) in cluster {cluster}", markup=False)
+            out.print(f"registered {count} event subscription(s) in cluster {cluster}", markup=False)
     if wanted:
         try:
             applied = apply_subscriptions(admin, wanted, timeout=timeout)
         except SubscriptionError as error:
             raise UserError(str(error)) from error
         for item in applied:
-            err.print(
+            out.print(
                 f"subscription {item.subscription.describe()}: {item.outcome} ({item.id})", markup=False
             )
 
@@ -247,22 +335,30 @@ async def _subscribe(admin: str, ingress: str, cluster: str, services: list[str]
     return len(request.subscriptions)
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Local development: serve, register and reload on change.")
 def dev(
     paths: PathsArg = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output folder.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="DIR", help="Output folder.")
+    ] = None,
     target: Annotated[
         str | None,
         typer.Option(
             "--app",
+            metavar="APP",
             help="The app to serve (default: <package>.main:app of the only package with components).",
         ),
     ] = None,
-    port: Annotated[int, typer.Option(help="Port of the endpoint.")] = 9080,
-    ingress_port: Annotated[int, typer.Option(help="Ingress port of the local Restate server.")] = 8080,
-    admin_port: Annotated[int, typer.Option(help="Admin port of the local Restate server.")] = 9070,
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port of the endpoint.")] = 9080,
+    ingress_port: Annotated[
+        int, typer.Option(metavar="PORT", help="Ingress port of the local Restate server.")
+    ] = 8080,
+    admin_port: Annotated[
+        int, typer.Option(metavar="PORT", help="Admin port of the local Restate server.")
+    ] = 9070,
 ) -> None:
     """Local development: a Restate server, the app served and registered, reloaded on change."""
+    _require_compiler("dev")
     import asyncio
 
     from restagen.compiler import write
@@ -335,22 +431,25 @@ def dev(
             err.print("stopped", markup=False)
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Print the JSON Schema of the definition language.")
 def schema() -> None:
     """Print the JSON Schema of the definition language (for editors)."""
+    _require_compiler("schema")
     from restagen.compiler.language_schema import language_schema
 
     sys.stdout.write(json.dumps(language_schema(), indent=2) + "\n")
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Write a Protocol-style module as a definition file.")
 def export(
-    module: Annotated[Path, typer.Argument(help="A Protocol-style Python module.")],
+    module: Annotated[Path, typer.Argument(metavar="MODULE", help="A Protocol-style Python module.")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout."),
     ] = None,
 ) -> None:
     """Write a Protocol-style module back as a .restagen.yaml definition file."""
+    _require_compiler("export")
     from restagen.compiler.export import export_yaml
 
     diagnostics = Diagnostics()
@@ -362,12 +461,17 @@ def export(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}", markup=False)
+        out.print(f"wrote {output}", markup=False)
 
 
-@app.command()
-def init(directory: Annotated[Path, typer.Argument(help="Folder of the new project.")] = Path(".")) -> None:
+@app.command(cls=_Command, short_help="Start a new project.")
+def init(
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder of the new project.", show_default=False)
+    ] = Path("."),
+) -> None:
     """Start a new project: an example schema, pyproject configuration, a README and a test."""
+    _require_compiler("init")
     from restagen.scaffold_project import ProjectExistsError, create_project
 
     try:
@@ -375,7 +479,7 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder of the new proje
     except ProjectExistsError as exc:
         raise UserError(str(exc)) from exc
     for path in created:
-        err.print(f"created {path}", markup=False)
+        out.print(f"created {path}", markup=False)
 
 
 @app.callback(invoke_without_command=True)

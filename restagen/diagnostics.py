@@ -44,12 +44,21 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
 
     def render(self) -> str:
+        """One line, and a second for the hint; text from the schema cannot add lines of its own."""
         where = f"{self.position}: {self.path}: " if self.path else f"{self.position}: "
         prefix = "" if self.severity is Severity.ERROR else f"{self.severity}: "
-        text = f"{where}{prefix}{self.message}"
+        text = _escape(f"{where}{prefix}{self.message}")
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {_escape(self.hint)}"
         return text
+
+
+def _escape(text: str) -> str:
+    """`text` with every unprintable character (line breaks, terminal escapes, bidi controls) written
+    as its Python escape, so that a name like `"a\\nb.restagen.yaml:1:1: x"` cannot pass for a diagnostic."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 @dataclass
@@ -81,7 +90,8 @@ class Diagnostics:
         return iter(self.sorted())
 
     def __len__(self) -> int:
-        return len(self.items)
+        """How many are shown: a diagnostic reported twice counts once."""
+        return len(dict.fromkeys(self.items))
 
 
 def _distance(a: str, b: str) -> int:
@@ -98,13 +108,21 @@ def _distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
+_LONGEST_SUGGESTED = 100
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to `name`, formatted as a suggestion, or None when nothing is near.
 
     Closeness ignores case, then prefers a candidate whose first letter has the same case
     (`Itme` suggests the type `Item`, not the primitive `time`).
     """
-    pool = sorted(set(candidates) - {name})
+    # Only a candidate whose length is within the edit limit can be near enough, and a name longer
+    # than any real identifier gets no suggestion: the distance is quadratic in the lengths.
+    limit = max(1, len(name) // 3)
+    if len(name) > _LONGEST_SUGGESTED:
+        return None
+    pool = sorted(c for c in set(candidates) - {name} if abs(len(c) - len(name)) <= limit)
     if not pool:
         return None
 
@@ -114,7 +132,6 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
         return (_distance(name.lower(), candidate.lower()), 0 if same_case else 1, -ratio)
 
     best = min(pool, key=score)
-    limit = max(1, len(name) // 3)
     if _distance(name.lower(), best.lower()) <= limit:
         return f"did you mean '{best}'?"
     return None

@@ -1,6 +1,9 @@
 """`restagen init`: a new project with one example schema, its configuration, a README and a test.
 
 The files come from `templates/init/`; the project and package names come from the folder name.
+The project installs with `pip install -e .` (its packages are those generated into `gen/`, which
+therefore exists from the start), and passes `ruff check`, `ruff format --check` and `mypy` as
+created, after `restagen generate`, and after following docs/guide.md.
 Nothing is written when any of the files already exists: a project is created whole or not at all.
 """
 
@@ -19,6 +22,8 @@ __all__ = ["ProjectExistsError", "create_project", "project_files"]
 _DEFAULT_NAME = "app"
 # Package names that would shadow something the project imports, or its own folders.
 _TAKEN = frozenset({*sys.stdlib_module_names, "restagen", "restate", "pydantic", "pytest", "tests", "gen"})
+# A repository often starts with a .gitignore of its own: kept as it is, it does not block `init`.
+_KEPT = frozenset({Path(".gitignore")})
 
 
 class ProjectExistsError(FileExistsError):
@@ -56,6 +61,8 @@ def project_files(directory: Path) -> dict[Path, str]:
     return {
         Path("pyproject.toml"): render_template("init/pyproject.toml.jinja", **context),
         Path("README.md"): render_template("init/README.md.jinja", **context),
+        Path(".gitignore"): render_template("init/gitignore.jinja", **context),
+        Path("gen") / "README.md": render_template("init/gen_README.md.jinja", **context),
         Path("schemas") / schema_file: render_template("init/schema.restagen.yaml.jinja", **context),
         Path("tests") / "test_models.py": render_template("init/test_models.py.jinja", **context),
     }
@@ -63,7 +70,11 @@ def project_files(directory: Path) -> dict[Path, str]:
 
 def create_project(directory: Path) -> list[Path]:
     """Write a new project into `directory` (created if missing); return the created paths."""
-    files = project_files(directory)
+    files = {
+        rel: text
+        for rel, text in project_files(directory).items()
+        if not (rel in _KEPT and (directory / rel).is_file())
+    }
     blocking = {directory, *(directory / parent for rel in files for parent in rel.parents)}
     existing = [path for path in sorted(blocking) if path.exists() and not path.is_dir()]
     existing += [directory / rel for rel in files if (directory / rel).exists()]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,9 +38,28 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_validate_clean_exits_0(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_clean_exits_0_with_its_result_on_stdout(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["validate", "catalog.restagen.yaml"]) == 0
-    assert "shop.catalog" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert captured.out == "ok: 1 package(s): shop.catalog\n"
+    assert captured.err == ""
+
+
+def test_generate_prints_its_summary_on_stdout_and_diagnostics_on_stderr(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", ".", "-o", "gen"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("generated ") and "file(s) into gen" in captured.out
+    assert main(["generate", ".", "-o", "gen", "--check"]) == 0
+    assert capsys.readouterr().out.startswith("up to date: ")
+    (project / "catalog.restagen.yaml").write_text(GOOD.replace("output: Item", "output: Itme"))
+    assert main(["generate", ".", "-o", "gen"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "unknown type 'Itme'" in captured.err
 
 
 def test_validate_reports_every_error_with_position_and_exits_1(
@@ -174,3 +196,86 @@ def test_export_of_a_broken_module_is_a_user_error(capsys: pytest.CaptureFixture
     assert main(["export", str(module)]) == 1
     err = capsys.readouterr().err
     assert "bad_state.py:15:10:" in err and "Traceback" not in err
+
+
+RESTAGEN = str(Path(sys.executable).parent / "restagen")  # the console script, named as users run it
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [RESTAGEN, *args],
+        env={**os.environ, "COLUMNS": "80", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "command", ["", "generate", "validate", "register", "serve", "init", "dev", "export"]
+)
+def test_help_names_arguments_plainly_and_is_not_truncated(command: str) -> None:
+    done = _cli(*filter(None, [command]), "--help")
+    assert done.returncode == 0, done.stderr
+    assert "<list[" not in done.stdout and "<str>" not in done.stdout and "<path>" not in done.stdout
+    assert "{" not in done.stdout.split("\n", 1)[0], "a required argument is shown as NAME"
+    if not command:
+        commands = done.stdout.split("Commands:", 1)[1]
+        assert "..." not in commands, commands
+        for verb in ("validate", "generate", "serve", "register", "dev", "schema", "export", "init"):
+            assert f"  {verb} " in commands
+
+
+def test_generate_help_shows_its_paths_argument() -> None:
+    done = _cli("generate", "--help")
+    assert done.stdout.startswith("Usage: restagen generate [OPTIONS] [PATHS]...\n")
+    assert "  PATHS  Definition files or folders" in done.stdout
+    assert "-o, --output DIR" in done.stdout
+
+
+def test_shell_completion_script_and_completions(tmp_path: Path) -> None:
+    done = _cli("--show-completion", "bash", _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1")
+    assert done.returncode == 0, done.stderr
+    assert "complete " in done.stdout and "_RESTAGEN_COMPLETE=complete_bash" in done.stdout
+    completed = subprocess.run(
+        [RESTAGEN],
+        env={
+            **os.environ,
+            "_RESTAGEN_COMPLETE": "complete_bash",
+            "COMP_WORDS": "restagen register --ad",
+            "COMP_CWORD": "2",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.stdout.split() == ["--admin"], completed.stderr
+
+
+def test_a_diagnostic_on_line_100_prints_its_line_number(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # rich would read ":100:" as an emoji code and print a symbol in place of the line number.
+    padding = "#\n" * (99 - GOOD.count("\n"))
+    (project / "catalog.restagen.yaml").write_text(GOOD + padding + "types2: {}\n")
+    assert main(["validate", "."]) == 1
+    err = capsys.readouterr().err
+    assert "catalog.restagen.yaml:100:1: " in err
+
+
+def test_the_error_count_is_of_the_diagnostics_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    from restagen.cli import _report
+    from restagen.diagnostics import Diagnostics, Position
+
+    diagnostics = Diagnostics()
+    for _ in range(2):  # reported twice, as two stages may: printed once, so counted once
+        diagnostics.error("e", "bad", Position("f.restagen.yaml", 1, 1))
+    diagnostics.error("e", "worse", Position("f.restagen.yaml", 2, 1))
+    _report(diagnostics)
+    assert capsys.readouterr().err.splitlines() == [
+        "f.restagen.yaml:1:1: bad",
+        "f.restagen.yaml:2:1: worse",
+        "2 errors",
+    ]

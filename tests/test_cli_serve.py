@@ -105,7 +105,7 @@ def test_serve_register_call_and_register_again(
     serving.append(served := Served("greeting:app", tmp_path))
     done = restagen("register", "--admin", server.admin_url, "--uri", served.uri)
     assert done.returncode == 0, done.stderr
-    assert f"registered {served.uri}: greeter" in done.stderr
+    assert done.stdout == f"registered {served.uri}: greeter\n"
     ingress = server.ingress_url
     assert httpx.post(f"{ingress}/greeter/greet", json="ann", timeout=30).json() == "hello ann"
     assert httpx.post(f"{ingress}/greeter/bye", json="ann", timeout=30).status_code == 404

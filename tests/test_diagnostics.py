@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from restagen.diagnostics import Diagnostic, Diagnostics, Position, Severity, did_you_mean
 
 
@@ -42,3 +44,44 @@ def test_did_you_mean() -> None:
     assert did_you_mean("datetme", ["datetime", "date", "time"]) == "did you mean 'datetime'?"
     assert did_you_mean("Zebra", ["Order", "Customer"]) is None
     assert did_you_mean("x", []) is None
+
+
+def test_render_escapes_unprintable_characters_so_user_text_cannot_add_lines() -> None:
+    d = Diagnostic(
+        "name",
+        "'a\nf.yaml:1:1: fake' \x1b[2K is not valid",
+        Position("f\r.yaml", 3, 4),
+        "types.A\u2028",
+        hint="try 'b\tc\u202e'",
+    )
+    assert d.render() == (
+        "f\\r.yaml:3:4: types.A\\u2028: 'a\\nf.yaml:1:1: fake' \\x1b[2K is not valid\n"
+        "    hint: try 'b\\tc\\u202e'"
+    )
+
+
+def test_render_keeps_printable_text_as_it_is() -> None:
+    d = Diagnostic("c", "café ✓ 'x' \"y\" \\d", Position("f.yaml", 1, 1))
+    assert d.render() == "f.yaml:1:1: café ✓ 'x' \"y\" \\d"
+
+
+def test_length_counts_each_shown_diagnostic_once() -> None:
+    diagnostics = Diagnostics()
+    diagnostics.error("e", "bad", Position("f", 1, 1))
+    diagnostics.error("e", "bad", Position("f", 1, 1))
+    diagnostics.error("e", "worse", Position("f", 2, 1))
+    assert len(diagnostics) == len(list(diagnostics)) == 2
+
+
+def test_did_you_mean_is_quick_for_huge_names() -> None:
+    # The distance is quadratic in the lengths: a 100,000-character name once took minutes.
+    huge = "X" * 100_000
+    started = time.perf_counter()
+    assert did_you_mean(huge, ["Order", "Y" * 1000, huge + "Y", huge[:-1]]) is None
+    assert did_you_mean("Ordr", ["Order", huge]) == "did you mean 'Order'?"
+    assert time.perf_counter() - started < 1
+
+
+def test_did_you_mean_still_suggests_long_names() -> None:
+    name = "a_rather_long_but_real_field_name_of_sixty_characters_or_so"
+    assert did_you_mean(name[:-1], [name, "other"]) == f"did you mean '{name}'?"

@@ -38,7 +38,8 @@ def test_example_holds_its_generated_output(example: str) -> None:
     on_disk = {
         p.relative_to(src).as_posix(): p.read_text()
         for p in sorted(src.rglob("*"))
-        if p.suffix in (".py", ".yaml", ".sh", ".toml", ".md") and p.read_text().startswith(OWNED_MARKER)
+        if (p.suffix in (".py", ".yaml", ".sh", ".toml", ".md") or p.name == "Dockerfile")
+        and p.read_text().startswith(OWNED_MARKER)
     }
     owned = {path: text for path, text in generated.items() if path not in user_files}
     assert sorted(owned) == sorted(on_disk), "run scripts/regen-golden"

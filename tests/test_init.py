@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from ruff.__main__ import find_ruff_bin
 
 from restagen.cli import main
 from restagen.scaffold_project import ProjectExistsError, create_project, project_files
@@ -44,6 +45,92 @@ def test_init_creates_a_project_whose_generated_code_passes_its_own_test(
     assert "3 passed" in result.stdout
 
 
+def _tool(*args: str, cwd: Path) -> None:
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout}{result.stderr}"
+
+
+def lint(project: Path, *, mypy: bool = True) -> None:
+    """The checks a user runs from the project's root with its own configuration, as they run them."""
+    _tool(find_ruff_bin(), "check", ".", cwd=project)
+    _tool(find_ruff_bin(), "format", "--check", ".", cwd=project)
+    if mypy:
+        _tool(sys.executable, "-m", "mypy", "--no-incremental", cwd=project)
+
+
+def test_a_new_project_passes_ruff_and_after_generate_mypy_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "coffee-shop"
+    assert main(["init", str(project)]) == 0
+    # Before generating, the test's imports of the package cannot be resolved: mypy waits.
+    lint(project, mypy=False)
+    config = tomllib.loads((project / "pyproject.toml").read_text())
+    assert config["tool"]["mypy"]["strict"] is True
+    monkeypatch.chdir(project)
+    assert main(["generate"]) == 0
+    assert (project / "gen" / "coffee_shop" / "impl" / "greeter.py").is_file()
+    lint(project)
+
+
+def test_a_new_project_ignores_local_state_and_caches(tmp_path: Path) -> None:
+    create_project(tmp_path / "shop")
+    ignored = (tmp_path / "shop" / ".gitignore").read_text().split()
+    expected = [".restate/", ".venv/", "__pycache__/", ".mypy_cache/", ".ruff_cache/", ".pytest_cache/"]
+    assert set(expected) <= set(ignored)
+    assert "gen/" not in ignored  # generated code is committed: `generate --check` compares it in CI
+
+
+def test_init_keeps_an_existing_gitignore(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("secrets/\n")
+    created = create_project(tmp_path)
+    assert tmp_path / ".gitignore" not in created
+    assert (tmp_path / ".gitignore").read_text() == "secrets/\n"
+    assert (tmp_path / "pyproject.toml").is_file()
+
+
+@pytest.mark.slow
+def test_pip_install_editable_imports_packages_generated_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "shop"
+    create_project(project)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # Without dependencies: what is checked is that the build works and where the packages are found.
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "-e", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    monkeypatch.chdir(project)
+    (project / "schemas" / "extra.restagen.yaml").write_text(
+        "restagen: 1\npackage: extra.things\ntypes:\n  Thing: {properties: {name: string}}\n"
+    )
+    assert main(["generate"]) == 0
+    found = subprocess.run(
+        [
+            python,
+            "-c",
+            "import importlib.util as u; print(u.find_spec('shop.impl.greeter').origin); "
+            "print(u.find_spec('extra.things.models').origin)",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.split() == [
+        str(project / "gen" / "shop" / "impl" / "greeter.py"),
+        str(project / "gen" / "extra" / "things" / "models.py"),
+    ]
+
+
 def test_init_into_an_existing_project_refuses_with_exit_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -61,7 +148,7 @@ def test_init_twice_refuses_and_keeps_the_first_project(tmp_path: Path) -> None:
     schema.write_text(schema.read_text() + "# edited\n")
     with pytest.raises(ProjectExistsError) as info:
         create_project(tmp_path / "shop")
-    assert set(info.value.existing) == set(created)
+    assert set(info.value.existing) == {p for p in created if p.name != ".gitignore"}
     assert schema.read_text().endswith("# edited\n")
 
 

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from restagen.compiler.kafka import check_broker, check_cluster
 
-__all__ = ["TARGETS", "DeploySettings", "Target", "image_for", "resource_name"]
+__all__ = ["TARGETS", "DeploySettings", "Target", "image_for", "is_image", "resource_name"]
 
-Target = Literal["kubernetes", "operator", "compose", "register", "kafka"]
-TARGETS: tuple[Target, ...] = ("kubernetes", "operator", "compose", "register", "kafka")
+Target = Literal["docker", "kubernetes", "operator", "compose", "register", "kafka"]
+TARGETS: tuple[Target, ...] = ("docker", "kubernetes", "operator", "compose", "register", "kafka")
 
 # A DNS-1123 label (what Kubernetes accepts as a namespace or a RestateCluster name).
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -26,6 +26,8 @@ _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 # `{package}` are substituted before this is checked.
 _IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# A requirement as pip reads it (PEP 508): a name first, never an option such as `--index-url`.
+_REQUIREMENT = re.compile(r"[A-Za-z0-9][^\x00-\x1f\x7f]*")
 _URL = re.compile(r"https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+")
 
 
@@ -42,6 +44,8 @@ class DeploySettings(BaseModel):
 
     targets: list[Target] = Field(default_factory=lambda: list(TARGETS))
     image: str = "{name}:latest"
+    python_image: str = "python:3.12-slim"
+    requirements: list[str] = Field(default_factory=list)
     replicas: Annotated[int, Field(ge=0)] = 1
     namespace: str | None = None
     port: Annotated[int, Field(ge=1, le=65535)] = 9080
@@ -57,11 +61,19 @@ class DeploySettings(BaseModel):
     def _targets(cls, value: list[Target]) -> list[Target]:
         return [target for target in TARGETS if target in value]
 
-    @field_validator("image", "restate_image")
+    @field_validator("image", "restate_image", "python_image")
     @classmethod
     def _image(cls, value: str) -> str:
-        if not _IMAGE.fullmatch(image_for(value, "shop.orders")):
+        if not is_image(image_for(value, "shop.orders")):
             raise ValueError(f"{value!r} is not an image reference (registry/name:tag)")
+        return value
+
+    @field_validator("requirements")
+    @classmethod
+    def _requirements(cls, value: list[str]) -> list[str]:
+        for requirement in value:
+            if not _REQUIREMENT.fullmatch(requirement):
+                raise ValueError(f"{requirement!r} is not a requirement (a name, then versions or extras)")
         return value
 
     @field_validator("namespace", "operator_cluster")
@@ -99,6 +111,11 @@ class DeploySettings(BaseModel):
         if value is not None and not _URL.fullmatch(value):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
+
+
+def is_image(value: str) -> bool:
+    """Whether `value` is made only of the characters of an image reference."""
+    return _IMAGE.fullmatch(value) is not None
 
 
 def image_for(image: str, package: str) -> str:

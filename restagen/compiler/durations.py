@@ -18,7 +18,10 @@ def parse_duration(text: str) -> timedelta:
     """Parse a duration; raise ValueError with a readable message."""
     match = _SHORT.match(text.strip())
     if match:
-        return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        try:
+            return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        except OverflowError:
+            raise ValueError(f"duration {text!r} is too long (at most {timedelta.max.days}d)") from None
     if text.strip().upper().startswith("P"):
         try:
             value = _ISO.validate_python(text.strip())

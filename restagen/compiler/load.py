@@ -3,7 +3,9 @@
 libyaml (through PyYAML's C parser) composes the node tree, which carries the position of every
 node; we walk it once, building plain dicts/lists/scalars and a `SourceMap` keyed by document
 path, and report duplicate keys on the way. Scalars resolve as in YAML 1.2: only `true` and
-`false` are booleans (`yes`, `no`, `on`, `off` stay strings, so they can be enum values).
+`false` are booleans (`yes`, `no`, `on`, `off` stay strings, so they can be enum values); and,
+as in YAML 1.2, only `\n` and `\r` break lines: libyaml would also break at U+0085, U+2028 and
+U+2029, even inside a comment, and every line number after one would be off by one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import yaml
 from yaml.error import MarkedYAMLError, YAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from restagen.diagnostics import Diagnostics, Position
 
@@ -104,9 +107,10 @@ def _at(node: Node) -> tuple[int, int]:
 class _Walker:
     """Builds plain data from composed nodes, recording positions by document path."""
 
-    def __init__(self, loader: Any, smap: SourceMap) -> None:
+    def __init__(self, loader: Any, smap: SourceMap, restore: dict[int, int]) -> None:
         self.loader = loader
         self.smap = smap
+        self.restore = restore
 
     def scalar(self, node: ScalarNode) -> Any:
         if node.tag in (_INT_TAG, _FLOAT_TAG) and not node.style:
@@ -114,6 +118,8 @@ class _Walker:
         value = self.loader.construct_object(node, deep=True)
         if isinstance(value, datetime.datetime | datetime.date):
             return value.isoformat()
+        if isinstance(value, str) and self.restore:
+            return value.translate(self.restore)
         return value
 
     def entries(self, node: MappingNode) -> list[tuple[Node, Node]]:
@@ -180,16 +186,46 @@ def _explain(exc: MarkedYAMLError, text: str) -> tuple[str, str, Any]:
     return problem, "check indentation and quoting", mark
 
 
+# Characters libyaml reads as line breaks and YAML 1.2 does not.
+_UNICODE_BREAKS = "\u0085\u2028\u2029"
+
+
+def _hide_unicode_breaks(text: str) -> tuple[str, dict[int, int]]:
+    """`text` with each of `_UNICODE_BREAKS` replaced by a private-use character it does not
+    contain (one character for one, so positions stay), and the table that puts them back."""
+    present = [char for char in _UNICODE_BREAKS if char in text]
+    if not present:
+        return text, {}
+    used = set(text)
+    spare = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in used)
+    hide = {ord(char): next(spare) for char in present}
+    return text.translate(hide), {ord(placeholder): code for code, placeholder in hide.items()}
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column of `text[index]`, counting lines as YAML does (`\n`, `\r\n`, `\r`).
+
+    An index at or past the end (the parser's "end of stream") is moved back to just after the last
+    character that is not blank, so that a position is always inside the file.
+    """
+    if index >= len(text.rstrip()):
+        index = len(text.rstrip())
+    before = text[:index]
+    line = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
+    return line, index - max(before.rfind("\n"), before.rfind("\r"))
+
+
 def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument | None:
     """Parse YAML `text`; on a syntax error, add a diagnostic and return None."""
     smap = SourceMap(file)
+    text, restore = _hide_unicode_breaks(text)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             data: Any = {}
         else:
-            data = _Walker(loader, smap).walk(node, ())
+            data = _Walker(loader, smap, restore).walk(node, ())
     except _DuplicateKey as exc:
         line, col = _at(exc.node)
         diagnostics.error(
@@ -201,9 +237,18 @@ def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument 
         return None
     except MarkedYAMLError as exc:
         message, hint, mark = _explain(exc, text)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        line, col = _line_col(text, mark.index) if mark else (1, 1)
         diagnostics.error(
             "yaml-syntax", f"YAML syntax error: {message}", Position(file, line, col), hint=hint
+        )
+        return None
+    except ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        diagnostics.error(
+            "yaml-syntax",
+            f"YAML syntax error: the character U+{exc.character:04X} cannot appear in YAML text",
+            Position(file, line, col),
+            hint=r'write it as an escape in a double-quoted string, such as "\t" or "\x01"',
         )
         return None
     except YAMLError as exc:
@@ -219,9 +264,22 @@ def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument 
 def load_file(path: Path, diagnostics: Diagnostics, *, display: str | None = None) -> SourceDocument | None:
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        diagnostics.error("io", f"cannot read file: {exc}", Position(name))
+        data = path.read_bytes()
+    except OSError as exc:
+        diagnostics.error("io", f"cannot read file: {exc.strerror or exc}", Position(name))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # The column counts the characters before the bad byte on its line, as an editor would.
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        diagnostics.error(
+            "encoding",
+            f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be read as text",
+            Position(name, data.count(b"\n", 0, exc.start) + 1, col),
+            hint="save the file as UTF-8",
+        )
         return None
     return load_text(text, name, diagnostics)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from restagen.compiler import ir
 from restagen.compiler.cache import MANIFEST, Manifest, package_digest
 from restagen.compiler.deploy import DeploySettings
-from restagen.compiler.format import format_files
+from restagen.compiler.format import RUFF_CONFIG, format_files, ruff_config
 from restagen.compiler.render import render_package, render_program
 from restagen.compiler.resolve import resolve
 from restagen.compiler.sources import load_units
@@ -45,11 +45,17 @@ def generate_files(
 ) -> dict[str, str]:
     """Every generated file of the program, rendered and formatted, in memory.
 
-    `deploy` shapes the deployment files (default: `DeploySettings()`). With `out`, packages whose files there are still exactly what they would be are not rendered
-    again (see `cache`), and the manifest that makes this possible is part of the result.
+    `deploy` shapes the deployment files (default: `DeploySettings()`). With `out`, packages whose
+    files there are still exactly what they would be are not rendered again (see `cache`), and the
+    manifest that makes this possible is part of the result. The output folder gets the ruff
+    settings of its code (`format.ruff_config`), unless it is a project's root: there a ruff.toml
+    would silently replace the project's own ruff configuration.
     """
+    tops = {package.name.split(".")[0] for package in program.packages}
     if out is None:
-        return format_files(render_program(program, deploy))
+        files = format_files(render_program(program, deploy), tops)
+        files[RUFF_CONFIG] = ruff_config(tops)
+        return dict(sorted(files.items()))
     deploy = deploy or DeploySettings()
     manifest = Manifest.read(out)
     by_package: dict[str, dict[str, str]] = {}
@@ -64,9 +70,10 @@ def generate_files(
         fresh.update(rendered)
         owner.update(dict.fromkeys(rendered, package.name))
         by_package[package.name] = {}
-    tops = {package.name.split(".")[0] for package in program.packages}
     for rel, text in format_files(fresh, tops).items():
         by_package[owner[rel]][rel] = text
     files = {rel: text for package_files in by_package.values() for rel, text in package_files.items()}
     files[MANIFEST] = Manifest.render(program, by_package, deploy)
+    if not (out / "pyproject.toml").is_file():
+        files[RUFF_CONFIG] = ruff_config(tops)
     return dict(sorted(files.items()))

@@ -1,6 +1,8 @@
 """Type expressions: `list[LineItem]`, `map[string]`, `Money?`, `A | B`, `common.Money`.
 
 A small recursive-descent parser producing an unresolved syntax tree; `resolve` binds the names.
+Nesting is limited to `MAX_DEPTH` brackets, far beyond any real type, so that neither this parser
+nor the stages that walk its tree can run out of stack on a hostile expression.
 
     expr    := postfix ("|" postfix)*
     postfix := atom "?"?
@@ -12,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["GENERICS", "Generic", "Name", "Opt", "Syntax", "TypeSyntaxError", "Union", "parse"]
+__all__ = ["GENERICS", "MAX_DEPTH", "Generic", "Name", "Opt", "Syntax", "TypeSyntaxError", "Union", "parse"]
 
 GENERICS = ("list", "map")
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class TypeSyntaxError(ValueError):
         self.hint = hint
 
 
+_BLANK = re.compile(r"\s*\Z")
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>[\[\]|?.(),]))")
 
 
@@ -61,7 +65,7 @@ class _Parser:
         self.tokens: list[tuple[str, int]] = []
         pos = 0
         while pos < len(text):
-            if text[pos:].strip() == "":
+            if _BLANK.match(text, pos):
                 break
             match = _TOKEN.match(text, pos)
             if not match:
@@ -72,6 +76,18 @@ class _Parser:
             self.tokens.append((value, match.start(kind)))
             pos = match.end()
         self.index = 0
+        self.depth = 0
+
+    def enter(self, opening: str) -> None:
+        """Take an opening bracket, one level deeper."""
+        _, offset = self.take(opening)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise TypeSyntaxError(f"type nests deeper than {MAX_DEPTH} levels", offset)
+
+    def leave(self, closing: str) -> None:
+        self.take(closing)
+        self.depth -= 1
 
     def peek(self) -> str | None:
         return self.tokens[self.index][0] if self.index < len(self.tokens) else None
@@ -107,9 +123,9 @@ class _Parser:
 
     def atom(self) -> Syntax:
         if self.peek() == "(":
-            self.take("(")
+            self.enter("(")
             inner = self.expr()
-            self.take(")")
+            self.leave(")")
             return inner
         value, offset = self.take()
         if not (value[0].isalpha() or value[0] == "_"):
@@ -130,11 +146,11 @@ class _Parser:
                     if empty
                     else "only list[T] and map[T] take an argument",
                 )
-            self.take("[")
+            self.enter("[")
             arg = self.expr()
             if self.peek() == ",":
                 raise TypeSyntaxError("map keys are always strings", self.offset(), hint="write map[T]")
-            self.take("]")
+            self.leave("]")
             return Generic(value, arg, offset)
         if value in GENERICS:
             raise TypeSyntaxError(f"'{value}' needs an item type", offset, hint=f"write {value}[T]")

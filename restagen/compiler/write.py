@@ -18,6 +18,7 @@ __all__ = ["Plan", "apply", "plan"]
 
 # The kinds of file the generator writes; only these are looked at when finding stale ones.
 _SUFFIXES = frozenset({".py", ".yaml", ".sh", ".toml", ".md"})
+_NAMES = frozenset({"Dockerfile"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def plan(out: Path, files: dict[str, str], *, scaffolds: frozenset[str] = frozen
     if out.is_dir():
         for existing in sorted(out.rglob("*")):
             rel = existing.relative_to(out).as_posix()
-            if existing.suffix in _SUFFIXES and rel not in files and existing.is_file() and _owned(existing):
+            kind = existing.suffix in _SUFFIXES or existing.name in _NAMES
+            if kind and rel not in files and existing.is_file() and _owned(existing):
                 remove.append(rel)
     return Plan(out, create, update, tuple(remove), tuple(unchanged))
 

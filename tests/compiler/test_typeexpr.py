@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from restagen.compiler.typeexpr import Generic, Name, Opt, TypeSyntaxError, Union, parse
+from restagen.compiler.typeexpr import MAX_DEPTH, Generic, Name, Opt, TypeSyntaxError, Union, parse
 
 
 def test_names_and_aliases() -> None:
@@ -46,3 +48,31 @@ def test_errors(text: str, message: str, offset: int, hint: str | None) -> None:
     with pytest.raises(TypeSyntaxError) as info:
         parse(text)
     assert (info.value.message, info.value.offset, info.value.hint) == (message, offset, hint)
+
+
+def test_nesting_up_to_the_limit_parses() -> None:
+    syntax = parse("list[" * MAX_DEPTH + "int" + "]" * MAX_DEPTH)
+    for _ in range(MAX_DEPTH):
+        assert isinstance(syntax, Generic)
+        syntax = syntax.arg
+    assert syntax == Name("int", None, 5 * MAX_DEPTH)
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing", "offset"),
+    # the offset of the first bracket past the limit
+    [("list[", "]", 5 * MAX_DEPTH + 4), ("map[(", ")]", 5 * (MAX_DEPTH // 2) + 3), ("(", ")", MAX_DEPTH)],
+)
+def test_deeper_nesting_is_an_error_not_a_recursion_error(opening: str, closing: str, offset: int) -> None:
+    depth = 5000
+    with pytest.raises(TypeSyntaxError) as info:
+        parse(opening * depth + "int" + closing * depth)
+    assert info.value.message == f"type nests deeper than {MAX_DEPTH} levels"
+    assert info.value.offset == offset
+
+
+def test_a_long_expression_parses_in_linear_time() -> None:
+    text = " | ".join(f"T{i}" for i in range(50_000))
+    started = time.perf_counter()
+    assert len(parse(text).members) == 50_000  # type: ignore[union-attr]
+    assert time.perf_counter() - started < 2

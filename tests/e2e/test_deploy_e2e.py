@@ -98,7 +98,7 @@ def test_register_script_registers_the_served_endpoint(
         ["sh", str(script), "--timeout", "30"], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"registered {served}: kitchen" in " ".join(result.stderr.split())
+    assert f"registered {served}: kitchen" in " ".join(result.stdout.split())
     deployments = httpx.get(f"{restate.admin_url}/deployments", timeout=10).json()["deployments"]
     (ours,) = [d for d in deployments if d["uri"].rstrip("/") == served]
     assert ours["http_version"] == "HTTP/2.0"  # the Service's h2c is what the endpoint speaks

@@ -2,8 +2,9 @@
 
 The guide's blocks are marked `fragment` for tests/test_docs.py (they only make sense in order,
 in one project, with a server); this test runs them in that order: `restagen init`, the files
-the guide writes, `restagen generate`, an endpoint serving both packages, and the client script,
-whose output must be the one the guide shows.
+the guide writes, `restagen generate`, an endpoint serving both packages, the client script,
+whose output must be the one the guide shows, and the checks of its last section (ruff and mypy,
+with the project's own configuration) over the project as the guide leaves it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ruff.__main__ import find_ruff_bin
 
 from restagen.cli import main
 from tests.test_docs import parse_blocks
@@ -55,6 +57,16 @@ def test_the_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restate
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    shown = next(b for b in reversed(blocks) if b.lang == "console")
+    shown = next(b for b in blocks if b.lang == "console" and "python call.py" in b.text)
     expected = [line for line in shown.text.splitlines() if line and not line.startswith("$")]
     assert result.stdout.splitlines() == expected
+
+    checks = next(b for b in blocks if b.lang == "console" and "$ mypy" in b.text)
+    commands = [line.removeprefix("$ ").split() for line in checks.text.splitlines()]
+    assert [command[0] for command in commands] == ["ruff", "ruff", "mypy"]
+    tools = {"ruff": [str(find_ruff_bin())], "mypy": [sys.executable, "-m", "mypy", "--no-incremental"]}
+    for tool, *args in commands:
+        done = subprocess.run(
+            [*tools[tool], *args], cwd=project, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert done.returncode == 0, f"{tool} {' '.join(args)}:\n{done.stdout}{done.stderr}"

@@ -114,17 +114,17 @@ def test_register_script_creates_the_subscriptions_once(deploy: Path, kafka_rest
     try:
         first = _register(deploy, kafka_restate, endpoint.uri)
         assert first.returncode == 0, first.stdout + first.stderr
-        assert "on_ticket_created: created (sub_" in first.stderr
+        assert "on_ticket_created: created (sub_" in first.stdout
         again = _register(deploy, kafka_restate, endpoint.uri)
         assert again.returncode == 0, again.stdout + again.stderr
-        assert "on_ticket_created: exists (sub_" in again.stderr
+        assert "on_ticket_created: exists (sub_" in again.stdout
     finally:
         endpoint.stop()
     (wanted,) = yaml.safe_load((deploy / "kafka-subscriptions.yaml").read_text())["subscriptions"]
     listed = httpx.get(f"{kafka_restate.admin_url}/subscriptions", timeout=10).json()["subscriptions"]
     (created,) = [s for s in listed if (s["source"], s["sink"]) == (wanted["source"], wanted["sink"])]
     assert wanted["options"].items() <= created["options"].items()
-    assert created["id"] in first.stderr and created["id"] in again.stderr
+    assert created["id"] in first.stdout and created["id"] in again.stdout
 
 
 def test_register_reports_a_refused_subscription(

@@ -24,7 +24,9 @@ from ftgo.orders.app import bind_components as bind_orders
 from ftgo.orders.impl.create_order import CreateOrderSaga
 from ftgo.orders.impl.order import OrderService
 
-endpoint = Endpoint(load_config(pubsub={"cluster": "ftgo", "default_stream": "orders", "sse": True}))
+endpoint = Endpoint(
+    load_config(pubsub={"cluster": "ftgo", "default_stream": "orders", "sse": True})
+)
 bind_orders(endpoint, order=OrderService, create_order=CreateOrderSaga)
 bind_consumers(endpoint, consumer=ConsumerObject, signup=SignupWorkflow)
 bind_kitchen(endpoint, kitchen=KitchenService)

@@ -1,5 +1,8 @@
 """The deployment files of a package's endpoint, in `<package>/deploy/`.
 
+- `Dockerfile`: the endpoint's image, built in the output folder: the runtime (`pip install
+  restagen==<this version>`, with the extras the package needs) and the generated packages with
+  their implementations, started with `restagen serve`, as the files below start it;
 - `kubernetes.yaml`: a Deployment and a Service (HTTP/2 cleartext) running the endpoint;
 - `restate-deployment.yaml`: the same pods as a restate-operator `RestateDeployment`, which the
   operator registers and versions itself;
@@ -16,13 +19,15 @@ objects or workflows have no endpoint and get no deploy folder.
 
 from __future__ import annotations
 
+import json
 import shlex
 from typing import Any
 
 import yaml
 
+from restagen import __version__
 from restagen.compiler import ir
-from restagen.compiler.deploy import DeploySettings, image_for, resource_name
+from restagen.compiler.deploy import DeploySettings, image_for, is_image, resource_name
 from restagen.compiler.render import kafka
 from restagen.compiler.render.header import header
 from restagen.compiler.render.templates import render_template
@@ -85,6 +90,47 @@ def _serve(package: ir.Package, settings: DeploySettings) -> list[str]:
         "--port",
         str(settings.port),
     ]
+
+
+def _extras(package: ir.Package) -> list[str]:
+    """The extras of restagen the endpoint imports: `bson` for BSON codecs, `sse` for events (their
+    typed subscriber, and the SSE hub an endpoint runs when its configuration asks for one)."""
+    extras = []
+    if package.events or any(h.subscribe for c in package.components for h in c.handlers):
+        extras.append("sse")
+    serdes = {package.serde, *(c.options.serde for c in package.components)}
+    serdes |= {h.options.serde for c in package.components for h in c.handlers}
+    serdes |= {s.options.serde for s in package.sagas}
+    if "bson" in serdes:
+        extras.append("bson")
+    return sorted(extras)
+
+
+def _comment(value: str) -> str:
+    """`value` shell-quoted for a comment line, its control characters escaped so that it stays one."""
+    return shlex.quote(value).encode("unicode_escape").decode("ascii")
+
+
+def _dockerfile(package: ir.Package, settings: DeploySettings) -> str:
+    # FROM is the one instruction whose value cannot be quoted: only an image reference goes there.
+    if not is_image(settings.python_image):
+        raise ValueError(f"python_image {settings.python_image!r} is not an image reference")
+    extras = _extras(package)
+    runtime = f"restagen{'[' + ','.join(extras) + ']' if extras else ''}=={__version__}"
+    install = ["pip", "install", "--no-cache-dir", runtime, *settings.requirements]
+    return render_template(
+        "deploy/Dockerfile.jinja",
+        header=header(package),
+        package=package,
+        top=package.name.split(".")[0],
+        dockerfile=package.name.replace(".", "/") + "/deploy/Dockerfile",
+        image=_comment(image_for(settings.image, package.name)),
+        python_image=settings.python_image,
+        # Exec form (JSON arrays): no shell reads the values, and JSON escapes any of their characters.
+        install=json.dumps(install),
+        port=settings.port,
+        command=json.dumps(_serve(package, settings)),
+    )
 
 
 def _metadata(name: str, settings: DeploySettings) -> dict[str, Any]:
@@ -264,6 +310,7 @@ def _cluster_config(package: ir.Package, settings: DeploySettings) -> str:
 
 
 _RENDERERS = {
+    "docker": ("Dockerfile", _dockerfile),
     "kubernetes": ("kubernetes.yaml", _kubernetes),
     "operator": ("restate-deployment.yaml", _operator),
     "compose": ("docker-compose.yaml", _compose),

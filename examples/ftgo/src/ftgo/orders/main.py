@@ -16,5 +16,7 @@ from .impl.order import OrderService
 
 # The order service publishes events: they need a pubsub section (here in code; it can also come
 # from [tool.restagen.pubsub] or RESTAGEN_PUBSUB__* variables).
-endpoint = Endpoint(load_config(pubsub={"cluster": "ftgo", "default_stream": "orders", "sse": True}))
+endpoint = Endpoint(
+    load_config(pubsub={"cluster": "ftgo", "default_stream": "orders", "sse": True})
+)
 app = create_app(order=OrderService, create_order=CreateOrderSaga, endpoint=endpoint)

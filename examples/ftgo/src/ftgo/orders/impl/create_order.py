@@ -77,7 +77,9 @@ class CreateOrderSaga(CreateOrderSagaBase):
         self, ctx: SagaContext, data: CreateOrderSagaData
     ) -> AuthorizeRequest:
         return AuthorizeRequest(
-            consumer_id=data.consumer_id, order_id=data.order_id, amount=data.details.total
+            consumer_id=data.consumer_id,
+            order_id=data.order_id,
+            amount=data.details.total,
         )
 
     async def authorize_card_compensation(

@@ -41,7 +41,9 @@ class OrderService(OrderServiceBase):
         await consumer.validate_order(
             ValidateOrderRequest(order_id=order_id, total=request.total)
         )
-        await self.events.order_created(OrderCreated(order_id=order_id, details=request))
+        await self.events.order_created(
+            OrderCreated(order_id=order_id, details=request)
+        )
         return Order(order_id=order_id, details=request)
 
     async def approve(self, ctx: OrderContext, request: OrderApproveRequest) -> None:
