@@ -1,4 +1,4 @@
-"""The processes a test started, found by a marker in their environment; polling with a deadline.
+"""The processes a test started, found by a marker in their environment.
 
 Every process inherits its parent's environment, so a variable set for one command marks all
 its descendants too (restate-server, endpoints), even those whose parent is gone. The suite
@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 SESSION = "RESTAGEN_TEST_SESSION"
@@ -41,11 +39,3 @@ def kill(pids: dict[int, str]) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-
-
-def until(check: Callable[[], object], what: str, timeout: float = 60.0) -> None:
-    """Poll `check` until it is true; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what}"
-        time.sleep(0.2)

@@ -18,7 +18,8 @@ import pytest
 
 from restagen.local.processes import spawn, stop
 from restagen.local.server import free_port, port_in_use
-from tests.processes import MARK, marked, until
+from tests.polling import wait_until
+from tests.processes import MARK, marked
 
 pytestmark = pytest.mark.e2e
 
@@ -76,36 +77,36 @@ def test_dev_serves_and_reloads(tmp_path: Path, env: dict[str, str]) -> None:
     greet = _answers(f"http://127.0.0.1:{ingress}/greeter/greet", "hello ann")
     try:
         impl = tmp_path / "gen" / "hello" / "impl" / "greeter.py"
-        until(logged("watching for changes"), "dev to start", timeout=120)
+        wait_until(logged("watching for changes"), "dev to start", timeout=120)
 
         # An endpoint that cannot start is reported; dev keeps watching and the next change fixes it.
         impl.write_text(IMPLEMENTATION + "syntax error(\n")
-        until(logged("the endpoint exited with code 1"), "the broken endpoint to be reported")
+        wait_until(logged("the endpoint exited with code 1"), "the broken endpoint to be reported")
         impl.write_text(IMPLEMENTATION)
-        until(greet, "the first implementation")
+        wait_until(greet, "the first implementation")
 
         # A crash of the endpoint is reported too, and the next change starts it again.
         (endpoint,) = [pid for pid, cmd in marked(MARK, env[MARK]).items() if " serve " in cmd]
         os.kill(endpoint, signal.SIGKILL)
-        until(logged("the endpoint was killed by SIGKILL"), "the crash to be reported")
+        wait_until(logged("the endpoint was killed by SIGKILL"), "the crash to be reported")
         impl.write_text(IMPLEMENTATION + "\n")
-        until(greet, "the endpoint to come back")
+        wait_until(greet, "the endpoint to come back")
 
         # New definitions are generated and served; each change restarts the endpoint once, and the
         # generator's own writes restart nothing.
         restarts = log.read_text().count("restarting the endpoint")
         (tmp_path / "hello.restagen.yaml").write_text(SCHEMA + "      bye: {input: string, output: string}\n")
-        until(logged("definitions changed: regenerating"), "the regeneration")
+        wait_until(logged("definitions changed: regenerating"), "the regeneration")
         # The generated base class has a new abstract handler: the old implementation cannot start.
-        until(logged("the endpoint exited with code 1", 2), "the restart after regenerating")
+        wait_until(logged("the endpoint exited with code 1", 2), "the restart after regenerating")
         impl.write_text(IMPLEMENTATION + BYE)
-        until(_answers(f"http://127.0.0.1:{ingress}/greeter/bye", "bye ann"), "the new handler")
+        wait_until(_answers(f"http://127.0.0.1:{ingress}/greeter/bye", "bye ann"), "the new handler")
         assert log.read_text().count("restarting the endpoint") == restarts + 2
         assert "Traceback" not in log.read_text()
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            until(lambda: not marked(MARK, env[MARK]), "dev and all it started to stop", timeout=15)
+            wait_until(lambda: not marked(MARK, env[MARK]), "dev and all it started to stop", timeout=15)
         finally:
             stop(process, kill=True)
     assert process.returncode == 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from restagen.local.dev import DevSession, Files
-from tests.processes import until
+from tests.polling import wait_until
 
 
 @dataclass
@@ -91,9 +91,9 @@ def test_a_definition_change_regenerates_and_restarts_once(
 
     session, log = watching(generate)
     schema.write_text("v2")
-    until(lambda: session.starts == 1, "the restart after regenerating")
+    wait_until(lambda: session.starts == 1, "the restart after regenerating")
     module.write_text("# edited")  # the generator's writes were seen before: they restart nothing
-    until(lambda: session.starts == 2, "the restart after the edit")
+    wait_until(lambda: session.starts == 2, "the restart after the edit")
     assert session.started == ["# v2", "# edited"]
     assert log == [
         "definitions changed: regenerating",
@@ -107,9 +107,9 @@ def test_errors_in_definitions_keep_the_endpoint(
 ) -> None:
     session, log = watching(lambda: False)
     (tmp_path / "schema.yaml").write_text("broken")
-    until(lambda: log, "the regeneration")
+    wait_until(lambda: log, "the regeneration")
     (tmp_path / "gen" / "module.py").write_text("# edited")
-    until(lambda: session.starts == 1, "the restart after the edit")
+    wait_until(lambda: session.starts == 1, "the restart after the edit")
     assert log == ["definitions changed: regenerating", "code changed: restarting the endpoint"]
 
 
@@ -119,5 +119,5 @@ def test_a_dead_endpoint_starts_again_on_any_change(
     session, log = watching(lambda: True)  # regenerating changes no code
     session.alive = False
     (tmp_path / "schema.yaml").write_text("v2")
-    until(lambda: session.starts == 1, "the endpoint to start again")
+    wait_until(lambda: session.starts == 1, "the endpoint to start again")
     assert log == ["definitions changed: regenerating"]

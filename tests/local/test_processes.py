@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from restagen.local.processes import Stopped, spawn, stop, stop_signals
-from tests.processes import MARK, marked, until
+from tests.polling import wait_until
+from tests.processes import MARK, marked
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
@@ -70,6 +71,6 @@ def test_a_child_ends_with_its_killed_parent(tmp_path: Path, env: dict[str, str]
         child = int(parent.stdout.readline())
         assert set(marked(MARK, env[MARK])) == {parent.pid, child}
         parent.kill()
-        until(lambda: not marked(MARK, env[MARK]), "the child to end", timeout=15)
+        wait_until(lambda: not marked(MARK, env[MARK]), "the child to end", timeout=15)
     finally:
         stop(parent, kill=True)

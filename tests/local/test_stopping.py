@@ -17,7 +17,8 @@ import pytest
 
 from restagen.local.processes import spawn, stop
 from restagen.local.server import free_port, port_in_use
-from tests.processes import MARK, marked, until
+from tests.polling import wait_until
+from tests.processes import MARK, marked
 
 pytestmark = pytest.mark.e2e
 
@@ -77,8 +78,8 @@ def _signal_and_check(
     """Send `sig`; then nothing marked by `env` runs and `ports` are free within 15 s."""
     mark = env[MARK]
     process.send_signal(sig)
-    until(lambda: not marked(MARK, mark), f"every process to stop after {sig.name}", timeout=15)
-    until(lambda: not any(port_in_use(port) for port in ports), "the ports to be free", timeout=15)
+    wait_until(lambda: not marked(MARK, mark), f"every process to stop after {sig.name}", timeout=15)
+    wait_until(lambda: not any(port_in_use(port) for port in ports), "the ports to be free", timeout=15)
     process.wait()
 
 
@@ -89,7 +90,7 @@ def test_a_program_owning_a_local_restate(sig: signal.Signals, tmp_path: Path, e
     with out.open("wb") as sink:
         process = spawn([sys.executable, str(tmp_path / "owner.py")], env=env, stdout=sink)
     try:
-        until(lambda: _text(out).strip(), "the server to start")
+        wait_until(lambda: _text(out).strip(), "the server to start")
         ingress, admin, node, base_dir = _text(out).split()
         assert len(marked(MARK, env[MARK])) == 2  # the program and its server
         _signal_and_check(process, sig, env, [int(ingress), int(admin), int(node)])
@@ -115,7 +116,7 @@ def test_restagen_dev(sig: signal.Signals, tmp_path: Path, env: dict[str, str]) 
             [sys.executable, "-m", "restagen", *command], env=env, cwd=tmp_path, stdout=sink, stderr=sink
         )
     try:
-        until(lambda: "watching for changes" in _text(log), "dev to start", timeout=120)
+        wait_until(lambda: "watching for changes" in _text(log), "dev to start", timeout=120)
         assert len(marked(MARK, env[MARK])) == 3  # dev, its server, its endpoint
         data = _server_dir(env)
         _signal_and_check(process, sig, env, ports)
@@ -137,7 +138,7 @@ def test_restagen_serve(sig: signal.Signals, tmp_path: Path, env: dict[str, str]
     command = [sys.executable, "-m", "restagen", "serve", "greeting_stop:app", "--port", str(port)]
     process = spawn([*command, "--path", tmp_path], env=env)
     try:
-        until(lambda: port_in_use(port) or process.poll() is not None, "the endpoint to listen")
+        wait_until(lambda: port_in_use(port) or process.poll() is not None, "the endpoint to listen")
         assert process.poll() is None
         _signal_and_check(process, sig, env, [port])
     finally:
@@ -157,11 +158,11 @@ def test_restagen_dev_ends_when_its_server_dies(tmp_path: Path, env: dict[str, s
             [sys.executable, "-m", "restagen", *command], env=env, cwd=tmp_path, stdout=sink, stderr=sink
         )
     try:
-        until(lambda: "watching for changes" in _text(log), "dev to start", timeout=120)
+        wait_until(lambda: "watching for changes" in _text(log), "dev to start", timeout=120)
         (server,) = [pid for pid, cmd in marked(MARK, env[MARK]).items() if "restate-server" in cmd]
         data = _server_dir(env)
         os.kill(server, signal.SIGKILL)
-        until(lambda: not marked(MARK, env[MARK]), "dev and its endpoint to stop", timeout=15)
+        wait_until(lambda: not marked(MARK, env[MARK]), "dev and its endpoint to stop", timeout=15)
     finally:
         stop(process, kill=True)
     assert process.returncode == 1
