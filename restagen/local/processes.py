@@ -152,21 +152,32 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise Stopped(signum)
 
 
+def _program_handles_signals() -> bool:
+    """Whether a stop signal already has a handler of the program's own (not a default, not ours)."""
+    defaults = {signal.SIG_DFL, signal.SIG_IGN, signal.default_int_handler, _on_signal}
+    return any(signal.getsignal(sig) not in defaults for sig in _STOP_SIGNALS)
+
+
 @contextmanager
-def stop_signals(deadline: float = 30.0) -> Iterator[None]:
+def stop_signals(deadline: float = 30.0, *, unless_handled: bool = False) -> Iterator[None]:
     """Inside the block, SIGINT, SIGTERM and SIGHUP raise `Stopped` once; see the module's text.
 
-    `deadline` (seconds from the signal to a forced exit) is the outermost block's.
+    `deadline` (seconds from the signal to a forced exit) is the outermost block's. A signal that
+    is ignored (as `nohup` ignores SIGHUP) stays ignored. With `unless_handled`, a program that
+    handles one of these signals itself keeps all of its handlers: the block does nothing.
     """
     global _depth, _deadline, _stopping
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or (
+        unless_handled and _program_handles_signals()
+    ):
         yield
         return
     with _lock:
         if _depth == 0:
             _deadline = deadline
             for sig in _STOP_SIGNALS:
-                _previous[sig] = signal.signal(sig, _on_signal)
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    _previous[sig] = signal.signal(sig, _on_signal)
         _depth += 1
     try:
         yield

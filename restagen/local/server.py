@@ -5,7 +5,7 @@ project-local folder (`.restate/`), or from `RESTATE_SERVER_BIN`, or from PATH. 
 free ports and its own data folder; restarting on the same folder keeps all state.
 
 The server is a child that dies with its parent (see processes.py), and `with LocalRestate(...)`
-stops it on SIGINT, SIGTERM and SIGHUP too. Problems of the machine (a port taken, no npm, a
+stops it on SIGINT, SIGTERM and SIGHUP too (a program with handlers of its own keeps them). Problems of the machine (a port taken, no npm, a
 server that exits at start) raise `LocalError`s that name the cause, quoting the server's log.
 """
 
@@ -275,9 +275,10 @@ class LocalRestate:
             shutil.rmtree(self.base_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalRestate:
-        """Start; until the block ends, SIGTERM and SIGHUP stop the server as Ctrl-C does."""
+        """Start; until the block ends, SIGTERM and SIGHUP stop the server as Ctrl-C does, unless
+        the program handles these signals itself (see `stop_signals`)."""
         self._signals = contextlib.ExitStack()
-        self._signals.enter_context(stop_signals())
+        self._signals.enter_context(stop_signals(unless_handled=True))
         try:
             self.start()
         except BaseException:

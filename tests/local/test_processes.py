@@ -1,5 +1,6 @@
-"""The process mechanism itself: stop signals raise once and nest, a stuck cleanup is cut short,
-and a spawned child ends when its parent is killed."""
+"""The process mechanism itself: stop signals raise once and nest, leave ignored signals and a
+program's own handlers alone when asked, a stuck cleanup is cut short, and a spawned child ends
+when its parent is killed."""
 
 from __future__ import annotations
 
@@ -26,6 +27,32 @@ def test_a_stop_signal_raises_once_then_the_handlers_come_back(sig: signal.Signa
     assert raised.value.signum == sig
     assert isinstance(raised.value, KeyboardInterrupt)
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_an_ignored_signal_stays_ignored() -> None:
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with stop_signals():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_program_handling_signals_itself_keeps_its_handlers() -> None:
+    def own(signum: int, frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, own)
+    try:
+        with stop_signals(unless_handled=True):
+            assert signal.getsignal(signal.SIGTERM) is own
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with stop_signals():
+            assert signal.getsignal(signal.SIGTERM) is not own
+        assert signal.getsignal(signal.SIGTERM) is own
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 STUCK = """\
