@@ -5,8 +5,9 @@ project-local folder (`.restate/`), or from `RESTATE_SERVER_BIN`, or from PATH. 
 free ports and its own data folder; restarting on the same folder keeps all state.
 
 The server is a child that dies with its parent (see processes.py), and `with LocalRestate(...)`
-stops it on SIGINT, SIGTERM and SIGHUP too (a program with handlers of its own keeps them). Problems of the machine (a port taken, no npm, a
-server that exits at start) raise `LocalError`s that name the cause, quoting the server's log.
+stops it on SIGINT, SIGTERM and SIGHUP too (a program with handlers of its own keeps them).
+Problems of the machine (a port taken, no npm, a server that exits at start) raise `LocalError`s
+that name the cause, quoting the server's log.
 """
 
 from __future__ import annotations
@@ -82,10 +83,10 @@ def install_server(prefix: Path | None = None) -> Path:
         return binary
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
+        missing = "npm" if npm is None else "node"
         raise RestateServerNotFound(
-            f"restate-server is not installed, and {'npm' if npm is None else 'node'}, which installs it, "
-            "is not on PATH: install "
-            "Node.js (https://nodejs.org, it comes with npm), or set RESTATE_SERVER_BIN to a "
+            f"restate-server is not installed, and {missing}, which installs it, is not on PATH: "
+            "install Node.js (https://nodejs.org, it comes with npm), or set RESTATE_SERVER_BIN to a "
             f"restate-server {RESTATE_SERVER_VERSION} binary"
         )
     print(
@@ -138,7 +139,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _BIND_FAILED = re.compile(r"\[([\w-]+)\] failed binding to address '[^']*:(\d+)': Address in use")
 
 
-def log_tail(path: Path, lines: int = 12) -> str:
+def _log_tail(path: Path, lines: int = 12) -> str:
     """The last `lines` lines of a log, without terminal colours."""
     try:
         text = path.read_text(errors="replace")
@@ -241,7 +242,7 @@ class LocalRestate:
 
     def _failure(self, what: str) -> PortInUse | ServerFailed:
         """The error for a server that did not come up, from what its log says."""
-        tail = log_tail(self.log_path)
+        tail = _log_tail(self.log_path)
         bind = _BIND_FAILED.search(tail)
         if bind is not None:
             return PortInUse(int(bind.group(2)), f"{bind.group(1)} of restate-server")
