@@ -31,10 +31,20 @@ from restagen.local.server import LocalRestate, find_server_binary, free_port, i
 __all__ = ["DevSession", "Files", "check_ports"]
 
 _SUFFIXES = (".py", ".yaml", ".yml")
+_SKIPPED = frozenset(
+    {"__pycache__", ".git", ".venv", "venv", "node_modules", ".restate", ".mypy_cache", ".ruff_cache", ".tox"}
+)
+"""Folders never looked into, even below a watched one (environments, caches, the server)."""
 
 
-def _watched(path: Path) -> bool:
-    return path.suffix in _SUFFIXES and "__pycache__" not in path.parts
+def _watched(path: Path, roots: Iterable[Path]) -> bool:
+    """Whether `path` is a file of interest below one of `roots`, outside skipped folders."""
+    if path.suffix not in _SUFFIXES:
+        return False
+    for root in roots:
+        if path == root or (root in path.parents and _SKIPPED.isdisjoint(path.relative_to(root).parts)):
+            return True
+    return False
 
 
 def _under(path: Path, roots: Iterable[Path]) -> bool:
@@ -53,8 +63,12 @@ class Files:
     def below(roots: Iterable[Path]) -> set[Path]:
         found: set[Path] = set()
         for root in roots:
-            candidates = [root] if root.is_file() else root.rglob("*")
-            found.update(path for path in candidates if _watched(path) and path.is_file())
+            if root.is_file():
+                found.add(root)
+                continue
+            for folder, subfolders, names in os.walk(root):
+                subfolders[:] = [name for name in subfolders if name not in _SKIPPED]
+                found.update(Path(folder, name) for name in names if Path(name).suffix in _SUFFIXES)
         return found
 
     def update(self, paths: Iterable[Path]) -> set[Path]:
@@ -211,7 +225,7 @@ class DevSession:
         first = True
         for batch in watchfiles.watch(
             *roots,
-            watch_filter=lambda _change, path: _watched(Path(path)),
+            watch_filter=lambda _change, path: _watched(Path(path), roots),
             debounce=debounce_ms,
             step=step_ms,
             stop_event=stop_event,

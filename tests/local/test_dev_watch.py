@@ -52,6 +52,21 @@ def test_only_changed_contents_count(tmp_path: Path) -> None:
     assert files.rescan() == {tmp_path / "sub" / "b.yaml"}
 
 
+def test_environments_and_caches_below_a_root_are_skipped(tmp_path: Path) -> None:
+    root = tmp_path / "venv" / "project"  # a project may live anywhere, even in a folder named so
+    for name in [
+        "schema.yaml",
+        ".venv/lib/site.py",
+        "gen/__pycache__/x.py",
+        "node_modules/a.yaml",
+        "gen/m.py",
+    ]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name)
+    assert Files([root]).rescan() == set()  # all read when made
+    assert set(Files([root]).known) == {root / "schema.yaml", root / "gen" / "m.py"}
+
+
 @pytest.fixture
 def watching(tmp_path: Path) -> Iterator[Callable[[Callable[[], bool]], tuple[Recording, list[str]]]]:
     """`watching(generate)`: a session watching `tmp_path/schema.yaml` and `tmp_path/gen/` in a thread."""
