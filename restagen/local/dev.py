@@ -156,7 +156,12 @@ class DevSession:
             return False
         try:
             self.register(self.server.admin_url, self.uri)
-        except Exception as error:  # the endpoint is up but Restate refuses it: show why, keep watching
+        except Exception as error:  # show why, keep watching
+            code = self.endpoint.poll()
+            if code is not None:  # it died meanwhile
+                self.log(f"the endpoint {_ended(code)}; it starts again on the next change")
+                return False
+            self._down_reported = False
             self.log(f"could not register {self.uri}: {error}")
             return False
         self._down_reported = False

@@ -1,6 +1,6 @@
 """How `restagen dev` reacts to changes, without a server: changed contents only, definitions
 regenerate, code restarts the endpoint once per change, the generator's own writes restart nothing,
-and a dead endpoint starts again on any change."""
+a dead endpoint starts again on any change, and one that dies while it is registered is reported."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -136,3 +137,29 @@ def test_a_dead_endpoint_starts_again_on_any_change(
     (tmp_path / "schema.yaml").write_text("v2")
     wait_until(lambda: session.starts == 1, "the endpoint to start again")
     assert log == ["definitions changed: regenerating"]
+
+
+def test_an_endpoint_dying_while_it_is_registered_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "tiny_app.py").write_text(
+        "async def app(scope, receive, send):\n"
+        "    if scope['type'] == 'lifespan':\n"
+        "        while (await receive())['type'] != 'lifespan.shutdown':\n"
+        "            await send({'type': 'lifespan.startup.complete'})\n"
+        "        await send({'type': 'lifespan.shutdown.complete'})\n"
+    )
+    log: list[str] = []
+
+    def register(admin_url: str, uri: str) -> None:
+        assert session.endpoint is not None
+        session.endpoint.kill()
+        session.endpoint.wait()
+        raise RuntimeError(f"{uri} unreachable")
+
+    session = DevSession("tiny_app:app", [tmp_path], generate=lambda: True, register=register, log=log.append)
+    session.server = SimpleNamespace(ingress_url="http://127.0.0.1:1", admin_url="http://127.0.0.1:2")  # type: ignore[assignment]
+    try:
+        assert session.start_endpoint() is False
+        assert session.endpoint_alive() is False  # and not said twice
+    finally:
+        session.stop_endpoint()
+    assert log == ["the endpoint was killed by SIGKILL; it starts again on the next change"]
