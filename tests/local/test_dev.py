@@ -84,6 +84,8 @@ def test_dev_serves_and_reloads(tmp_path: Path, env: dict[str, str]) -> None:
         wait_until(logged("the endpoint exited with code 1"), "the broken endpoint to be reported")
         impl.write_text(IMPLEMENTATION)
         wait_until(greet, "the first implementation")
+        # Restate knows the address from before: it may call the new endpoint before dev registers it.
+        wait_until(logged(", registered", 2), "dev to register the endpoint again")
 
         # A crash of the endpoint is reported too, and the next change starts it again.
         (endpoint,) = [pid for pid, cmd in marked(MARK, env[MARK]).items() if " serve " in cmd]
