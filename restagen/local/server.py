@@ -199,26 +199,23 @@ class LocalRestate:
             **self.env,
         }
         self.base_dir.mkdir(parents=True, exist_ok=True)
+        command: list[str | Path] = [
+            self.binary,
+            "--no-logo",
+            "--base-dir",
+            self.base_dir,
+            "--node-name",
+            "n1",
+        ]
+        command += ["--bind-ip", "127.0.0.1", "--listen-mode", "tcp", "--bind-port", str(self.node_port)]
         with self.log_path.open("ab") as log:
-            self._process = spawn(
-                [
-                    self.binary,
-                    "--no-logo",
-                    "--base-dir",
-                    self.base_dir,
-                    "--node-name",
-                    "n1",
-                    "--bind-ip",
-                    "127.0.0.1",
-                    "--listen-mode",
-                    "tcp",
-                    "--bind-port",
-                    str(self.node_port),
-                ],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            try:
+                self._process = spawn(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            except OSError as error:  # not executable, or a download cut short
+                raise ServerFailed(
+                    f"cannot run {self.binary}: {error.strerror or error}; if npm installed it, "
+                    "remove its folder to install it again"
+                ) from error
         try:
             self._wait_ready(timeout)
         except BaseException:

@@ -127,6 +127,17 @@ def test_a_server_that_fails_is_quoted_from_its_log(tmp_path: Path) -> None:
     assert message.splitlines()[-12:] == [f"  line {n}" for n in range(18, 30)]
 
 
+def test_a_server_binary_that_cannot_run(tmp_path: Path) -> None:
+    truncated = tmp_path / "restate-server"
+    truncated.write_bytes(b"\x7fELF\x02\x01")  # a download cut short
+    truncated.chmod(0o755)
+    with pytest.raises(ServerFailed) as raised:
+        LocalRestate(truncated, base_dir=tmp_path / "data").start()
+    assert str(raised.value) == (
+        f"cannot run {truncated}: Exec format error; if npm installed it, remove its folder to install it again"
+    )
+
+
 def test_dev_reports_a_server_that_fails(tmp_path: Path) -> None:
     (tmp_path / "hello.restagen.yaml").write_text(SCHEMA)
     server = executable(tmp_path / "restate-server", "echo 'cannot open the data folder'\nexit 3\n")
