@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from restagen.compiler import ir
 from restagen.compiler.names import pascal
+from restagen.compiler.render import expressions
 from restagen.compiler.render.header import header
 from restagen.compiler.render.templates import render_template
 
@@ -46,5 +47,6 @@ def render_events(package: ir.Package) -> str:
         header=header(package),
         package=package,
         events=events,
+        specs=expressions.tuple_of(e.constant for e in events),
         publisher=publisher_class(package),
     )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from restagen.compiler import ir
 from restagen.compiler.names import pascal
+from restagen.compiler.render import expressions
 from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.events import event_constant, events_module_alias
 
@@ -24,7 +24,19 @@ _KIND_SUFFIX = {"service": "Service", "object": "Object", "workflow": "Workflow"
 class CodecView:
     name: str
     annotation: str
+    """The annotation of the type the codec carries."""
     codec_class: str
+    inferred: bool
+    """Whether a type checker infers the codec's type parameter from its argument (not from a union)."""
+
+    @property
+    def declared_type(self) -> str:
+        """What the constant is declared as: `Final`, or `Final[JsonCodec[Order | None]]`."""
+        return "Final" if self.inferred else f"Final[{self.codec_class}[{self.annotation}]]"
+
+    @property
+    def expression(self) -> str:
+        return f"{self.codec_class}({self.annotation})"
 
 
 @dataclass(frozen=True)
@@ -41,7 +53,8 @@ class HandlerView:
     output_codec: str | None
     errors: tuple[str, ...]
     context: str
-    options: str
+    options: str | None
+    """The `Options(...)` expression, None when the schema sets none."""
     middleware: tuple[str, ...]
     events: tuple[str, ...]
     """Expressions of the `EventSpec`s the handler subscribes to."""
@@ -50,6 +63,18 @@ class HandlerView:
     @property
     def is_run(self) -> bool:
         return self.kind == "workflow"
+
+    @property
+    def errors_tuple(self) -> str:
+        return expressions.tuple_of(self.errors)
+
+    @property
+    def middleware_tuple(self) -> str:
+        return expressions.tuple_of(repr(name) for name in self.middleware)
+
+    @property
+    def events_tuple(self) -> str:
+        return expressions.tuple_of(self.events)
 
 
 @dataclass(frozen=True)
@@ -78,13 +103,27 @@ class ComponentView:
     handlers: tuple[HandlerView, ...]
     state: tuple[StateView, ...]
     promises: tuple[StateView, ...]
-    options: str
+    options: str | None
+    """The `Options(...)` expression, None when the schema sets none."""
     middleware: tuple[str, ...]
     description: str | None
 
     @property
     def keyed(self) -> bool:
         return self.kind != "service"
+
+    @property
+    def contexts(self) -> tuple[str, ...]:
+        """The context classes its handlers take."""
+        return (self.context, self.shared_context) if self.keyed else (self.context,)
+
+    @property
+    def handlers_tuple(self) -> str:
+        return expressions.tuple_of(h.spec for h in self.handlers)
+
+    @property
+    def middleware_tuple(self) -> str:
+        return expressions.tuple_of(repr(name) for name in self.middleware)
 
     @property
     def run(self) -> HandlerView | None:
@@ -103,8 +142,8 @@ class PackageView:
     codecs: dict[str, CodecView] = field(default_factory=dict)
     model_imports: Imports = field(default_factory=Imports)
     """Names the typed modules import for annotations (models of this and other packages)."""
-    errors: set[str] = field(default_factory=set)
-    """Declared error classes referenced, as `module:Name`."""
+    error_imports: Imports = field(default_factory=Imports)
+    """The declared error classes the definitions name."""
     event_modules: set[str] = field(default_factory=set)
     """Packages whose events module the definitions import."""
 
@@ -117,6 +156,56 @@ class PackageView:
                 parent, _, module = f"{package}.events".rpartition(".")
                 lines.append(f"from {parent} import {module} as {events_module_alias(package)}")
         return lines
+
+    @property
+    def codecs_imports(self) -> list[str]:
+        imports = self.model_imports.copy()
+        modules = {"JsonCodec": "restagen.runtime.serde", "BsonCodec": "restagen.runtime.bson_codec"}
+        for codec in self.codecs.values():
+            imports.add(modules[codec.codec_class], codec.codec_class)
+        if self.codecs:
+            imports.add("typing", "Final")
+        return imports.lines()
+
+    @property
+    def contexts_imports(self) -> list[str]:
+        imports = self.model_imports.copy()
+        bases = {
+            "service": ("ServiceContext",),
+            "object": ("ObjectContext", "ObjectSharedContext"),
+            "workflow": ("WorkflowContext", "WorkflowSharedContext"),
+        }
+        for c in self.components:
+            for name in bases[c.kind]:
+                imports.add("restagen.runtime.context", name)
+            if c.state:
+                imports.add("restagen.runtime.context", "StateKey")
+                imports.add("restagen.runtime.context", "ReadOnlyStateKey")
+            if c.promises:
+                imports.add("restagen.runtime.context", "Promise")
+            if c.state or c.promises:
+                imports.add_module("restate")
+                imports.add("functools", "cached_property")
+                imports.add(".", "codecs")
+        return imports.lines()
+
+    @property
+    def handlers_imports(self) -> list[str]:
+        imports = self.model_imports.copy()
+        imports.add_module("abc")
+        for c in self.components:
+            for name in c.contexts:
+                imports.add(".contexts", name)
+        return imports.lines()
+
+    def implementation_imports(self, component: ComponentView) -> list[str]:
+        """The imports of a component's scaffold in `impl/`."""
+        imports = self.model_imports.copy()
+        imports.add("restagen.runtime", "HandlerNotImplemented")
+        imports.add(".handlers", component.base)
+        for name in component.contexts:
+            imports.add(".contexts", name)
+        return imports.from_subpackage().lines()
 
     @property
     def middleware(self) -> list[tuple[str, str]]:
@@ -156,47 +245,6 @@ def codec_name(ref: ir.TypeRef, package: str) -> str:
     return "_OR_".join(codec_name(m, package) for m in ref.members)
 
 
-def _duration(value: timedelta) -> str:
-    millis = value // timedelta(milliseconds=1)
-    if timedelta(milliseconds=millis) == value:
-        return f"timedelta(milliseconds={millis})"
-    return f"timedelta(microseconds={value // timedelta(microseconds=1)})"
-
-
-def options_expression(options: ir.Options, *, with_workflow_retention: bool = True) -> str:
-    """A Python expression building `restagen.runtime.specs.Options` (empty: `Options()`)."""
-    parts = []
-    for name in (
-        "inactivity_timeout",
-        "abort_timeout",
-        "idempotency_retention",
-        "journal_retention",
-        "workflow_retention",
-    ):
-        value = getattr(options, name)
-        if value is not None and (with_workflow_retention or name != "workflow_retention"):
-            parts.append(f"{name}={_duration(value)}")
-    for name in ("ingress_private", "enable_lazy_state"):
-        value = getattr(options, name)
-        if value is not None:
-            parts.append(f"{name}={value!r}")
-    if options.retry is not None:
-        retry = options.retry
-        fields = []
-        if retry.max_attempts is not None:
-            fields.append(f"max_attempts={retry.max_attempts!r}")
-        for name in ("initial_interval", "max_interval"):
-            value = getattr(retry, name)
-            if value is not None:
-                fields.append(f"{name}={_duration(value)}")
-        if retry.factor is not None:
-            fields.append(f"factor={retry.factor!r}")
-        if retry.on_max_attempts is not None:
-            fields.append(f"on_max_attempts={retry.on_max_attempts!r}")
-        parts.append(f"retry=RetryPolicy({', '.join(fields)})")
-    return f"Options({', '.join(parts)})"
-
-
 def _event_input(handler: ir.Handler) -> ir.TypeRef | None:
     """An event handler takes the event it subscribes to (or the union of them)."""
     if not handler.subscribe:
@@ -220,7 +268,8 @@ class _Builder:
         while name in self.view.codecs and self.view.codecs[name].annotation != text:
             number += 1
             name = f"{base}_{number}"
-        self.view.codecs.setdefault(name, CodecView(name, text, codec_class))
+        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf)
+        self.view.codecs.setdefault(name, CodecView(name, text, codec_class, inferred))
         return name
 
     def annotate(self, ref: ir.TypeRef) -> str:
@@ -237,7 +286,8 @@ class _Builder:
             context = f"{title}SharedContext" if shared else f"{title}Context"
             errors = []
             for error in handler.errors:
-                self.view.errors.add(f"{error.package}:{error.name}")
+                module = ".errors" if error.package == self.view.package.name else f"{error.package}.errors"
+                self.view.error_imports.add(module, error.name)
                 errors.append(error.name)
             handlers.append(
                 HandlerView(
@@ -250,7 +300,7 @@ class _Builder:
                     output_codec=self.codec(handler.output, serde) if handler.output is not None else None,
                     errors=tuple(errors),
                     context=context,
-                    options=options_expression(handler.options),
+                    options=expressions.options(handler.options),
                     middleware=handler.middleware,
                     events=tuple(self._event(ref) for ref in handler.subscribe),
                     description=handler.description,
@@ -277,7 +327,7 @@ class _Builder:
             handlers=tuple(handlers),
             state=state,
             promises=promises,
-            options=options_expression(
+            options=expressions.options(
                 component.options, with_workflow_retention=component.kind == "workflow"
             ),
             middleware=component.middleware,

@@ -12,8 +12,6 @@ from restagen.runtime.serde import JsonCodec
 
 from .models import AccountingReverseRequest, Authorization, AuthorizeRequest
 
-ACCOUNTING_REVERSE_REQUEST: Final = JsonCodec[AccountingReverseRequest](
-    AccountingReverseRequest
-)
-AUTHORIZATION: Final = JsonCodec[Authorization](Authorization)
-AUTHORIZE_REQUEST: Final = JsonCodec[AuthorizeRequest](AuthorizeRequest)
+ACCOUNTING_REVERSE_REQUEST: Final = JsonCodec(AccountingReverseRequest)
+AUTHORIZATION: Final = JsonCodec(Authorization)
+AUTHORIZE_REQUEST: Final = JsonCodec(AuthorizeRequest)

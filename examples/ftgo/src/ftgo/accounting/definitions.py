@@ -17,7 +17,6 @@ from .models import AccountingReverseRequest, Authorization, AuthorizeRequest
 ACCOUNTING__AUTHORIZE: Final = HandlerSpec[AuthorizeRequest, Authorization](
     component="accounting",
     name="authorize",
-    kind=None,
     input=codecs.AUTHORIZE_REQUEST,
     output=codecs.AUTHORIZATION,
     errors=(CardDeclined,),
@@ -27,17 +26,12 @@ ACCOUNTING__AUTHORIZE: Final = HandlerSpec[AuthorizeRequest, Authorization](
 ACCOUNTING__REVERSE: Final = HandlerSpec[AccountingReverseRequest, None](
     component="accounting",
     name="reverse",
-    kind=None,
     input=codecs.ACCOUNTING_REVERSE_REQUEST,
-    output=None,
     context=contexts.AccountingContext,
 )
 
 ACCOUNTING: Final = ComponentSpec(
     kind="service",
     name="accounting",
-    handlers=(
-        ACCOUNTING__AUTHORIZE,
-        ACCOUNTING__REVERSE,
-    ),
+    handlers=(ACCOUNTING__AUTHORIZE, ACCOUNTING__REVERSE),
 )

@@ -12,10 +12,10 @@ from restagen.runtime.serde import JsonCodec
 
 from .models import Consumer, SignupRequest, ValidateOrderRequest
 
-BOOL: Final = JsonCodec[bool](bool)
-CONSUMER: Final = JsonCodec[Consumer](Consumer)
-LIST_OF_STRING: Final = JsonCodec[list[str]](list[str])
-OPTIONAL_CONSUMER: Final = JsonCodec[Consumer | None](Consumer | None)
-SIGNUP_REQUEST: Final = JsonCodec[SignupRequest](SignupRequest)
-STRING: Final = JsonCodec[str](str)
-VALIDATE_ORDER_REQUEST: Final = JsonCodec[ValidateOrderRequest](ValidateOrderRequest)
+BOOL: Final = JsonCodec(bool)
+CONSUMER: Final = JsonCodec(Consumer)
+LIST_OF_STRING: Final = JsonCodec(list[str])
+OPTIONAL_CONSUMER: Final[JsonCodec[Consumer | None]] = JsonCodec(Consumer | None)
+SIGNUP_REQUEST: Final = JsonCodec(SignupRequest)
+STRING: Final = JsonCodec(str)
+VALIDATE_ORDER_REQUEST: Final = JsonCodec(ValidateOrderRequest)

@@ -28,7 +28,6 @@ CONSUMER__GET: Final = HandlerSpec[None, Consumer | None](
     component="consumer",
     name="get",
     kind="shared",
-    input=None,
     output=codecs.OPTIONAL_CONSUMER,
     errors=(ConsumerNotFound,),
     context=contexts.ConsumerSharedContext,
@@ -39,22 +38,14 @@ CONSUMER__VALIDATE_ORDER: Final = HandlerSpec[ValidateOrderRequest, None](
     name="validate_order",
     kind="exclusive",
     input=codecs.VALIDATE_ORDER_REQUEST,
-    output=None,
-    errors=(
-        ConsumerNotFound,
-        ConsumerVerificationFailed,
-    ),
+    errors=(ConsumerNotFound, ConsumerVerificationFailed),
     context=contexts.ConsumerContext,
 )
 
 CONSUMER: Final = ComponentSpec(
     kind="object",
     name="consumer",
-    handlers=(
-        CONSUMER__REGISTER,
-        CONSUMER__GET,
-        CONSUMER__VALIDATE_ORDER,
-    ),
+    handlers=(CONSUMER__REGISTER, CONSUMER__GET, CONSUMER__VALIDATE_ORDER),
     description="One consumer, keyed by consumer id.",
 )
 
@@ -72,17 +63,13 @@ SIGNUP__CLICK: Final = HandlerSpec[str, None](
     name="click",
     kind="shared",
     input=codecs.STRING,
-    output=None,
     context=contexts.SignupSharedContext,
 )
 
 SIGNUP: Final = ComponentSpec(
     kind="workflow",
     name="signup",
-    handlers=(
-        SIGNUP__RUN,
-        SIGNUP__CLICK,
-    ),
-    options=Options(workflow_retention=timedelta(milliseconds=604800000)),
+    handlers=(SIGNUP__RUN, SIGNUP__CLICK),
+    options=Options(workflow_retention=timedelta(days=7)),
     description="Signs a consumer up once they click the link in the e-mail.",
 )

@@ -15,11 +15,7 @@ from .models import (
     TicketCreated,
 )
 
-CREATE_TICKET_REQUEST: Final = JsonCodec[CreateTicketRequest](CreateTicketRequest)
-KITCHEN_CANCEL_TICKET_REQUEST: Final = JsonCodec[KitchenCancelTicketRequest](
-    KitchenCancelTicketRequest
-)
-KITCHEN_CONFIRM_TICKET_REQUEST: Final = JsonCodec[KitchenConfirmTicketRequest](
-    KitchenConfirmTicketRequest
-)
-TICKET_CREATED: Final = JsonCodec[TicketCreated](TicketCreated)
+CREATE_TICKET_REQUEST: Final = JsonCodec(CreateTicketRequest)
+KITCHEN_CANCEL_TICKET_REQUEST: Final = JsonCodec(KitchenCancelTicketRequest)
+KITCHEN_CONFIRM_TICKET_REQUEST: Final = JsonCodec(KitchenConfirmTicketRequest)
+TICKET_CREATED: Final = JsonCodec(TicketCreated)

@@ -22,7 +22,6 @@ from .models import (
 KITCHEN__CREATE_TICKET: Final = HandlerSpec[CreateTicketRequest, TicketCreated](
     component="kitchen",
     name="create_ticket",
-    kind=None,
     input=codecs.CREATE_TICKET_REQUEST,
     output=codecs.TICKET_CREATED,
     errors=(RestaurantClosed,),
@@ -32,27 +31,19 @@ KITCHEN__CREATE_TICKET: Final = HandlerSpec[CreateTicketRequest, TicketCreated](
 KITCHEN__CANCEL_TICKET: Final = HandlerSpec[KitchenCancelTicketRequest, None](
     component="kitchen",
     name="cancel_ticket",
-    kind=None,
     input=codecs.KITCHEN_CANCEL_TICKET_REQUEST,
-    output=None,
     context=contexts.KitchenContext,
 )
 
 KITCHEN__CONFIRM_TICKET: Final = HandlerSpec[KitchenConfirmTicketRequest, None](
     component="kitchen",
     name="confirm_ticket",
-    kind=None,
     input=codecs.KITCHEN_CONFIRM_TICKET_REQUEST,
-    output=None,
     context=contexts.KitchenContext,
 )
 
 KITCHEN: Final = ComponentSpec(
     kind="service",
     name="kitchen",
-    handlers=(
-        KITCHEN__CREATE_TICKET,
-        KITCHEN__CANCEL_TICKET,
-        KITCHEN__CONFIRM_TICKET,
-    ),
+    handlers=(KITCHEN__CREATE_TICKET, KITCHEN__CANCEL_TICKET, KITCHEN__CONFIRM_TICKET),
 )

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from restagen.runtime.sse import SseEvent, Subscription
 
 
-TICKET_CREATED: Final = EventSpec[TicketCreated](
+TICKET_CREATED: Final = EventSpec(
     name="ftgo.kitchen.TicketCreated",
     version="81e050fe2ca85685",
     codec=JsonCodec(TicketCreated),

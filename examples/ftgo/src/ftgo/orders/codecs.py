@@ -12,9 +12,9 @@ from ftgo.kitchen.models import TicketCreated
 
 from .models import Order, OrderApproveRequest, OrderDetails, OrderRejectRequest
 
-FTGO_KITCHEN__TICKET_CREATED: Final = JsonCodec[TicketCreated](TicketCreated)
-ORDER: Final = JsonCodec[Order](Order)
-ORDER_APPROVE_REQUEST: Final = JsonCodec[OrderApproveRequest](OrderApproveRequest)
-ORDER_DETAILS: Final = JsonCodec[OrderDetails](OrderDetails)
-ORDER_REJECT_REQUEST: Final = JsonCodec[OrderRejectRequest](OrderRejectRequest)
-STRING: Final = JsonCodec[str](str)
+FTGO_KITCHEN__TICKET_CREATED: Final = JsonCodec(TicketCreated)
+ORDER: Final = JsonCodec(Order)
+ORDER_APPROVE_REQUEST: Final = JsonCodec(OrderApproveRequest)
+ORDER_DETAILS: Final = JsonCodec(OrderDetails)
+ORDER_REJECT_REQUEST: Final = JsonCodec(OrderRejectRequest)
+STRING: Final = JsonCodec(str)

@@ -21,7 +21,6 @@ from .models import Order, OrderApproveRequest, OrderDetails, OrderRejectRequest
 ORDER__CREATE: Final = HandlerSpec[OrderDetails, Order](
     component="order",
     name="create",
-    kind=None,
     input=codecs.ORDER_DETAILS,
     output=codecs.ORDER,
     errors=(InvalidOrder,),
@@ -31,25 +30,20 @@ ORDER__CREATE: Final = HandlerSpec[OrderDetails, Order](
 ORDER__APPROVE: Final = HandlerSpec[OrderApproveRequest, None](
     component="order",
     name="approve",
-    kind=None,
     input=codecs.ORDER_APPROVE_REQUEST,
-    output=None,
     context=contexts.OrderContext,
 )
 
 ORDER__REJECT: Final = HandlerSpec[OrderRejectRequest, None](
     component="order",
     name="reject",
-    kind=None,
     input=codecs.ORDER_REJECT_REQUEST,
-    output=None,
     context=contexts.OrderContext,
 )
 
 ORDER__GET: Final = HandlerSpec[str, Order](
     component="order",
     name="get",
-    kind=None,
     input=codecs.STRING,
     output=codecs.ORDER,
     errors=(OrderNotFound,),
@@ -59,9 +53,7 @@ ORDER__GET: Final = HandlerSpec[str, Order](
 ORDER__ON_TICKET_CREATED: Final = HandlerSpec[TicketCreated, None](
     component="order",
     name="on_ticket_created",
-    kind=None,
     input=codecs.FTGO_KITCHEN__TICKET_CREATED,
-    output=None,
     events=(ftgo_kitchen_events.TICKET_CREATED,),
     context=contexts.OrderContext,
 )
@@ -77,7 +69,7 @@ ORDER: Final = ComponentSpec(
         ORDER__ON_TICKET_CREATED,
     ),
     options=Options(
-        inactivity_timeout=timedelta(milliseconds=60000),
+        inactivity_timeout=timedelta(minutes=1),
         retry=RetryPolicy(
             max_attempts=10, initial_interval=timedelta(milliseconds=100)
         ),

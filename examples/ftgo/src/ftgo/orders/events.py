@@ -21,21 +21,21 @@ if TYPE_CHECKING:
     from restagen.runtime.sse import SseEvent, Subscription
 
 
-ORDER_CREATED: Final = EventSpec[OrderCreated](
+ORDER_CREATED: Final = EventSpec(
     name="ftgo.orders.OrderCreated",
     version="85cb57969084795d",
     codec=JsonCodec(OrderCreated),
 )
 
 
-ORDER_APPROVED: Final = EventSpec[OrderApproved](
+ORDER_APPROVED: Final = EventSpec(
     name="ftgo.orders.OrderApproved",
     version="a6f34455e16c966e",
     codec=JsonCodec(OrderApproved),
 )
 
 
-ORDER_REJECTED: Final = EventSpec[OrderRejected](
+ORDER_REJECTED: Final = EventSpec(
     name="ftgo.orders.OrderRejected",
     version="80abdd07e184d0e9",
     codec=JsonCodec(OrderRejected),

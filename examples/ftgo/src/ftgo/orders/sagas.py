@@ -134,7 +134,7 @@ class CreateOrderSagaBase(Saga[CreateOrderSagaData], abc.ABC):
     async def record_ticket(
         self, ctx: SagaContext, data: CreateOrderSagaData, reply: TicketCreated
     ) -> None:
-        """Step create_ticket: handles a TicketCreated reply, updating the data."""
+        """Step create_ticket: handles the TicketCreated reply, updating the data."""
 
     @abc.abstractmethod
     async def authorize_card_request(
@@ -152,7 +152,7 @@ class CreateOrderSagaBase(Saga[CreateOrderSagaData], abc.ABC):
     async def record_authorization(
         self, ctx: SagaContext, data: CreateOrderSagaData, reply: Authorization
     ) -> None:
-        """Step authorize_card: handles a Authorization reply, updating the data."""
+        """Step authorize_card: handles the Authorization reply, updating the data."""
 
     @abc.abstractmethod
     async def wait_for_confirmation(
