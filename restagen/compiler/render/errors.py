@@ -28,8 +28,11 @@ class _Error:
 
     @property
     def details(self) -> str:
-        """The details as the dictionary the model validates: wire names to parameters."""
-        return expressions.dict_of((repr(p.wire), p.name) for p in self.params)
+        """The details model built from the parameters, validated by their names on the wire."""
+        model = self.decl.details.name
+        if not self.params:
+            return f"{model}()"
+        return f"{model}.model_validate({expressions.dict_of((repr(p.wire), p.name) for p in self.params)})"
 
 
 def render_errors(program: ir.Program, package: ir.Package) -> str:

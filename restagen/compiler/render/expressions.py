@@ -3,7 +3,7 @@
 Each is written as a person would write it, so that ruff has nothing to undo: a duration in its
 largest exact unit (`timedelta(days=7)`, not `timedelta(milliseconds=604800000)`), options
 without the settings left unset, and sequences without a trailing comma, which ruff would take
-as a request to put every item on its own line.
+as a request to put every item on its own line. Each adds the imports it needs to `imports`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from restagen.compiler import ir
+from restagen.compiler.render.annotations import Imports
 
 __all__ = ["dict_of", "duration", "list_of", "options", "retry", "tuple_of"]
 
@@ -25,8 +26,9 @@ _UNITS = (
 )
 
 
-def duration(value: timedelta) -> str:
+def duration(value: timedelta, imports: Imports) -> str:
     """`timedelta(days=7)`, `timedelta(minutes=90)`, `timedelta(milliseconds=100)`: the largest exact unit."""
+    imports.add("datetime", "timedelta")
     if not value:
         return "timedelta(0)"
     for name, unit in _UNITS:
@@ -50,15 +52,16 @@ def dict_of(items: Iterable[tuple[str, str]]) -> str:
     return "{" + ", ".join(f"{key}: {value}" for key, value in items) + "}"
 
 
-def retry(policy: ir.Retry) -> str:
+def retry(policy: ir.Retry, imports: Imports) -> str:
     """`RetryPolicy(...)` with the settings the schema gives."""
+    imports.add("restagen.runtime.specs", "RetryPolicy")
     fields = []
     if policy.max_attempts is not None:
         fields.append(f"max_attempts={policy.max_attempts!r}")
     for name in ("initial_interval", "max_interval"):
         value = getattr(policy, name)
         if value is not None:
-            fields.append(f"{name}={duration(value)}")
+            fields.append(f"{name}={duration(value, imports)}")
     if policy.factor is not None:
         fields.append(f"factor={policy.factor!r}")
     if policy.on_max_attempts is not None:
@@ -76,18 +79,21 @@ _DURATIONS = (
 
 
 def options(
-    value: ir.Options, *, with_workflow_retention: bool = True, with_retry: bool = True
+    value: ir.Options, imports: Imports, *, with_workflow_retention: bool = True, with_retry: bool = True
 ) -> str | None:
     """`Options(...)` building `restagen.runtime.specs.Options`; None when no setting is given."""
     parts = []
     for name in _DURATIONS:
         setting = getattr(value, name)
         if setting is not None and (with_workflow_retention or name != "workflow_retention"):
-            parts.append(f"{name}={duration(setting)}")
+            parts.append(f"{name}={duration(setting, imports)}")
     for name in ("ingress_private", "enable_lazy_state"):
         setting = getattr(value, name)
         if setting is not None:
             parts.append(f"{name}={setting!r}")
     if with_retry and value.retry is not None:
-        parts.append(f"retry={retry(value.retry)}")
-    return f"Options({', '.join(parts)})" if parts else None
+        parts.append(f"retry={retry(value.retry, imports)}")
+    if not parts:
+        return None
+    imports.add("restagen.runtime.specs", "Options")
+    return f"Options({', '.join(parts)})"

@@ -63,7 +63,14 @@ class SagaView:
 class SagasView:
     package: ir.Package
     sagas: list[SagaView] = field(default_factory=list)
+    annotation_imports: Imports = field(default_factory=Imports)
+    """The types the sagas' methods take and return (the scaffolds import them too)."""
     imports: Imports = field(default_factory=Imports)
+    """What else the sagas module names: participants, errors, options."""
+
+    @property
+    def module_imports(self) -> list[str]:
+        return self.imports.copy().update(self.annotation_imports).lines()
 
 
 def _spec_name(target: tuple[str, str, str]) -> str:
@@ -84,7 +91,7 @@ class _Builder:
         self.view = SagasView(package)
 
     def annotate(self, ref: ir.TypeRef) -> str:
-        return annotation(ref, self.view.imports, package=self.view.package.name).text
+        return annotation(ref, self.view.annotation_imports, package=self.view.package.name).text
 
     def participant(self, target: tuple[str, str, str]) -> str:
         module = ".definitions" if target[0] == self.view.package.name else f"{target[0]}.definitions"
@@ -178,8 +185,8 @@ class _Builder:
             data=data,
             methods=tuple(methods),
             steps=tuple(steps),
-            retry=expressions.retry(saga.options.retry) if saga.options.retry else None,
-            options=expressions.options(saga.options, with_retry=False),
+            retry=expressions.retry(saga.options.retry, self.view.imports) if saga.options.retry else None,
+            options=expressions.options(saga.options, self.view.imports, with_retry=False),
             description=saga.description,
             flow=mermaid(saga),
         )
@@ -215,7 +222,7 @@ def render_sagas(program: ir.Program, package: ir.Package) -> dict[str, str]:
 
 def implementation_imports(view: SagasView, saga: SagaView) -> list[str]:
     """The imports of a saga's scaffold in `impl/`."""
-    imports = view.imports.copy()
+    imports = view.annotation_imports.copy()
     imports.add("restagen.runtime", "HandlerNotImplemented")
     imports.add("restagen.runtime.saga", "SagaContext")
     imports.add(".sagas", saga.base)

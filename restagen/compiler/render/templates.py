@@ -24,19 +24,28 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "templates"
 
 
+_LINE_LENGTH = 88  # ruff's, in the generated ruff.toml
+
+
 def docstring(text: str | None, indent: int = 0) -> str:
-    """A complete triple-quoted docstring for `text`, escaped so that nothing in it is code."""
+    """A complete triple-quoted docstring for `text`, escaped so that nothing in it is code.
+
+    Lines are filled up to the line length the code is formatted with, the opening quotes counted.
+    """
     if not text or not text.strip():
         return ""
-    width = 84 - indent
+    width = _LINE_LENGTH - indent - 3
     lines = []
     for line in text.strip().replace("\\", "\\\\").replace('"', '\\"').splitlines():
         lines.extend(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""])
     pad = " " * indent
     if len(lines) == 1:
-        return f'"""{lines[0]}"""'
-    inner = "\n".join((pad + line) if line.strip() else "" for line in lines[1:])
-    return f'"""{lines[0]}\n{inner}\n{pad}"""'
+        if len(lines[0]) + 3 <= width:
+            return f'"""{lines[0]}"""'
+        # Too long with its closing quotes, which the formatter would move back up: two lines.
+        lines = textwrap.wrap(lines[0], width - 3, break_long_words=False, break_on_hyphens=False)
+    rest = [(pad + line) if line.strip() else "" for line in lines[1:]]
+    return '"""' + "\n".join([lines[0], *rest, f'{pad}"""'])
 
 
 def literal(value: Any) -> str:

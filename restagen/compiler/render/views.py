@@ -107,6 +107,10 @@ class ComponentView:
     """The `Options(...)` expression, None when the schema sets none."""
     middleware: tuple[str, ...]
     description: str | None
+    signature_imports: Imports
+    """The types its handlers take and return."""
+    state_imports: Imports
+    """The types of its state and promises."""
 
     @property
     def keyed(self) -> bool:
@@ -115,7 +119,8 @@ class ComponentView:
     @property
     def contexts(self) -> tuple[str, ...]:
         """The context classes its handlers take."""
-        return (self.context, self.shared_context) if self.keyed else (self.context,)
+        used = {h.context for h in self.handlers}
+        return tuple(name for name in (self.context, self.shared_context) if name in used)
 
     @property
     def handlers_tuple(self) -> str:
@@ -141,9 +146,9 @@ class PackageView:
     components: list[ComponentView] = field(default_factory=list)
     codecs: dict[str, CodecView] = field(default_factory=dict)
     model_imports: Imports = field(default_factory=Imports)
-    """Names the typed modules import for annotations (models of this and other packages)."""
-    error_imports: Imports = field(default_factory=Imports)
-    """The declared error classes the definitions name."""
+    """Every type the package's handlers, state and promises carry (the codecs module's imports)."""
+    definitions_imports: Imports = field(default_factory=Imports)
+    """What the definitions name besides models: declared errors, options (events: `event_imports`)."""
     event_modules: set[str] = field(default_factory=set)
     """Packages whose events module the definitions import."""
 
@@ -157,6 +162,45 @@ class PackageView:
                 lines.append(f"from {parent} import {module} as {events_module_alias(package)}")
         return lines
 
+    def _signature_imports(self) -> Imports:
+        imports = Imports()
+        for c in self.components:
+            imports.update(c.signature_imports)
+        return imports
+
+    @property
+    def definitions_module_imports(self) -> list[str]:
+        imports = self._signature_imports().update(self.definitions_imports)
+        imports.add("typing", "Final")
+        imports.add("restagen.runtime.specs", "ComponentSpec")
+        imports.add("restagen.runtime.specs", "HandlerSpec")
+        imports.add(".", "contexts")
+        if self.codecs:
+            imports.add(".", "codecs")
+        return imports.lines()
+
+    @property
+    def clients_imports(self) -> list[str]:
+        imports = self._signature_imports()
+        imports.add(".", "definitions")
+        imports.add("typing", "Any")
+        imports.add("restagen.runtime.context", "HandlerContext")
+        for name in ("ContextCaller", "ContextClient"):
+            imports.add("restagen.runtime.calls", name)
+        for name in ("Ingress", "IngressClient", "SyncIngress"):
+            imports.add("restagen.runtime.ingress", name)
+        if any(c.handlers for c in self.components):
+            imports.add("collections.abc", "Mapping")
+            imports.add("datetime", "timedelta")
+            imports.add("restagen.runtime.calls", "SendHandle")
+        if any(c.callable_handlers for c in self.components):
+            imports.add("restagen.runtime.ingress", "InvocationHandle")
+            imports.add("restagen.runtime.ingress", "SyncInvocationHandle")
+        if any(c.run for c in self.components):
+            imports.add("restagen.runtime.ingress", "WorkflowHandle")
+            imports.add("restagen.runtime.ingress", "SyncWorkflowHandle")
+        return imports.lines()
+
     @property
     def codecs_imports(self) -> list[str]:
         imports = self.model_imports.copy()
@@ -169,7 +213,7 @@ class PackageView:
 
     @property
     def contexts_imports(self) -> list[str]:
-        imports = self.model_imports.copy()
+        imports = Imports()
         bases = {
             "service": ("ServiceContext",),
             "object": ("ObjectContext", "ObjectSharedContext"),
@@ -183,6 +227,7 @@ class PackageView:
                 imports.add("restagen.runtime.context", "ReadOnlyStateKey")
             if c.promises:
                 imports.add("restagen.runtime.context", "Promise")
+            imports.update(c.state_imports)
             if c.state or c.promises:
                 imports.add_module("restate")
                 imports.add("functools", "cached_property")
@@ -191,7 +236,7 @@ class PackageView:
 
     @property
     def handlers_imports(self) -> list[str]:
-        imports = self.model_imports.copy()
+        imports = self._signature_imports()
         imports.add_module("abc")
         for c in self.components:
             for name in c.contexts:
@@ -200,7 +245,7 @@ class PackageView:
 
     def implementation_imports(self, component: ComponentView) -> list[str]:
         """The imports of a component's scaffold in `impl/`."""
-        imports = self.model_imports.copy()
+        imports = component.signature_imports.copy()
         imports.add("restagen.runtime", "HandlerNotImplemented")
         imports.add(".handlers", component.base)
         for name in component.contexts:
@@ -272,13 +317,17 @@ class _Builder:
         self.view.codecs.setdefault(name, CodecView(name, text, codec_class, inferred))
         return name
 
-    def annotate(self, ref: ir.TypeRef) -> str:
+    def annotate(self, ref: ir.TypeRef, *also: Imports) -> str:
+        """The annotation of `ref`, its imports added to the package's and to those of `also`."""
+        for imports in also:
+            annotation(ref, imports, package=self.view.package.name)
         return annotation(ref, self.view.model_imports, package=self.view.package.name).text
 
     def component(self, component: ir.Component) -> ComponentView:
         title = pascal(component.name)
         suffix = _KIND_SUFFIX[component.kind]
         handlers = []
+        signature, state_imports = Imports(), Imports()
         for handler in component.handlers:
             serde = handler.options.serde or component.options.serde or self.view.package.serde or "json"
             input_ref = _event_input(handler)
@@ -287,28 +336,28 @@ class _Builder:
             errors = []
             for error in handler.errors:
                 module = ".errors" if error.package == self.view.package.name else f"{error.package}.errors"
-                self.view.error_imports.add(module, error.name)
+                self.view.definitions_imports.add(module, error.name)
                 errors.append(error.name)
             handlers.append(
                 HandlerView(
                     name=handler.name,
                     kind=handler.kind,
                     spec=f"{component.name.upper()}__{handler.name.upper()}",
-                    input=self.annotate(input_ref) if input_ref is not None else None,
-                    output=self.annotate(handler.output) if handler.output is not None else "None",
+                    input=self.annotate(input_ref, signature) if input_ref is not None else None,
+                    output=self.annotate(handler.output, signature) if handler.output is not None else "None",
                     input_codec=self.codec(input_ref, serde) if input_ref is not None else None,
                     output_codec=self.codec(handler.output, serde) if handler.output is not None else None,
                     errors=tuple(errors),
                     context=context,
-                    options=expressions.options(handler.options),
+                    options=expressions.options(handler.options, self.view.definitions_imports),
                     middleware=handler.middleware,
                     events=tuple(self._event(ref) for ref in handler.subscribe),
                     description=handler.description,
                 )
             )
         serde = component.options.serde or self.view.package.serde or "json"
-        state = tuple(self._keyed(f, serde) for f in component.state)
-        promises = tuple(self._keyed(f, serde) for f in component.promises)
+        state = tuple(self._keyed(f, serde, state_imports) for f in component.state)
+        promises = tuple(self._keyed(f, serde, state_imports) for f in component.promises)
         return ComponentView(
             kind=component.kind,
             name=component.name,
@@ -328,10 +377,14 @@ class _Builder:
             state=state,
             promises=promises,
             options=expressions.options(
-                component.options, with_workflow_retention=component.kind == "workflow"
+                component.options,
+                self.view.definitions_imports,
+                with_workflow_retention=component.kind == "workflow",
             ),
             middleware=component.middleware,
             description=component.description,
+            signature_imports=signature,
+            state_imports=state_imports,
         )
 
     def _event(self, ref: ir.Named) -> str:
@@ -339,8 +392,8 @@ class _Builder:
         module = "events" if ref.package == self.view.package.name else events_module_alias(ref.package)
         return f"{module}.{event_constant(ref.name)}"
 
-    def _keyed(self, fld: ir.Field, serde: str) -> StateView:
-        return StateView(fld.name, self.annotate(fld.type), self.codec(fld.type, serde))
+    def _keyed(self, fld: ir.Field, serde: str, imports: Imports) -> StateView:
+        return StateView(fld.name, self.annotate(fld.type, imports), self.codec(fld.type, serde))
 
 
 def package_view(program: ir.Program, package: ir.Package) -> PackageView:

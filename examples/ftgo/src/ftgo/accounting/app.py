@@ -19,9 +19,9 @@ def bind_components(
     *,
     accounting: AccountingServiceBase | type[AccountingServiceBase],
 ) -> Endpoint:
-    """Bind this package's components to `endpoint`, served by the given implementations.
+    """Bind the package's components to `endpoint`, each served by its implementation.
 
-    Each implementation is an instance, or a class whose constructor parameters are injected.
+    Implementations are instances, or classes whose constructor parameters are injected.
     """
     endpoint.bind(definitions.ACCOUNTING, accounting)
     return endpoint
@@ -34,7 +34,7 @@ def create_app(
 ) -> Any:
     """The ASGI app of this package's endpoint (serve it with `restagen serve`).
 
-    Without `endpoint`, the configuration comes from pyproject.toml, the RESTAGEN_CONFIG file
-    and the environment.
+    Without `endpoint`, the configuration comes from pyproject.toml, the
+    RESTAGEN_CONFIG file and the environment.
     """
     return bind_components(endpoint or Endpoint(), accounting=accounting).app()

@@ -17,9 +17,9 @@ from .handlers import KitchenServiceBase
 def bind_components(
     endpoint: Endpoint, *, kitchen: KitchenServiceBase | type[KitchenServiceBase]
 ) -> Endpoint:
-    """Bind this package's components to `endpoint`, served by the given implementations.
+    """Bind the package's components to `endpoint`, each served by its implementation.
 
-    Each implementation is an instance, or a class whose constructor parameters are injected.
+    Implementations are instances, or classes whose constructor parameters are injected.
     """
     endpoint.bind(definitions.KITCHEN, kitchen)
     return endpoint
@@ -32,7 +32,7 @@ def create_app(
 ) -> Any:
     """The ASGI app of this package's endpoint (serve it with `restagen serve`).
 
-    Without `endpoint`, the configuration comes from pyproject.toml, the RESTAGEN_CONFIG file
-    and the environment.
+    Without `endpoint`, the configuration comes from pyproject.toml, the
+    RESTAGEN_CONFIG file and the environment.
     """
     return bind_components(endpoint or Endpoint(), kitchen=kitchen).app()

@@ -21,9 +21,9 @@ def bind_components(
     order: OrderServiceBase | type[OrderServiceBase],
     create_order: CreateOrderSagaBase | type[CreateOrderSagaBase],
 ) -> Endpoint:
-    """Bind this package's components to `endpoint`, served by the given implementations.
+    """Bind the package's components to `endpoint`, each served by its implementation.
 
-    Each implementation is an instance, or a class whose constructor parameters are injected.
+    Implementations are instances, or classes whose constructor parameters are injected.
     """
     endpoint.bind(definitions.ORDER, order)
     endpoint.bind(CREATE_ORDER.component, create_order)
@@ -38,8 +38,8 @@ def create_app(
 ) -> Any:
     """The ASGI app of this package's endpoint (serve it with `restagen serve`).
 
-    Without `endpoint`, the configuration comes from pyproject.toml, the RESTAGEN_CONFIG file
-    and the environment.
+    Without `endpoint`, the configuration comes from pyproject.toml, the
+    RESTAGEN_CONFIG file and the environment.
     """
     return bind_components(
         endpoint or Endpoint(), order=order, create_order=create_order

@@ -131,9 +131,9 @@ async def subscribe(
     last_event_id: str | None = None,
     on_mismatch: Callable[[SseEvent], Awaitable[None] | None] | None = None,
 ) -> Subscription:
-    """Subscribe to the events of package ftgo.orders pushed to `stream` of `cluster`
-    by the SSE node at `url` (an endpoint's base URL); `callback` gets each one as
-    its model. An event in a version this module was not generated for goes to
+    """Subscribe to the events of package ftgo.orders pushed to `stream` of `cluster` by
+    the SSE node at `url` (an endpoint's base URL); `callback` gets each one as its
+    model. An event in a version this module was not generated for goes to
     `on_mismatch` (and the log), never to `callback`. `await subscription()` stops
     it; needs the `sse` extra.
     """
