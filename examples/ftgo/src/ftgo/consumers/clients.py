@@ -2,9 +2,9 @@
 
 """Typed clients of package ftgo.consumers.
 
-`...Client` and `...SyncClient` call through the Restate ingress, from outside
-handlers; `...ContextClient` calls durably from inside a handler, through its
-context.
+`...Client` and `...SyncClient` call through the Restate ingress, from
+outside handlers; `...ContextClient` calls durably from inside a handler,
+through its context.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 """Typed clients of package ftgo.orders.
 
-`...Client` and `...SyncClient` call through the Restate ingress, from outside
-handlers; `...ContextClient` calls durably from inside a handler, through its
-context.
+`...Client` and `...SyncClient` call through the Restate ingress, from
+outside handlers; `...ContextClient` calls durably from inside a handler,
+through its context.
 """
 
 from __future__ import annotations
@@ -520,8 +520,8 @@ class OrderContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[None]:
-        """Start on_ticket_created durably, without waiting; the handle gets its
-        result.
+        """Start on_ticket_created durably, without waiting; the handle gets
+        its result.
         """
         return self._caller.send(
             definitions.ORDER__ON_TICKET_CREATED,
