@@ -136,6 +136,21 @@ def test_configuration_from_pyproject(project: Path) -> None:
     assert main(["validate"]) == 0
 
 
+def test_the_output_folder_is_printed_as_typed_from_where_it_runs(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "schemas").mkdir()
+    shutil.move(project / "catalog.restagen.yaml", project / "schemas" / "catalog.restagen.yaml")
+    (project / "pyproject.toml").write_text('[tool.restagen]\nschemas = ["schemas"]\noutput = "gen"\n')
+    assert main(["generate"]) == 0
+    assert "file(s) into gen (" in capsys.readouterr().out
+    assert main(["generate", "--check"]) == 0
+    assert capsys.readouterr().out.endswith("file(s) in gen\n")
+    monkeypatch.chdir(project / "schemas")  # the project is found upwards; gen/ is not below here
+    assert main(["generate"]) == 0
+    assert f"file(s) into {project.resolve() / 'gen'} (" in capsys.readouterr().out
+
+
 def test_bad_configuration_is_a_user_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "pyproject.toml").write_text('[tool.restagen]\nschema = ["schemas"]\n')
     assert main(["generate"]) == 1
