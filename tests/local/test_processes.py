@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from restagen.local.processes import Stopped, spawn, stop, stop_signals
+from restagen.local.processes import Stopped, spawn, stop, stop_signals, stopping
 from tests.polling import wait_until
 from tests.processes import MARK, marked
 
@@ -27,6 +27,20 @@ def test_a_stop_signal_raises_once_then_the_handlers_come_back(sig: signal.Signa
     assert raised.value.signum == sig
     assert isinstance(raised.value, KeyboardInterrupt)
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_a_signal_once_the_program_is_stopping_does_not_raise() -> None:
+    """After a normal end, a signal (the terminal closing just after Enter) must not cut short the
+    stopping that has begun; the next block raises again."""
+    with stop_signals():
+        try:
+            pass
+        finally:
+            stopping()
+            signal.raise_signal(signal.SIGHUP)
+            signal.raise_signal(signal.SIGTERM)
+    with pytest.raises(Stopped), stop_signals():
+        signal.raise_signal(signal.SIGTERM)
 
 
 def test_an_ignored_signal_stays_ignored() -> None:
