@@ -375,7 +375,7 @@ def dev(
     from restagen.compiler.pipeline import compile_paths, generate_files
     from restagen.compiler.render import scaffolds
     from restagen.local.dev import DevSession, Files, check_ports
-    from restagen.local.processes import stop_signals
+    from restagen.local.processes import stop_signals, stopping
     from restagen.runtime.admin import register as register_endpoint
     from restagen.runtime.config import load_config
 
@@ -437,6 +437,7 @@ def dev(
         except KeyboardInterrupt:
             pass
         finally:
+            stopping()  # a signal from here on (a server that failed, then Ctrl-C) cannot cut this short
             session.close()
             err.print("stopped", markup=False)
 
