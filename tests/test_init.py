@@ -77,6 +77,7 @@ def test_a_new_project_ignores_local_state_and_caches(tmp_path: Path) -> None:
     create_project(tmp_path / "shop")
     ignored = (tmp_path / "shop" / ".gitignore").read_text().split()
     expected = [".restate/", ".venv/", "__pycache__/", ".mypy_cache/", ".ruff_cache/", ".pytest_cache/"]
+    expected.append(".restagen.json")
     assert set(expected) <= set(ignored)
     assert "gen/" not in ignored  # generated code is committed: `generate --check` compares it in CI
 
