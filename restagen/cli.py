@@ -199,11 +199,11 @@ def generate(
                 f"{len(plan.changes)} generated file(s) out of date; run restagen generate", style="red"
             )
             raise typer.Exit(Exit.USER_ERROR)
-        out.print(f"up to date: {len(files)} file(s) in {_shown(out_dir)}", style="green", markup=False)
+        out.print(f"up to date: {plan.generated} file(s) in {_shown(out_dir)}", style="green", markup=False)
         return
     write.apply(plan)
     out.print(
-        f"generated {len(files)} file(s) into {_shown(out_dir)} ({len(plan.changes)} changed)",
+        f"generated {plan.generated} file(s) into {_shown(out_dir)} ({len(plan.changes)} changed)",
         style="green",
         markup=False,
     )

@@ -103,6 +103,18 @@ def test_generate_then_check(project: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["generate", ".", "-o", "gen", "--check"]) == 0
 
 
+def test_check_passes_without_the_manifest_or_with_another_machines(project: Path) -> None:
+    """The manifest is a cache: a clone that does not track it, or one written with other tool
+    versions, is still up to date."""
+    assert main(["generate", ".", "-o", "gen"]) == 0
+    manifest = project / "gen" / ".restagen.json"
+    manifest.write_text("{}")
+    assert main(["generate", ".", "-o", "gen", "--check"]) == 0
+    manifest.unlink()
+    assert main(["generate", ".", "-o", "gen", "--check"]) == 0
+    assert not manifest.exists(), "--check must not write"
+
+
 def test_stale_owned_files_are_removed_and_user_files_kept(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
