@@ -1,10 +1,11 @@
 """Mermaid text that cannot break its diagram: quoted labels with entity escapes, and node ids.
 
 Names reaching a diagram are validated, but descriptions are free text: a quote ends a label, `<`
-starts HTML, a backtick a Markdown string, `#` an entity and a newline the statement. Every label
-goes through `label` (whitespace collapsed, those characters written as Mermaid's `#<code>;`
-entities, then quoted), and every node id comes from `NodeIds`, which makes identifiers of any
-key and never gives two keys the same id.
+starts HTML, a backtick a Markdown string, `#` an entity, a `|` an edge label, a backslash an
+escape in some renderers, and a newline the statement. Every label goes through `label`
+(whitespace collapsed, those characters written as Mermaid's `#<code>;` entities, then quoted),
+and every node id comes from `NodeIds`, which makes identifiers of any key and never gives two
+keys the same id.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ LINE_BREAK = "<br>"
 """A line break inside a label; only ever written by restagen, never taken from a schema."""
 
 # Each character on its own: `#` too, since the others become entities that start with it.
-_ENTITIES = {c: f"#{ord(c)};" for c in '#"&<>`|'}
+_ENTITIES = {c: f"#{ord(c)};" for c in '#"&<>`|\\'}
 _NOT_ID = re.compile(r"[^A-Za-z0-9_]+")
 _SUMMARY_WIDTH = 60
 
