@@ -246,3 +246,12 @@ def test_every_package_picture_of_the_examples_is_well_formed(example: str) -> N
     for path, body in readmes.items():
         [diagram] = mermaid_blocks(body)
         assert check_flowchart(diagram) == [], path
+
+
+def test_the_picture_in_the_docs_is_what_restagen_draws(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "services.md").read_text()
+    schema = page.split("<!-- file: picture.restagen.yaml -->\n```yaml\n")[1].split("```")[0]
+    readme = _files(tmp_path, picture=schema)["docs/picture/README.md"]
+    section = page.split("## The package's README")[1]
+    assert mermaid_blocks(section) == mermaid_blocks(readme)
+    assert check_flowchart(mermaid_blocks(readme)[0]) == []
