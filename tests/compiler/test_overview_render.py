@@ -255,3 +255,14 @@ def test_the_picture_in_the_docs_is_what_restagen_draws(tmp_path: Path) -> None:
     section = page.split("## The package's README")[1]
     assert mermaid_blocks(section) == mermaid_blocks(readme)
     assert check_flowchart(mermaid_blocks(readme)[0]) == []
+
+
+def test_a_package_of_events_alone_draws_them(tmp_path: Path) -> None:
+    files = _files(
+        tmp_path, news="restagen: 1\npackage: shop.news\nevents:\n  Said:\n    properties: {what: string}\n"
+    )
+    readme = files["shop/news/README.md"]
+    [diagram] = mermaid_blocks(readme)
+    assert check_flowchart(diagram) == []
+    assert '        e_shop_news__Said{{"event Said"}}\n' in diagram
+    assert "Hexagons are events" in readme and "Rounded boxes" not in readme

@@ -73,6 +73,8 @@ class OverviewView:
     edges: list[Edge] = field(default_factory=list)
     sagas_page: str | None = None
     """The page drawing each saga's flow, when the package has sagas."""
+    handlers: bool = False
+    """Whether some handler is drawn (a package may hold events alone)."""
     shared: bool = False
     """Whether some handler drawn is a shared one (the legend says what that means)."""
     events: bool = False
@@ -100,6 +102,7 @@ class _Builder:
         self.components: dict[tuple[str, str], Group] = {}
         self.nodes: dict[str, Node] = {}
         self.shared = False
+        self.events = False
 
     def package_group(self, name: str) -> Group:
         if name not in self.packages:
@@ -142,6 +145,7 @@ class _Builder:
 
     def event(self, ref: ir.Named) -> str:
         decl = next(e for e in self.program.package(ref.package).events if e.name == ref.name)
+        self.events = True
         node_id = self.ids("e", ref.package, ref.name)
         node = _node(node_id, _EVENT, label(f"event {decl.name}", summary(decl.description)), 2)
         return self.add(self.package_group(ref.package), node)
@@ -192,8 +196,9 @@ class _Builder:
         foreign = sorted(name for name in self.packages if name != package.name)
         view.groups = [own, *(self.packages[name] for name in foreign)]
         view.nodes = sorted(topics, key=lambda n: n.id)
+        view.handlers = bool(self.components)
         view.shared = self.shared
-        view.events = any(node.open == _EVENT[0] for node in self.nodes.values())
+        view.events = self.events
         view.deliveries = any(edge.arrow == _DELIVERY for edge in view.edges)
         for group in view.groups:
             group.groups.sort(key=lambda g: g.id)
