@@ -16,7 +16,7 @@ from restagen.compiler.render.header import header
 from restagen.compiler.render.mermaid import NodeIds, label, summary
 from restagen.compiler.render.templates import render_template
 
-__all__ = ["Edge", "Group", "Node", "OverviewView", "overview_view", "render_overview"]
+__all__ = ["Edge", "Group", "Node", "OverviewView", "markdown_text", "overview_view", "render_overview"]
 
 _INDENT = "    "
 _KIND = {"service": "service", "object": "virtual object", "workflow": "workflow"}
