@@ -83,8 +83,9 @@ def test_a_package_of_sagas_only_gets_an_app(tmp_path: Path) -> None:
     flow = sorted(path for path in files if path.startswith("only/flow/") and "/deploy/" not in path)
     assert "only/flow/deploy/kubernetes.yaml" in files  # it is an endpoint to deploy, too
     assert flow == [
-        "only/flow/__init__.py", "only/flow/app.py", "only/flow/impl/__init__.py", "only/flow/impl/pay.py",
-        "only/flow/main.py", "only/flow/models.py", "only/flow/sagas.md", "only/flow/sagas.py",
+        "only/flow/README.md", "only/flow/__init__.py", "only/flow/app.py", "only/flow/impl/__init__.py",
+        "only/flow/impl/pay.py", "only/flow/main.py", "only/flow/models.py", "only/flow/sagas.md",
+        "only/flow/sagas.py",
     ]  # fmt: skip
     for path in flow:
         if path.endswith(".py"):

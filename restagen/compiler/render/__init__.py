@@ -13,6 +13,7 @@ from restagen.compiler.render.errors import render_errors
 from restagen.compiler.render.events import render_events
 from restagen.compiler.render.header import header
 from restagen.compiler.render.models import render_models
+from restagen.compiler.render.overview import render_overview
 from restagen.compiler.render.sagas import render_sagas, saga_scaffold_paths
 from restagen.compiler.render.services import render_services, scaffold_paths
 from restagen.compiler.render.templates import render_template
@@ -41,6 +42,7 @@ def render_package(
         files[f"{base}/events.py"] = render_events(package)
     files.update(render_services(program, package))
     files.update(render_sagas(program, package))
+    files.update(render_overview(program, package))
     files.update(render_deploy(package, deploy or DeploySettings()))
     return files
 

@@ -13,6 +13,7 @@ from restagen.compiler.names import pascal
 from restagen.compiler.render import expressions
 from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.header import header
+from restagen.compiler.render.mermaid import label
 from restagen.compiler.render.templates import render_template
 
 __all__ = ["SagaView", "StepView", "render_sagas", "saga_scaffold_paths", "saga_views"]
@@ -229,14 +230,9 @@ def implementation_imports(view: SagasView, saga: SagaView) -> list[str]:
     return imports.from_subpackage().lines()
 
 
-def _label(text: str) -> str:
-    """A quoted Mermaid label; only validated names reach it, never descriptions."""
-    return f'"{text}"'
-
-
 def mermaid(saga: ir.Saga) -> str:
     """The saga as a Mermaid flowchart: steps down, reply branches aside, compensations back up."""
-    lines = ["flowchart TD", f"    start([{_label('start ' + saga.name)}])"]
+    lines = ["flowchart TD", f"    start([{label('start ' + saga.name)}])"]
     undo: list[int] = []
     """Indexes of the steps so far that have a compensation, in order."""
     failed = False
@@ -249,21 +245,21 @@ def mermaid(saga: ir.Saga) -> str:
     for index, step in enumerate(saga.steps):
         node = f"s{index}"
         if step.local:
-            lines.append(f"    {node}[{_label(step.name + ': local step')}]")
+            lines.append(f"    {node}[{label(step.name + ': local step')}]")
         elif step.invoke is not None:
-            lines.append(f"    {node}[{_label(f'{step.name}: {step.invoke[1]}.{step.invoke[2]}')}]")
+            lines.append(f"    {node}[{label(f'{step.name}: {step.invoke[1]}.{step.invoke[2]}')}]")
         lines.append(f"    {previous} --> {node}")
         if step.compensate is not None:
             undo.append(index)
         for reply, method in step.on_reply:
             branch = f"{node}_{method}"
-            lines.append(f"    {branch}[/{_label(f'{method}({reply.name})')}/]")
-            lines.append(f"    {node} -.->|{_label(reply.name)}| {branch}")
+            lines.append(f"    {branch}[/{label(f'{method}({reply.name})')}/]")
+            lines.append(f"    {node} -.->|{label(reply.name)}| {branch}")
             lines.append(f"    {branch} -.->|rejects| {rollback(index + 1)}")
         for error, action in step.on_error:
             if action == "fail":
                 failed = True
-                lines.append(f"    {node} -->|{_label(error.name)}| failed")
+                lines.append(f"    {node} -->|{label(error.name)}| failed")
         lines.append(f"    {node} -->|error| {rollback(index)}")
         previous = node
     lines.append(f"    {previous} --> succeeded([SUCCEEDED])")
@@ -271,7 +267,7 @@ def mermaid(saga: ir.Saga) -> str:
         step = saga.steps[index]
         assert step.compensate is not None
         target = f"{step.compensate[1]}.{step.compensate[2]}"
-        lines.append(f"    u{index}[{_label(f'undo {step.name}: {target}')}]")
+        lines.append(f"    u{index}[{label(f'undo {step.name}: {target}')}]")
         lines.append(f"    u{index} --> {f'u{undo[position - 1]}' if position else 'rolled_back'}")
     lines.append("    rolled_back([ROLLED_BACK])")
     if failed:
