@@ -12,11 +12,19 @@ from typing import Any
 from restagen.runtime.context import HandlerContext
 from restagen.runtime.middleware import ComponentInfo, HandlerInfo
 
+from .errors import Forbidden
+
+LIBRARIAN_HEADER = "x-librarian"
+
 
 class LibrarianOnlyMiddleware:
-    """The middleware named `librarian_only`."""
+    """The middleware named `librarian_only`: the handler runs only for a request that
+    names the librarian making it."""
 
     async def handle(
         self, ctx: HandlerContext[Any], component: ComponentInfo, handler: HandlerInfo
     ) -> None:
-        return None
+        if not ctx.headers.get(LIBRARIAN_HEADER):
+            raise Forbidden(
+                reason=f"{component.name}.{handler.name} is for librarians only"
+            )

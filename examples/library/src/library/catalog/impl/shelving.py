@@ -5,10 +5,9 @@ Written once by restagen, then yours: regenerating never touches it.
 
 from __future__ import annotations
 
-from restagen.runtime import HandlerNotImplemented
-
 from library.common.models import ItemReturned
 
+from ..clients import ItemContextClient
 from ..contexts import ShelvingContext
 from ..handlers import ShelvingServiceBase
 
@@ -17,4 +16,5 @@ class ShelvingService(ShelvingServiceBase):
     async def on_item_returned(
         self, ctx: ShelvingContext, request: ItemReturned
     ) -> None:
-        raise HandlerNotImplemented("shelving.on_item_returned")
+        item = ItemContextClient(ctx, key=request.item_id)
+        await item.release_copy(request.loan_id)

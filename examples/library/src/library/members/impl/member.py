@@ -5,35 +5,55 @@ Written once by restagen, then yours: regenerating never touches it.
 
 from __future__ import annotations
 
-from restagen.runtime import HandlerNotImplemented
-
 from library.common.models import ItemBorrowed, ItemReturned
 
 from ..contexts import MemberContext, MemberSharedContext
+from ..errors import LoanLimitReached, MemberNotFound
 from ..handlers import MemberObjectBase
 from ..models import Loan, Member
 
 
 class MemberObject(MemberObjectBase):
+    """A member's profile, the loans they have out, and what happened to them."""
+
     async def join(self, ctx: MemberContext, request: Member) -> Member:
-        raise HandlerNotImplemented("member.join")
+        ctx.state.profile.set(request)
+        return request
 
     async def profile(self, ctx: MemberSharedContext) -> Member:
-        raise HandlerNotImplemented("member.profile")
+        profile = await ctx.state.profile.get()
+        if profile is None:
+            raise MemberNotFound(member_id=ctx.key)
+        return profile
 
     async def loans(self, ctx: MemberSharedContext) -> list[Loan]:
-        raise HandlerNotImplemented("member.loans")
+        return await ctx.state.loans.get() or []
 
     async def history(self, ctx: MemberSharedContext) -> list[str]:
-        raise HandlerNotImplemented("member.history")
+        return await ctx.state.history.get() or []
 
     async def add_loan(self, ctx: MemberContext, request: Loan) -> None:
-        raise HandlerNotImplemented("member.add_loan")
+        profile = await ctx.state.profile.get()
+        if profile is None:
+            raise MemberNotFound(member_id=ctx.key)
+        loans = await ctx.state.loans.get() or []
+        if request in loans:
+            return
+        if len(loans) >= profile.max_loans:
+            raise LoanLimitReached(member_id=ctx.key, max_loans=profile.max_loans)
+        ctx.state.loans.set([*loans, request])
 
     async def remove_loan(self, ctx: MemberContext, request: str) -> None:
-        raise HandlerNotImplemented("member.remove_loan")
+        loans = await ctx.state.loans.get() or []
+        ctx.state.loans.set([loan for loan in loans if loan.loan_id != request])
 
     async def on_loan_event(
         self, ctx: MemberContext, request: ItemBorrowed | ItemReturned
     ) -> None:
-        raise HandlerNotImplemented("member.on_loan_event")
+        if isinstance(request, ItemBorrowed):
+            entry = f"borrowed {request.item_id} until {request.due_on.isoformat()}"
+        else:
+            await self.remove_loan(ctx, request.loan_id)
+            entry = f"returned {request.item_id}, {request.late_days} day(s) late"
+        history = await ctx.state.history.get() or []
+        ctx.state.history.set([*history, entry])
