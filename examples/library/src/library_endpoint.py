@@ -18,7 +18,7 @@ from library.catalog.impl.item import ItemObject
 from library.catalog.impl.shelving import ShelvingService
 from library.catalog.middleware import LibrarianOnlyMiddleware
 from library.lending.app import bind_components as bind_lending
-from library.lending.impl.desk import DeskService
+from library.lending.impl.circulation import CirculationService
 from library.lending.impl.lend import LendSaga
 from library.members.app import bind_components as bind_members
 from library.members.impl.enrolment import EnrolmentWorkflow
@@ -30,5 +30,5 @@ endpoint.middleware("librarian_only", LibrarianOnlyMiddleware)
 bind_catalog(endpoint, item=ItemObject, shelving=ShelvingService)
 bind_members(endpoint, member=MemberObject, enrolment=EnrolmentWorkflow)
 bind_billing(endpoint, billing=BillingService, account=AccountObject)
-bind_lending(endpoint, desk=DeskService, lend=LendSaga)
+bind_lending(endpoint, circulation=CirculationService, lend=LendSaga)
 app = endpoint.app()

@@ -11,28 +11,28 @@ from typing import Any
 from restagen.runtime.endpoint import Endpoint
 
 from . import definitions
-from .handlers import DeskServiceBase
+from .handlers import CirculationServiceBase
 from .sagas import LEND, LendSagaBase
 
 
 def bind_components(
     endpoint: Endpoint,
     *,
-    desk: DeskServiceBase | type[DeskServiceBase],
+    circulation: CirculationServiceBase | type[CirculationServiceBase],
     lend: LendSagaBase | type[LendSagaBase],
 ) -> Endpoint:
     """Bind the package's components to `endpoint`, each served by its implementation.
 
     Implementations are instances, or classes whose constructor parameters are injected.
     """
-    endpoint.bind(definitions.DESK, desk)
+    endpoint.bind(definitions.CIRCULATION, circulation)
     endpoint.bind(LEND.component, lend)
     return endpoint
 
 
 def create_app(
     *,
-    desk: DeskServiceBase | type[DeskServiceBase],
+    circulation: CirculationServiceBase | type[CirculationServiceBase],
     lend: LendSagaBase | type[LendSagaBase],
     endpoint: Endpoint | None = None,
 ) -> Any:
@@ -41,4 +41,6 @@ def create_app(
     Without `endpoint`, the configuration comes from pyproject.toml, the
     RESTAGEN_CONFIG file and the environment.
     """
-    return bind_components(endpoint or Endpoint(), desk=desk, lend=lend).app()
+    return bind_components(
+        endpoint or Endpoint(), circulation=circulation, lend=lend
+    ).app()

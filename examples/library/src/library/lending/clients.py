@@ -29,8 +29,8 @@ from . import definitions
 from .models import ReturnRequest
 
 
-class DeskClient(IngressClient):
-    """Calls service desk through the Restate ingress."""
+class CirculationClient(IngressClient):
+    """Calls service circulation through the Restate ingress."""
 
     def __init__(self, ingress: Ingress) -> None:
         self._ingress = ingress
@@ -44,7 +44,7 @@ class DeskClient(IngressClient):
     ) -> ItemReturned:
         """Call return_item and wait for its result."""
         return await self._ingress.call(
-            definitions.DESK__RETURN_ITEM,
+            definitions.CIRCULATION__RETURN_ITEM,
             request,
             idempotency_key=idempotency_key,
             headers=headers,
@@ -60,7 +60,7 @@ class DeskClient(IngressClient):
     ) -> InvocationHandle[ItemReturned]:
         """Start return_item without waiting; the handle gets its result."""
         return await self._ingress.send(
-            definitions.DESK__RETURN_ITEM,
+            definitions.CIRCULATION__RETURN_ITEM,
             request,
             delay=delay,
             idempotency_key=idempotency_key,
@@ -68,8 +68,8 @@ class DeskClient(IngressClient):
         )
 
 
-class DeskSyncClient(IngressClient):
-    """Calls service desk through the Restate ingress, blocking."""
+class CirculationSyncClient(IngressClient):
+    """Calls service circulation through the Restate ingress, blocking."""
 
     def __init__(self, ingress: SyncIngress) -> None:
         self._ingress = ingress
@@ -83,7 +83,7 @@ class DeskSyncClient(IngressClient):
     ) -> ItemReturned:
         """Call return_item and wait for its result."""
         return self._ingress.call(
-            definitions.DESK__RETURN_ITEM,
+            definitions.CIRCULATION__RETURN_ITEM,
             request,
             idempotency_key=idempotency_key,
             headers=headers,
@@ -99,7 +99,7 @@ class DeskSyncClient(IngressClient):
     ) -> SyncInvocationHandle[ItemReturned]:
         """Start return_item without waiting; the handle gets its result."""
         return self._ingress.send(
-            definitions.DESK__RETURN_ITEM,
+            definitions.CIRCULATION__RETURN_ITEM,
             request,
             delay=delay,
             idempotency_key=idempotency_key,
@@ -107,8 +107,8 @@ class DeskSyncClient(IngressClient):
         )
 
 
-class DeskContextClient(ContextClient):
-    """Calls service desk durably from inside a handler, through its context."""
+class CirculationContextClient(ContextClient):
+    """Calls service circulation durably from inside a handler, through its context."""
 
     def __init__(self, ctx: HandlerContext[Any]) -> None:
         self._caller = ContextCaller(ctx)
@@ -122,7 +122,7 @@ class DeskContextClient(ContextClient):
     ) -> ItemReturned:
         """Call return_item durably and wait for its result."""
         return await self._caller.call(
-            definitions.DESK__RETURN_ITEM,
+            definitions.CIRCULATION__RETURN_ITEM,
             request,
             idempotency_key=idempotency_key,
             headers=headers,
@@ -138,7 +138,7 @@ class DeskContextClient(ContextClient):
     ) -> SendHandle[ItemReturned]:
         """Start return_item durably, without waiting; the handle gets its result."""
         return self._caller.send(
-            definitions.DESK__RETURN_ITEM,
+            definitions.CIRCULATION__RETURN_ITEM,
             request,
             delay=delay,
             idempotency_key=idempotency_key,

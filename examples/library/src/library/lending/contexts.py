@@ -7,5 +7,5 @@ from __future__ import annotations
 from restagen.runtime.context import ServiceContext
 
 
-class DeskContext(ServiceContext):
-    """The context of service desk's handlers."""
+class CirculationContext(ServiceContext):
+    """The context of service circulation's handlers."""

@@ -15,17 +15,17 @@ from library.common.models import ItemReturned
 from . import codecs, contexts
 from .models import ReturnRequest
 
-DESK__RETURN_ITEM: Final = HandlerSpec[ReturnRequest, ItemReturned](
-    component="desk",
+CIRCULATION__RETURN_ITEM: Final = HandlerSpec[ReturnRequest, ItemReturned](
+    component="circulation",
     name="return_item",
     input=codecs.RETURN_REQUEST,
     output=codecs.LIBRARY_COMMON__ITEM_RETURNED,
-    context=contexts.DeskContext,
+    context=contexts.CirculationContext,
 )
 
-DESK: Final = ComponentSpec(
+CIRCULATION: Final = ComponentSpec(
     kind="service",
-    name="desk",
-    handlers=(DESK__RETURN_ITEM,),
+    name="circulation",
+    handlers=(CIRCULATION__RETURN_ITEM,),
     description="The circulation desk.",
 )

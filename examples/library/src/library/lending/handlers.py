@@ -8,14 +8,14 @@ import abc
 
 from library.common.models import ItemReturned
 
-from .contexts import DeskContext
+from .contexts import CirculationContext
 from .models import ReturnRequest
 
 
-class DeskServiceBase(abc.ABC):
-    """Implements service desk: The circulation desk."""
+class CirculationServiceBase(abc.ABC):
+    """Implements service circulation: The circulation desk."""
 
     @abc.abstractmethod
     async def return_item(
-        self, ctx: DeskContext, request: ReturnRequest
+        self, ctx: CirculationContext, request: ReturnRequest
     ) -> ItemReturned: ...

@@ -11,8 +11,8 @@ from __future__ import annotations
 from restagen.runtime.endpoint import Endpoint
 
 from .app import create_app
-from .impl.desk import DeskService
+from .impl.circulation import CirculationService
 from .impl.lend import LendSaga
 
 endpoint = Endpoint()
-app = create_app(desk=DeskService, lend=LendSaga, endpoint=endpoint)
+app = create_app(circulation=CirculationService, lend=LendSaga, endpoint=endpoint)

@@ -1,4 +1,4 @@
-"""The implementation of service desk: The circulation desk.
+"""The implementation of service circulation: The circulation desk.
 
 Written once by restagen, then yours: regenerating never touches it.
 """
@@ -8,19 +8,19 @@ from __future__ import annotations
 from library.common.events import CommonEvents
 from library.common.models import ItemReturned
 
-from ..contexts import DeskContext
-from ..handlers import DeskServiceBase
+from ..contexts import CirculationContext
+from ..handlers import CirculationServiceBase
 from ..models import ReturnRequest
 
 
-class DeskService(DeskServiceBase):
+class CirculationService(CirculationServiceBase):
     """Takes items back; the shelves, the member's record and billing hear of it."""
 
     def __init__(self, events: CommonEvents) -> None:
         self.events = events
 
     async def return_item(
-        self, ctx: DeskContext, request: ReturnRequest
+        self, ctx: CirculationContext, request: ReturnRequest
     ) -> ItemReturned:
         late_days = max(0, (request.returned_on - request.due_on).days)
         returned = ItemReturned(
