@@ -84,10 +84,14 @@ def _member(ingress: SyncIngress, member_id: str) -> None:
     from library.members.models import Member
 
     valid = Period(from_=date(2025, 1, 1), until=date(2099, 1, 1))
-    MemberSyncClient(ingress, key=member_id).join(Member(name=member_id, email=f"{member_id}@example.org", membership=valid))
+    MemberSyncClient(ingress, key=member_id).join(
+        Member(name=member_id, email=f"{member_id}@example.org", membership=valid)
+    )
 
 
-def test_an_item_travels_as_bson_with_its_keyword_fields_and_its_union(ingress: SyncIngress, restate: Any) -> None:
+def test_an_item_travels_as_bson_with_its_keyword_fields_and_its_union(
+    ingress: SyncIngress, restate: Any
+) -> None:
     from library.catalog.clients import ItemSyncClient
     from library.catalog.models import Item, Recording
 
@@ -142,7 +146,9 @@ def test_the_enrolment_workflow_waits_for_its_promise(ingress: SyncIngress) -> N
     enrolment = EnrolmentSyncClient(ingress, key="m-ann")
     application = Application(name="Ann", email="ann@example.org", class_=MembershipClass.STUDENT)
     enrolment.submit(application)
-    wait_until(lambda: enrolment.status() == EnrolmentStatus.AWAITING_CONFIRMATION, "the run awaiting its promise")
+    wait_until(
+        lambda: enrolment.status() == EnrolmentStatus.AWAITING_CONFIRMATION, "the run awaiting its promise"
+    )
     enrolment.confirm("ann@example.org")
     card = enrolment.attach()
     assert card is not None and card.class_ is MembershipClass.STUDENT
@@ -181,14 +187,28 @@ def test_a_loan_and_its_return_reach_every_subscriber(ingress: SyncIngress) -> N
     wait_until(lambda: member.history() == [borrowed], "ItemBorrowed reaching the member")
 
     returned = CirculationSyncClient(ingress).return_item(
-        ReturnRequest(loan_id="loan-1", item_id="book-3", member_id="m-bob", due_on=loan.until, returned_on=loan.until + timedelta(days=3))
+        ReturnRequest(
+            loan_id="loan-1",
+            item_id="book-3",
+            member_id="m-bob",
+            due_on=loan.until,
+            returned_on=loan.until + timedelta(days=3),
+        )
     )
     assert returned.late_days == 3
     # ItemReturned has three subscribers: the member, the shelves (BSON) and billing.
-    wait_until(lambda: member.history() == [borrowed, "returned book-3, 3 day(s) late"], "the member hearing of the return")
+    wait_until(
+        lambda: member.history() == [borrowed, "returned book-3, 3 day(s) late"],
+        "the member hearing of the return",
+    )
     assert member.loans() == []
-    wait_until(lambda: ItemSyncClient(ingress, key="book-3").availability().on_loan == 0, "the copy back on the shelf")
-    statement = wait_until(lambda: (s := AccountSyncClient(ingress, key="m-bob").statement()).returns and s, "the late fee")
+    wait_until(
+        lambda: ItemSyncClient(ingress, key="book-3").availability().on_loan == 0,
+        "the copy back on the shelf",
+    )
+    statement = wait_until(
+        lambda: (s := AccountSyncClient(ingress, key="m-bob").statement()).returns and s, "the late fee"
+    )
     assert statement.returns == 1 and statement.late_fees.amount == Decimal("0.60")
 
 
@@ -208,7 +228,10 @@ def test_a_declined_deposit_rolls_the_loan_back(ingress: SyncIngress) -> None:
     assert state.status == SagaStatus.ROLLED_BACK, state
     assert state.completed_steps == ["reserve_copy", "record_loan"]
     assert state.compensated_steps == ["record_loan", "reserve_copy"]
-    assert state.cause is not None and (state.cause.step, state.cause.error) == ("take_deposit", "PaymentDeclined")
+    assert state.cause is not None and (state.cause.step, state.cause.error) == (
+        "take_deposit",
+        "PaymentDeclined",
+    )
     assert ItemSyncClient(ingress, key="book-4").availability().on_loan == 0
     assert MemberSyncClient(ingress, key="m-cy").loans() == []
 
@@ -226,5 +249,24 @@ def test_a_reference_item_fails_the_saga_without_compensating(ingress: SyncIngre
     sagas.start("loan-3", data)
     state = sagas.result("loan-3")
     assert state.status == SagaStatus.FAILED, state
-    assert state.cause is not None and (state.cause.step, state.cause.error) == ("reserve_copy", "NotLendable")
+    assert state.cause is not None and (state.cause.step, state.cause.error) == (
+        "reserve_copy",
+        "NotLendable",
+    )
     assert state.completed_steps == [] and state.compensated_steps == []
+
+
+def test_retry_and_timeouts_of_the_schema_are_restates(restate: Any, served: Any) -> None:
+    billing = httpx.get(f"{restate.admin_url}/services/billing", timeout=30).json()
+    assert (billing["inactivity_timeout"], billing["retry_policy"]) == (
+        "1m",
+        {
+            "initial_interval": "100ms",
+            "exponentiation_factor": 2.0,
+            "max_attempts": 8,
+            "max_interval": "5s",
+            "on_max_attempts": "Pause",
+        },
+    )
+    charge = next(h for h in billing["handlers"] if h["name"] == "charge")
+    assert (charge["inactivity_timeout"], charge["abort_timeout"]) == ("30s", "2m")
