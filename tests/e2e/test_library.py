@@ -270,3 +270,19 @@ def test_retry_and_timeouts_of_the_schema_are_restates(restate: Any, served: Any
     )
     charge = next(h for h in billing["handlers"] if h["name"] == "charge")
     assert (charge["inactivity_timeout"], charge["abort_timeout"]) == ("30s", "2m")
+
+
+def test_the_returns_topic_is_subscribed_to_billing(library: Path, own_restate: Any, endpoint: Any) -> None:
+    """The generated Kafka subscription of billing's event handler, accepted by a server that
+    knows the cluster (its broker is a closed port: Restate keeps trying to consume)."""
+    endpoint("library.billing.main:app", [library], server=own_restate)
+    cluster = {"name": "kafka", "properties": {"bootstrap.servers": "PLAINTEXT://127.0.0.1:1"}}
+    httpx.post(f"{own_restate.admin_url}/kafka-clusters", json=cluster, timeout=30).raise_for_status()
+    subscriptions = library / "library" / "billing" / "deploy" / "kafka-subscriptions.yaml"
+    assert (
+        restagen(["register", "--admin", own_restate.admin_url, "--subscriptions", str(subscriptions)]) == 0
+    )
+    listed = httpx.get(f"{own_restate.admin_url}/subscriptions", timeout=30).json()["subscriptions"]
+    assert [(s["source"], s["sink"], s["options"]["auto.offset.reset"]) for s in listed] == [
+        ("kafka://kafka/library.returns", "service://billing/on_item_returned", "earliest")
+    ]
