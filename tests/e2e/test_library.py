@@ -120,6 +120,22 @@ def test_an_item_travels_as_bson_with_its_keyword_fields_and_its_union(
     assert wire["cover"] == b"\x89PNG\x00\xff" and "class_" not in wire
 
 
+def test_the_handler_refuses_an_item_its_constraints_reject(ingress: SyncIngress, restate: Any) -> None:
+    """The schema's constraints hold at the handler too: an item that breaks them (sent as BSON
+    by a client that skips validation) ends the call at once with 400, naming the fields."""
+    from library.catalog.clients import ItemSyncClient
+    from library.catalog.models import Item
+
+    from restagen.runtime.ingress import IngressError
+
+    valid = _book("book-9")
+    broken = Item.model_construct(**(dict(valid) | {"class_": "fiction", "copies": -1}))
+    with pytest.raises(IngressError) as refused:
+        ItemSyncClient(ingress, key="book-9").add(broken, headers=LIBRARIAN)
+    assert refused.value.status_code == 400, refused.value
+    assert "class" in refused.value.message and "copies" in refused.value.message
+
+
 def test_middleware_refuses_a_request_with_the_handlers_declared_error(ingress: SyncIngress) -> None:
     from library.catalog.clients import ItemSyncClient
     from library.catalog.errors import Forbidden
