@@ -21,6 +21,7 @@ from typing import Any
 from restagen import __version__
 from restagen.compiler import ir
 from restagen.compiler.deploy import DeploySettings
+from restagen.compiler.render.sagas import saga_scaffold_paths
 from restagen.compiler.render.services import scaffold_paths
 from restagen.compiler.render.templates import templates_dir
 
@@ -62,6 +63,11 @@ def _closure(program: ir.Program, package: ir.Package) -> list[ir.Package]:
     return [seen[name] for name in sorted(seen)]
 
 
+def _scaffold_paths(package: ir.Package) -> list[str]:
+    """The files of `package` that are the user's once written: never hashed, never compared."""
+    return [*scaffold_paths(package), *saga_scaffold_paths(package)]
+
+
 def package_digest(program: ir.Program, package: ir.Package, deploy: DeploySettings | None = None) -> str:
     """A hash of everything the files of `package` are made from."""
     settings = (deploy or DeploySettings()).model_dump_json()
@@ -100,7 +106,7 @@ class Manifest:
             if _sha(text) != expected:
                 return None
             files[rel] = text
-        for rel in scaffold_paths(package):
+        for rel in _scaffold_paths(package):
             path = self.out / rel
             if not path.is_file():
                 return None
@@ -114,7 +120,7 @@ class Manifest:
         """The manifest text for the given files of each package (scaffolds left out)."""
         packages = {}
         for package in program.packages:
-            scaffolds = set(scaffold_paths(package))
+            scaffolds = set(_scaffold_paths(package))
             owned = files_by_package[package.name]
             packages[package.name] = {
                 "digest": package_digest(program, package, deploy),

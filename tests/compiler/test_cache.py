@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from restagen.cli import main
-from restagen.compiler.cache import MANIFEST
+from restagen.compiler.cache import MANIFEST, Manifest, package_digest
+from restagen.compiler.pipeline import compile_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,3 +43,22 @@ def test_a_corrupt_manifest_means_rendering_again(tmp_path: Path, monkeypatch: p
     (tmp_path / "out" / MANIFEST).write_text("{not json")
     assert main(["generate", "schemas", "-o", "out"]) == 0
     assert _tree(tmp_path / "out") == before
+
+
+def test_an_edited_saga_implementation_is_not_an_owned_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A saga's implementation is the user's, like a component's: editing it leaves the manifest
+    valid, so the package is reused rather than rendered again on every run."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "examples" / "ftgo" / "schemas", tmp_path / "schemas")
+    assert main(["generate", "schemas", "-o", "out"]) == 0
+    implementation = tmp_path / "out" / "ftgo" / "orders" / "impl" / "create_order.py"
+    implementation.write_text(implementation.read_text() + "# filled in\n")
+    manifest = Manifest.read(tmp_path / "out")
+    assert "ftgo/orders/impl/create_order.py" not in manifest.packages["ftgo.orders"]["files"]
+    result = compile_paths([tmp_path / "schemas"])
+    assert result.program is not None
+    orders = result.program.package("ftgo.orders")
+    reused = manifest.reuse(orders, package_digest(result.program, orders))
+    assert reused is not None and reused["ftgo/orders/impl/create_order.py"].endswith("# filled in\n")

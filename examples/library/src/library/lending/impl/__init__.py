@@ -1,0 +1,1 @@
+"""The implementations of the components of package library.lending: yours to edit."""

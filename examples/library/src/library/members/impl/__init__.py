@@ -1,0 +1,1 @@
+"""The implementations of the components of package library.members: yours to edit."""
