@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 __all__ = ["parse_duration"]
 
-_SHORT = re.compile(r"^(\d+)(ms|s|m|h|d)$")
+_SHORT = re.compile(r"^(\d+)(ms|s|m|h|d)\Z")
 _UNITS = {"ms": "milliseconds", "s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _ISO = TypeAdapter(timedelta)
 

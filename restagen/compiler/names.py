@@ -19,9 +19,9 @@ __all__ = [
     "py_field_name",
 ]
 
-PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # Names the generated modules import or define themselves; a declared type of the same name would
 # shadow them. Builtins are reserved too (a type called `List` or `Any` would break the models).

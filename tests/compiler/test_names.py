@@ -87,3 +87,11 @@ def test_py_field_name_and_pascal() -> None:
     assert py_field_name("class") == "class_"
     assert py_field_name("order_id") == "order_id"
     assert pascal("create_order") == "CreateOrder"
+
+
+@pytest.mark.parametrize("name", ["get\n", "get\r\n", "get\nx"])
+def test_a_line_break_is_never_part_of_a_name(name: str) -> None:
+    # `$` in a pattern also matches before a final newline; the checks must not.
+    assert check_snake(name) is not None
+    assert check_pascal(name.capitalize()) is not None
+    assert check_field_name(name) is not None

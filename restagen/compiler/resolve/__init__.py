@@ -59,7 +59,7 @@ class _Resolver(Components, Sagas):
         for unit in self.units:
             doc = unit.document
             if not PACKAGE.match(doc.package):
-                suggestion = re.sub(r"[^a-z0-9_.]+", "_", doc.package.lower())
+                suggestion = re.sub(r"[^a-z0-9_.]+", "_", doc.package.lower()).strip("_")
                 self.error(
                     unit,
                     ("package",),

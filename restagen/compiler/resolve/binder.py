@@ -25,9 +25,9 @@ from restagen.diagnostics import Diagnostics, did_you_mean
 
 __all__ = ["BROKEN", "Binder", "Scope"]
 
-PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
-_MIDDLEWARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-ENUM_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*\Z")
+_MIDDLEWARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+ENUM_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _NUMERIC = ("int", "float", "decimal")
 _SIZED = ("string", "bytes")
 WORKFLOW_CLIENT_METHODS = ("submit", "attach", "output")
