@@ -108,7 +108,17 @@ def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
     if not units:
         return []
     root = Path(os.path.commonpath([p.parent for p in units]))
-    return [replace(u, source_name=u.path.relative_to(root).as_posix()) for u in units.values()]
+    named = [replace(u, source_name=u.path.relative_to(root).as_posix()) for u in units.values()]
+    for unit in named:
+        # The name is written into the header comment of each generated module.
+        if not unit.source_name.isprintable():
+            diagnostics.error(
+                "file-name",
+                f"the file name '{unit.source_name}' has a character that cannot be written in generated code",
+                Position(unit.display, 1, 1),
+                hint="rename the file without line breaks or other control characters",
+            )
+    return named
 
 
 def _report_cycles(units: dict[Path, Unit], diagnostics: Diagnostics) -> None:

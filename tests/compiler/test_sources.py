@@ -84,3 +84,20 @@ def test_broken_file_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytes
     assert [d.render() for d in diagnostics] == [
         "bad.restagen.yaml:3:1: <document>: unknown key 'typs'\n    hint: did you mean 'types'?"
     ]
+
+
+@pytest.mark.parametrize("folder", ["", "sub\r/"])
+def test_a_file_name_with_a_line_break_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    # The name goes into the header comment of every module generated from the file.
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "good.restagen.yaml", "good")
+    _write(tmp_path, f"{folder}bad\nname.restagen.yaml", "bad")
+    diagnostics = Diagnostics()
+    assert len(load_units([tmp_path], diagnostics)) == 2
+    name = f"{folder}bad\nname.restagen.yaml".replace("\r", "\\r").replace("\n", "\\n")
+    assert [d.render() for d in diagnostics] == [
+        f"{name}:1:1: the file name '{name}' has a character that cannot be written in generated code\n"
+        "    hint: rename the file without line breaks or other control characters"
+    ]
