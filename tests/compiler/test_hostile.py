@@ -254,3 +254,41 @@ def test_saga_descriptions_are_literals_and_docstrings(generated: tuple[str, dic
 def test_a_docstring_keeps_every_character(text: str) -> None:
     assert ast.literal_eval(docstring(text, 4)) == text.strip()
 
+
+@pytest.mark.parametrize("text", ["", " ", " \n\t ", "\u2028"])
+def test_a_blank_description_is_no_description(tmp_path: Path, text: str) -> None:
+    schema = {
+        "restagen": 1,
+        "package": "blank",
+        "description": text,
+        "types": {
+            "Item": {"description": text, "properties": {"a": {"type": "string", "description": text}}}
+        },
+        "errors": {"Failed": {"code": 400, "description": text}},
+        "events": {"Happened": {"description": text, "properties": {"what": "string"}}},
+        "services": {
+            "svc": {
+                "description": text,
+                "handlers": {"act": {"input": "string", "description": text}, "undo": {"input": "string"}},
+            }
+        },
+        "objects": {
+            "obj": {"description": text, "handlers": {"get": {"output": "string", "description": text}}}
+        },
+        "sagas": {
+            "deal": {
+                "description": text,
+                "data": "Item",
+                "steps": [
+                    {"name": "one", "description": text, "invoke": "svc.act", "compensate": "svc.undo"}
+                ],
+            }
+        },
+    }
+    path = tmp_path / "blank.restagen.yaml"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    result = compile_paths([path])
+    assert result.program is not None, "\n".join(d.render() for d in result.diagnostics)
+    for rel, content in generate_files(result.program).items():
+        if rel.endswith(".py"):
+            compile(content, rel, "exec")
