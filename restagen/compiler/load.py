@@ -123,6 +123,8 @@ class SourceMap:
     file: str
     values: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
     keys: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+    quoted: set[DocPath] = field(default_factory=set)
+    """Values written in quotes: their text starts one column after their position."""
 
     def position(self, path: DocPath, *, key: bool = False) -> Position:
         """The position of `path`, or of its nearest known ancestor."""
@@ -135,6 +137,11 @@ class SourceMap:
             if not probe:
                 return Position(self.file, 1, 1)
             probe = probe[:-1]
+
+    def text_position(self, path: DocPath, offset: int) -> Position:
+        """The position of character `offset` of the text of the value at `path`."""
+        start = self.position(path)
+        return Position(start.file, start.line, start.col + offset + (path in self.quoted))
 
 
 @dataclass
@@ -241,6 +248,8 @@ class _Walker:
                 "yaml-limit", f"values nest deeper than {MAX_DEPTH} levels", node, "nest fewer levels"
             )
         if isinstance(node, ScalarNode):
+            if node.style in ('"', "'"):
+                self.smap.quoted.add(path)
             return self.scalar(node)
         _check_tag(node)
         self.active.add(id(node))

@@ -227,3 +227,13 @@ def test_a_merge_bomb_stops_quickly() -> None:
     started = time.perf_counter()
     assert f"aliases expand to more than {MAX_REPEATED} values" in _error("\n".join(lines))
     assert time.perf_counter() - started < 5
+
+
+def test_the_text_of_a_quoted_value_starts_after_its_quote() -> None:
+    doc = load_text("a: list[\nb: 'list['\nc: \"list[\"\n", "f.yaml", Diagnostics())
+    assert doc is not None
+    smap = doc.source_map
+    assert smap.text_position(("a",), 5) == Position("f.yaml", 1, 9)
+    assert smap.text_position(("b",), 5) == Position("f.yaml", 2, 10)
+    assert smap.text_position(("c",), 5) == Position("f.yaml", 3, 10)
+    assert smap.position(("c",)) == Position("f.yaml", 3, 4)

@@ -92,8 +92,7 @@ class Binder:
         try:
             syntax = parse(text)
         except TypeSyntaxError as exc:
-            position = scope.unit.source_map.position(path)
-            position = type(position)(position.file, position.line, position.col + exc.offset)
+            position = scope.unit.source_map.text_position(path, exc.offset)
             self.diagnostics.error("type-syntax", exc.message, position, dotted(path), exc.hint)
             return None
         return self._bind_syntax(scope, syntax, text, path)
