@@ -9,6 +9,7 @@ import re
 from pydantic import BaseModel
 
 __all__ = [
+    "MAX_NAME",
     "PASCAL",
     "RESERVED_TYPE_NAMES",
     "SNAKE",
@@ -18,6 +19,9 @@ __all__ = [
     "pascal",
     "py_field_name",
 ]
+
+MAX_NAME = 100
+"""Longer names are refused: names become file and folder names, and a file name has at most 255 bytes."""
 
 PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
@@ -97,6 +101,8 @@ def pascal(snake: str) -> str:
 
 def check_pascal(name: str) -> str | None:
     """A problem with a PascalCase name, or None."""
+    if len(name) > MAX_NAME:
+        return _too_long(name)
     if not PASCAL.match(name):
         # Keep the word boundaries the name already has: `lineItem` -> `LineItem`, `ORDER_STATE` -> `OrderState`.
         words = re.split(r"[^A-Za-z0-9]+", name)
@@ -112,6 +118,8 @@ def check_pascal(name: str) -> str | None:
 
 def check_snake(name: str) -> str | None:
     """A problem with a snake_case name (service, handler, state key...), or None."""
+    if len(name) > MAX_NAME:
+        return _too_long(name)
     if not SNAKE.match(name):
         suggestion = re.sub(r"(?<!^)(?=[A-Z])", "_", name)
         suggestion = re.sub(r"[^a-z0-9]+", "_", suggestion.lower()).strip("_")
@@ -124,6 +132,8 @@ def check_snake(name: str) -> str | None:
 
 def check_field_name(name: str) -> str | None:
     """A problem with a field name, or None. Keywords are allowed: they get an alias."""
+    if len(name) > MAX_NAME:
+        return _too_long(name)
     if not _FIELD.match(name):
         return f"'{name}' is not a valid field name (letters, digits and '_', not starting with a digit)"
     if name.startswith("_"):
@@ -131,6 +141,10 @@ def check_field_name(name: str) -> str | None:
     if name.startswith("model_") or name in _MODEL_ATTRIBUTES:
         return f"'{name}' would shadow an attribute of pydantic's BaseModel"
     return None
+
+
+def _too_long(name: str) -> str:
+    return f"a name of {len(name)} characters is too long (at most {MAX_NAME})"
 
 
 def py_field_name(name: str) -> str:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from restagen.compiler.names import check_field_name, check_pascal, check_snake, pascal, py_field_name
+from restagen.compiler.names import (
+    MAX_NAME,
+    check_field_name,
+    check_pascal,
+    check_snake,
+    pascal,
+    py_field_name,
+)
 
 
 @pytest.mark.parametrize("name", ["Order", "LineItem", "V2", "HTTPError"])
@@ -95,3 +102,14 @@ def test_a_line_break_is_never_part_of_a_name(name: str) -> None:
     assert check_snake(name) is not None
     assert check_pascal(name.capitalize()) is not None
     assert check_field_name(name) is not None
+
+
+def test_a_name_is_at_most_max_name_characters() -> None:
+    # Names become file and folder names, and a file name has at most 255 bytes.
+    assert check_snake("x" * MAX_NAME) is None
+    assert check_pascal("X" * MAX_NAME) is None
+    assert check_field_name("x" * MAX_NAME) is None
+    too_long = f"a name of {MAX_NAME + 1} characters is too long (at most {MAX_NAME})"
+    assert check_snake("x" * (MAX_NAME + 1)) == too_long
+    assert check_pascal("X" * (MAX_NAME + 1)) == too_long
+    assert check_field_name("x" * (MAX_NAME + 1)) == too_long

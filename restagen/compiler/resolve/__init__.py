@@ -12,7 +12,7 @@ import re
 from restagen.compiler import ir, language
 from restagen.compiler.eventhash import event_version
 from restagen.compiler.load import DocPath
-from restagen.compiler.names import check_field_name, check_pascal, check_snake
+from restagen.compiler.names import MAX_NAME, check_field_name, check_pascal, check_snake
 from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Scope
 from restagen.compiler.resolve.components import Components
 from restagen.compiler.resolve.sagas import Sagas
@@ -67,6 +67,13 @@ class _Resolver(Components, Sagas):
                     f"lowercase words separated by dots, like '{suggestion}'"
                     if PACKAGE.match(suggestion)
                     else "lowercase words separated by dots, like 'shop.orders'",
+                    code="name",
+                )
+            elif len(longest := max(doc.package.split("."), key=len)) > MAX_NAME:
+                self.error(
+                    unit,
+                    ("package",),
+                    f"a package name part of {len(longest)} characters is too long (at most {MAX_NAME})",
                     code="name",
                 )
             if doc.package in self.scopes:
