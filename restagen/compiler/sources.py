@@ -91,8 +91,8 @@ def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
         document, source_map, pruned = read
         imports: list[tuple[str, Path]] = []
         for alias, target in document.imports.items():
-            resolved = (path.parent / target).resolve()
-            if not resolved.is_file():
+            resolved = _existing_file(path.parent, target)
+            if resolved is None:
                 diagnostics.error(
                     "import-missing",
                     f"imported file '{target}' does not exist",
@@ -119,6 +119,16 @@ def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
                 hint="rename the file without line breaks or other control characters",
             )
     return named
+
+
+def _existing_file(folder: Path, target: str) -> Path | None:
+    """The resolved path of `target` relative to `folder`, or None when it names no file (or
+    cannot name one: a NUL, a name too long for the file system, a link that loops)."""
+    try:
+        resolved = (folder / target).resolve()
+        return resolved if resolved.is_file() else None
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 def _report_cycles(units: dict[Path, Unit], diagnostics: Diagnostics) -> None:

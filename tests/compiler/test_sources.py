@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,19 @@ def test_a_file_name_with_a_line_break_is_reported(
         f"{name}:1:1: the file name '{name}' has a character that cannot be written in generated code\n"
         "    hint: rename the file without line breaks or other control characters"
     ]
+
+
+@pytest.mark.parametrize(
+    "target", ["a\x00b.restagen.yaml", "x" * 5000 + ".restagen.yaml", "loop.restagen.yaml"]
+)
+def test_an_import_that_cannot_name_a_file_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop.restagen.yaml").symlink_to("loop.restagen.yaml")
+    (tmp_path / "main.restagen.yaml").write_text(
+        "restagen: 1\npackage: main\nimports:\n  other: " + json.dumps(target) + "\n", encoding="utf-8"
+    )
+    diagnostics = Diagnostics()
+    load_units([tmp_path / "main.restagen.yaml"], diagnostics)
+    assert [d.code for d in diagnostics] == ["import-missing"]
