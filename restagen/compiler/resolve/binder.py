@@ -271,6 +271,9 @@ class Binder:
                 except re.error as exc:
                     self.error(scope.unit, (*path, key), f"invalid regular expression: {exc}")
                     continue
+                except RecursionError:  # `re` parses groups recursively
+                    self.error(scope.unit, (*path, key), "invalid regular expression: groups nest too deeply")
+                    continue
             result.append((key, value))
         return tuple(result)
 
