@@ -7,6 +7,7 @@ Every problem becomes a diagnostic; the IR is returned only when there is none.
 
 from __future__ import annotations
 
+import keyword
 import re
 
 from restagen.compiler import ir, language
@@ -67,6 +68,13 @@ class _Resolver(Components, Sagas):
                     f"lowercase words separated by dots, like '{suggestion}'"
                     if PACKAGE.match(suggestion)
                     else "lowercase words separated by dots, like 'shop.orders'",
+                    code="name",
+                )
+            elif keywords := [part for part in doc.package.split(".") if keyword.iskeyword(part)]:
+                self.error(
+                    unit,
+                    ("package",),
+                    f"'{doc.package}' cannot be imported: '{keywords[0]}' is a Python keyword",
                     code="name",
                 )
             elif len(longest := max(doc.package.split("."), key=len)) > MAX_NAME:
