@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 
 from pydantic import BaseModel
 
@@ -13,6 +14,7 @@ __all__ = [
     "PASCAL",
     "RESERVED_TYPE_NAMES",
     "SNAKE",
+    "TAKEN_TOP_LEVEL",
     "check_field_name",
     "check_pascal",
     "check_snake",
@@ -22,6 +24,24 @@ __all__ = [
 
 MAX_NAME = 100
 """Longer names are refused: names become file and folder names, and a file name has at most 255 bytes."""
+
+TAKEN_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {
+    "restagen",
+    "restate",
+    "pydantic",
+    "pydantic_core",
+    "pydantic_settings",
+    "typing_extensions",
+    "annotated_types",
+    "httpx",
+    "hypercorn",
+    "typer",
+    "rich",
+    "yaml",
+}
+"""Top-level packages a generated package cannot be named after: the standard library's and those
+the generated code and its runtime import. A package of the same name would hide them, or not be
+found itself (`json.shop` looks inside the standard library's `json`)."""
 
 PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")

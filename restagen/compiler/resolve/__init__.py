@@ -13,7 +13,7 @@ import re
 from restagen.compiler import ir, language
 from restagen.compiler.eventhash import event_version
 from restagen.compiler.load import DocPath
-from restagen.compiler.names import MAX_NAME, check_field_name, check_pascal, check_snake
+from restagen.compiler.names import MAX_NAME, TAKEN_TOP_LEVEL, check_field_name, check_pascal, check_snake
 from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Scope
 from restagen.compiler.resolve.components import Components
 from restagen.compiler.resolve.sagas import Sagas
@@ -75,6 +75,14 @@ class _Resolver(Components, Sagas):
                     unit,
                     ("package",),
                     f"'{doc.package}' cannot be imported: '{keywords[0]}' is a Python keyword",
+                    code="name",
+                )
+            elif (top := doc.package.split(".")[0]) in TAKEN_TOP_LEVEL:
+                self.error(
+                    unit,
+                    ("package",),
+                    f"'{doc.package}' cannot be imported: '{top}' is a module of Python or of restagen's runtime",
+                    f"start with a name of your own, like 'myapp.{doc.package}'",
                     code="name",
                 )
             elif len(longest := max(doc.package.split("."), key=len)) > MAX_NAME:
