@@ -16,9 +16,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# `make demo PORT=9080`: the endpoint, and so its dashboard page, on a fixed port, so that a browser
+# tab left open follows the next run. Only from the command line: an exported PORT is not taken.
+PORT =
+
 demo: $(STAMP)
 	$(BIN)/python -m restagen.local.server install
-	$(BIN)/python examples/ftgo/demo.py
+	$(BIN)/python examples/ftgo/demo.py$(if $(PORT), --port $(PORT))
 
 lint: $(STAMP)
 	$(BIN)/ruff check restagen tests benchmarks examples

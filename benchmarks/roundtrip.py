@@ -145,12 +145,14 @@ class _Served:
     process: subprocess.Popen[bytes]
     uri: str
 
-    def rss_mib(self) -> float:
-        """The resident set size of the endpoint process, in MiB."""
+    def rss_mib(self) -> float | None:
+        """The resident set size of the endpoint process, in MiB; None once it has exited."""
+        if self.process.poll() is not None:
+            return None
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
-        return float("nan")
+        return None  # a zombie has no memory left
 
 
 class Stack:
@@ -174,7 +176,7 @@ class Stack:
         process = subprocess.Popen(command, cwd=self.scratch, env=env, start_new_session=True)
         served = _Served(name, process, f"http://127.0.0.1:{port}")
         self.endpoints[name] = served
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # generous: imports are slow on a busy machine
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"endpoint {target} exited with {process.returncode}")

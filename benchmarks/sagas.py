@@ -74,7 +74,7 @@ def _serve(src: Path, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "restagen", "serve", "endpoint:app", "--port", str(port)]
     command += ["--path", str(src), "--path", str(HERE / "saga")]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # generous: imports are slow on a busy machine
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"the benchmark endpoint exited with {process.returncode}")

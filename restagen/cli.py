@@ -80,7 +80,7 @@ class UserError(Exception):
 
 
 # The libraries of the `compiler` extra, which the runtime and its commands never import.
-COMPILER_LIBRARIES = ("jinja2", "datamodel_code_generator", "ruamel.yaml", "ruff")
+COMPILER_LIBRARIES = ("jinja2", "datamodel_code_generator", "ruamel.yaml", "ruff", "watchfiles")
 
 
 def _require_compiler(command: str) -> None:
@@ -364,7 +364,8 @@ def dev(
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
     from restagen.compiler.render import scaffolds
-    from restagen.local.dev import DevSession, snapshot
+    from restagen.local.dev import DevSession, Files, check_ports
+    from restagen.local.processes import stop_signals
     from restagen.runtime.admin import register as register_endpoint
     from restagen.runtime.config import load_config
 
@@ -408,17 +409,26 @@ def dev(
         port=port,
         log=lambda text: err.print(text, markup=False),
     )
-    try:
-        session.start_server(ingress_port=ingress_port, admin_port=admin_port)
-        since = (snapshot(sources), snapshot([out_dir]))
-        session.start_endpoint()
-        err.print("watching for changes (Ctrl-C to stop)", markup=False)
-        session.watch(sources, [out_dir], since=since)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        session.close()
-        err.print("stopped", markup=False)
+    check_ports(
+        {
+            port: ("the endpoint", "--port"),
+            ingress_port: ("ingress of restate-server", "--ingress-port"),
+            admin_port: ("admin API of restate-server", "--admin-port"),
+        }
+    )
+    # Ctrl-C, SIGTERM and SIGHUP (a closed terminal) stop everything started here, in order.
+    with stop_signals():
+        try:
+            session.start_server(ingress_port=ingress_port, admin_port=admin_port)
+            since = Files([*sources, out_dir])
+            session.start_endpoint()
+            err.print("watching for changes (Ctrl-C to stop)", markup=False)
+            session.watch(sources, [out_dir], since=since)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            session.close()
+            err.print("stopped", markup=False)
 
 
 @app.command(cls=_Command, short_help="Print the JSON Schema of the definition language.")
@@ -500,7 +510,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             err.print(f"error: {exc}", style="red", markup=False)
         return Exit.USER_ERROR
-    except Exception:
+    except Exception as exc:
+        from restagen.local.errors import LocalError
+
+        if isinstance(exc, LocalError):  # a problem of this machine (a port taken, no npm), not a bug
+            err.print(f"error: {exc}", style="red", markup=False)
+            return Exit.USER_ERROR
         err.print(traceback.format_exc(), markup=False)
         err.print(
             "internal error: this is a bug in restagen, not in your definitions. "

@@ -1,21 +1,36 @@
 """The food-to-go example, end to end: generate, start Restate, serve, register, and use it.
 
-Run with `make demo`. It starts a local restate-server (installing the pinned release into
-`.restate/` the first time), serves every package of the example from one endpoint, registers it,
-and walks through a consumer's sign-up, orders, typed errors and a delayed send, printing what
-happens. Everything it starts is stopped when it ends.
+Run with `make demo` (`make demo PORT=9080` serves the endpoint, and so the dashboard, on a fixed
+port, so that a browser tab left open follows the next run too). It starts a local restate-server
+(installing the pinned release into `.restate/` the first time), serves every package of the
+example from one endpoint, registers it, and walks through a consumer's sign-up, orders, typed
+errors, a delayed send and the create-order saga, printing what happens. The server's and the
+endpoint's own output go to log files (`.restate/demo/`), not between the demo's lines.
+
+Everything it starts is stopped when it ends: after the walk-through (from a terminal, once Enter
+is pressed; with `--keep-serving`, once it is told to stop), on Ctrl-C, and on SIGTERM or SIGHUP
+(the terminal closing), which stop it the same way as Ctrl-C.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
+import ctypes
+import io
+import os
+import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import httpx
@@ -24,11 +39,196 @@ from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 SRC = HERE / "src"
+LOGS = ROOT / ".restate" / "demo"
+STOP_SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+WAIT = 60.0
+"""How long the demo waits for something to get ready or to arrive: generous, for a busy machine."""
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def say(text: str = "") -> None:
+    try:
+        print(text, flush=True)
+    except OSError:
+        # The terminal is gone (SIGHUP after it closed): stop quietly, and let nothing fail on
+        # writing to it again, the interpreter's last flush included.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, sys.stderr.fileno())
 
 
 def step(text: str) -> None:
-    print(f"\n== {text}", flush=True)
+    say(f"\n== {text}")
+
+
+def detail(text: str) -> None:
+    """An indented line (or several: each line of `text`) under the current step."""
+    for line in text.splitlines() or [""]:
+        say(f"   {line}")
+
+
+def quietly(args: list[str]) -> tuple[int, str]:
+    """`restagen <args>` in this process; its exit code and what it printed."""
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        code = restagen(args)
+    return code, captured.getvalue().rstrip()
+
+
+def tail(log: Path, lines: int = 20) -> str:
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    return "\n".join(text.splitlines()[-lines:]) or "(empty)"
+
+
+# -- stopping -------------------------------------------------------------------------------------
+
+
+class Stop(KeyboardInterrupt):
+    """A stop signal arrived. A KeyboardInterrupt, so that it ends the event loop as Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(STOP_SIGNALS[signal.Signals(signum)])
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        return STOP_SIGNALS[signal.Signals(self.signum)]
+
+
+class _Stopping:
+    """Set, with no call in between, as the demo starts stopping what it started: from then on the
+    stop signals are ignored (each stop is bounded). Setting it is not interrupted by a signal's
+    handler, which runs only at calls and jumps; a signal that comes right after Enter, or after
+    the terminal closed, cannot cut the stopping short."""
+
+    now = False
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    if not _Stopping.now:
+        raise Stop(signum)
+
+
+def stop_on_signals() -> None:
+    """SIGINT (Ctrl-C), SIGTERM and SIGHUP all raise `Stop` wherever the demo is."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _raise_stop)
+
+
+# -- the endpoint, the one child process the demo starts itself -------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
+def _die_with_parent() -> None:
+    # Should the demo be killed outright (SIGKILL), the kernel stops the endpoint too.
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def start_process(command: Sequence[str], log: Path) -> subprocess.Popen[bytes]:
+    """Start `command` in its own session (the terminal's Ctrl-C reaches the demo, which stops it in
+    order), its output going to `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # the demo runs no threads yet
+        )
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """SIGTERM to its process group; SIGKILL if it has not ended after `grace` seconds."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wait_listening(process: subprocess.Popen[bytes], url: str, log: Path) -> bool:
+    """Whether the endpoint at `url` answers within WAIT seconds (False: it exited or never did)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            httpx.get(f"{url}/health", timeout=5)
+            return True
+        except httpx.TransportError:
+            time.sleep(0.1)
+    detail(f"the endpoint is not serving; the end of {log}:")
+    detail(tail(log))
+    return False
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+# -- the walk-through -----------------------------------------------------------------------------
+
+
+class Dashboard:
+    """The orders' events as the dashboard gets them, over SSE with the generated subscriber.
+
+    They arrive a moment after the calls that publish them; each step waits for the ones it
+    caused and shows them under itself, so that the demo's lines stay in order.
+    """
+
+    def __init__(self) -> None:
+        self.arrived: list[Any] = []
+        self.shown = 0
+        self._changed = asyncio.Event()
+
+    def __call__(self, event: Any) -> None:
+        self.arrived.append(event)
+        self._changed.set()
+
+    def _missing(self, expected: Sequence[tuple[str, str | None]]) -> list[str]:
+        pending = self.arrived[self.shown :]
+        missing = []
+        for kind, order_id in expected:
+            match = next(
+                (
+                    event
+                    for event in pending
+                    if type(event).__name__ == kind and order_id in (None, event.order_id)
+                ),
+                None,
+            )
+            if match is None:
+                missing.append(f"{kind} {order_id or ''}".strip())
+            else:
+                pending.remove(match)
+        return missing
+
+    async def show(self, *expected: tuple[str, str | None]) -> None:
+        """Wait for the `expected` events (type, order id or None for any), then show all new ones."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT
+        while (missing := self._missing(expected)) and loop.time() < deadline:
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
+        for event in self.arrived[self.shown :]:
+            reason = f": {event.reason}" if hasattr(event, "reason") else ""
+            detail(f"dashboard <- {type(event).__name__} {event.order_id}{reason}")
+        self.shown = len(self.arrived)
+        if missing:
+            detail(f"dashboard: no {', '.join(missing)} within {WAIT:.0f} s")
 
 
 async def follow(saga: Any, saga_id: str, ingress: Any) -> Any:
@@ -47,32 +247,29 @@ async def follow(saga: Any, saga_id: str, ingress: Any) -> Any:
         for name in state.completed_steps:
             if name not in done:
                 done.add(name)
-                print(f"   step done:   {name}")
+                detail(f"step done:   {name}")
         for name in state.compensated_steps:
             if f"undo {name}" not in done:
                 done.add(f"undo {name}")
-                print(f"   step undone: {name}")
+                detail(f"step undone: {name}")
         if state.data.confirmation_id and not confirmed:
             confirmed = True
             ready_by = datetime(2026, 11, 28, 20, 15, tzinfo=UTC)
-            print(f"   the restaurant confirms ticket {state.data.ticket_id}: ready by {ready_by:%H:%M}")
+            detail(f"the restaurant confirms ticket {state.data.ticket_id}: ready by {ready_by:%H:%M}")
             await ingress.resolve_awakeable(state.data.confirmation_id, ready_by)
         if state.status in (SagaStatus.SUCCEEDED, SagaStatus.ROLLED_BACK, SagaStatus.FAILED):
-            print(f"   the saga ended {state.status.value}")
+            detail(f"the saga ended {state.status.value}")
             return state
         await asyncio.sleep(0.02)
 
 
-async def watch_orders(endpoint_url: str) -> Any:
-    """What the dashboard page does, in Python: the typed SSE subscriber of the orders' events."""
-    from ftgo.orders import events
-    from ftgo.orders.models import OrderApproved, OrderCreated, OrderRejected
-
-    def show(event: OrderCreated | OrderApproved | OrderRejected) -> None:
-        detail = f": {event.reason}" if isinstance(event, OrderRejected) else ""
-        print(f"   dashboard <- {type(event).__name__} {event.order_id}{detail}", flush=True)
-
-    return await events.subscribe(endpoint_url, show, cluster="ftgo", stream="orders")
+def invalid_request(message: str) -> str:
+    """The ingress' message for an invalid request, one field per line."""
+    head, _, fields = message.partition(": ")
+    problems = fields.split("; ")
+    if not fields or len(problems) == 1:
+        return message
+    return "\n".join([f"{head}:", *(f"  {problem}" for problem in problems)])
 
 
 async def scenario(ingress_url: str, endpoint_url: str) -> None:
@@ -85,6 +282,7 @@ async def scenario(ingress_url: str, endpoint_url: str) -> None:
     from ftgo.kitchen.clients import KitchenClient
     from ftgo.kitchen.errors import RestaurantClosed
     from ftgo.kitchen.models import CreateTicketRequest, KitchenConfirmTicketRequest, TicketLineItem
+    from ftgo.orders import events
     from ftgo.orders import models as orders
     from ftgo.orders.clients import OrderClient
     from ftgo.orders.errors import InvalidOrder
@@ -94,134 +292,191 @@ async def scenario(ingress_url: str, endpoint_url: str) -> None:
 
     ann = uuid.UUID(int=0xA11)
     step(f"the live dashboard: {endpoint_url}/dashboard (order events over Server-Sent Events)")
-    page = httpx.get(f"{endpoint_url}/dashboard", timeout=10)
-    print(f"   the page is served ({page.status_code}); this demo follows the same stream in Python")
-    dashboard = await watch_orders(endpoint_url)
-    async with Ingress(ingress_url) as ingress:
-        step("sign-up workflow: submitted, waiting for the e-mail link")
-        signup = SignupClient(ingress, "ann@example.com")
-        run = await signup.submit(SignupRequest(consumer_id=ann, email="ann@example.com", name="Ann"))
-        print(f"   workflow {run.key} submitted")
-        await signup.click("ann@example.com")
-        print(f"   link clicked; the run returned {await run.attach()}")
-        profile = await ConsumerClient(ingress, str(ann)).get()
-        print(f"   consumer {ann} is now registered: {profile}")
+    async with httpx.AsyncClient(timeout=WAIT) as http:
+        page = await http.get(f"{endpoint_url}/dashboard")
+    detail(f"the page is served ({page.status_code}); it shows this run's events, from its first")
+    detail("this demo follows the same stream in Python, with the generated subscriber")
+    dashboard = Dashboard()
+    subscription = await events.subscribe(endpoint_url, dashboard, cluster="ftgo", stream="orders")
+    try:
+        async with Ingress(ingress_url) as ingress:
+            step("sign-up workflow: submitted, waiting for the e-mail link")
+            signup = SignupClient(ingress, "ann@example.com")
+            run = await signup.submit(SignupRequest(consumer_id=ann, email="ann@example.com", name="Ann"))
+            detail(f"workflow {run.key} submitted")
+            await signup.click("ann@example.com")
+            detail(f"link clicked; the run returned {await run.attach()}")
+            profile = await ConsumerClient(ingress, str(ann)).get()
+            detail(f"consumer {ann} is now registered: {profile}")
 
-        step("an order, validated by the consumer object inside the order handler")
-        details = orders.OrderDetails(
-            consumer_id=ann,
-            restaurant_id="ajanta",
-            line_items=[orders.LineItem(menu_item_id="samosa", quantity=2)],
-            total=Money(amount=Decimal("11.80")),
-            tags={"channel": "web"},
-            placed_at=datetime(2026, 11, 28, 19, 30, tzinfo=UTC),
-            payment=orders.Payment(orders.CardPayment(card_token="tok_visa")),
-        )
-        order = await OrderClient(ingress).create(details)
-        print(f"   created {order.order_id} ({order.state.value}) for {order.details.total.amount} EUR")
-
-        step("declared errors reach the caller as the same class, with their fields")
-        try:
-            await OrderClient(ingress).create(details.model_copy(update={"line_items": []}))
-        except InvalidOrder as error:
-            print(f"   InvalidOrder: reason={error.reason!r}")
-        try:
-            await AccountingClient(ingress).authorize(
-                AuthorizeRequest(
-                    consumer_id=ann, order_id=order.order_id, amount=Money(amount=Decimal("150"))
-                )
+            step("an order, validated by the consumer object inside the order handler")
+            details = orders.OrderDetails(
+                consumer_id=ann,
+                restaurant_id="ajanta",
+                line_items=[orders.LineItem(menu_item_id="samosa", quantity=2)],
+                total=Money(amount=Decimal("11.80")),
+                tags={"channel": "web"},
+                placed_at=datetime(2026, 11, 28, 19, 30, tzinfo=UTC),
+                payment=orders.Payment(orders.CardPayment(card_token="tok_visa")),
             )
-        except CardDeclined as error:
-            print(f"   CardDeclined: reason={error.reason!r}")
-        kitchen = KitchenClient(ingress)
-        try:
-            await kitchen.create_ticket(
-                CreateTicketRequest(
-                    order_id=order.order_id,
-                    restaurant_id="closed-for-holidays",
-                    line_items=[TicketLineItem(menu_item_id="samosa", quantity=2)],
+            order = await OrderClient(ingress).create(details)
+            detail(f"created {order.order_id} ({order.state.value}) for {order.details.total.amount} EUR")
+            await dashboard.show(("OrderCreated", order.order_id))
+
+            step("declared errors reach the caller as the same class, with their fields")
+            try:
+                await OrderClient(ingress).create(details.model_copy(update={"line_items": []}))
+            except InvalidOrder as error:
+                detail(f"InvalidOrder: reason={error.reason!r}")
+            try:
+                await AccountingClient(ingress).authorize(
+                    AuthorizeRequest(
+                        consumer_id=ann, order_id=order.order_id, amount=Money(amount=Decimal("150"))
+                    )
                 )
+            except CardDeclined as error:
+                detail(f"CardDeclined: reason={error.reason!r}")
+            kitchen = KitchenClient(ingress)
+            try:
+                await kitchen.create_ticket(
+                    CreateTicketRequest(
+                        order_id=order.order_id,
+                        restaurant_id="closed-for-holidays",
+                        line_items=[TicketLineItem(menu_item_id="samosa", quantity=2)],
+                    )
+                )
+            except RestaurantClosed as error:
+                detail(f"RestaurantClosed: restaurant_id={error.restaurant_id!r}")
+
+            step("a send with a delay of 1 s, then attaching to it")
+            started = time.monotonic()
+            handle = await kitchen.send_confirm_ticket(
+                KitchenConfirmTicketRequest(ticket_id=f"ticket-{order.order_id}", ready_by=datetime.now(UTC)),
+                delay=timedelta(seconds=1),
             )
-        except RestaurantClosed as error:
-            print(f"   RestaurantClosed: restaurant_id={error.restaurant_id!r}")
+            await handle.attach()
+            detail(f"invocation {handle.invocation_id} ran after {time.monotonic() - started:.1f} s")
 
-        step("a send with a delay of 1 s, then attaching to it")
-        started = time.monotonic()
-        handle = await kitchen.send_confirm_ticket(
-            KitchenConfirmTicketRequest(ticket_id=f"ticket-{order.order_id}", ready_by=datetime.now(UTC)),
-            delay=timedelta(seconds=1),
-        )
-        await handle.attach()
-        print(f"   invocation {handle.invocation_id} ran after {time.monotonic() - started:.1f} s")
+            saga = CreateOrderSagaClient(ingress)
+            step("the create_order saga: consumer, kitchen ticket, card, the restaurant's confirmation")
+            first = orders.CreateOrderSagaData(order_id="order-1001", consumer_id=ann, details=details)
+            await saga.start("order-1001", first)
+            state = await follow(saga, "order-1001", ingress)
+            detail(f"ticket {state.data.ticket_id}, card authorized, ready by {state.data.ready_by:%H:%M}")
+            again = await saga.start("order-1001", first)
+            detail(f"starting order-1001 again: {again.status}, nothing runs twice")
+            await dashboard.show(("OrderCreated", None), ("OrderApproved", "order-1001"))
 
-        saga = CreateOrderSagaClient(ingress)
-        step("the create_order saga: consumer, kitchen ticket, card, the restaurant's confirmation")
-        await saga.start(
-            "order-1001", orders.CreateOrderSagaData(order_id="order-1001", consumer_id=ann, details=details)
-        )
-        state = await follow(saga, "order-1001", ingress)
-        print(f"   ticket {state.data.ticket_id}, card authorized, ready by {state.data.ready_by:%H:%M}")
-        again = await saga.start(
-            "order-1001", orders.CreateOrderSagaData(order_id="order-1001", consumer_id=ann, details=details)
-        )
-        print(f"   starting order-1001 again: {again.status}, nothing runs twice")
+            step("the create_order saga with a declined card: completed steps undone in reverse order")
+            expensive = details.model_copy(update={"total": Money(amount=Decimal("150"))})
+            await saga.start(
+                "order-1002",
+                orders.CreateOrderSagaData(order_id="order-1002", consumer_id=ann, details=expensive),
+            )
+            state = await follow(saga, "order-1002", ingress)
+            assert state.cause is not None
+            detail(f"because {state.cause.step} failed with {state.cause.message}")
+            await dashboard.show(("OrderCreated", None), ("OrderRejected", "order-1002"))
 
-        step("the create_order saga with a declined card: completed steps undone in reverse order")
-        expensive = details.model_copy(update={"total": Money(amount=Decimal("150"))})
-        await saga.start(
-            "order-1002",
-            orders.CreateOrderSagaData(order_id="order-1002", consumer_id=ann, details=expensive),
-        )
-        state = await follow(saga, "order-1002", ingress)
-        assert state.cause is not None
-        print(f"   because {state.cause.step} failed with {state.cause.message}")
-
-        step("a malformed request ends at once with 400, naming the fields")
-        response = httpx.post(f"{ingress_url}/order/create", json={"consumer_id": 42}, timeout=30)
-        print(f"   HTTP {response.status_code}: {response.json()['message'][:110]}...")
-    await asyncio.sleep(1.0)  # the last events on their way to the dashboard
-    await dashboard()
+            step("a malformed request ends at once with 400, naming the fields")
+            async with httpx.AsyncClient(timeout=WAIT) as http:
+                response = await http.post(f"{ingress_url}/order/create", json={"consumer_id": 42})
+            detail(f"HTTP {response.status_code}: {invalid_request(response.json()['message'])}")
+    finally:
+        await subscription()
 
 
-def run() -> int:
+# -- the run --------------------------------------------------------------------------------------
+
+
+def wait_for_stop(uri: str, keep_serving: bool) -> None:
+    """Serve until Enter (from a terminal) or a stop signal; return at once otherwise."""
+    try:
+        if keep_serving:
+            step(f"serving until stopped (Ctrl-C, SIGTERM): the dashboard is at {uri}/dashboard")
+            while True:
+                signal.pause()
+        elif sys.stdin.isatty():
+            step(f"open {uri}/dashboard; press Enter (or Ctrl-C) to stop")
+            try:
+                input()
+            except Stop:
+                say()  # the prompt's line ends
+    except (Stop, EOFError, OSError):
+        pass  # a stop asked for here is the normal end of the demo
+
+
+def run(port: int, logs: Path, keep_serving: bool) -> int:
     step("restagen generate examples/ftgo/schemas -o examples/ftgo/src")
-    code = restagen(["generate", str(HERE / "schemas"), "-o", str(SRC)])
+    code, output = quietly(["generate", str(HERE / "schemas"), "-o", str(SRC)])
+    detail(output)
     if code:
         return code
+    if port_in_use(port):
+        step(f"port {port} is in use (is another demo still running?): choose another (PORT=... or --port)")
+        return 1
     binary = find_server_binary() or install_server()
-    port = free_port()
-    with LocalRestate(binary) as server:
-        print(f"\n== restate-server up: ingress {server.ingress_url}, admin {server.admin_url}")
-        endpoint = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "restagen",
-                "serve",
-                "ftgo_endpoint:app",
-                "--port",
-                str(port),
-                "--path",
-                str(SRC),
-            ],
-        )
-        try:
-            step("restagen register (the endpoint serves every package, and the subscriptions of its events)")
-            uri = f"http://127.0.0.1:{port}"
-            command = ["register", "--admin", server.admin_url, "--uri", uri]
-            code = restagen([*command, "--ingress", server.ingress_url, "--cluster", "ftgo"])
-            if code:
-                return code
-            sys.path.insert(0, str(SRC))
-            asyncio.run(scenario(server.ingress_url, uri))
-            if sys.stdin.isatty():
-                input(f"\n== open {uri}/dashboard; press Enter to stop ")
-        finally:
-            endpoint.terminate()
-            endpoint.wait(timeout=15)
-    step("done: the endpoint and restate-server are stopped")
-    return 0
+    logs.mkdir(parents=True, exist_ok=True)
+    server_log, endpoint_log = logs / "restate-server.log", logs / "endpoint.log"
+    server_log.unlink(missing_ok=True)
+    started = contextlib.ExitStack()
+    try:
+        server = started.enter_context(LocalRestate(binary, log_file=server_log))
+        step(f"restate-server: ingress {server.ingress_url}, admin {server.admin_url}")
+        detail(f"its log: {server_log}")
+
+        uri = f"http://127.0.0.1:{port}"
+        step(f"restagen serve ftgo_endpoint:app: every package of the example, on {uri}")
+        command = ["-m", "restagen", "serve", "ftgo_endpoint:app", "--port", str(port), "--path", str(SRC)]
+        endpoint = start_process([sys.executable, *command], endpoint_log)
+        started.callback(stop_process, endpoint)
+        detail(f"its log: {endpoint_log}")
+        if not wait_listening(endpoint, uri, endpoint_log):
+            return 1
+
+        step("restagen register (the endpoint serves every package, and the subscriptions of its events)")
+        register = ["register", "--admin", server.admin_url, "--uri", uri]
+        code, output = quietly([*register, "--ingress", server.ingress_url, "--cluster", "ftgo"])
+        detail(output)
+        if code:
+            return code
+
+        sys.path.insert(0, str(SRC))
+        asyncio.run(scenario(server.ingress_url, uri))
+        wait_for_stop(uri, keep_serving)
+        return 0
+    except Stop as stop:
+        step(f"{stop.name}: stopping")
+        return 128 + stop.signum
+    finally:
+        _Stopping.now = True
+        started.close()
+        step("done: the endpoint and restate-server are stopped")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="the endpoint's port, and so the dashboard's (default: a free one)",
+    )
+    parser.add_argument(
+        "--logs", type=Path, default=LOGS, help=f"where the server's and the endpoint's logs go ({LOGS})"
+    )
+    parser.add_argument(
+        "--keep-serving",
+        action="store_true",
+        help="after the walk-through, serve until stopped (Ctrl-C, SIGTERM, SIGHUP), terminal or not",
+    )
+    args = parser.parse_args(argv)
+    stop_on_signals()
+    try:
+        return run(args.port or free_port(), args.logs, args.keep_serving)
+    except Stop as stop:  # before anything was started
+        return 128 + stop.signum
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    sys.exit(main())

@@ -2,41 +2,106 @@
 
 Generates the code, starts a restate-server (the pinned release, installed into `.restate/` on
 first use), serves the app with `restagen serve` in a child process, registers it, then watches
-the definition files and the Python files of the project: a change of definitions regenerates
-(diagnostics are shown and the old endpoint keeps running while they have errors), any change
-restarts the endpoint and registers it again. Ctrl-C stops everything it started.
+the definition files and the Python files of the project with watchfiles (changes debounced): a
+change of definitions regenerates (diagnostics are shown and the old endpoint keeps running while
+they have errors), a change of code restarts the endpoint and registers it again. Only changed
+contents count, so the generator's own writes and editors touching files restart nothing twice.
+An endpoint that fails to start or crashes is reported, and the next change starts it again.
+Every process it starts stops with it, however it ends (see processes.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
+from restagen.local.errors import LocalError, PortInUse
+from restagen.local.processes import spawn, stop
+from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server, port_in_use
 
-__all__ = ["DevSession", "snapshot"]
+__all__ = ["DevSession", "Files", "check_ports"]
 
-Snapshot = dict[Path, float]
+_SUFFIXES = (".py", ".yaml", ".yml")
+_SKIPPED = frozenset(
+    {"__pycache__", ".git", ".venv", "venv", "node_modules", ".restate", ".mypy_cache", ".ruff_cache", ".tox"}
+)
+"""Folders never looked into, even below a watched one (environments, caches, the server)."""
 
 
-def snapshot(roots: Iterable[Path], suffixes: tuple[str, ...] = (".py", ".yaml")) -> Snapshot:
-    """Modification times of the watched files below `roots`."""
-    found: Snapshot = {}
+def _watched(path: Path, roots: Iterable[Path]) -> bool:
+    """Whether `path` is a file of interest below one of `roots`, outside skipped folders."""
+    if path.suffix not in _SUFFIXES:
+        return False
     for root in roots:
-        candidates = [root] if root.is_file() else root.rglob("*")
-        for path in candidates:
-            if path.suffix in suffixes and path.is_file() and "__pycache__" not in path.parts:
-                try:
-                    found[path] = path.stat().st_mtime
-                except OSError:
-                    continue
-    return found
+        if path == root or (root in path.parents and _SKIPPED.isdisjoint(path.relative_to(root).parts)):
+            return True
+    return False
+
+
+def _under(path: Path, roots: Iterable[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+class Files:
+    """The contents (hashed) of the watched files below some roots, to tell real changes apart."""
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        self.roots = [root.absolute() for root in roots]
+        self.known: dict[Path, str | None] = {}
+        self.update(self.below(self.roots))
+
+    @staticmethod
+    def below(roots: Iterable[Path]) -> set[Path]:
+        found: set[Path] = set()
+        for root in roots:
+            if root.is_file():
+                found.add(root)
+                continue
+            for folder, subfolders, names in os.walk(root):
+                subfolders[:] = [name for name in subfolders if name not in _SKIPPED]
+                found.update(Path(folder, name) for name in names if Path(name).suffix in _SUFFIXES)
+        return found
+
+    def update(self, paths: Iterable[Path]) -> set[Path]:
+        """Read `paths` again; those whose contents changed (created and deleted ones included)."""
+        changed: set[Path] = set()
+        for path in paths:
+            path = path.absolute()
+            try:
+                digest: str | None = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+            except OSError:  # deleted, or a folder
+                digest = None
+            if self.known.get(path) != digest:
+                changed.add(path)
+                self.known[path] = digest
+        return changed
+
+    def rescan(self, roots: Iterable[Path] | None = None) -> set[Path]:
+        """`update` of every file below `roots` (default: all), known or new."""
+        roots = [root.absolute() for root in roots] if roots is not None else self.roots
+        return self.update({p for p in self.known if _under(p, roots)} | self.below(roots))
+
+
+def _ended(code: int) -> str:
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code} (its output is above)"
+
+
+def check_ports(ports: dict[int, tuple[str, str]]) -> None:
+    """`PortInUse` for the first port taken; `ports` maps each to its role and the option that sets it."""
+    for port, (role, option) in ports.items():
+        if port_in_use(port):
+            raise PortInUse(port, role, f"stop what uses it, or choose another port with {option}")
 
 
 @dataclass
@@ -52,6 +117,9 @@ class DevSession:
     log: Callable[[str], None] = print
     server: LocalRestate | None = None
     endpoint: subprocess.Popen[bytes] | None = None
+    start_timeout: float = 60.0
+    """Seconds an endpoint may take to listen."""
+    _down_reported: bool = False
 
     @property
     def uri(self) -> str:
@@ -64,12 +132,13 @@ class DevSession:
             server.ingress_port = ingress_port
         if admin_port:
             server.admin_port = admin_port
-        server.start()
+        server.start()  # when it fails, its folder stays: the error quotes the log there
         self.server = server
         self.log(f"restate-server: ingress {server.ingress_url}, admin {server.admin_url}")
         return server
 
-    def start_endpoint(self) -> None:
+    def start_endpoint(self) -> bool:
+        """(Re)start the endpoint and register it; False (and said why) when it did not come up."""
         self.stop_endpoint()
         command = [sys.executable, "-m", "restagen", "serve", self.app, "--port", str(self.port)]
         for path in self.paths:
@@ -77,57 +146,122 @@ class DevSession:
         assert self.server is not None
         # The endpoint's clients reach this server's ingress, unless the environment says otherwise.
         env = {"RESTAGEN_INGRESS__URL": self.server.ingress_url, **os.environ}
-        self.endpoint = subprocess.Popen(command, start_new_session=True, env=env)
+        self.endpoint = spawn(command, env=env)
+        self._down_reported = True  # whatever happens now is reported here
+        if not self._listening(self.endpoint):
+            code = self.endpoint.poll()
+            why = _ended(code) if code is not None else f"is not listening after {self.start_timeout:.0f} s"
+            self.log(f"the endpoint {why}; it starts again on the next change")
+            stop(self.endpoint)
+            return False
         try:
             self.register(self.server.admin_url, self.uri)
-        except Exception as error:  # the endpoint failed to start: show why, keep watching
+        except Exception as error:  # show why, keep watching
+            code = self.endpoint.poll()
+            if code is not None:  # it died meanwhile
+                self.log(f"the endpoint {_ended(code)}; it starts again on the next change")
+                return False
+            self._down_reported = False
             self.log(f"could not register {self.uri}: {error}")
-            return
+            return False
+        self._down_reported = False
         self.log(f"serving {self.app} at {self.uri}, registered")
+        return True
+
+    def _listening(self, process: subprocess.Popen[bytes]) -> bool:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                return False
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return True
+            except OSError:
+                time.sleep(0.1)
+        return False
+
+    def endpoint_alive(self) -> bool:
+        """Whether the endpoint runs; the first time it is found dead, says so."""
+        code = None if self.endpoint is None else self.endpoint.poll()
+        if code is None:
+            return self.endpoint is not None
+        if not self._down_reported:
+            self._down_reported = True
+            self.log(f"the endpoint {_ended(code)}; it starts again on the next change")
+        return False
 
     def stop_endpoint(self) -> None:
         process, self.endpoint = self.endpoint, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process, timeout=10)
 
     def close(self) -> None:
-        self.stop_endpoint()
-        if self.server is not None:
-            self.server.close()
-            self.server = None
+        server, self.server = self.server, None
+        try:
+            self.stop_endpoint()
+        finally:
+            if server is not None:
+                try:
+                    server.check_running()
+                except LocalError:
+                    server.stop()  # its folder stays: the error names the log there
+                else:
+                    server.close()
 
     def watch(
         self,
         schemas: list[Path],
         code: list[Path],
         *,
-        interval: float = 0.5,
-        stop: Callable[[], bool] = lambda: False,
-        since: tuple[Snapshot, Snapshot] | None = None,
+        since: Files | None = None,
+        stop_event: threading.Event | None = None,
+        debounce_ms: int = 1600,
+        step_ms: int = 200,
     ) -> None:
-        """Regenerate and restart on changes until `stop()` is true (or Ctrl-C).
+        """Regenerate and restart on changes until `stop_event` is set (or Ctrl-C).
 
-        `since`: the snapshots of `schemas` and `code` to compare with (taken before the endpoint
-        started, so that a change made while it was starting is not missed); default: now.
+        `since`: the contents to compare with, read before the endpoint started, so that a change
+        made meanwhile is not missed (default: now). A batch of changes ends after `step_ms`
+        without a new one, or after `debounce_ms` at most.
         """
-        definitions, sources = since or (snapshot(schemas), snapshot(code))
-        while not stop():
-            time.sleep(interval)
-            new_definitions, new_sources = snapshot(schemas), snapshot(code)
-            if new_definitions != definitions:
-                definitions = new_definitions
-                self.log("definitions changed: regenerating")
-                if not self.generate():
-                    sources = snapshot(code)
-                    continue
-                new_sources = snapshot(code)
-            if new_sources != sources:
-                sources = new_sources
-                self.log("code changed: restarting the endpoint")
-                self.start_endpoint()
+        import watchfiles
+
+        files = since or Files([*schemas, *code])
+        roots = [path for path in files.roots if path.exists()]
+        first = True
+        for batch in watchfiles.watch(
+            *roots,
+            watch_filter=lambda _change, path: _watched(Path(path), roots),
+            debounce=debounce_ms,
+            step=step_ms,
+            stop_event=stop_event,
+            rust_timeout=1000,
+            yield_on_timeout=True,
+            raise_interrupt=True,
+        ):
+            # The first round also catches what changed before the watcher was watching. Files named
+            # as roots are read every round: an editor that saves by renaming ends a watch on a file.
+            changed = files.rescan() if first else files.update(Path(path) for _, path in batch)
+            changed |= files.update(root for root in files.roots if not root.is_dir())
+            first = False
+            if self.server is not None:
+                self.server.check_running()  # nothing works without it: dev ends, quoting its log
+            alive = self.endpoint_alive()
+            if changed:
+                self._on_change(changed, files, schemas, code, restart=not alive)
+
+    def _on_change(
+        self, changed: set[Path], files: Files, schemas: list[Path], code: list[Path], *, restart: bool
+    ) -> None:
+        schema_roots = [path.absolute() for path in schemas]
+        if any(_under(path, schema_roots) for path in changed):
+            self.log("definitions changed: regenerating")
+            if not self.generate():
+                return  # the old endpoint keeps running; the errors are shown
+            # The generator's writes: learnt here, so that their events change nothing later.
+            changed |= files.rescan(code)
+        code_roots = [path.absolute() for path in code]
+        if any(_under(path, code_roots) for path in changed):
+            self.log("code changed: restarting the endpoint")
+            restart = True
+        if restart:
+            self.start_endpoint()

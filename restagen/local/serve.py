@@ -3,7 +3,8 @@
 Restate keeps one long-lived HTTP/2 connection to an endpoint and multiplexes invocations on it.
 hypercorn's defaults close a connection after 1000 requests, after 5 s idle, and cap concurrent
 streams at 100: each of those makes Restate retry invocations and stall. They are lifted here.
-SIGTERM and SIGINT stop the server gracefully.
+SIGTERM, SIGINT and SIGHUP (a closed terminal) stop the server gracefully; a port already taken
+is a `PortInUse` error, raised before serving.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from typing import Any
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
 from restate.server import install_shutdown_hook
+
+from restagen.local.errors import PortInUse
+from restagen.local.server import port_in_use
 
 __all__ = ["AppLoadError", "config", "load_app", "running", "serve", "with_lifespan"]
 
@@ -116,12 +120,14 @@ def _exit_now() -> None:
 
 
 def serve(app: Any, host: str = "127.0.0.1", port: int = 9080, *, grace: float = 3.0) -> None:
-    """Serve `app` until SIGTERM or SIGINT, then give open requests `grace` seconds to finish.
+    """Serve `app` until SIGTERM, SIGINT or SIGHUP, then give open requests `grace` seconds to finish.
 
     Restate's HTTP/2 connection stays open by design, and hypercorn's graceful shutdown can wait
     on it forever: after the grace period the process ends regardless (a timer thread makes sure),
     and Restate retries whatever was still running, from its journal.
     """
+    if port_in_use(port, host):
+        raise PortInUse(port, f"the endpoint, on {host}")
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -135,9 +141,10 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 9080, *, grace: float =
 
         # restate-sdk's ASGI app takes SIGTERM over on its first request (it replaces the loop's
         # handler with its own dispatcher, which only tells open invocations to wind down), so a
-        # handler of ours would never run: we join its dispatcher instead. SIGINT stays ours.
+        # handler of ours would never run: we join its dispatcher instead. SIGINT and SIGHUP stay ours.
         install_shutdown_hook(loop, on_signal, signal.SIGTERM)
         loop.add_signal_handler(signal.SIGINT, on_signal)
+        loop.add_signal_handler(signal.SIGHUP, on_signal)
         await hypercorn_serve(with_lifespan(app), config(host, port), shutdown_trigger=stop.wait)
 
     asyncio.run(main())

@@ -3,15 +3,22 @@
 The binary comes from the npm package `@restatedev/restate-server` (pinned), installed into a
 project-local folder (`.restate/`), or from `RESTATE_SERVER_BIN`, or from PATH. Each server gets
 free ports and its own data folder; restarting on the same folder keeps all state.
+
+The server is a child that dies with its parent (see processes.py), and `with LocalRestate(...)`
+stops it on SIGINT, SIGTERM and SIGHUP too (a program with handlers of its own keeps them).
+Problems of the machine (a port taken, no npm, a server that exits at start) raise `LocalError`s
+that name the cause, quoting the server's log.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
-import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -20,6 +27,9 @@ from types import TracebackType
 
 import httpx
 
+from restagen.local.errors import LocalError, PortInUse, RestateServerNotFound, ServerFailed
+from restagen.local.processes import spawn, stop, stop_signals
+
 __all__ = [
     "RESTATE_SERVER_VERSION",
     "LocalRestate",
@@ -27,15 +37,13 @@ __all__ = [
     "find_server_binary",
     "free_port",
     "install_server",
+    "port_in_use",
 ]
 
 RESTATE_SERVER_VERSION = "1.7.12"
 _PACKAGE = "@restatedev/restate-server"
 _BINARY_IN_PREFIX = Path("node_modules/@restatedev/restate-server-linux-x64/bin/restate-server")
-
-
-class RestateServerNotFound(RuntimeError):
-    pass
+_DOWNLOAD_SIZE = "~216 MB"
 
 
 def default_prefix() -> Path:
@@ -46,6 +54,8 @@ def find_server_binary(prefix: Path | None = None) -> Path | None:
     """`RESTATE_SERVER_BIN`, then the project-local install, then PATH."""
     explicit = os.environ.get("RESTATE_SERVER_BIN")
     if explicit:
+        if not Path(explicit).is_file():
+            raise RestateServerNotFound(f"RESTATE_SERVER_BIN is {explicit}, which is not a file")
         return Path(explicit)
     local = (prefix or default_prefix()) / _BINARY_IN_PREFIX
     if local.is_file():
@@ -54,31 +64,57 @@ def find_server_binary(prefix: Path | None = None) -> Path | None:
     return Path(found) if found else None
 
 
+def _stderr() -> int | None:
+    """Our standard error as a file descriptor for a child (None: the child inherits it)."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def install_server(prefix: Path | None = None) -> Path:
-    """Install the pinned server with npm into `prefix` (default `.restate/`) and return the binary."""
-    prefix = prefix or default_prefix()
+    """Install the pinned server with npm into `prefix` (default `.restate/`) and return the binary.
+
+    The download is large: where it goes and npm's progress are shown on standard error.
+    """
+    prefix = (prefix or default_prefix()).absolute()
     binary = prefix / _BINARY_IN_PREFIX
     if binary.is_file():
         return binary
     npm = shutil.which("npm")
-    if npm is None:
-        raise RestateServerNotFound("npm is needed to install restate-server (or set RESTATE_SERVER_BIN)")
-    prefix.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            npm,
-            "install",
-            "--silent",
-            "--no-audit",
-            "--no-fund",
-            "--prefix",
-            str(prefix),
-            f"{_PACKAGE}@{RESTATE_SERVER_VERSION}",
-        ],
-        check=True,
+    if npm is None or shutil.which("node") is None:
+        missing = "npm" if npm is None else "node"
+        raise RestateServerNotFound(
+            f"restate-server is not installed, and {missing}, which installs it, is not on PATH: "
+            "install Node.js (https://nodejs.org, it comes with npm), or set RESTATE_SERVER_BIN to a "
+            f"restate-server {RESTATE_SERVER_VERSION} binary"
+        )
+    print(
+        f"installing restate-server {RESTATE_SERVER_VERSION} ({_DOWNLOAD_SIZE}, once) into {prefix} "
+        "with npm; set RESTATE_SERVER_BIN to use a binary of your own",
+        file=sys.stderr,
+        flush=True,
     )
+    prefix.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    package = f"{_PACKAGE}@{RESTATE_SERVER_VERSION}"
+    # No install scripts: the server needs none (one dependency's only reports the download).
+    process = spawn(
+        [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--prefix", prefix, package],
+        stdout=_stderr(),
+    )
+    try:
+        code = process.wait()
+    finally:
+        stop(process)
+    if code != 0:
+        raise RestateServerNotFound(
+            f"npm could not install {package} into {prefix} (exit code {code}, its output is above); "
+            "or set RESTATE_SERVER_BIN to a restate-server binary"
+        )
     if not binary.is_file():
-        raise RestateServerNotFound(f"npm installed {_PACKAGE} but {binary} is missing")
+        raise RestateServerNotFound(f"npm installed {package} but {binary} is missing")
+    print(f"installed {binary} in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     return binary
 
 
@@ -86,6 +122,30 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something listens on (or holds) `port`; connections in TIME_WAIT do not count."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_BIND_FAILED = re.compile(r"\[([\w-]+)\] failed binding to address '[^']*:(\d+)': Address in use")
+
+
+def _log_tail(path: Path, lines: int = 12) -> str:
+    """The last `lines` lines of a log, without terminal colours."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(_ANSI.sub("", text).rstrip().splitlines()[-lines:])
 
 
 @dataclass
@@ -102,6 +162,7 @@ class LocalRestate:
     """Extra environment of the server (its options as RESTATE_... variables)."""
     _process: subprocess.Popen[bytes] | None = None
     _owns_base_dir: bool = True
+    _signals: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @property
     def ingress_url(self) -> str:
@@ -111,7 +172,21 @@ class LocalRestate:
     def admin_url(self) -> str:
         return f"http://127.0.0.1:{self.admin_port}"
 
-    def start(self, timeout: float = 30.0) -> None:
+    @property
+    def log_path(self) -> Path:
+        return self.log_file or self.base_dir / "server.log"
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the server and wait until both APIs answer; `LocalError`s name what went wrong."""
+        if not Path(self.binary).is_file():
+            raise RestateServerNotFound(f"no restate-server at {self.binary}")
+        for port, role in (
+            (self.ingress_port, "ingress of restate-server"),
+            (self.admin_port, "admin API of restate-server"),
+            (self.node_port, "node port of restate-server"),
+        ):
+            if port_in_use(port):
+                raise PortInUse(port, role)
         env = {
             **os.environ,
             "RESTATE_DISABLE_TELEMETRY": "true",
@@ -123,28 +198,24 @@ class LocalRestate:
             "RESTATE_ADMIN__BIND_PORT": str(self.admin_port),
             **self.env,
         }
-        log = (self.log_file or self.base_dir / "server.log").open("ab")
-        self._process = subprocess.Popen(
-            [
-                str(self.binary),
-                "--no-logo",
-                "--base-dir",
-                str(self.base_dir),
-                "--node-name",
-                "n1",
-                "--bind-ip",
-                "127.0.0.1",
-                "--listen-mode",
-                "tcp",
-                "--bind-port",
-                str(self.node_port),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        command: list[str | Path] = [
+            self.binary,
+            "--no-logo",
+            "--base-dir",
+            self.base_dir,
+            "--node-name",
+            "n1",
+        ]
+        command += ["--bind-ip", "127.0.0.1", "--listen-mode", "tcp", "--bind-port", str(self.node_port)]
+        with self.log_path.open("ab") as log:
+            try:
+                self._process = spawn(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            except OSError as error:  # not executable, or a download cut short
+                raise ServerFailed(
+                    f"cannot run {self.binary}: {error.strerror or error}; if npm installed it, "
+                    "remove its folder to install it again"
+                ) from error
         try:
             self._wait_ready(timeout)
         except BaseException:
@@ -155,9 +226,7 @@ class LocalRestate:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(
-                    f"restate-server exited with {self._process.returncode}; see {self.base_dir}"
-                )
+                raise self._failure(f"restate-server exited with code {self._process.returncode} at start")
             try:
                 admin = httpx.get(f"{self.admin_url}/health", timeout=1)
                 ingress = httpx.get(f"{self.ingress_url}/restate/health", timeout=1)
@@ -166,19 +235,26 @@ class LocalRestate:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        raise TimeoutError(f"restate-server not ready after {timeout}s")
+        raise self._failure(f"restate-server was not ready after {timeout:.0f} s")
+
+    def _failure(self, what: str) -> PortInUse | ServerFailed:
+        """The error for a server that did not come up, from what its log says."""
+        tail = _log_tail(self.log_path)
+        bind = _BIND_FAILED.search(tail)
+        if bind is not None:
+            return PortInUse(int(bind.group(2)), f"{bind.group(1)} of restate-server")
+        quoted = "\n".join(f"  {line}" for line in tail.splitlines()) or "  (empty)"
+        return ServerFailed(f"{what}; the end of its log, {self.log_path}:\n{quoted}")
+
+    def check_running(self) -> None:
+        """`ServerFailed` (quoting its log) when the server, once started, has exited."""
+        if self._process is not None and self._process.poll() is not None:
+            raise self._failure(f"restate-server exited with code {self._process.returncode}")
 
     def stop(self, *, kill: bool = False) -> None:
         """Stop the server (SIGKILL when `kill`); the data folder stays for a restart."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process, timeout=15, kill=kill)
 
     def restart(self, *, kill: bool = False) -> None:
         self.stop(kill=kill)
@@ -197,22 +273,34 @@ class LocalRestate:
             shutil.rmtree(self.base_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalRestate:
-        self.start()
+        """Start; until the block ends, SIGTERM and SIGHUP stop the server as Ctrl-C does, unless
+        the program handles these signals itself (see `stop_signals`)."""
+        self._signals = contextlib.ExitStack()
+        self._signals.enter_context(stop_signals(unless_handled=True))
+        try:
+            self.start()
+        except BaseException:
+            self._signals.close()
+            raise
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        try:
+            self.close()
+        finally:
+            self._signals.close()
 
 
 def main() -> None:
     """`python -m restagen.local.server install`: install the pinned server (no-op when present)."""
-    import sys
-
     if sys.argv[1:] != ["install"]:
         sys.exit("usage: python -m restagen.local.server install")
-    print(find_server_binary() or install_server())
+    try:
+        print(find_server_binary() or install_server())
+    except LocalError as error:
+        sys.exit(f"error: {error}")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import HEADER, rendered
-
 from restagen.compiler import ir
 from restagen.compiler.pipeline import Compilation
+from tests.compiler.conftest import HEADER, rendered
 
 Compile = Callable[..., Compilation]
 

@@ -61,7 +61,7 @@ class Endpoint:
     def uri(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         command = [sys.executable, "-m", "restagen", "serve", self.app, "--port", str(self.port)]
         for path in self.paths:
             command += ["--path", str(path)]

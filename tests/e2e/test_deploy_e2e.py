@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.pipeline import compile_paths
 from restagen.compiler.render.deploy import render_deploy
 from restagen.local.server import LocalRestate, free_port
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "examples" / "ftgo" / "src"
@@ -62,17 +62,16 @@ def served(deploy_files: dict[str, str]) -> Iterator[str]:
     probe = container["readinessProbe"]["httpGet"]
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def ready() -> bool:
             assert process.poll() is None, "the container's command exited"
             try:
                 # As the kubelet probes: plain HTTP/1.1 GET.
-                if httpx.get(f"{url}{probe['path']}", timeout=1).status_code == 200:
-                    break
+                return httpx.get(f"{url}{probe['path']}", timeout=5).status_code == 200
             except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the endpoint never became ready"
-            time.sleep(0.1)
+                return False
+
+        wait_until(ready, "the endpoint becoming ready")
         yield url
     finally:
         os.killpg(process.pid, signal.SIGTERM)

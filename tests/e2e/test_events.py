@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import generated
 
 from restagen.cli import main as restagen
 from restagen.runtime.config import PubSubConfig
@@ -23,6 +22,8 @@ from restagen.runtime.ingress import Ingress, SyncIngress
 from restagen.runtime.publish import IngressPublisher
 from restagen.runtime.registry import SUBSCRIPTIONS, UNDELIVERED
 from restagen.runtime.serde import JsonCodec
+from tests.e2e.conftest import generated
+from tests.polling import DEADLINE, until, wait_until
 
 HERE = Path(__file__).resolve().parent
 
@@ -59,13 +60,22 @@ def served(news: Path, restate: Any, endpoint: Any, peer: Any) -> Any:
     return served
 
 
-def _eventually(read: Callable[[], Any], expected: Any, timeout: float = 20.0) -> Any:
+def _eventually(read: Callable[[], Any], expected: Any, timeout: float = DEADLINE) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = read()
         if value == expected or time.monotonic() > deadline:
             return value
         time.sleep(0.1)
+
+
+def _unfinished(restate: Any) -> int:
+    """How many invocations of the news services and of the events registry have not completed."""
+    services = "'desk', 'audit', 'feed', 'inbox', 'tally', 'restagen_events'"
+    query = f"SELECT count(*) AS n FROM sys_invocation WHERE status != 'completed' AND target_service_name IN ({services})"
+    answer = httpx.post(f"{restate.admin_url}/query", json={"query": query}, headers={"accept": "application/json"}, timeout=30)
+    answer.raise_for_status()
+    return int(answer.json()["rows"][0]["n"])
 
 
 def _heard(restate: Any, post_id: str) -> list[str]:
@@ -89,7 +99,7 @@ def test_the_registry_keeps_every_handler_of_an_event(restate: Any, served: Any)
 def test_deploy_on_startup_registers_the_subscriptions_in_the_configured_cluster(
     restate: Any, served: Any, news: Path
 ) -> None:
-    from conftest import Endpoint
+    from tests.e2e.conftest import Endpoint
 
     blue = Endpoint("impl:app", [news, HERE / "news"], restate, register=False)
     blue.env = {
@@ -120,7 +130,9 @@ def test_published_in_a_retried_handler_each_subscriber_hears_it_once(restate: A
         (event_id,) = DeskSyncClient(ingress).post("p1")
     expected = ["audit", "feed:Posted", "inbox:p1"]
     assert _eventually(lambda: _heard(restate, "p1"), expected) == expected
-    time.sleep(1.0)  # anything duplicated would arrive by now
+    # Once no invocation of the package or of the registry is left unfinished, nothing more is on
+    # its way: a duplicate delivery would be heard now.
+    wait_until(lambda: _unfinished(restate) == 0, "every invocation of news finishing")
     assert _heard(restate, "p1") == expected
     with SyncIngress(restate.ingress_url) as ingress:
         entries = importlib.import_module("news.clients").TallySyncClient(ingress, key="p1").heard()
@@ -197,12 +209,6 @@ def test_events_published_with_sse_reach_subscribers_of_their_stream_on_both_nod
     from news import events as news
     from news.models import Edited, Posted
 
-    async def until(check: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + 20
-        while not check():
-            assert time.monotonic() < deadline, "timed out"
-            await asyncio.sleep(0.05)
-
     async def scenario() -> None:
         first: list[Posted | Edited] = []
         second: list[Posted | Edited] = []
@@ -217,17 +223,20 @@ def test_events_published_with_sse_reach_subscribers_of_their_stream_on_both_nod
             await events.posted(Posted(post_id="quiet", text="not pushed"), stream="live")
             (posted_id,) = await events.posted(Posted(post_id="s1", text="pushed"), stream="live", sse=True)
             await events.edited(Edited(post_id="s1", text="pushed!", revision=2), stream="live", sse=True)
-        await until(lambda: len(first) == 2 and len(second) == 2)
-        await asyncio.sleep(0.5)
+            # Last, to the other stream: what reached it before this marker went to the wrong stream.
+            await events.posted(Posted(post_id="marker", text="last"), stream="other", sse=True)
+        # A stream keeps the order of the publishes: by the time these have arrived, anything pushed
+        # before them has too, so nothing needs waiting out.
+        await until(lambda: len(first) >= 2 and len(second) >= 2 and elsewhere, "the pushed events")
         assert [type(e).__name__ for e in first] == [type(e).__name__ for e in second] == ["Posted", "Edited"]
         assert {e.post_id for e in first + second} == {"s1"}  # SSE is off unless the publish asks
-        assert elsewhere == []
+        assert [e.post_id for e in elsewhere] == ["marker"]
 
         # reconnecting after the first event, a subscriber gets what followed it from the buffer
         replayed: list[Posted | Edited] = []
         subscriptions.append(await news.subscribe(served.uri, replayed.append, stream="live", last_event_id=posted_id))
-        await until(lambda: len(replayed) == 1)
-        assert isinstance(replayed[0], Edited)
+        await until(lambda: replayed, "the replayed event")
+        assert [type(e).__name__ for e in replayed] == ["Edited"]  # nothing was published after it
         for subscription in subscriptions:
             await subscription()
 

@@ -17,7 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import generated
+
+from tests.e2e.conftest import generated
+from tests.polling import until, wait_until
 
 HERE = Path(__file__).resolve().parent
 
@@ -113,10 +115,7 @@ def test_awakeables_resolved_and_rejected_by_handlers(restate: Any, served: Any)
             key = f"approval-{approve}"
             handle = catalog.send_approval(key)
             inbox = InboxSyncClient(ingress, key)
-            deadline = time.monotonic() + 20
-            while (awakeable := inbox.get()) is None:
-                assert time.monotonic() < deadline, "the awakeable id never arrived"
-                time.sleep(0.05)
+            awakeable = wait_until(inbox.get, "the awakeable id arriving")
             catalog.decide(Decision(awakeable_id=awakeable, approve=approve, reason="too expensive"))
             assert handle.attach() == expected
 
@@ -152,10 +151,11 @@ def test_workflow_submit_promise_attach_and_shared_handlers(restate: Any, served
             handle = await checkout.submit("order-1")
             with pytest.raises(NotReady):
                 await checkout.output()
-            deadline = time.monotonic() + 20
-            while await checkout.status() != "waiting for payment":
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.05)
+
+            async def waiting() -> bool:
+                return await checkout.status() == "waiting for payment"
+
+            await until(waiting, "the checkout waiting for payment")
             await checkout.pay(Decimal("12.30"))
             assert await handle.attach() == "order-1: paid 12.30"
             assert await checkout.output() == "order-1: paid 12.30"
@@ -191,10 +191,7 @@ def test_context_clients_from_inside_a_handler(restate: Any, served: Any) -> Non
         assert report.cart_count == 1, "the idempotency key dedups calls made from a handler too"
         assert report.sent_invocation.startswith("inv_")
         assert report.checkout == "from a handler: paid 9.99"
-        deadline = time.monotonic() + 20
-        while CartSyncClient(ingress, "ctx").count() < 2:
-            assert time.monotonic() < deadline, "the delayed send from the handler never ran"
-            time.sleep(0.1)
+        wait_until(lambda: CartSyncClient(ingress, "ctx").count() >= 2, "the delayed send from the handler running")
 
 
 def test_malformed_request_ends_with_400_naming_the_field(restate: Any, served: Any) -> None:

@@ -24,13 +24,13 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import Endpoint, server_binary
 
 from restagen.cli import main
 from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.pipeline import compile_paths
 from restagen.compiler.render.deploy import render_deploy
 from restagen.local.server import LocalRestate
+from tests.e2e.conftest import Endpoint, server_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "examples" / "ftgo" / "src"

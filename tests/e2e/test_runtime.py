@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import generated
 
 from restagen.runtime.admin import RegistrationError, register
 from restagen.runtime.ingress import SyncIngress
+from tests.e2e.conftest import generated
+from tests.polling import DEADLINE, wait_until
 
 HERE = Path(__file__).resolve().parent
 
@@ -128,7 +129,7 @@ def test_a_declared_error_raised_in_a_run_action_is_terminal_and_keeps_its_type(
 def test_identity_keys_reject_requests_not_signed_by_the_cluster(
     restate: Any, endpoint: Any, relay: Path, request_signing: Any
 ) -> None:
-    from conftest import signing_key
+    from tests.e2e.conftest import signing_key
 
     served = _serve(endpoint, relay, RESTAGEN_IDENTITY__KEYS=f'["{request_signing.public_key}"]')
     assert _relay(restate, "signed", HEADERS).greeting  # Restate's signed requests pass
@@ -143,11 +144,11 @@ def test_identity_keys_reject_requests_not_signed_by_the_cluster(
         register=False,
     )
     with pytest.raises(RegistrationError):
-        register(restate.admin_url, other.uri, timeout=5)
+        register(restate.admin_url, other.uri, timeout=DEADLINE)
 
 
 def test_deploy_on_startup_registers_the_endpoint_by_itself(restate: Any, endpoint: Any, relay: Path) -> None:
-    from conftest import Endpoint
+    from tests.e2e.conftest import Endpoint
 
     served = Endpoint("impl:app", [relay, HERE / "relay"], restate, register=False)
     served.env = {
@@ -157,13 +158,12 @@ def test_deploy_on_startup_registers_the_endpoint_by_itself(restate: Any, endpoi
     }
     served.start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            deployments = httpx.get(f"{restate.admin_url}/deployments").json()["deployments"]
-            if any(deployment["uri"].rstrip("/") == served.uri for deployment in deployments):
-                break
-            assert time.monotonic() < deadline, f"{served.uri} never registered itself: {deployments}"
-            time.sleep(0.1)
+
+        def registered() -> bool:
+            deployments = httpx.get(f"{restate.admin_url}/deployments", timeout=30).json()["deployments"]
+            return any(deployment["uri"].rstrip("/") == served.uri for deployment in deployments)
+
+        wait_until(registered, f"{served.uri} registering itself")
         assert _relay(restate, "deployed", HEADERS).greeting
     finally:
         served.stop()

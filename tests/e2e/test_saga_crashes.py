@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import pytest
 
 from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate
+from tests.polling import wait_until
 
 HERE = Path(__file__).resolve().parent
 
@@ -70,16 +70,14 @@ def _wait_for(ingress_url: str, trips: dict[str, bool], wanted: Callable[[Any], 
 
     from restagen.runtime.ingress import SyncIngress
 
-    deadline = time.monotonic() + 60
     with SyncIngress(ingress_url) as ingress:
         saga = BookTripSagaSyncClient(ingress)
-        while time.monotonic() < deadline:
-            for trip_id in trips:
-                state = saga.state(trip_id)
-                if state is not None and wanted(state):
-                    return state
-            time.sleep(0.02)
-    raise AssertionError(f"no saga was {what} within 60 s")
+
+        def found() -> Any:
+            states = (saga.state(trip_id) for trip_id in trips)
+            return next((state for state in states if state is not None and wanted(state)), None)
+
+        return wait_until(found, f"a saga {what}", interval=0.02)
 
 
 def _in_forward_step(state: Any) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from restagen.cli import main as restagen
+from tests.polling import wait_until
 
 HERE = Path(__file__).resolve().parent
 
@@ -180,13 +180,12 @@ def test_a_local_step_waits_for_an_external_confirmation(restate: Any, served: A
     with SyncIngress(restate.ingress_url) as ingress:
         saga = BookTripSagaSyncClient(ingress)
         saga.start("t8", _data("t8", confirm=True))
-        deadline = time.monotonic() + 30
-        while True:
+
+        def asking() -> Any:
             state = saga.state("t8")
-            if state is not None and state.data.confirmation_id:
-                break
-            assert time.monotonic() < deadline, state
-            time.sleep(0.05)
+            return state if state is not None and state.data.confirmation_id else None
+
+        state = wait_until(asking, "the saga asking for the confirmation")
         assert (state.status, state.current_step) == (SagaStatus.RUNNING, "confirm")
         ingress.resolve_awakeable(state.data.confirmation_id, "the airline")
         final = saga.result("t8")

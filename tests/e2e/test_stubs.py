@@ -7,7 +7,6 @@ stay behind retrying (a plain exception would make Restate retry it forever, the
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +36,13 @@ def test_an_unimplemented_stub_fails_the_call_terminally_with_501(
     assert main(["generate"]) == 0
     endpoint("stubbed.main:app", [project / "gen"])
 
-    started = time.monotonic()
+    # Were the failure retried, the call would hang until the client gave up.
     response = httpx.post(
         f"{restate.ingress_url}/greeter/greet",
         json={"name": "Ada"},
         headers={"idempotency-key": "stub-call"},
-        timeout=30,
+        timeout=120,
     )
-    assert time.monotonic() - started < 10
     assert response.status_code == 501, response.text
     assert "not implemented: greeter.greet" in response.text
 
@@ -53,7 +51,7 @@ def test_an_unimplemented_stub_fails_the_call_terminally_with_501(
     rows = _query(
         restate.admin_url,
         "SELECT status, completion_result, completion_failure FROM sys_invocation "
-        "WHERE target_service_name = 'greeter'",
+        "WHERE target_service_name = 'greeter' AND idempotency_key = 'stub-call'",
     )
     assert len(rows) == 1, rows
     assert rows[0]["status"] == "completed"

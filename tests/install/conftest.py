@@ -55,8 +55,14 @@ def compiler_venv(wheel: Wheel, tmp_path_factory: pytest.TempPathFactory) -> Ven
     return venv
 
 
-@pytest.fixture
-def restate() -> Iterator[LocalRestate]:
+@pytest.fixture(scope="session")
+def server_binary() -> Path:
+    """The restate-server binary of the suite (installed into the repository's `.restate/` once)."""
     prefix = Path(os.environ.get("RESTAGEN_RESTATE_DIR", ROOT / ".restate"))
-    with LocalRestate(find_server_binary(prefix) or install_server(prefix)) as server:
+    return find_server_binary(prefix) or install_server(prefix)
+
+
+@pytest.fixture
+def restate(server_binary: Path) -> Iterator[LocalRestate]:
+    with LocalRestate(server_binary) as server:
         yield server

@@ -5,7 +5,6 @@ to come up, gives up after its timeout, and reports a refusal at once with the s
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 from restagen.runtime.admin import RegistrationError, register
 
@@ -54,12 +54,10 @@ def serve(tmp_path: Path) -> Iterator[Callable[[int], None]]:
 
     def start(port: int) -> None:
         command = [sys.executable, "-m", "restagen", "serve", "greeting_admin:app", "--port", str(port)]
-        started.append(subprocess.Popen([*command, "--path", str(tmp_path)], start_new_session=True))
+        started.append(spawn([*command, "--path", str(tmp_path)]))
 
     yield start
-    for process in started:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    stop(*started, kill=True)
 
 
 class Later(threading.Thread):

@@ -1,9 +1,13 @@
-"""`restagen dev`: generates, runs a Restate server, serves, registers, and reloads on change."""
+"""`restagen dev`: generates, runs a Restate server, serves, registers, and reloads on change; an
+endpoint that does not start or crashes is reported and comes back with the next change.
+
+Waits poll with generous deadlines: the machines that run this are small and busy.
+"""
 
 from __future__ import annotations
 
+import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -12,7 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from restagen.local.server import free_port
+from restagen.local.processes import spawn, stop
+from restagen.local.server import free_port, port_in_use
+from tests.polling import wait_until
+from tests.processes import MARK, marked
 
 pytestmark = pytest.mark.e2e
 
@@ -35,12 +42,9 @@ class GreeterService(GreeterServiceBase):
         return f"hello {request}"
 """
 
-
-def _until(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
+BYE = (
+    '\n    async def bye(self, ctx: GreeterContext, request: str) -> str:\n        return f"bye {request}"\n'
+)
 
 
 def _answers(url: str, expected: str) -> Callable[[], bool]:
@@ -56,47 +60,57 @@ def _answers(url: str, expected: str) -> Callable[[], bool]:
     return check
 
 
-def test_dev_serves_and_reloads(tmp_path: Path) -> None:
+def test_dev_serves_and_reloads(tmp_path: Path, env: dict[str, str]) -> None:
     (tmp_path / "hello.restagen.yaml").write_text(SCHEMA)
     ingress, admin, port = free_port(), free_port(), free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "restagen",
-            "dev",
-            "hello.restagen.yaml",
-            "-o",
-            "gen",
-            "--port",
-            str(port),
-            "--ingress-port",
-            str(ingress),
-            "--admin-port",
-            str(admin),
-        ],
-        cwd=tmp_path,
-    )
+    command = ["dev", "hello.restagen.yaml", "-o", "gen", "--port", str(port)]
+    command += ["--ingress-port", str(ingress), "--admin-port", str(admin)]
+    log = tmp_path / "dev.log"
+    with log.open("wb") as sink:
+        process = spawn(
+            [sys.executable, "-m", "restagen", *command], env=env, cwd=tmp_path, stdout=sink, stderr=sink
+        )
+
+    def logged(text: str, count: int = 1) -> Callable[[], bool]:
+        return lambda: log.read_text().count(text) >= count
+
+    greet = _answers(f"http://127.0.0.1:{ingress}/greeter/greet", "hello ann")
     try:
         impl = tmp_path / "gen" / "hello" / "impl" / "greeter.py"
-        _until(impl.exists, "the scaffold")
-        impl.write_text(IMPLEMENTATION)
-        _until(_answers(f"http://127.0.0.1:{ingress}/greeter/greet", "hello ann"), "the first implementation")
+        wait_until(logged("watching for changes"), "dev to start", timeout=120)
 
-        impl.write_text(
-            IMPLEMENTATION
-            + '\n    async def bye(self, ctx: GreeterContext, request: str) -> str:\n        return f"bye {request}"\n'
-        )
+        # An endpoint that cannot start is reported; dev keeps watching and the next change fixes it.
+        impl.write_text(IMPLEMENTATION + "syntax error(\n")
+        wait_until(logged("the endpoint exited with code 1"), "the broken endpoint to be reported")
+        impl.write_text(IMPLEMENTATION)
+        wait_until(greet, "the first implementation")
+        # Restate knows the address from before: it may call the new endpoint before dev registers it.
+        wait_until(logged(", registered", 2), "dev to register the endpoint again")
+
+        # A crash of the endpoint is reported too, and the next change starts it again.
+        (endpoint,) = [pid for pid, cmd in marked(MARK, env[MARK]).items() if " serve " in cmd]
+        os.kill(endpoint, signal.SIGKILL)
+        wait_until(logged("the endpoint was killed by SIGKILL"), "the crash to be reported")
+        impl.write_text(IMPLEMENTATION + "\n")
+        wait_until(greet, "the endpoint to come back")
+
+        # New definitions are generated and served; each change restarts the endpoint once, and the
+        # generator's own writes restart nothing.
+        restarts = log.read_text().count("restarting the endpoint")
         (tmp_path / "hello.restagen.yaml").write_text(SCHEMA + "      bye: {input: string, output: string}\n")
-        _until(_answers(f"http://127.0.0.1:{ingress}/greeter/bye", "bye ann"), "the new handler")
+        wait_until(logged("definitions changed: regenerating"), "the regeneration")
+        # The generated base class has a new abstract handler: the old implementation cannot start.
+        wait_until(logged("the endpoint exited with code 1", 2), "the restart after regenerating")
+        impl.write_text(IMPLEMENTATION + BYE)
+        wait_until(_answers(f"http://127.0.0.1:{ingress}/greeter/bye", "bye ann"), "the new handler")
+        assert log.read_text().count("restarting the endpoint") == restarts + 2
+        assert "Traceback" not in log.read_text()
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=30)
+            wait_until(lambda: not marked(MARK, env[MARK]), "dev and all it started to stop", timeout=15)
         finally:
-            if process.poll() is None:
-                process.kill()
-    with pytest.raises(httpx.TransportError):
-        httpx.get(f"http://127.0.0.1:{admin}/health", timeout=2)
-    with pytest.raises(httpx.TransportError):
-        httpx.get(f"http://127.0.0.1:{port}/discover", timeout=2)
+            stop(process, kill=True)
+    assert process.returncode == 0
+    assert log.read_text().splitlines()[-1] == "stopped"
+    assert not any(port_in_use(p) for p in (ingress, admin, port))

@@ -38,9 +38,11 @@ from restagen.runtime.sse import (
     subscribe,
 )
 from restagen.runtime.sse._model import from_stream, parse_publish, publish_body, stream_data
+from tests.polling import DEADLINE
 
 SECRET = "s3cret"
-TIMEOUT = 5.0
+TIMEOUT = DEADLINE
+"""How long an event may take to arrive: only a guard against a hang, for a busy machine."""
 
 
 def event(n: int, *, cluster: str = "default", stream: str = "default") -> SseEvent:
@@ -49,7 +51,7 @@ def event(n: int, *, cluster: str = "default", stream: str = "default") -> SseEv
 
 
 def run(scenario: Callable[[], Awaitable[Any]]) -> Any:
-    return asyncio.run(asyncio.wait_for(scenario(), 20))
+    return asyncio.run(asyncio.wait_for(scenario(), 3 * DEADLINE))
 
 
 class Inner:

@@ -1,0 +1,103 @@
+"""The process mechanism itself: stop signals raise once and nest, leave ignored signals and a
+program's own handlers alone when asked, a stuck cleanup is cut short, and a spawned child ends
+when its parent is killed."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from restagen.local.processes import Stopped, spawn, stop, stop_signals
+from tests.polling import wait_until
+from tests.processes import MARK, marked
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_raises_once_then_the_handlers_come_back(sig: signal.Signals) -> None:
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    with pytest.raises(Stopped) as raised, stop_signals(), stop_signals():
+        try:
+            signal.raise_signal(sig)
+        finally:
+            signal.raise_signal(sig)  # during the cleanup: ignored
+    assert raised.value.signum == sig
+    assert isinstance(raised.value, KeyboardInterrupt)
+    assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_an_ignored_signal_stays_ignored() -> None:
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with stop_signals():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_program_handling_signals_itself_keeps_its_handlers() -> None:
+    def own(signum: int, frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, own)
+    try:
+        with stop_signals(unless_handled=True):
+            assert signal.getsignal(signal.SIGTERM) is own
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with stop_signals():
+            assert signal.getsignal(signal.SIGTERM) is not own
+        assert signal.getsignal(signal.SIGTERM) is own
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+STUCK = """\
+import time
+
+from restagen.local.processes import stop_signals
+
+with stop_signals(deadline=1):
+    try:
+        print("ready", flush=True)
+        time.sleep(600)
+    finally:
+        time.sleep(600)  # a cleanup that never ends
+"""
+
+
+def test_a_stuck_cleanup_is_cut_short(tmp_path: Path) -> None:
+    (tmp_path / "stuck.py").write_text(STUCK)
+    process = subprocess.Popen([sys.executable, tmp_path / "stuck.py"], stdout=subprocess.PIPE)
+    try:
+        assert process.stdout is not None and process.stdout.readline() == b"ready\n"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    finally:
+        stop(process, kill=True)
+
+
+PARENT = """\
+import sys, time
+from restagen.local.processes import spawn
+
+child = spawn([sys.executable, "-c", "import time; time.sleep(600)"])
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_child_ends_with_its_killed_parent(tmp_path: Path, env: dict[str, str]) -> None:
+    (tmp_path / "parent.py").write_text(PARENT)
+    parent = spawn([sys.executable, tmp_path / "parent.py"], env=env, stdout=subprocess.PIPE)
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert set(marked(MARK, env[MARK])) == {parent.pid, child}
+        parent.kill()
+        wait_until(lambda: not marked(MARK, env[MARK]), "the child to end", timeout=15)
+    finally:
+        stop(parent, kill=True)
