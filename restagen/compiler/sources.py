@@ -7,6 +7,7 @@ on as a `Unit` (its document and source map). Python modules (`*.py`) go through
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -132,17 +133,31 @@ def _existing_file(folder: Path, target: str) -> Path | None:
 
 
 def _report_cycles(units: dict[Path, Unit], diagnostics: Diagnostics) -> None:
+    """Depth-first, each file once; with a stack of its own, as a chain of imports may be long."""
     state: dict[Path, int] = {}  # 1 = on the stack, 2 = done
     stack: list[Path] = []
+    pending: list[Iterator[tuple[str, Path]]] = []
 
-    def visit(path: Path) -> None:
+    def enter(path: Path) -> None:
         state[path] = 1
         stack.append(path)
-        unit = units[path]
-        for alias, target in unit.imports:
+        pending.append(iter(units[path].imports))
+
+    for root in sorted(units):
+        if root in state:
+            continue
+        enter(root)
+        while stack:
+            step = next(pending[-1], None)
+            if step is None:
+                state[stack.pop()] = 2
+                pending.pop()
+                continue
+            alias, target = step
             if target not in units:
                 continue
             if state.get(target) == 1:
+                unit = units[stack[-1]]
                 cycle = [*stack[stack.index(target) :], target]
                 chain = " -> ".join(units[p].display for p in cycle)
                 diagnostics.error(
@@ -155,10 +170,4 @@ def _report_cycles(units: dict[Path, Unit], diagnostics: Diagnostics) -> None:
                     else "move the definitions they share into a separate file that each of them imports",
                 )
             elif target not in state:
-                visit(target)
-        stack.pop()
-        state[path] = 2
-
-    for path in sorted(units):
-        if path not in state:
-            visit(path)
+                enter(target)

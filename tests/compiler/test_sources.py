@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,19 @@ def test_an_import_that_cannot_name_a_file_is_missing(
     diagnostics = Diagnostics()
     load_units([tmp_path / "main.restagen.yaml"], diagnostics)
     assert [d.code for d in diagnostics] == ["import-missing"]
+
+
+def test_a_chain_of_imports_longer_than_the_recursion_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    count = sys.getrecursionlimit() + 100
+    for index in range(count):
+        # The last file imports the first: one cycle through all of them.
+        _write(
+            tmp_path, f"f{index}.restagen.yaml", f"p{index}", {"n": f"./f{(index + 1) % count}.restagen.yaml"}
+        )
+    diagnostics = Diagnostics()
+    assert len(load_units([tmp_path / "f0.restagen.yaml"], diagnostics)) == count
+    (cycle,) = diagnostics
+    assert cycle.code == "import-cycle" and cycle.message.count(" -> ") == count
