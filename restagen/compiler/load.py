@@ -180,6 +180,8 @@ class _Walker:
                 return _number(node.tag, node.value)
             value = self.loader.construct_object(node, deep=True)
         except (ArithmeticError, AttributeError, KeyError, TypeError, ValueError):
+            if self.loader.resolve(ScalarNode, node.value, (True, False)) == node.tag:
+                return self._text(node.value)  # untagged, only looks like one: `2024-02-30` is text
             raise _Refused(
                 "yaml-tag", f"{self._text(node.value)!r} is not a valid {_short(node.tag)}", node, _TAG_HINT
             ) from None

@@ -194,7 +194,6 @@ def test_equals_and_merge_signs_as_values_are_text() -> None:
             f"f.yaml:1:1003: YAML syntax error: values nest deeper than {MAX_DEPTH} levels",
         ),
         ("a: !!bool maybe\n", "f.yaml:1:4: 'maybe' is not a valid !!bool"),
-        ("a: !!timestamp 2024-13-45\n", "f.yaml:1:4: '2024-13-45' is not a valid !!timestamp"),
         ("a: !!timestamp soon\n", "f.yaml:1:4: 'soon' is not a valid !!timestamp"),
         ("a: !!int abc\n", "f.yaml:1:4: 'abc' is not a valid !!int"),
         ("a: !!float abc\n", "f.yaml:1:4: 'abc' is not a valid !!float"),
@@ -237,3 +236,8 @@ def test_the_text_of_a_quoted_value_starts_after_its_quote() -> None:
     assert smap.text_position(("b",), 5) == Position("f.yaml", 2, 10)
     assert smap.text_position(("c",), 5) == Position("f.yaml", 3, 10)
     assert smap.position(("c",)) == Position("f.yaml", 3, 4)
+
+
+def test_an_untagged_value_that_only_looks_like_a_date_is_text() -> None:
+    doc = load_text("a: 2024-02-30\nb: 2024-1-1 25:00:00\nc: 2024-02-29\n", "f.yaml", Diagnostics())
+    assert doc is not None and doc.data == {"a": "2024-02-30", "b": "2024-1-1 25:00:00", "c": "2024-02-29"}
