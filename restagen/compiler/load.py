@@ -395,6 +395,16 @@ def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument 
     except YAMLError as exc:
         diagnostics.error("yaml-syntax", f"YAML syntax error: {exc}", Position(file, 1, 1))
         return None
+    except RecursionError:
+        # PyYAML's own composer, used when libyaml is missing, recurses once per level.
+        mark = loader.get_mark()
+        diagnostics.error(
+            "yaml-limit",
+            f"values nest deeper than {MAX_DEPTH} levels",
+            Position(file, *_line_col(text, mark.index)),
+            hint="nest fewer levels",
+        )
+        return None
     finally:
         loader.dispose()
     if isinstance(data, dict):

@@ -6,7 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
+from restagen.compiler import load
 from restagen.compiler.load import MAX_DEPTH, MAX_REPEATED, load_file, load_text
 from restagen.diagnostics import Diagnostics, Position
 
@@ -241,3 +243,12 @@ def test_the_text_of_a_quoted_value_starts_after_its_quote() -> None:
 def test_an_untagged_value_that_only_looks_like_a_date_is_text() -> None:
     doc = load_text("a: 2024-02-30\nb: 2024-1-1 25:00:00\nc: 2024-02-29\n", "f.yaml", Diagnostics())
     assert doc is not None and doc.data == {"a": "2024-02-30", "b": "2024-1-1 25:00:00", "c": "2024-02-29"}
+
+
+def test_deep_nesting_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    class PurePython(yaml.SafeLoader):
+        yaml_implicit_resolvers = load._Loader.yaml_implicit_resolvers
+
+    monkeypatch.setattr(load, "_Loader", PurePython)
+    message = _error("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert message.startswith("f.yaml:1:") and f"values nest deeper than {MAX_DEPTH} levels" in message
