@@ -209,11 +209,16 @@ class Binder:
         self, scope: Scope, props: Mapping[str, str | language.FieldSpec], path: DocPath
     ) -> tuple[ir.Field, ...]:
         result = []
+        renamed = {py_field_name(name): name for name in props if py_field_name(name) != name}
         for name, prop in props.items():
             fpath = (*path, name)
             problem = check_field_name(name)
+            if not problem and name in renamed:
+                # A keyword field is `from_` in Python: a field called `from_` would take its place.
+                problem = f"'{name}' is the Python name of field '{renamed[name]}'"
             if problem:
-                self.error(scope.unit, fpath, problem, code="name", key=True)
+                hint = "rename one of them" if name in renamed else None
+                self.error(scope.unit, fpath, problem, hint, code="name", key=True)
                 continue
             built = self.field(scope, name, prop, fpath)
             if built is not None:
