@@ -167,6 +167,13 @@ def _too_long(name: str) -> str:
     return f"a name of {len(name)} characters is too long (at most {MAX_NAME})"
 
 
+# Builtins the models module uses as annotations. datamodel-code-generator renames a field that
+# would shadow one (`str` becomes `str_`), but only where the module uses it; naming every such
+# field ourselves keeps the models and the code that reads their attributes (sagas) in step.
+_ANNOTATION_BUILTINS = frozenset({"str", "int", "float", "bool", "bytes", "list", "dict"})
+
+
 def py_field_name(name: str) -> str:
-    """The Python attribute for a field: keywords get a trailing underscore, the wire name stays as alias."""
-    return f"{name}_" if keyword.iskeyword(name) else name
+    """The Python attribute for a field: keywords and the builtins models use as annotations get a
+    trailing underscore; the wire name stays as alias."""
+    return f"{name}_" if keyword.iskeyword(name) or name in _ANNOTATION_BUILTINS else name
