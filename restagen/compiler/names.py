@@ -167,13 +167,16 @@ def _too_long(name: str) -> str:
     return f"a name of {len(name)} characters is too long (at most {MAX_NAME})"
 
 
-# Builtins the models module uses as annotations. datamodel-code-generator renames a field that
-# would shadow one (`str` becomes `str_`), but only where the module uses it; naming every such
-# field ourselves keeps the models and the code that reads their attributes (sagas) in step.
-_ANNOTATION_BUILTINS = frozenset({"str", "int", "float", "bool", "bytes", "list", "dict"})
+# Names the models module uses in annotations. datamodel-code-generator renames a field that
+# would shadow a builtin one (`str` becomes `str_`), but only where the module uses it, and keeps
+# `datetime` by importing the type under another name; naming every such field ourselves keeps the
+# models and the code that reads their attributes (sagas) in step, as docs/language.md says.
+_ANNOTATION_NAMES = frozenset(
+    {"str", "int", "float", "bool", "bytes", "list", "dict", "date", "time", "datetime", "timedelta"}
+)
 
 
 def py_field_name(name: str) -> str:
-    """The Python attribute for a field: keywords and the builtins models use as annotations get a
+    """The Python attribute for a field: keywords and the names models use in annotations get a
     trailing underscore; the wire name stays as alias."""
-    return f"{name}_" if keyword.iskeyword(name) or name in _ANNOTATION_BUILTINS else name
+    return f"{name}_" if keyword.iskeyword(name) or name in _ANNOTATION_NAMES else name

@@ -93,7 +93,8 @@ def test_py_field_name_and_pascal() -> None:
     assert py_field_name("from") == "from_"
     assert py_field_name("class") == "class_"
     assert py_field_name("order_id") == "order_id"
-    assert py_field_name("str") == "str_"  # a builtin the models use as an annotation
+    assert py_field_name("str") == "str_"  # a name the models use in annotations
+    assert py_field_name("datetime") == "datetime_"
     assert py_field_name("type") == "type"
     assert pascal("create_order") == "CreateOrder"
 
