@@ -10,6 +10,7 @@ import sys
 from pydantic import BaseModel
 
 __all__ = [
+    "GENERATED_MODULES",
     "MAX_NAME",
     "PASCAL",
     "RESERVED_TYPE_NAMES",
@@ -24,6 +25,26 @@ __all__ = [
 
 MAX_NAME = 100
 """Longer names are refused: names become file and folder names, and a file name has at most 255 bytes."""
+
+GENERATED_MODULES = frozenset(
+    {
+        "app",
+        "clients",
+        "codecs",
+        "contexts",
+        "definitions",
+        "deploy",
+        "errors",
+        "events",
+        "handlers",
+        "impl",
+        "main",
+        "middleware",
+        "models",
+        "sagas",
+    }
+)
+"""The modules and folders generated inside a package's folder: no sub-package may be named so."""
 
 TAKEN_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {
     "restagen",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from restagen.compiler.names import (
+    GENERATED_MODULES,
     MAX_NAME,
     check_field_name,
     check_pascal,
@@ -12,6 +15,9 @@ from restagen.compiler.names import (
     pascal,
     py_field_name,
 )
+from restagen.compiler.pipeline import compile_paths, generate_files
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("name", ["Order", "LineItem", "V2", "HTTPError"])
@@ -116,3 +122,19 @@ def test_a_name_is_at_most_max_name_characters() -> None:
     assert check_snake("x" * (MAX_NAME + 1)) == too_long
     assert check_pascal("X" * (MAX_NAME + 1)) == too_long
     assert check_field_name("x" * (MAX_NAME + 1)) == too_long
+
+
+def test_generated_modules_name_every_module_and_folder_of_a_package() -> None:
+    result = compile_paths([ROOT / "examples" / "ftgo" / "schemas"])
+    assert result.program is not None
+    packages = {package.name.replace(".", "/") for package in result.program.packages}
+    entries = set()
+    for rel in generate_files(result.program):
+        folder, _, rest = rel.rpartition("/")
+        while folder and folder not in packages:  # the entry of the package's own folder
+            folder, _, parent = folder.rpartition("/")
+            rest = f"{parent}/{rest}"
+        if folder:
+            entries.add(rest.split("/")[0].removesuffix(".py"))
+    # Every one the example generates is named (middleware.py comes only with middleware).
+    assert entries - {"__init__", "sagas.md"} == GENERATED_MODULES - {"middleware"}
