@@ -29,6 +29,8 @@ from pathlib import Path
 
 import httpx
 
+from restagen.local.processes import spawn, stop
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent / "events_bench"
 
@@ -46,7 +48,7 @@ def _serve(generated: Path, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "restagen", "serve", "impl:app", "--port", str(port)]
     command += ["--path", str(generated), "--path", str(HERE)]
     env = {**os.environ, "RESTAGEN_PUBSUB__CLUSTER": "default"}
-    process = subprocess.Popen(command, env=env, start_new_session=True)
+    process = spawn(command, env=env)
     deadline = time.monotonic() + 60  # generous: imports are slow on a busy machine
     while True:
         try:
@@ -54,7 +56,7 @@ def _serve(generated: Path, port: int) -> subprocess.Popen[bytes]:
             return process
         except httpx.TransportError:
             if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
+                stop(process, kill=True)
                 raise RuntimeError("the benchmark endpoint did not start") from None
             time.sleep(0.05)
 
@@ -127,8 +129,7 @@ def main() -> int:
                 return 1
             samples = asyncio.run(_run(server.ingress_url, events, rounds))
         finally:
-            endpoint.terminate()
-            endpoint.wait(timeout=10)
+            stop(endpoint)
     print(f"events: {events} per round x {rounds} rounds, alternating publish and direct send")
     print(f"{'latency (ms)':<22}{'n':>6}{'p50':>9}{'p99':>9}")
     for kind, values in samples.items():

@@ -15,6 +15,8 @@ import signal
 import subprocess
 from pathlib import Path
 
+from restagen.local.processes import spawn, stop
+
 __all__ = ["Spy", "summary"]
 
 _LINE = re.compile(r":\d+\)")
@@ -29,15 +31,20 @@ class Spy:
         if binary is None:
             raise SystemExit("--profile needs py-spy: pip install py-spy")
         self.target = target
-        self.process = subprocess.Popen(
+        # SIGINT, on which py-spy writes what it recorded, also when the benchmark is killed.
+        self.process = spawn(
             [binary, "record", "--rate", str(rate), "--format", "raw", "-o", str(target), "--pid", str(pid)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            parent_death=signal.SIGINT,
         )
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        finally:
+            stop(self.process)
 
 
 def summary(path: Path, top: int = 25) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 from restagen.runtime.admin import register
 
@@ -173,7 +173,7 @@ class Stack:
         port = free_port()
         command = [sys.executable, str(APP_DIR / "serve_endpoint.py"), target, str(port), *map(str, paths)]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *map(str, paths)])}
-        process = subprocess.Popen(command, cwd=self.scratch, env=env, start_new_session=True)
+        process = spawn(command, cwd=self.scratch, env=env)
         served = _Served(name, process, f"http://127.0.0.1:{port}")
         self.endpoints[name] = served
         deadline = time.monotonic() + 60  # generous: imports are slow on a busy machine
@@ -201,10 +201,7 @@ class Stack:
         self._serve("handwritten", "handwritten:app", [APP_DIR])
 
     def stop(self) -> None:
-        for served in self.endpoints.values():
-            if served.process.poll() is None:
-                os.killpg(served.process.pid, signal.SIGKILL)
-                served.process.wait()
+        stop(*(served.process for served in self.endpoints.values()), kill=True)
         self.endpoints.clear()
         if self.server is not None:
             self.server.close()

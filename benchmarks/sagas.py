@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 
 from restagen.cli import main as restagen
+from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 from restagen.runtime.admin import register
 
@@ -73,7 +74,7 @@ def _cpu_seconds(pid: int) -> float | None:
 def _serve(src: Path, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "restagen", "serve", "endpoint:app", "--port", str(port)]
     command += ["--path", str(src), "--path", str(HERE / "saga")]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    process = spawn(command, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60  # generous: imports are slow on a busy machine
     while True:
         if process.poll() is not None:
@@ -83,7 +84,7 @@ def _serve(src: Path, port: int) -> subprocess.Popen[bytes]:
             return process
         except httpx.TransportError:
             if time.monotonic() > deadline:
-                process.kill()
+                stop(process, kill=True)
                 raise TimeoutError("the benchmark endpoint does not listen") from None
             time.sleep(0.05)
 
@@ -116,8 +117,7 @@ def run(sagas: int, rounds: int, concurrency: int) -> int:
                         line += f", endpoint CPU {cpu[kind][-1]:5.2f} ms per saga"
                     print(line)
         finally:
-            endpoint.terminate()
-            endpoint.wait(timeout=15)
+            stop(endpoint, timeout=15)
     generated, plain = (statistics.median(results[kind]) for kind in KINDS)
     print(f"median: generated {generated:.1f} sagas/s, plain restate-sdk {plain:.1f} sagas/s")
     # The load of a shared machine moves both kinds of one round alike: compare within rounds.

@@ -124,6 +124,16 @@ def _inputs(paths: list[Path] | None) -> tuple[list[Path], Path | None, DeploySe
     return list(project.schemas), project.output, deploy
 
 
+def _shown(path: Path) -> Path:
+    """`path` as the user would type it: relative to the current directory when it is below it."""
+    if not path.is_absolute():
+        return path
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 PathsArg = Annotated[
     list[Path] | None,
     typer.Argument(metavar="PATHS", help="Definition files or folders (default: [tool.restagen] schemas)."),
@@ -183,17 +193,17 @@ def generate(
     if check:
         for rel in plan.changes:
             state = "new" if rel in plan.create else "stale" if rel in plan.remove else "changed"
-            err.print(f"{out_dir / rel}: would be {state}", markup=False)
+            err.print(f"{_shown(out_dir / rel)}: would be {state}", markup=False)
         if plan.changes:
             err.print(
                 f"{len(plan.changes)} generated file(s) out of date; run restagen generate", style="red"
             )
             raise typer.Exit(Exit.USER_ERROR)
-        out.print(f"up to date: {len(files)} file(s) in {out_dir}", style="green", markup=False)
+        out.print(f"up to date: {plan.generated} file(s) in {_shown(out_dir)}", style="green", markup=False)
         return
     write.apply(plan)
     out.print(
-        f"generated {len(files)} file(s) into {out_dir} ({len(plan.changes)} changed)",
+        f"generated {plan.generated} file(s) into {_shown(out_dir)} ({len(plan.changes)} changed)",
         style="green",
         markup=False,
     )
@@ -365,7 +375,7 @@ def dev(
     from restagen.compiler.pipeline import compile_paths, generate_files
     from restagen.compiler.render import scaffolds
     from restagen.local.dev import DevSession, Files, check_ports
-    from restagen.local.processes import stop_signals
+    from restagen.local.processes import stop_signals, stopping
     from restagen.runtime.admin import register as register_endpoint
     from restagen.runtime.config import load_config
 
@@ -427,6 +437,7 @@ def dev(
         except KeyboardInterrupt:
             pass
         finally:
+            stopping()  # a signal from here on (a server that failed, then Ctrl-C) cannot cut this short
             session.close()
             err.print("stopped", markup=False)
 

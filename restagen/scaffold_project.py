@@ -47,16 +47,35 @@ def _names(directory: Path) -> tuple[str, str]:
     return package.replace("_", "-"), package
 
 
+def _console(*commands: tuple[str, str]) -> str:
+    """Shell commands with their comments lined up, as the README's console blocks show them."""
+    width = max(len(command) for command, _ in commands)
+    return "\n".join(
+        f"$ {command:<{width}}    # {comment}" if comment else f"$ {command}" for command, comment in commands
+    )
+
+
 def project_files(directory: Path) -> dict[Path, str]:
     """The files `init` creates in `directory`, relative to it, with their contents."""
     project, package = _names(directory)
     schema_file = f"{package}.restagen.yaml"
+    package_dir = package.replace(".", "/")
     context = {
         "project": project,
         "package": package,
-        "package_dir": package.replace(".", "/"),
+        "package_dir": package_dir,
         "schema_file": schema_file,
         "restagen_version": __version__,
+        "generate_commands": _console(
+            ("pip install -e '.[dev]'", "gen/ goes on the import path, packages generated later included"),
+            ("restagen validate", "report every problem, write nothing"),
+            ("restagen generate", f"write gen/{package_dir}/"),
+            ("pytest", ""),
+        ),
+        "serve_commands": _console(
+            (f"restagen serve {package}.main:app", "finds gen/ through [tool.restagen] output"),
+            ("restagen dev", "or: a local Restate server, serving and reloading"),
+        ),
     }
     return {
         Path("pyproject.toml"): render_template("init/pyproject.toml.jinja", **context),

@@ -103,6 +103,18 @@ def test_generate_then_check(project: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["generate", ".", "-o", "gen", "--check"]) == 0
 
 
+def test_check_passes_without_the_manifest_or_with_another_machines(project: Path) -> None:
+    """The manifest is a cache: a clone that does not track it, or one written with other tool
+    versions, is still up to date."""
+    assert main(["generate", ".", "-o", "gen"]) == 0
+    manifest = project / "gen" / ".restagen.json"
+    manifest.write_text("{}")
+    assert main(["generate", ".", "-o", "gen", "--check"]) == 0
+    manifest.unlink()
+    assert main(["generate", ".", "-o", "gen", "--check"]) == 0
+    assert not manifest.exists(), "--check must not write"
+
+
 def test_stale_owned_files_are_removed_and_user_files_kept(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -134,6 +146,21 @@ def test_configuration_from_pyproject(project: Path) -> None:
     assert main(["generate"]) == 0
     assert (project / "generated" / "shop" / "catalog" / "models.py").exists()
     assert main(["validate"]) == 0
+
+
+def test_the_output_folder_is_printed_as_typed_from_where_it_runs(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "schemas").mkdir()
+    shutil.move(project / "catalog.restagen.yaml", project / "schemas" / "catalog.restagen.yaml")
+    (project / "pyproject.toml").write_text('[tool.restagen]\nschemas = ["schemas"]\noutput = "gen"\n')
+    assert main(["generate"]) == 0
+    assert "file(s) into gen (" in capsys.readouterr().out
+    assert main(["generate", "--check"]) == 0
+    assert capsys.readouterr().out.endswith("file(s) in gen\n")
+    monkeypatch.chdir(project / "schemas")  # the project is found upwards; gen/ is not below here
+    assert main(["generate"]) == 0
+    assert f"file(s) into {project.resolve() / 'gen'} (" in capsys.readouterr().out
 
 
 def test_bad_configuration_is_a_user_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,14 +34,31 @@ STOPPED_WITHIN = 15.0
 """How long a stopped demo may take to have ended every process it started."""
 
 
-class Demo:
-    """`examples/ftgo/demo.py` in its own session (a terminal's foreground group, without a
-    terminal: stdin is not one), its output collected line by line as it comes."""
+def example_copy(folder: Path) -> Path:
+    """A copy of `examples/ftgo` in `folder`, and so its demo script: the demo generates into the
+    example's `src/`, which must not change the repository's files (the manifest there records
+    the digests of this installation's compiler and tools)."""
+    copy = folder / "examples" / "ftgo"
+    shutil.copytree(
+        ROOT / "examples" / "ftgo", copy, ignore=shutil.ignore_patterns("__pycache__", ".*_cache")
+    )
+    return copy / "demo.py"
 
-    def __init__(self, logs: Path, *args: str) -> None:
+
+@pytest.fixture(scope="module")
+def demo_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return example_copy(tmp_path_factory.mktemp("example"))
+
+
+class Demo:
+    """The demo of a copy of `examples/ftgo` (`script`), run from the repository (which holds the
+    server's install), in its own session (a terminal's foreground group, without a terminal:
+    stdin is not one), its output collected line by line as it comes."""
+
+    def __init__(self, script: Path, logs: Path, *args: str) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "examples/ftgo/demo.py", "--port", str(self.port), "--logs", str(logs), *args],
+            [sys.executable, script, "--port", str(self.port), "--logs", str(logs), *args],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -139,9 +156,9 @@ def _listening(port: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+def demo(demo_script: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """One run of the demo, serving after its walk-through until the module's tests are done."""
-    running = Demo(tmp_path_factory.mktemp("demo-logs"), "--keep-serving")
+    running = Demo(demo_script, tmp_path_factory.mktemp("demo-logs"), "--keep-serving")
     try:
         running.wait_for("== serving until stopped")
         yield running
@@ -150,10 +167,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 @pytest.mark.e2e
-def test_ftgo_demo_without_a_terminal_ends_by_itself_and_stops_everything(tmp_path: Path) -> None:
+def test_ftgo_demo_without_a_terminal_ends_by_itself_and_stops_everything(
+    demo_script: Path, tmp_path: Path
+) -> None:
     """Without a terminal (CI) there is no Enter to wait for: after the walk-through it stops what it
     started and exits 0."""
-    demo = Demo(tmp_path)
+    demo = Demo(demo_script, tmp_path)
     try:
         ports = demo.ports()
         demo.wait_for("== the live dashboard")
@@ -253,8 +272,10 @@ def test_the_dashboard_page_gets_the_runs_events(demo: Demo) -> None:
     ],
     ids=["SIGTERM-serving", "SIGHUP-walking-through", "Ctrl-C-walking-through"],
 )
-def test_a_stop_signal_stops_everything_the_demo_started(tmp_path: Path, signum: int, after: str) -> None:
-    demo = Demo(tmp_path, "--keep-serving")
+def test_a_stop_signal_stops_everything_the_demo_started(
+    demo_script: Path, tmp_path: Path, signum: int, after: str
+) -> None:
+    demo = Demo(demo_script, tmp_path, "--keep-serving")
     started: dict[int, str] = {}
     try:
         demo.wait_for(after)
@@ -303,13 +324,15 @@ def test_make_demo_takes_a_fixed_port_from_its_command_line() -> None:
 @pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.parametrize("closing", ["Enter", "the terminal closing"])
-def test_at_the_prompt_enter_or_the_terminal_closing_stops_everything(tmp_path: Path, closing: str) -> None:
+def test_at_the_prompt_enter_or_the_terminal_closing_stops_everything(
+    demo_script: Path, tmp_path: Path, closing: str
+) -> None:
     """From a terminal the demo waits for Enter. Closing the terminal instead ends its input and
     sends it SIGHUP, in either order: it still stops everything it started."""
     pid, terminal = pty.fork()
     if pid == 0:  # the demo, on the terminal
         os.chdir(ROOT)
-        os.execv(sys.executable, [sys.executable, "examples/ftgo/demo.py", "--logs", str(tmp_path)])
+        os.execv(sys.executable, [sys.executable, str(demo_script), "--logs", str(tmp_path)])
     shown = bytearray()
     ended = False
 

@@ -77,6 +77,7 @@ def test_a_new_project_ignores_local_state_and_caches(tmp_path: Path) -> None:
     create_project(tmp_path / "shop")
     ignored = (tmp_path / "shop" / ".gitignore").read_text().split()
     expected = [".restate/", ".venv/", "__pycache__/", ".mypy_cache/", ".ruff_cache/", ".pytest_cache/"]
+    expected.append(".restagen.json")
     assert set(expected) <= set(ignored)
     assert "gen/" not in ignored  # generated code is committed: `generate --check` compares it in CI
 
@@ -167,3 +168,16 @@ def test_package_name_comes_from_the_folder(tmp_path: Path, folder: str, package
     files = project_files(tmp_path / folder)
     assert Path("schemas") / f"{package}.restagen.yaml" in files
     assert f"package: {package}\n" in files[Path("schemas") / f"{package}.restagen.yaml"]
+
+
+@pytest.mark.parametrize("folder", ["x", "a very long project name indeed"])
+def test_readme_console_comments_line_up_four_spaces_after_the_longest_command(
+    tmp_path: Path, folder: str
+) -> None:
+    readme = project_files(tmp_path / folder)[Path("README.md")]
+    for block in readme.split("```console\n")[1:]:
+        commented = [line for line in block.split("```")[0].splitlines() if " # " in line]
+        columns = {line.index(" # ") + 1 for line in commented}
+        assert len(columns) <= 1, commented
+        longest = max((len(line.split(" # ")[0].rstrip()) for line in commented), default=0)
+        assert columns <= {longest + 4}, commented

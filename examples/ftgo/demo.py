@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import io
 import os
 import signal
@@ -30,19 +29,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import httpx
 
 from restagen.cli import main as restagen
+from restagen.local.processes import Stopped, spawn, stop, stop_signals, stopping
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SRC = HERE / "src"
 LOGS = ROOT / ".restate" / "demo"
-STOP_SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
 WAIT = 60.0
 """How long the demo waits for something to get ready or to arrive: generous, for a busy machine."""
 
@@ -82,81 +81,6 @@ def quietly(args: list[str]) -> tuple[int, str]:
 def tail(log: Path, lines: int = 20) -> str:
     text = log.read_text(errors="replace") if log.is_file() else ""
     return "\n".join(text.splitlines()[-lines:]) or "(empty)"
-
-
-# -- stopping -------------------------------------------------------------------------------------
-
-
-class Stop(KeyboardInterrupt):
-    """A stop signal arrived. A KeyboardInterrupt, so that it ends the event loop as Ctrl-C does."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(STOP_SIGNALS[signal.Signals(signum)])
-        self.signum = signum
-
-    @property
-    def name(self) -> str:
-        return STOP_SIGNALS[signal.Signals(self.signum)]
-
-
-class _Stopping:
-    """Set, with no call in between, as the demo starts stopping what it started: from then on the
-    stop signals are ignored (each stop is bounded). Setting it is not interrupted by a signal's
-    handler, which runs only at calls and jumps; a signal that comes right after Enter, or after
-    the terminal closed, cannot cut the stopping short."""
-
-    now = False
-
-
-def _raise_stop(signum: int, frame: FrameType | None) -> None:
-    if not _Stopping.now:
-        raise Stop(signum)
-
-
-def stop_on_signals() -> None:
-    """SIGINT (Ctrl-C), SIGTERM and SIGHUP all raise `Stop` wherever the demo is."""
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, _raise_stop)
-
-
-# -- the endpoint, the one child process the demo starts itself -------------------------------------
-
-_PR_SET_PDEATHSIG = 1
-_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
-
-
-def _die_with_parent() -> None:
-    # Should the demo be killed outright (SIGKILL), the kernel stops the endpoint too.
-    if _libc is not None:
-        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def start_process(command: Sequence[str], log: Path) -> subprocess.Popen[bytes]:
-    """Start `command` in its own session (the terminal's Ctrl-C reaches the demo, which stops it in
-    order), its output going to `log`."""
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,  # the demo runs no threads yet
-        )
-
-
-def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """SIGTERM to its process group; SIGKILL if it has not ended after `grace` seconds."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def wait_listening(process: subprocess.Popen[bytes], url: str, log: Path) -> bool:
@@ -400,9 +324,9 @@ def wait_for_stop(uri: str, keep_serving: bool) -> None:
             step(f"open {uri}/dashboard; press Enter (or Ctrl-C) to stop")
             try:
                 input()
-            except Stop:
+            except Stopped:
                 say()  # the prompt's line ends
-    except (Stop, EOFError, OSError):
+    except (Stopped, EOFError, OSError):
         pass  # a stop asked for here is the normal end of the demo
 
 
@@ -428,8 +352,11 @@ def run(port: int, logs: Path, keep_serving: bool) -> int:
         uri = f"http://127.0.0.1:{port}"
         step(f"restagen serve ftgo_endpoint:app: every package of the example, on {uri}")
         command = ["-m", "restagen", "serve", "ftgo_endpoint:app", "--port", str(port), "--path", str(SRC)]
-        endpoint = start_process([sys.executable, *command], endpoint_log)
-        started.callback(stop_process, endpoint)
+        with endpoint_log.open("wb") as log:
+            endpoint = spawn(
+                [sys.executable, *command], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
+        started.callback(stop, endpoint)
         detail(f"its log: {endpoint_log}")
         if not wait_listening(endpoint, uri, endpoint_log):
             return 1
@@ -445,11 +372,11 @@ def run(port: int, logs: Path, keep_serving: bool) -> int:
         asyncio.run(scenario(server.ingress_url, uri))
         wait_for_stop(uri, keep_serving)
         return 0
-    except Stop as stop:
-        step(f"{stop.name}: stopping")
-        return 128 + stop.signum
+    except Stopped as stopped:
+        step(f"{SIGNAL_NAMES[signal.Signals(stopped.signum)]}: stopping")
+        return 128 + stopped.signum
     finally:
-        _Stopping.now = True
+        stopping()  # a signal from here on (the terminal closing after Enter) cannot cut this short
         started.close()
         step("done: the endpoint and restate-server are stopped")
 
@@ -471,11 +398,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="after the walk-through, serve until stopped (Ctrl-C, SIGTERM, SIGHUP), terminal or not",
     )
     args = parser.parse_args(argv)
-    stop_on_signals()
     try:
-        return run(args.port or free_port(), args.logs, args.keep_serving)
-    except Stop as stop:  # before anything was started
-        return 128 + stop.signum
+        with stop_signals():  # SIGINT (Ctrl-C), SIGTERM and SIGHUP all raise `Stopped`
+            return run(args.port or free_port(), args.logs, args.keep_serving)
+    except Stopped as stopped:  # before anything was started
+        return 128 + stopped.signum
 
 
 if __name__ == "__main__":

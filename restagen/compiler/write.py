@@ -31,7 +31,16 @@ class Plan:
 
     @property
     def changes(self) -> list[str]:
-        return sorted([*self.create, *self.update, *self.remove])
+        """The generated files this plan creates, updates or removes. The manifest is written
+        along with them but is not one of them: it is a cache, which differs between machines
+        with other tool versions and may be missing from a clone, so it never makes a difference."""
+        return sorted(rel for rel in [*self.create, *self.update, *self.remove] if rel != MANIFEST)
+
+    @property
+    def generated(self) -> int:
+        """How many generated files the output holds once the plan is applied (the manifest aside)."""
+        files = {*self.create, *self.update, *self.unchanged}
+        return len(files - {MANIFEST})
 
 
 def _owned(path: Path) -> bool:

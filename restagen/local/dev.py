@@ -8,16 +8,23 @@ they have errors), a change of code restarts the endpoint and registers it again
 contents count, so the generator's own writes and editors touching files restart nothing twice.
 An endpoint that fails to start or crashes is reported, and the next change starts it again.
 Every process it starts stops with it, however it ends (see processes.py).
+
+The server keeps its data in a folder of its own below the project's `.restate/dev-data/`, removed
+when dev ends. A run holds a lock on its folder while it lasts; a dev that was killed leaves its
+folder unlocked, and the next one removes it, so nothing piles up.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -26,9 +33,16 @@ from pathlib import Path
 
 from restagen.local.errors import LocalError, PortInUse
 from restagen.local.processes import spawn, stop
-from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server, port_in_use
+from restagen.local.server import (
+    LocalRestate,
+    default_prefix,
+    find_server_binary,
+    free_port,
+    install_server,
+    port_in_use,
+)
 
-__all__ = ["DevSession", "Files", "check_ports"]
+__all__ = ["DevSession", "Files", "check_ports", "data_folder"]
 
 _SUFFIXES = (".py", ".yaml", ".yml")
 _SKIPPED = frozenset(
@@ -104,6 +118,37 @@ def check_ports(ports: dict[int, tuple[str, str]]) -> None:
             raise PortInUse(port, role, f"stop what uses it, or choose another port with {option}")
 
 
+def _held(folder: Path) -> bool:
+    """Whether a running dev holds `folder` (a killed one holds nothing: the kernel frees its lock)."""
+    try:
+        probe = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(probe)  # our own lock, if we got it, goes with it
+    return False
+
+
+def data_folder(root: Path) -> tuple[Path, int]:
+    """A new data folder below `root` for this run's server, and the descriptor that holds its lock
+    (close it once the server has stopped). The folders below `root` that no run holds are removed
+    first: those of runs that were killed."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as setup:  # one run at a time looks and creates
+        fcntl.flock(setup, fcntl.LOCK_EX)
+        for old in root.iterdir():
+            if old.is_dir() and not _held(old):
+                shutil.rmtree(old, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(prefix="run-", dir=root))
+        held = os.open(folder, os.O_RDONLY)
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return folder, held
+
+
 @dataclass
 class DevSession:
     """Everything `restagen dev` runs, and how to restart each part."""
@@ -119,7 +164,10 @@ class DevSession:
     endpoint: subprocess.Popen[bytes] | None = None
     start_timeout: float = 60.0
     """Seconds an endpoint may take to listen."""
+    data_root: Path | None = None
+    """Where the server's data folder goes (default: `dev-data` in the project's `.restate/`)."""
     _down_reported: bool = False
+    _data_lock: int | None = None
 
     @property
     def uri(self) -> str:
@@ -127,12 +175,13 @@ class DevSession:
 
     def start_server(self, *, ingress_port: int | None = None, admin_port: int | None = None) -> LocalRestate:
         binary = find_server_binary() or install_server()
-        server = LocalRestate(binary)
+        folder, self._data_lock = data_folder(self.data_root or default_prefix() / "dev-data")
+        server = LocalRestate(binary, base_dir=folder)
         if ingress_port:
             server.ingress_port = ingress_port
         if admin_port:
             server.admin_port = admin_port
-        server.start()  # when it fails, its folder stays: the error quotes the log there
+        server.start()  # when it fails, its folder stays until the next run: the error quotes the log there
         self.server = server
         self.log(f"restate-server: ingress {server.ingress_url}, admin {server.admin_url}")
         return server
@@ -199,13 +248,18 @@ class DevSession:
         try:
             self.stop_endpoint()
         finally:
-            if server is not None:
-                try:
-                    server.check_running()
-                except LocalError:
-                    server.stop()  # its folder stays: the error names the log there
-                else:
-                    server.close()
+            try:
+                if server is not None:
+                    try:
+                        server.check_running()
+                    except LocalError:
+                        server.stop()  # its folder stays until the next run: the error names the log there
+                    else:
+                        server.close()
+            finally:
+                lock, self._data_lock = self._data_lock, None
+                if lock is not None:
+                    os.close(lock)
 
     def watch(
         self,

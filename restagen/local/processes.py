@@ -17,7 +17,9 @@ next `restagen dev` fails on them. Three things prevent that, for every way a pa
   ignored until the outermost block ends: a second Ctrl-C does not cut the cleanup short. The
   cleanup is bounded all the same: a process still inside the block `deadline` seconds after the
   signal exits at once (its children then get their parent-death signal). Blocks nest; outside
-  the main thread it does nothing.
+  the main thread it does nothing. A program that starts stopping its children after a normal
+  end calls `stopping()` first: a signal from then on (a terminal closing right after Enter, or
+  just after its input ended) only starts the deadline, and cannot cut that stopping short.
 
 Typical use (the examples, a test owning a server and an endpoint):
 
@@ -26,12 +28,14 @@ Typical use (the examples, a test owning a server and an endpoint):
         try:
             ...
         finally:
+            stopping()
             stop(endpoint)
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import signal
 import subprocess
@@ -43,7 +47,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-__all__ = ["Stopped", "spawn", "stop", "stop_signals"]
+__all__ = ["Stopped", "spawn", "stop", "stop_signals", "stopping"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -74,20 +78,22 @@ def spawn(
     *,
     env: Mapping[str, str] | None = None,
     cwd: Path | str | None = None,
+    stdin: IO[Any] | int | None = None,
     stdout: IO[Any] | int | None = None,
     stderr: IO[Any] | int | None = None,
     parent_death: signal.Signals = signal.SIGTERM,
 ) -> subprocess.Popen[bytes]:
     """Start `command` in a new session; on Linux it gets `parent_death` when this process dies.
 
-    `env` is the child's whole environment (default: ours). Output goes where `stdout` and
-    `stderr` say (default: ours). Stop it with `stop`.
+    `env` is the child's whole environment (default: ours). Input and output are `stdin`,
+    `stdout` and `stderr` (default: ours). Stop it with `stop`.
     """
     parent = os.getpid()
     return subprocess.Popen(
         [str(part) for part in command],
         env=None if env is None else dict(env),
         cwd=cwd,
+        stdin=stdin,
         stdout=stdout,
         stderr=stderr,
         start_new_session=True,
@@ -134,6 +140,13 @@ _depth = 0
 _deadline = 30.0
 _stopping: threading.Timer | None = None
 _previous: dict[int, Any] = {}
+_finishing: list[bool] = []
+
+
+stopping = functools.partial(_finishing.append, True)
+"""`stopping()`: the program is stopping what it started; until the outermost `stop_signals()`
+block ends, a stop signal only starts the deadline. A call of C functions only: no signal handler
+runs between the call and its effect, so a signal cannot cut short the stopping it comes after."""
 
 
 def _exit_now(code: int) -> None:
@@ -149,7 +162,8 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     _stopping = threading.Timer(_deadline, _exit_now, args=(128 + signum,))
     _stopping.daemon = True
     _stopping.start()
-    raise Stopped(signum)
+    if not _finishing:
+        raise Stopped(signum)
 
 
 def _program_handles_signals() -> bool:
@@ -175,6 +189,7 @@ def stop_signals(deadline: float = 30.0, *, unless_handled: bool = False) -> Ite
     with _lock:
         if _depth == 0:
             _deadline = deadline
+            _finishing.clear()
             for sig in _STOP_SIGNALS:
                 if signal.getsignal(sig) is not signal.SIG_IGN:
                     _previous[sig] = signal.signal(sig, _on_signal)
@@ -188,6 +203,7 @@ def stop_signals(deadline: float = 30.0, *, unless_handled: bool = False) -> Ite
                 for number, handler in _previous.items():
                     signal.signal(number, handler)
                 _previous.clear()
+                _finishing.clear()
                 if _stopping is not None:
                     _stopping.cancel()
                     _stopping = None

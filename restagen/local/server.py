@@ -12,7 +12,6 @@ that name the cause, quoting the server's log.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -28,7 +27,7 @@ from types import TracebackType
 import httpx
 
 from restagen.local.errors import LocalError, PortInUse, RestateServerNotFound, ServerFailed
-from restagen.local.processes import spawn, stop, stop_signals
+from restagen.local.processes import spawn, stop
 
 __all__ = [
     "RESTATE_SERVER_VERSION",
@@ -162,7 +161,6 @@ class LocalRestate:
     """Extra environment of the server (its options as RESTATE_... variables)."""
     _process: subprocess.Popen[bytes] | None = None
     _owns_base_dir: bool = True
-    _signals: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @property
     def ingress_url(self) -> str:
@@ -273,24 +271,17 @@ class LocalRestate:
             shutil.rmtree(self.base_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalRestate:
-        """Start; until the block ends, SIGTERM and SIGHUP stop the server as Ctrl-C does, unless
-        the program handles these signals itself (see `stop_signals`)."""
-        self._signals = contextlib.ExitStack()
-        self._signals.enter_context(stop_signals(unless_handled=True))
-        try:
-            self.start()
-        except BaseException:
-            self._signals.close()
-            raise
+        """Start. The server stops when the block ends, and by itself when this process dies of
+        any signal (`spawn`); a program that wants the data folder removed on SIGTERM and SIGHUP
+        too wraps its work in `stop_signals()`. The object takes no signals over itself: a test
+        session or a framework holding a server keeps its own handling."""
+        self.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            self.close()
-        finally:
-            self._signals.close()
+        self.close()
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, overload
 
 try:
     import bson
@@ -66,6 +66,10 @@ class BsonCodec(Codec[T]):
 
     media_type = "application/bson"
 
+    @overload
+    def __init__(self: BsonCodec[T], type_: type[T]) -> None: ...
+    @overload
+    def __init__(self, type_: Any) -> None: ...
     def __init__(self, type_: Any) -> None:
         super().__init__(type_)
         adapter = self.adapter

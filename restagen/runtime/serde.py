@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from pydantic import ConfigDict, PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import SchemaSerializer, SchemaValidator
@@ -93,8 +93,16 @@ class Codec(Serde[T], Generic[T]):
 
 
 class JsonCodec(Codec[T]):
-    """JSON through pydantic-core: exact round trip for every type of the definition language."""
+    """JSON through pydantic-core: exact round trip for every type of the definition language.
 
+    `JsonCodec(Order)` is a `JsonCodec[Order]`; a type checker cannot infer the parameter from a
+    union (`Order | None`), which takes an annotation: `codec: JsonCodec[Order | None] = ...`.
+    """
+
+    @overload
+    def __init__(self: JsonCodec[T], type_: type[T]) -> None: ...
+    @overload
+    def __init__(self, type_: Any) -> None: ...
     def __init__(self, type_: Any) -> None:
         super().__init__(type_)
         adapter = self.adapter

@@ -50,13 +50,16 @@ class Options:
 
 @dataclass(frozen=True)
 class HandlerSpec(Generic[In, Out]):
-    """One handler: `input` is None when it takes nothing, `output` when it returns nothing."""
+    """One handler: `input` is None when it takes nothing, `output` when it returns nothing.
+
+    `kind` is None for the handlers of a service, which have none.
+    """
 
     component: str
     name: str
-    kind: HandlerKind | None
-    input: Codec[In] | None
-    output: Codec[Out] | None
+    kind: HandlerKind | None = None
+    input: Codec[In] | None = None
+    output: Codec[Out] | None = None
     errors: tuple[type[DeclaredError], ...] = ()
     options: Options = field(default_factory=Options)
     middleware: tuple[str, ...] = ()

@@ -5,15 +5,13 @@ folder); its binary is `RESTATE_SERVER_BIN`, the project's `.restate/` install o
 is installed into `.restate/` with npm. `endpoint(app, paths)` serves an ASGI app (`module:attr`,
 importable from `paths`) in a child process, waits until it listens, registers it (forced) and
 stops it after the test module; `Endpoint.kill()` and `restart()` serve crash tests. No process
-outlives the session, whatever the tests do: each child has its own process group, stopped at
-teardown and, should teardown never run, at interpreter exit.
+outlives the session, whatever the tests do: each child is started with `spawn` (its own process
+group, stopped at teardown with `stop`) and so ends with pytest too, even a killed one.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -26,20 +24,11 @@ import httpx
 import pytest
 
 from restagen.cli import main as restagen
+from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 from restagen.runtime.admin import register
 
 ROOT = Path(__file__).resolve().parents[2]
-
-_RUNNING: set[subprocess.Popen[bytes]] = set()
-
-
-@atexit.register
-def _kill_leftovers() -> None:
-    for process in list(_RUNNING):
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @dataclass
@@ -66,8 +55,7 @@ class Endpoint:
         for path in self.paths:
             command += ["--path", str(path)]
         # Its output goes to ours: pytest shows the endpoint's tracebacks with a failing test.
-        self.process = subprocess.Popen(command, start_new_session=True, env={**os.environ, **self.env})
-        _RUNNING.add(self.process)
+        self.process = spawn(command, env={**os.environ, **self.env})
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
@@ -79,29 +67,20 @@ class Endpoint:
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    self.stop(signal.SIGKILL)
+                    self.kill()
                     raise TimeoutError(f"{self.app} is not listening on {self.uri}") from None
                 time.sleep(0.05)
         if self.register:
             self.services = register(self.server.admin_url, self.uri)
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
+    def stop(self, *, kill: bool = False) -> None:
+        """SIGTERM (SIGKILL when `kill`) to the endpoint's process group; SIGKILL after 10 s."""
         process, self.process = self.process, None
-        if process is None:
-            return
-        _RUNNING.discard(process)
-        if process.poll() is not None:
-            return
-        os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process, kill=kill)
 
     def kill(self) -> None:
         """SIGKILL: the endpoint dies mid-work, as in a crash."""
-        self.stop(signal.SIGKILL)
+        self.stop(kill=True)
 
     def restart(self) -> None:
         self.stop()

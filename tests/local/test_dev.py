@@ -66,10 +66,12 @@ def test_dev_serves_and_reloads(tmp_path: Path, env: dict[str, str]) -> None:
     command = ["dev", "hello.restagen.yaml", "-o", "gen", "--port", str(port)]
     command += ["--ingress-port", str(ingress), "--admin-port", str(admin)]
     log = tmp_path / "dev.log"
+    env = {name: value for name, value in env.items() if name != "RESTAGEN_RESTATE_DIR"}
     with log.open("wb") as sink:
         process = spawn(
             [sys.executable, "-m", "restagen", *command], env=env, cwd=tmp_path, stdout=sink, stderr=sink
         )
+    data = tmp_path / ".restate" / "dev-data"
 
     def logged(text: str, count: int = 1) -> Callable[[], bool]:
         return lambda: log.read_text().count(text) >= count
@@ -78,6 +80,7 @@ def test_dev_serves_and_reloads(tmp_path: Path, env: dict[str, str]) -> None:
     try:
         impl = tmp_path / "gen" / "hello" / "impl" / "greeter.py"
         wait_until(logged("watching for changes"), "dev to start", timeout=120)
+        assert len([folder for folder in data.iterdir() if folder.is_dir()]) == 1, "the server's data"
 
         # An endpoint that cannot start is reported; dev keeps watching and the next change fixes it.
         impl.write_text(IMPLEMENTATION + "syntax error(\n")
@@ -114,3 +117,4 @@ def test_dev_serves_and_reloads(tmp_path: Path, env: dict[str, str]) -> None:
     assert process.returncode == 0
     assert log.read_text().splitlines()[-1] == "stopped"
     assert not any(port_in_use(p) for p in (ingress, admin, port))
+    assert [folder for folder in data.iterdir() if folder.is_dir()] == [], "dev removes its server's data"

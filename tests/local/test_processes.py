@@ -7,18 +7,40 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from restagen.local.processes import Stopped, spawn, stop, stop_signals
+from restagen.local import processes
+from restagen.local.processes import Stopped, spawn, stop, stop_signals, stopping
 from tests.polling import wait_until
 from tests.processes import MARK, marked
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@pytest.fixture(autouse=True)
+def outside_any_block(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts outside any `stop_signals()` block, with the handlers from before them:
+    the session's server (`with LocalRestate(...)` in a fixture) holds one open meanwhile."""
+    handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    finishing = list(processes._finishing)
+    for sig, handler in processes._previous.items():
+        signal.signal(sig, handler)
+    monkeypatch.setattr(processes, "_depth", 0)
+    monkeypatch.setattr(processes, "_previous", {})
+    monkeypatch.setattr(processes, "_stopping", None)
+    processes._finishing.clear()
+    yield
+    processes._finishing[:] = finishing
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_stop_signal_raises_once_then_the_handlers_come_back(sig: signal.Signals) -> None:
-    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    before = {s: signal.getsignal(s) for s in STOP_SIGNALS}
     with pytest.raises(Stopped) as raised, stop_signals(), stop_signals():
         try:
             signal.raise_signal(sig)
@@ -27,6 +49,20 @@ def test_a_stop_signal_raises_once_then_the_handlers_come_back(sig: signal.Signa
     assert raised.value.signum == sig
     assert isinstance(raised.value, KeyboardInterrupt)
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_a_signal_once_the_program_is_stopping_does_not_raise() -> None:
+    """After a normal end, a signal (the terminal closing just after Enter) must not cut short the
+    stopping that has begun; the next block raises again."""
+    with stop_signals():
+        try:
+            pass
+        finally:
+            stopping()
+            signal.raise_signal(signal.SIGHUP)
+            signal.raise_signal(signal.SIGTERM)
+    with pytest.raises(Stopped), stop_signals():
+        signal.raise_signal(signal.SIGTERM)
 
 
 def test_an_ignored_signal_stays_ignored() -> None:

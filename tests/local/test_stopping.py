@@ -26,10 +26,13 @@ SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL]
 
 OWNER = """\
 import sys, time
+from contextlib import nullcontext
+from restagen.local.processes import stop_signals
 from restagen.local.server import LocalRestate, find_server_binary
 
+handling = stop_signals() if sys.argv[1:] == ["stop_signals"] else nullcontext()
 try:
-    with LocalRestate(find_server_binary()) as server:
+    with handling, LocalRestate(find_server_binary()) as server:
         print(server.ingress_port, server.admin_port, server.node_port, server.base_dir, flush=True)
         while True:
             time.sleep(1)
@@ -83,12 +86,16 @@ def _signal_and_check(
     process.wait()
 
 
+@pytest.mark.parametrize("handling", ["stop_signals", "default"])
 @pytest.mark.parametrize("sig", SIGNALS, ids=[s.name for s in SIGNALS])
-def test_a_program_owning_a_local_restate(sig: signal.Signals, tmp_path: Path, env: dict[str, str]) -> None:
+def test_a_program_owning_a_local_restate(
+    sig: signal.Signals, handling: str, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Whatever ends the program, its server stops; with `stop_signals` it also cleans up."""
     (tmp_path / "owner.py").write_text(OWNER)
     out = tmp_path / "out.txt"
     with out.open("wb") as sink:
-        process = spawn([sys.executable, str(tmp_path / "owner.py")], env=env, stdout=sink)
+        process = spawn([sys.executable, str(tmp_path / "owner.py"), handling], env=env, stdout=sink)
     try:
         wait_until(lambda: _text(out).strip(), "the server to start")
         ingress, admin, node, base_dir = _text(out).split()
@@ -96,12 +103,14 @@ def test_a_program_owning_a_local_restate(sig: signal.Signals, tmp_path: Path, e
         _signal_and_check(process, sig, env, [int(ingress), int(admin), int(node)])
     finally:
         stop(process, kill=True)
-    if sig is signal.SIGKILL:  # the server stopped by itself, and nobody cleaned up
-        shutil.rmtree(base_dir)
-    else:  # stopped by the program, which cleaned up
+    cleaned = sig is signal.SIGINT or (handling == "stop_signals" and sig is not signal.SIGKILL)
+    if cleaned:  # stopped by the program, which cleaned up
         assert process.returncode == 0
         assert _text(out).splitlines()[-1] == "stopped"
         assert not Path(base_dir).exists()
+    else:  # the program died of the signal; its server stopped by itself, and nobody cleaned up
+        assert process.returncode == -sig
+        shutil.rmtree(base_dir)
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=[s.name for s in SIGNALS])

@@ -29,18 +29,42 @@ _PRIMITIVES: dict[str, tuple[str, tuple[str, str] | None]] = {
 
 @dataclass
 class Imports:
-    """`from module import name` lines, collected and printed sorted."""
+    """The imports of one module, collected while its names are decided and printed sorted.
+
+    Names from one module share a line (`from .models import Order, OrderDetails`), which ruff
+    wraps only when it is too long.
+    """
 
     names: set[tuple[str, str]] = field(default_factory=set)
+    modules: set[str] = field(default_factory=set)
 
     def add(self, module: str, name: str) -> None:
+        """`from module import name`."""
         self.names.add((module, name))
+
+    def add_module(self, module: str) -> None:
+        """`import module`."""
+        self.modules.add(module)
+
+    def update(self, other: Imports) -> Imports:
+        self.names |= other.names
+        self.modules |= other.modules
+        return self
+
+    def copy(self) -> Imports:
+        return Imports(set(self.names), set(self.modules))
+
+    def from_subpackage(self) -> Imports:
+        """The same imports written in a subpackage: `.models` becomes `..models`."""
+        return Imports({(f".{m}" if m.startswith(".") else m, n) for m, n in self.names}, set(self.modules))
 
     def lines(self) -> list[str]:
         by_module: dict[str, set[str]] = {}
         for module, name in self.names:
             by_module.setdefault(module, set()).add(name)
-        return [f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(by_module.items())]
+        return [f"import {m}" for m in sorted(self.modules)] + [
+            f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(by_module.items())
+        ]
 
 
 @dataclass(frozen=True)

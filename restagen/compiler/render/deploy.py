@@ -58,7 +58,8 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _text)
 
 
-def _yaml(package: ir.Package, summary: str, documents: list[dict[str, Any]]) -> str:
+def _yaml(package: ir.Package, summary: str, documents: list[dict[str, Any]], *, owned: bool = True) -> str:
+    """The YAML file of `documents` under the comment `summary`; `owned`: with the header line."""
     body = yaml.dump_all(
         documents,
         Dumper=_Dumper,
@@ -69,7 +70,7 @@ def _yaml(package: ir.Package, summary: str, documents: list[dict[str, Any]]) ->
         width=100,
     )
     comments = "".join(f"# {line}\n" for line in summary.splitlines())
-    return f"{header(package)}\n{comments}{body}"
+    return f"{header(package)}\n{comments}{body}" if owned else f"{comments}{body}"
 
 
 def _labels(name: str) -> dict[str, str]:
@@ -257,7 +258,7 @@ def _compose(package: ir.Package, settings: DeploySettings) -> str:
         registration["configs"] = [{"source": config, "target": target}]
         # Compose interpolates `$` in every value: `$$` is a literal one. The content goes without
         # the header line, which this file has already.
-        content = _subscriptions(package, settings).split("\n", 1)[1].replace("$", "$$")
+        content = _subscriptions(package, settings, owned=False).replace("$", "$$")
         document["configs"] = {config: {"content": content}}
     registration |= {"depends_on": [_RESTATE_SERVICE, name], "restart": "no"}
     services: dict[str, Any] = {
@@ -295,14 +296,14 @@ def _register(package: ir.Package, settings: DeploySettings) -> str:
     )
 
 
-def _subscriptions(package: ir.Package, settings: DeploySettings) -> str:
+def _subscriptions(package: ir.Package, settings: DeploySettings, *, owned: bool = True) -> str:
     summary = (
         f"The Kafka subscriptions of package {package.name}: each item is the body of a request\n"
         f"POST <admin>/subscriptions to Restate's admin API. register.sh applies them with\n"
         f"`restagen register --subscriptions`, which skips those that exist already. The clusters\n"
         f"they name must be configured in restate-server (restate-kafka.toml)."
     )
-    return _yaml(package, summary, [{"subscriptions": kafka.subscriptions(package)}])
+    return _yaml(package, summary, [{"subscriptions": kafka.subscriptions(package)}], owned=owned)
 
 
 def _cluster_config(package: ir.Package, settings: DeploySettings) -> str:

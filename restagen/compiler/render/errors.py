@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from restagen.compiler import ir
+from restagen.compiler.render import expressions
 from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.header import header
 from restagen.compiler.render.templates import render_template
@@ -24,6 +25,14 @@ class _Param:
 class _Error:
     decl: ir.ErrorDecl
     params: tuple[_Param, ...]
+
+    @property
+    def details(self) -> str:
+        """The details model built from the parameters, validated by their names on the wire."""
+        model = self.decl.details.name
+        if not self.params:
+            return f"{model}()"
+        return f"{model}.model_validate({expressions.dict_of((repr(p.wire), p.name) for p in self.params)})"
 
 
 def render_errors(program: ir.Program, package: ir.Package) -> str:
@@ -46,5 +55,10 @@ def render_errors(program: ir.Program, package: ir.Package) -> str:
             params.append(_Param(fld.py_name, fld.name, text, default))
         errors.append(_Error(decl, tuple(params)))
     return render_template(
-        "errors.py.jinja", header=header(package), package=package, errors=errors, imports=imports.lines()
+        "errors.py.jinja",
+        header=header(package),
+        package=package,
+        errors=errors,
+        imports=imports.lines(),
+        names=expressions.list_of(repr(decl.name) for decl in sorted(package.errors, key=lambda d: d.name)),
     )

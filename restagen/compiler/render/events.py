@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from restagen.compiler import ir
 from restagen.compiler.names import pascal
+from restagen.compiler.render import expressions
+from restagen.compiler.render.annotations import Imports
 from restagen.compiler.render.header import header
 from restagen.compiler.render.templates import render_template
 
@@ -41,10 +43,13 @@ def _method(name: str) -> str:
 
 def render_events(package: ir.Package) -> str:
     events = [_Event(decl, event_constant(decl.name), _method(decl.name)) for decl in package.events]
+    models = Imports({(".models", decl.name) for decl in package.events})
     return render_template(
         "events.py.jinja",
         header=header(package),
         package=package,
         events=events,
+        specs=expressions.tuple_of(e.constant for e in events),
+        model_imports=models.lines(),
         publisher=publisher_class(package),
     )

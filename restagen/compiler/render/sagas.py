@@ -6,14 +6,14 @@ print them. A step's participant is the `HandlerSpec` constant of its package's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from restagen.compiler import ir
 from restagen.compiler.names import pascal
+from restagen.compiler.render import expressions
 from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.header import header
 from restagen.compiler.render.templates import render_template
-from restagen.compiler.render.views import options_expression
 
 __all__ = ["SagaView", "StepView", "render_sagas", "saga_scaffold_paths", "saga_views"]
 
@@ -51,7 +51,9 @@ class SagaView:
     methods: tuple[MethodView, ...]
     steps: tuple[StepView, ...]
     retry: str | None
-    options: str
+    """The `RetryPolicy(...)` expression of its steps' calls, None when the schema sets none."""
+    options: str | None
+    """The `Options(...)` expression of its workflow, None when the schema sets none."""
     description: str | None
     flow: str
     """The saga as a Mermaid flowchart."""
@@ -61,7 +63,14 @@ class SagaView:
 class SagasView:
     package: ir.Package
     sagas: list[SagaView] = field(default_factory=list)
+    annotation_imports: Imports = field(default_factory=Imports)
+    """The types the sagas' methods take and return (the scaffolds import them too)."""
     imports: Imports = field(default_factory=Imports)
+    """What else the sagas module names: participants, errors, options."""
+
+    @property
+    def module_imports(self) -> list[str]:
+        return self.imports.copy().update(self.annotation_imports).lines()
 
 
 def _spec_name(target: tuple[str, str, str]) -> str:
@@ -76,18 +85,13 @@ def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler:
     raise KeyError(target)
 
 
-def _retry(options: ir.Options) -> str | None:
-    expression = options_expression(ir.Options(retry=options.retry))
-    return expression.removeprefix("Options(retry=").removesuffix(")") if options.retry else None
-
-
 class _Builder:
     def __init__(self, program: ir.Program, package: ir.Package) -> None:
         self.program = program
         self.view = SagasView(package)
 
     def annotate(self, ref: ir.TypeRef) -> str:
-        return annotation(ref, self.view.imports, package=self.view.package.name).text
+        return annotation(ref, self.view.annotation_imports, package=self.view.package.name).text
 
     def participant(self, target: tuple[str, str, str]) -> str:
         module = ".definitions" if target[0] == self.view.package.name else f"{target[0]}.definitions"
@@ -157,21 +161,17 @@ class _Builder:
                             method,
                             f", reply: {text}",
                             "None",
-                            f"Step {step.name}: handles a {reply.name} reply, updating the data.",
+                            f"Step {step.name}: handles the {reply.name} reply, updating the data.",
                         )
                     )
-                    replies.append(f"({text}, {method!r})")
-                args.append(("replies", f"({', '.join(replies)},)"))
+                    replies.append(expressions.tuple_of((text, repr(method))))
+                args.append(("replies", expressions.tuple_of(replies)))
             if step.on_error:
-                errors = [f"({self.error(e)}, {action!r})" for e, action in step.on_error]
-                args.append(("errors", f"({', '.join(errors)},)"))
+                errors = [expressions.tuple_of((self.error(e), repr(action))) for e, action in step.on_error]
+                args.append(("errors", expressions.tuple_of(errors)))
             if step.description:
                 args.append(("description", repr(step.description)))
             steps.append(StepView(step.name, tuple(args)))
-        options = options_expression(
-            replace(saga.options, retry=None, serde=None),
-            with_workflow_retention=True,
-        )
         return SagaView(
             name=saga.name,
             title=title,
@@ -185,8 +185,8 @@ class _Builder:
             data=data,
             methods=tuple(methods),
             steps=tuple(steps),
-            retry=_retry(saga.options),
-            options=options,
+            retry=expressions.retry(saga.options.retry, self.view.imports) if saga.options.retry else None,
+            options=expressions.options(saga.options, self.view.imports, with_retry=False),
             description=saga.description,
             flow=mermaid(saga),
         )
@@ -213,12 +213,20 @@ def render_sagas(program: ir.Program, package: ir.Package) -> dict[str, str]:
         f"{base}/sagas.py": render_template("sagas.py.jinja", header=header(package), view=view),
         f"{base}/sagas.md": render_template("sagas.md.jinja", view=view),
     }
-    scaffold_imports = [line.replace("from .", "from ..") for line in view.imports.lines()]
     for saga in view.sagas:
         files[f"{base}/impl/{saga.name}.py"] = render_template(
-            "scaffold/saga.py.jinja", view=view, s=saga, imports=scaffold_imports
+            "scaffold/saga.py.jinja", view=view, s=saga, imports=implementation_imports(view, saga)
         )
     return files
+
+
+def implementation_imports(view: SagasView, saga: SagaView) -> list[str]:
+    """The imports of a saga's scaffold in `impl/`."""
+    imports = view.annotation_imports.copy()
+    imports.add("restagen.runtime", "HandlerNotImplemented")
+    imports.add("restagen.runtime.saga", "SagaContext")
+    imports.add(".sagas", saga.base)
+    return imports.from_subpackage().lines()
 
 
 def _label(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from restagen.compiler import ir
 from restagen.compiler.render.header import header
 from restagen.compiler.render.sagas import saga_views
-from restagen.compiler.render.templates import render_template
+from restagen.compiler.render.templates import docstring, render_template
 from restagen.compiler.render.views import package_view
 
 __all__ = ["render_services", "scaffold_paths"]
@@ -49,17 +49,14 @@ def render_services(program: ir.Program, package: ir.Package) -> dict[str, str]:
         )
         for module in (_OWNED if package.components else ("app",))  # a package of sagas only
     }
-    scaffold_imports = [
-        line.replace("from .models import", "from ..models import") for line in view.model_imports.lines()
-    ]
     files[f"{base}/main.py"] = render_template("scaffold/main.py.jinja", view=view, sagas=sagas)
     files[f"{base}/impl/__init__.py"] = (
-        f'"""Implementations of package {package.name}\'s components: yours to edit."""\n'
+        docstring(f"The implementations of the components of package {package.name}: yours to edit.") + "\n"
     )
     if view.middleware:
         files[f"{base}/middleware.py"] = render_template("scaffold/middleware.py.jinja", view=view)
     for component in view.components:
         files[f"{base}/impl/{component.name}.py"] = render_template(
-            "scaffold/component.py.jinja", view=view, c=component, imports=scaffold_imports
+            "scaffold/component.py.jinja", c=component, imports=view.implementation_imports(component)
         )
     return files

@@ -24,6 +24,20 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "templates"
 
 
+_LINE_LENGTH = 88  # ruff's, in the generated ruff.toml
+
+
+def _fill(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width`, narrower when that keeps a last word from standing alone."""
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    if len(lines) > 1 and " " not in lines[-1]:
+        for narrower in range(width - 1, width - 16, -1):
+            candidate = textwrap.wrap(text, narrower, break_long_words=False, break_on_hyphens=False)
+            if len(candidate) == len(lines) and " " in candidate[-1]:
+                return candidate
+    return lines
+
+
 def _escape(text: str) -> str:
     """`text` as the body of a (non-raw) string: backslashes, quotes and every unprintable
     character but newline and tab escaped. A NUL cannot be in Python source at all, and the other
@@ -35,18 +49,24 @@ def _escape(text: str) -> str:
 
 
 def docstring(text: str | None, indent: int = 0) -> str:
-    """A complete triple-quoted docstring for `text`, escaped so that nothing in it is code."""
+    """A complete triple-quoted docstring for `text`, escaped so that nothing in it is code.
+
+    Lines are filled up to the line length the code is formatted with, the opening quotes counted.
+    """
     if not text or not text.strip():
         return ""
-    width = 84 - indent
+    width = _LINE_LENGTH - indent - 3
     lines = []
     for line in _escape(text.strip()).split("\n"):
-        lines.extend(textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""])
+        lines.extend(_fill(line, width))
     pad = " " * indent
     if len(lines) == 1:
-        return f'"""{lines[0]}"""'
-    inner = "\n".join((pad + line) if line.strip() else "" for line in lines[1:])
-    return f'"""{lines[0]}\n{inner}\n{pad}"""'
+        if len(lines[0]) + 3 <= width:
+            return f'"""{lines[0]}"""'
+        # Too long with its closing quotes, which the formatter would move back up: two lines.
+        lines = _fill(lines[0], width - 3)
+    rest = [(pad + line) if line.strip() else "" for line in lines[1:]]
+    return '"""' + "\n".join([lines[0], *rest, f'{pad}"""'])
 
 
 def literal(value: Any) -> str:

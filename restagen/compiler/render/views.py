@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from restagen.compiler import ir
 from restagen.compiler.names import pascal
+from restagen.compiler.render import expressions
 from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.events import event_constant, events_module_alias
 
@@ -24,7 +24,19 @@ _KIND_SUFFIX = {"service": "Service", "object": "Object", "workflow": "Workflow"
 class CodecView:
     name: str
     annotation: str
+    """The annotation of the type the codec carries."""
     codec_class: str
+    inferred: bool
+    """Whether a type checker infers the codec's type parameter from its argument (not from a union)."""
+
+    @property
+    def declared_type(self) -> str:
+        """What the constant is declared as: `Final`, or `Final[JsonCodec[Order | None]]`."""
+        return "Final" if self.inferred else f"Final[{self.codec_class}[{self.annotation}]]"
+
+    @property
+    def expression(self) -> str:
+        return f"{self.codec_class}({self.annotation})"
 
 
 @dataclass(frozen=True)
@@ -41,7 +53,8 @@ class HandlerView:
     output_codec: str | None
     errors: tuple[str, ...]
     context: str
-    options: str
+    options: str | None
+    """The `Options(...)` expression, None when the schema sets none."""
     middleware: tuple[str, ...]
     events: tuple[str, ...]
     """Expressions of the `EventSpec`s the handler subscribes to."""
@@ -50,6 +63,18 @@ class HandlerView:
     @property
     def is_run(self) -> bool:
         return self.kind == "workflow"
+
+    @property
+    def errors_tuple(self) -> str:
+        return expressions.tuple_of(self.errors)
+
+    @property
+    def middleware_tuple(self) -> str:
+        return expressions.tuple_of(repr(name) for name in self.middleware)
+
+    @property
+    def events_tuple(self) -> str:
+        return expressions.tuple_of(self.events)
 
 
 @dataclass(frozen=True)
@@ -78,13 +103,32 @@ class ComponentView:
     handlers: tuple[HandlerView, ...]
     state: tuple[StateView, ...]
     promises: tuple[StateView, ...]
-    options: str
+    options: str | None
+    """The `Options(...)` expression, None when the schema sets none."""
     middleware: tuple[str, ...]
     description: str | None
+    signature_imports: Imports
+    """The types its handlers take and return."""
+    state_imports: Imports
+    """The types of its state and promises."""
 
     @property
     def keyed(self) -> bool:
         return self.kind != "service"
+
+    @property
+    def contexts(self) -> tuple[str, ...]:
+        """The context classes its handlers take."""
+        used = {h.context for h in self.handlers}
+        return tuple(name for name in (self.context, self.shared_context) if name in used)
+
+    @property
+    def handlers_tuple(self) -> str:
+        return expressions.tuple_of(h.spec for h in self.handlers)
+
+    @property
+    def middleware_tuple(self) -> str:
+        return expressions.tuple_of(repr(name) for name in self.middleware)
 
     @property
     def run(self) -> HandlerView | None:
@@ -102,9 +146,9 @@ class PackageView:
     components: list[ComponentView] = field(default_factory=list)
     codecs: dict[str, CodecView] = field(default_factory=dict)
     model_imports: Imports = field(default_factory=Imports)
-    """Names the typed modules import for annotations (models of this and other packages)."""
-    errors: set[str] = field(default_factory=set)
-    """Declared error classes referenced, as `module:Name`."""
+    """Every type the package's handlers, state and promises carry (the codecs module's imports)."""
+    definitions_imports: Imports = field(default_factory=Imports)
+    """What the definitions name besides models: declared errors, options (events: `event_imports`)."""
     event_modules: set[str] = field(default_factory=set)
     """Packages whose events module the definitions import."""
 
@@ -117,6 +161,96 @@ class PackageView:
                 parent, _, module = f"{package}.events".rpartition(".")
                 lines.append(f"from {parent} import {module} as {events_module_alias(package)}")
         return lines
+
+    def _signature_imports(self) -> Imports:
+        imports = Imports()
+        for c in self.components:
+            imports.update(c.signature_imports)
+        return imports
+
+    @property
+    def definitions_module_imports(self) -> list[str]:
+        imports = self._signature_imports().update(self.definitions_imports)
+        imports.add("typing", "Final")
+        imports.add("restagen.runtime.specs", "ComponentSpec")
+        imports.add("restagen.runtime.specs", "HandlerSpec")
+        imports.add(".", "contexts")
+        if self.codecs:
+            imports.add(".", "codecs")
+        return imports.lines()
+
+    @property
+    def clients_imports(self) -> list[str]:
+        imports = self._signature_imports()
+        imports.add(".", "definitions")
+        imports.add("typing", "Any")
+        imports.add("restagen.runtime.context", "HandlerContext")
+        for name in ("ContextCaller", "ContextClient"):
+            imports.add("restagen.runtime.calls", name)
+        for name in ("Ingress", "IngressClient", "SyncIngress"):
+            imports.add("restagen.runtime.ingress", name)
+        if any(c.handlers for c in self.components):
+            imports.add("collections.abc", "Mapping")
+            imports.add("datetime", "timedelta")
+            imports.add("restagen.runtime.calls", "SendHandle")
+        if any(c.callable_handlers for c in self.components):
+            imports.add("restagen.runtime.ingress", "InvocationHandle")
+            imports.add("restagen.runtime.ingress", "SyncInvocationHandle")
+        if any(c.run for c in self.components):
+            imports.add("restagen.runtime.ingress", "WorkflowHandle")
+            imports.add("restagen.runtime.ingress", "SyncWorkflowHandle")
+        return imports.lines()
+
+    @property
+    def codecs_imports(self) -> list[str]:
+        imports = self.model_imports.copy()
+        modules = {"JsonCodec": "restagen.runtime.serde", "BsonCodec": "restagen.runtime.bson_codec"}
+        for codec in self.codecs.values():
+            imports.add(modules[codec.codec_class], codec.codec_class)
+        if self.codecs:
+            imports.add("typing", "Final")
+        return imports.lines()
+
+    @property
+    def contexts_imports(self) -> list[str]:
+        imports = Imports()
+        bases = {
+            "service": ("ServiceContext",),
+            "object": ("ObjectContext", "ObjectSharedContext"),
+            "workflow": ("WorkflowContext", "WorkflowSharedContext"),
+        }
+        for c in self.components:
+            for name in bases[c.kind]:
+                imports.add("restagen.runtime.context", name)
+            if c.state:
+                imports.add("restagen.runtime.context", "StateKey")
+                imports.add("restagen.runtime.context", "ReadOnlyStateKey")
+            if c.promises:
+                imports.add("restagen.runtime.context", "Promise")
+            imports.update(c.state_imports)
+            if c.state or c.promises:
+                imports.add_module("restate")
+                imports.add("functools", "cached_property")
+                imports.add(".", "codecs")
+        return imports.lines()
+
+    @property
+    def handlers_imports(self) -> list[str]:
+        imports = self._signature_imports()
+        imports.add_module("abc")
+        for c in self.components:
+            for name in c.contexts:
+                imports.add(".contexts", name)
+        return imports.lines()
+
+    def implementation_imports(self, component: ComponentView) -> list[str]:
+        """The imports of a component's scaffold in `impl/`."""
+        imports = component.signature_imports.copy()
+        imports.add("restagen.runtime", "HandlerNotImplemented")
+        imports.add(".handlers", component.base)
+        for name in component.contexts:
+            imports.add(".contexts", name)
+        return imports.from_subpackage().lines()
 
     @property
     def middleware(self) -> list[tuple[str, str]]:
@@ -156,47 +290,6 @@ def codec_name(ref: ir.TypeRef, package: str) -> str:
     return "_OR_".join(codec_name(m, package) for m in ref.members)
 
 
-def _duration(value: timedelta) -> str:
-    millis = value // timedelta(milliseconds=1)
-    if timedelta(milliseconds=millis) == value:
-        return f"timedelta(milliseconds={millis})"
-    return f"timedelta(microseconds={value // timedelta(microseconds=1)})"
-
-
-def options_expression(options: ir.Options, *, with_workflow_retention: bool = True) -> str:
-    """A Python expression building `restagen.runtime.specs.Options` (empty: `Options()`)."""
-    parts = []
-    for name in (
-        "inactivity_timeout",
-        "abort_timeout",
-        "idempotency_retention",
-        "journal_retention",
-        "workflow_retention",
-    ):
-        value = getattr(options, name)
-        if value is not None and (with_workflow_retention or name != "workflow_retention"):
-            parts.append(f"{name}={_duration(value)}")
-    for name in ("ingress_private", "enable_lazy_state"):
-        value = getattr(options, name)
-        if value is not None:
-            parts.append(f"{name}={value!r}")
-    if options.retry is not None:
-        retry = options.retry
-        fields = []
-        if retry.max_attempts is not None:
-            fields.append(f"max_attempts={retry.max_attempts!r}")
-        for name in ("initial_interval", "max_interval"):
-            value = getattr(retry, name)
-            if value is not None:
-                fields.append(f"{name}={_duration(value)}")
-        if retry.factor is not None:
-            fields.append(f"factor={retry.factor!r}")
-        if retry.on_max_attempts is not None:
-            fields.append(f"on_max_attempts={retry.on_max_attempts!r}")
-        parts.append(f"retry=RetryPolicy({', '.join(fields)})")
-    return f"Options({', '.join(parts)})"
-
-
 def _event_input(handler: ir.Handler) -> ir.TypeRef | None:
     """An event handler takes the event it subscribes to (or the union of them)."""
     if not handler.subscribe:
@@ -220,16 +313,21 @@ class _Builder:
         while name in self.view.codecs and self.view.codecs[name].annotation != text:
             number += 1
             name = f"{base}_{number}"
-        self.view.codecs.setdefault(name, CodecView(name, text, codec_class))
+        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf)
+        self.view.codecs.setdefault(name, CodecView(name, text, codec_class, inferred))
         return name
 
-    def annotate(self, ref: ir.TypeRef) -> str:
+    def annotate(self, ref: ir.TypeRef, *also: Imports) -> str:
+        """The annotation of `ref`, its imports added to the package's and to those of `also`."""
+        for imports in also:
+            annotation(ref, imports, package=self.view.package.name)
         return annotation(ref, self.view.model_imports, package=self.view.package.name).text
 
     def component(self, component: ir.Component) -> ComponentView:
         title = pascal(component.name)
         suffix = _KIND_SUFFIX[component.kind]
         handlers = []
+        signature, state_imports = Imports(), Imports()
         for handler in component.handlers:
             serde = handler.options.serde or component.options.serde or self.view.package.serde or "json"
             input_ref = _event_input(handler)
@@ -237,28 +335,29 @@ class _Builder:
             context = f"{title}SharedContext" if shared else f"{title}Context"
             errors = []
             for error in handler.errors:
-                self.view.errors.add(f"{error.package}:{error.name}")
+                module = ".errors" if error.package == self.view.package.name else f"{error.package}.errors"
+                self.view.definitions_imports.add(module, error.name)
                 errors.append(error.name)
             handlers.append(
                 HandlerView(
                     name=handler.name,
                     kind=handler.kind,
                     spec=f"{component.name.upper()}__{handler.name.upper()}",
-                    input=self.annotate(input_ref) if input_ref is not None else None,
-                    output=self.annotate(handler.output) if handler.output is not None else "None",
+                    input=self.annotate(input_ref, signature) if input_ref is not None else None,
+                    output=self.annotate(handler.output, signature) if handler.output is not None else "None",
                     input_codec=self.codec(input_ref, serde) if input_ref is not None else None,
                     output_codec=self.codec(handler.output, serde) if handler.output is not None else None,
                     errors=tuple(errors),
                     context=context,
-                    options=options_expression(handler.options),
+                    options=expressions.options(handler.options, self.view.definitions_imports),
                     middleware=handler.middleware,
                     events=tuple(self._event(ref) for ref in handler.subscribe),
                     description=handler.description,
                 )
             )
         serde = component.options.serde or self.view.package.serde or "json"
-        state = tuple(self._keyed(f, serde) for f in component.state)
-        promises = tuple(self._keyed(f, serde) for f in component.promises)
+        state = tuple(self._keyed(f, serde, state_imports) for f in component.state)
+        promises = tuple(self._keyed(f, serde, state_imports) for f in component.promises)
         return ComponentView(
             kind=component.kind,
             name=component.name,
@@ -277,11 +376,15 @@ class _Builder:
             handlers=tuple(handlers),
             state=state,
             promises=promises,
-            options=options_expression(
-                component.options, with_workflow_retention=component.kind == "workflow"
+            options=expressions.options(
+                component.options,
+                self.view.definitions_imports,
+                with_workflow_retention=component.kind == "workflow",
             ),
             middleware=component.middleware,
             description=component.description,
+            signature_imports=signature,
+            state_imports=state_imports,
         )
 
     def _event(self, ref: ir.Named) -> str:
@@ -289,8 +392,8 @@ class _Builder:
         module = "events" if ref.package == self.view.package.name else events_module_alias(ref.package)
         return f"{module}.{event_constant(ref.name)}"
 
-    def _keyed(self, fld: ir.Field, serde: str) -> StateView:
-        return StateView(fld.name, self.annotate(fld.type), self.codec(fld.type, serde))
+    def _keyed(self, fld: ir.Field, serde: str, imports: Imports) -> StateView:
+        return StateView(fld.name, self.annotate(fld.type, imports), self.codec(fld.type, serde))
 
 
 def package_view(program: ir.Program, package: ir.Package) -> PackageView:

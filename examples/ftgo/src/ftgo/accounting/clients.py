@@ -2,9 +2,9 @@
 
 """Typed clients of package ftgo.accounting.
 
-`...Client` and `...SyncClient` call through the Restate ingress, from outside
-handlers.
-`...ContextClient` calls durably from inside a handler, through its context.
+`...Client` and `...SyncClient` call through the Restate ingress, from
+outside handlers; `...ContextClient` calls durably from inside a handler,
+through its context.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class AccountingClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[Authorization]:
-        """Start authorize without waiting for it; the handle attaches to its result."""
+        """Start authorize without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.ACCOUNTING__AUTHORIZE,
             request,
@@ -88,7 +88,7 @@ class AccountingClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[None]:
-        """Start reverse without waiting for it; the handle attaches to its result."""
+        """Start reverse without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.ACCOUNTING__REVERSE,
             request,
@@ -127,7 +127,7 @@ class AccountingSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[Authorization]:
-        """Start authorize without waiting for it; the handle attaches to its result."""
+        """Start authorize without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.ACCOUNTING__AUTHORIZE,
             request,
@@ -159,7 +159,7 @@ class AccountingSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[None]:
-        """Start reverse without waiting for it; the handle attaches to its result."""
+        """Start reverse without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.ACCOUNTING__REVERSE,
             request,
@@ -198,7 +198,7 @@ class AccountingContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[Authorization]:
-        """Start authorize durably without waiting for it; the handle attaches to its result."""
+        """Start authorize durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ACCOUNTING__AUTHORIZE,
             request,
@@ -230,7 +230,7 @@ class AccountingContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[None]:
-        """Start reverse durably without waiting for it; the handle attaches to its result."""
+        """Start reverse durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ACCOUNTING__REVERSE,
             request,

@@ -11,9 +11,7 @@ from restagen.runtime import DeclaredError
 
 from .models import CardDeclinedDetails
 
-__all__ = [
-    "CardDeclined",
-]
+__all__ = ["CardDeclined"]
 
 
 class CardDeclined(DeclaredError):
@@ -22,10 +20,4 @@ class CardDeclined(DeclaredError):
 
     def __init__(self, *, reason: str) -> None:
         self.reason = reason
-        super().__init__(
-            CardDeclinedDetails.model_validate(
-                {
-                    "reason": reason,
-                }
-            )
-        )
+        super().__init__(CardDeclinedDetails.model_validate({"reason": reason}))

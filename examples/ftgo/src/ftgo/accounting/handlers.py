@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import abc
 
-from .contexts import (
-    AccountingContext,
-)
+from .contexts import AccountingContext
 from .models import AccountingReverseRequest, Authorization, AuthorizeRequest
 
 

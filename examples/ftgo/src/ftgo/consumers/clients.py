@@ -2,9 +2,9 @@
 
 """Typed clients of package ftgo.consumers.
 
-`...Client` and `...SyncClient` call through the Restate ingress, from outside
-handlers.
-`...ContextClient` calls durably from inside a handler, through its context.
+`...Client` and `...SyncClient` call through the Restate ingress, from
+outside handlers; `...ContextClient` calls durably from inside a handler,
+through its context.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class ConsumerClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[Consumer]:
-        """Start register without waiting for it; the handle attaches to its result."""
+        """Start register without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.CONSUMER__REGISTER,
             request,
@@ -92,7 +92,7 @@ class ConsumerClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[Consumer | None]:
-        """Start get without waiting for it; the handle attaches to its result."""
+        """Start get without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.CONSUMER__GET,
             None,
@@ -126,7 +126,7 @@ class ConsumerClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[None]:
-        """Start validate_order without waiting for it; the handle attaches to its result."""
+        """Start validate_order without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.CONSUMER__VALIDATE_ORDER,
             request,
@@ -168,7 +168,7 @@ class ConsumerSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[Consumer]:
-        """Start register without waiting for it; the handle attaches to its result."""
+        """Start register without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.CONSUMER__REGISTER,
             request,
@@ -200,7 +200,7 @@ class ConsumerSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[Consumer | None]:
-        """Start get without waiting for it; the handle attaches to its result."""
+        """Start get without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.CONSUMER__GET,
             None,
@@ -234,7 +234,7 @@ class ConsumerSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[None]:
-        """Start validate_order without waiting for it; the handle attaches to its result."""
+        """Start validate_order without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.CONSUMER__VALIDATE_ORDER,
             request,
@@ -276,7 +276,7 @@ class ConsumerContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[Consumer]:
-        """Start register durably without waiting for it; the handle attaches to its result."""
+        """Start register durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.CONSUMER__REGISTER,
             request,
@@ -308,7 +308,7 @@ class ConsumerContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[Consumer | None]:
-        """Start get durably without waiting for it; the handle attaches to its result."""
+        """Start get durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.CONSUMER__GET,
             None,
@@ -342,7 +342,7 @@ class ConsumerContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[None]:
-        """Start validate_order durably without waiting for it; the handle attaches to its result."""
+        """Start validate_order durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.CONSUMER__VALIDATE_ORDER,
             request,
@@ -368,7 +368,7 @@ class SignupClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> WorkflowHandle[bool]:
-        """Start this workflow's run (once per key); the handle attaches to its result."""
+        """Start this workflow's run (once per key); the handle gets its result."""
         return await self._ingress.submit(
             definitions.SIGNUP__RUN,
             request,
@@ -385,7 +385,7 @@ class SignupClient(IngressClient):
         )
 
     async def output(self) -> bool:
-        """The result of this workflow's run if it finished (raises NotReady otherwise)."""
+        """The result of this workflow's run if it finished; raises NotReady if not."""
         return await self._ingress.workflow_output(
             definitions.SIGNUP__RUN, key=self._key
         )
@@ -414,7 +414,7 @@ class SignupClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[None]:
-        """Start click without waiting for it; the handle attaches to its result."""
+        """Start click without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.SIGNUP__CLICK,
             request,
@@ -440,7 +440,7 @@ class SignupSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncWorkflowHandle[bool]:
-        """Start this workflow's run (once per key); the handle attaches to its result."""
+        """Start this workflow's run (once per key); the handle gets its result."""
         return self._ingress.submit(
             definitions.SIGNUP__RUN,
             request,
@@ -455,7 +455,7 @@ class SignupSyncClient(IngressClient):
         return self._ingress.workflow_attach(definitions.SIGNUP__RUN, key=self._key)
 
     def output(self) -> bool:
-        """The result of this workflow's run if it finished (raises NotReady otherwise)."""
+        """The result of this workflow's run if it finished; raises NotReady if not."""
         return self._ingress.workflow_output(definitions.SIGNUP__RUN, key=self._key)
 
     def click(
@@ -482,7 +482,7 @@ class SignupSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[None]:
-        """Start click without waiting for it; the handle attaches to its result."""
+        """Start click without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.SIGNUP__CLICK,
             request,
@@ -508,7 +508,7 @@ class SignupContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[bool]:
-        """Start this workflow's run (once per key); the handle attaches to its result."""
+        """Start this workflow's run (once per key); the handle gets its result."""
         return self._caller.send(
             definitions.SIGNUP__RUN,
             request,
@@ -525,7 +525,7 @@ class SignupContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> bool:
-        """Run this workflow and wait for its result (fails if its run was already started)."""
+        """Run this workflow and wait for it; fails if its run already started."""
         return await self._caller.call(
             definitions.SIGNUP__RUN,
             request,
@@ -558,7 +558,7 @@ class SignupContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[None]:
-        """Start click durably without waiting for it; the handle attaches to its result."""
+        """Start click durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.SIGNUP__CLICK,
             request,

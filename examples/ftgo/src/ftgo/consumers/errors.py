@@ -11,10 +11,7 @@ from restagen.runtime import DeclaredError
 
 from .models import ConsumerNotFoundDetails, ConsumerVerificationFailedDetails
 
-__all__ = [
-    "ConsumerNotFound",
-    "ConsumerVerificationFailed",
-]
+__all__ = ["ConsumerNotFound", "ConsumerVerificationFailed"]
 
 
 class ConsumerNotFound(DeclaredError):
@@ -24,11 +21,7 @@ class ConsumerNotFound(DeclaredError):
     def __init__(self, *, consumer_id: str) -> None:
         self.consumer_id = consumer_id
         super().__init__(
-            ConsumerNotFoundDetails.model_validate(
-                {
-                    "consumer_id": consumer_id,
-                }
-            )
+            ConsumerNotFoundDetails.model_validate({"consumer_id": consumer_id})
         )
 
 
@@ -43,9 +36,6 @@ class ConsumerVerificationFailed(DeclaredError):
         self.reason = reason
         super().__init__(
             ConsumerVerificationFailedDetails.model_validate(
-                {
-                    "consumer_id": consumer_id,
-                    "reason": reason,
-                }
+                {"consumer_id": consumer_id, "reason": reason}
             )
         )

@@ -31,8 +31,8 @@ class ConsumerObjectBase(abc.ABC):
 
 
 class SignupWorkflowBase(abc.ABC):
-    """Implements workflow signup: Signs a consumer up once they click the link in the
-    e-mail.
+    """Implements workflow signup: Signs a consumer up once they click the link in
+    the e-mail.
     """
 
     @abc.abstractmethod

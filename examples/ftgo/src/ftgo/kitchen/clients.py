@@ -2,9 +2,9 @@
 
 """Typed clients of package ftgo.kitchen.
 
-`...Client` and `...SyncClient` call through the Restate ingress, from outside
-handlers.
-`...ContextClient` calls durably from inside a handler, through its context.
+`...Client` and `...SyncClient` call through the Restate ingress, from
+outside handlers; `...ContextClient` calls durably from inside a handler,
+through its context.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class KitchenClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[TicketCreated]:
-        """Start create_ticket without waiting for it; the handle attaches to its result."""
+        """Start create_ticket without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.KITCHEN__CREATE_TICKET,
             request,
@@ -93,7 +93,7 @@ class KitchenClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[None]:
-        """Start cancel_ticket without waiting for it; the handle attaches to its result."""
+        """Start cancel_ticket without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.KITCHEN__CANCEL_TICKET,
             request,
@@ -125,7 +125,7 @@ class KitchenClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[None]:
-        """Start confirm_ticket without waiting for it; the handle attaches to its result."""
+        """Start confirm_ticket without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.KITCHEN__CONFIRM_TICKET,
             request,
@@ -164,7 +164,7 @@ class KitchenSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[TicketCreated]:
-        """Start create_ticket without waiting for it; the handle attaches to its result."""
+        """Start create_ticket without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.KITCHEN__CREATE_TICKET,
             request,
@@ -196,7 +196,7 @@ class KitchenSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[None]:
-        """Start cancel_ticket without waiting for it; the handle attaches to its result."""
+        """Start cancel_ticket without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.KITCHEN__CANCEL_TICKET,
             request,
@@ -228,7 +228,7 @@ class KitchenSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[None]:
-        """Start confirm_ticket without waiting for it; the handle attaches to its result."""
+        """Start confirm_ticket without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.KITCHEN__CONFIRM_TICKET,
             request,
@@ -267,7 +267,7 @@ class KitchenContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[TicketCreated]:
-        """Start create_ticket durably without waiting for it; the handle attaches to its result."""
+        """Start create_ticket durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.KITCHEN__CREATE_TICKET,
             request,
@@ -299,7 +299,7 @@ class KitchenContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[None]:
-        """Start cancel_ticket durably without waiting for it; the handle attaches to its result."""
+        """Start cancel_ticket durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.KITCHEN__CANCEL_TICKET,
             request,
@@ -331,7 +331,7 @@ class KitchenContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[None]:
-        """Start confirm_ticket durably without waiting for it; the handle attaches to its result."""
+        """Start confirm_ticket durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.KITCHEN__CONFIRM_TICKET,
             request,

@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-from restagen.runtime.context import (
-    ServiceContext,
-)
+from restagen.runtime.context import ServiceContext
 
 
 class KitchenContext(ServiceContext):

@@ -12,9 +12,7 @@ from restagen.runtime import DeclaredError
 
 from .models import RestaurantClosedDetails
 
-__all__ = [
-    "RestaurantClosed",
-]
+__all__ = ["RestaurantClosed"]
 
 
 class RestaurantClosed(DeclaredError):
@@ -26,9 +24,6 @@ class RestaurantClosed(DeclaredError):
         self.opens_at = opens_at
         super().__init__(
             RestaurantClosedDetails.model_validate(
-                {
-                    "restaurant_id": restaurant_id,
-                    "opens_at": opens_at,
-                }
+                {"restaurant_id": restaurant_id, "opens_at": opens_at}
             )
         )

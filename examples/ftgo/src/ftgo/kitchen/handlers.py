@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import abc
 
-from .contexts import (
-    KitchenContext,
-)
+from .contexts import KitchenContext
 from .models import (
     CreateTicketRequest,
     KitchenCancelTicketRequest,

@@ -2,9 +2,9 @@
 
 """Typed clients of package ftgo.orders.
 
-`...Client` and `...SyncClient` call through the Restate ingress, from outside
-handlers.
-`...ContextClient` calls durably from inside a handler, through its context.
+`...Client` and `...SyncClient` call through the Restate ingress, from
+outside handlers; `...ContextClient` calls durably from inside a handler,
+through its context.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class OrderClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[Order]:
-        """Start create without waiting for it; the handle attaches to its result."""
+        """Start create without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.ORDER__CREATE,
             request,
@@ -90,7 +90,7 @@ class OrderClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[None]:
-        """Start approve without waiting for it; the handle attaches to its result."""
+        """Start approve without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.ORDER__APPROVE,
             request,
@@ -122,7 +122,7 @@ class OrderClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[None]:
-        """Start reject without waiting for it; the handle attaches to its result."""
+        """Start reject without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.ORDER__REJECT,
             request,
@@ -154,7 +154,7 @@ class OrderClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[Order]:
-        """Start get without waiting for it; the handle attaches to its result."""
+        """Start get without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.ORDER__GET,
             request,
@@ -186,7 +186,7 @@ class OrderClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> InvocationHandle[None]:
-        """Start on_ticket_created without waiting for it; the handle attaches to its result."""
+        """Start on_ticket_created without waiting; the handle gets its result."""
         return await self._ingress.send(
             definitions.ORDER__ON_TICKET_CREATED,
             request,
@@ -225,7 +225,7 @@ class OrderSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[Order]:
-        """Start create without waiting for it; the handle attaches to its result."""
+        """Start create without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.ORDER__CREATE,
             request,
@@ -257,7 +257,7 @@ class OrderSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[None]:
-        """Start approve without waiting for it; the handle attaches to its result."""
+        """Start approve without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.ORDER__APPROVE,
             request,
@@ -289,7 +289,7 @@ class OrderSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[None]:
-        """Start reject without waiting for it; the handle attaches to its result."""
+        """Start reject without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.ORDER__REJECT,
             request,
@@ -321,7 +321,7 @@ class OrderSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[Order]:
-        """Start get without waiting for it; the handle attaches to its result."""
+        """Start get without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.ORDER__GET,
             request,
@@ -353,7 +353,7 @@ class OrderSyncClient(IngressClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SyncInvocationHandle[None]:
-        """Start on_ticket_created without waiting for it; the handle attaches to its result."""
+        """Start on_ticket_created without waiting; the handle gets its result."""
         return self._ingress.send(
             definitions.ORDER__ON_TICKET_CREATED,
             request,
@@ -392,7 +392,7 @@ class OrderContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[Order]:
-        """Start create durably without waiting for it; the handle attaches to its result."""
+        """Start create durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ORDER__CREATE,
             request,
@@ -424,7 +424,7 @@ class OrderContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[None]:
-        """Start approve durably without waiting for it; the handle attaches to its result."""
+        """Start approve durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ORDER__APPROVE,
             request,
@@ -456,7 +456,7 @@ class OrderContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[None]:
-        """Start reject durably without waiting for it; the handle attaches to its result."""
+        """Start reject durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ORDER__REJECT,
             request,
@@ -488,7 +488,7 @@ class OrderContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[Order]:
-        """Start get durably without waiting for it; the handle attaches to its result."""
+        """Start get durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ORDER__GET,
             request,
@@ -520,7 +520,9 @@ class OrderContextClient(ContextClient):
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SendHandle[None]:
-        """Start on_ticket_created durably without waiting for it; the handle attaches to its result."""
+        """Start on_ticket_created durably, without waiting; the handle gets
+        its result.
+        """
         return self._caller.send(
             definitions.ORDER__ON_TICKET_CREATED,
             request,

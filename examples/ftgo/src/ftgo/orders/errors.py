@@ -11,10 +11,7 @@ from restagen.runtime import DeclaredError
 
 from .models import InvalidOrderDetails, OrderNotFoundDetails
 
-__all__ = [
-    "InvalidOrder",
-    "OrderNotFound",
-]
+__all__ = ["InvalidOrder", "OrderNotFound"]
 
 
 class OrderNotFound(DeclaredError):
@@ -23,13 +20,7 @@ class OrderNotFound(DeclaredError):
 
     def __init__(self, *, order_id: str) -> None:
         self.order_id = order_id
-        super().__init__(
-            OrderNotFoundDetails.model_validate(
-                {
-                    "order_id": order_id,
-                }
-            )
-        )
+        super().__init__(OrderNotFoundDetails.model_validate({"order_id": order_id}))
 
 
 class InvalidOrder(DeclaredError):
@@ -38,10 +29,4 @@ class InvalidOrder(DeclaredError):
 
     def __init__(self, *, reason: str) -> None:
         self.reason = reason
-        super().__init__(
-            InvalidOrderDetails.model_validate(
-                {
-                    "reason": reason,
-                }
-            )
-        )
+        super().__init__(InvalidOrderDetails.model_validate({"reason": reason}))

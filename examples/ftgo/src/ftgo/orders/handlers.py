@@ -8,9 +8,7 @@ import abc
 
 from ftgo.kitchen.models import TicketCreated
 
-from .contexts import (
-    OrderContext,
-)
+from .contexts import OrderContext
 from .models import Order, OrderApproveRequest, OrderDetails, OrderRejectRequest
 
 

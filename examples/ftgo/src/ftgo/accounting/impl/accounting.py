@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..contexts import (
-    AccountingContext,
-)
+from ..contexts import AccountingContext
 from ..errors import CardDeclined
 from ..handlers import AccountingServiceBase
 from ..models import AccountingReverseRequest, Authorization, AuthorizeRequest

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..contexts import (
-    ConsumerContext,
-    ConsumerSharedContext,
-)
+from ..contexts import ConsumerContext, ConsumerSharedContext
 from ..errors import ConsumerNotFound, ConsumerVerificationFailed
 from ..handlers import ConsumerObjectBase
 from ..models import Consumer, ValidateOrderRequest

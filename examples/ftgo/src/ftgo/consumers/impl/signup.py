@@ -8,10 +8,7 @@ touches it.
 from __future__ import annotations
 
 from ..clients import ConsumerContextClient
-from ..contexts import (
-    SignupContext,
-    SignupSharedContext,
-)
+from ..contexts import SignupContext, SignupSharedContext
 from ..handlers import SignupWorkflowBase
 from ..models import Consumer, SignupRequest
 

@@ -6,9 +6,7 @@ touches it.
 
 from __future__ import annotations
 
-from ..contexts import (
-    KitchenContext,
-)
+from ..contexts import KitchenContext
 from ..errors import RestaurantClosed
 from ..handlers import KitchenServiceBase
 from ..models import (

@@ -10,9 +10,7 @@ from ftgo.consumers.clients import ConsumerContextClient
 from ftgo.consumers.models import ValidateOrderRequest
 from ftgo.kitchen.models import TicketCreated
 
-from ..contexts import (
-    OrderContext,
-)
+from ..contexts import OrderContext
 from ..errors import InvalidOrder, OrderNotFound
 from ..events import OrdersEvents
 from ..handlers import OrderServiceBase
