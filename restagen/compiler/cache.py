@@ -97,8 +97,11 @@ class Manifest:
         entry = self.packages.get(package.name)
         if not isinstance(entry, dict) or entry.get("digest") != digest:
             return None
+        listed = entry.get("files")
+        if not isinstance(listed, dict):
+            return None
         files: dict[str, str] = {}
-        for rel, expected in sorted(dict(entry.get("files", {})).items()):
+        for rel, expected in sorted(listed.items()):
             try:
                 text = (self.out / rel).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
@@ -107,10 +110,10 @@ class Manifest:
                 return None
             files[rel] = text
         for rel in _scaffold_paths(package):
-            path = self.out / rel
-            if not path.is_file():
+            try:
+                files[rel] = (self.out / rel).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
                 return None
-            files[rel] = path.read_text(encoding="utf-8")
         return files
 
     @staticmethod

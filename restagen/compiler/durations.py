@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 __all__ = ["parse_duration"]
 
-_SHORT = re.compile(r"^(\d+)(ms|s|m|h|d)$")
+_SHORT = re.compile(r"^(\d+)(ms|s|m|h|d)\Z")
 _UNITS = {"ms": "milliseconds", "s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _ISO = TypeAdapter(timedelta)
 
@@ -21,13 +21,19 @@ def parse_duration(text: str) -> timedelta:
         try:
             return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
         except OverflowError:
-            raise ValueError(f"duration {text!r} is too long (at most {timedelta.max.days}d)") from None
+            raise _too_long(text) from None
     if text.strip().upper().startswith("P"):
         try:
             value = _ISO.validate_python(text.strip())
-        except ValidationError:
-            pass
+        except ValidationError as exc:
+            message = str(exc.errors()[0]["msg"])  # an overflow has no error type of its own
+            if "too large" in message or "may not exceed" in message:
+                raise _too_long(text) from None
         else:
             if value >= timedelta(0):
                 return value
     raise ValueError(f"invalid duration {text!r}")
+
+
+def _too_long(text: str) -> ValueError:
+    return ValueError(f"duration {text!r} is too long (at most {timedelta.max.days}d)")

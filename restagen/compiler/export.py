@@ -13,7 +13,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from restagen.compiler.protocol import translate_module
 from restagen.compiler.sources import display_name
@@ -42,7 +42,7 @@ def to_yaml(data: dict[str, Any]) -> str:
     out = io.StringIO()
     yaml.dump(_styled(data), out)
     # A blank line before each section, as in hand-written files; nested keys are indented, so untouched.
-    lines = out.getvalue().splitlines()
+    lines = out.getvalue().split("\n")[:-1]  # not splitlines: U+2028 and U+0085 stay inside their strings
     spaced = [
         f"\n{line}" if index and line.split(":")[0] in _SPACED and not line[:1].isspace() else line
         for index, line in enumerate(lines)
@@ -61,6 +61,12 @@ def _styled(value: Any) -> Any:
         if all(not isinstance(item, dict | list) for item in value):
             seq.fa.set_flow_style()
         return seq
+    if isinstance(value, str) and any(char in value for char in _UNICODE_BREAKS):
+        # ruamel.yaml would write them raw and indent after each, as if a line ended there.
+        return DoubleQuotedScalarString(value)
     if isinstance(value, str) and "\n" in value:
         return LiteralScalarString(value)
     return value
+
+
+_UNICODE_BREAKS = "\u0085\u2028\u2029"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 __all__ = [
     "DURATION_PATTERN",
@@ -44,6 +44,14 @@ TypeExpr = Annotated[
     ),
 ]
 
+
+def _blank_is_none(text: str | None) -> str | None:
+    return text if text and text.strip() else None
+
+
+Description = Annotated[str | None, AfterValidator(_blank_is_none)]
+"""Free text for docstrings; a blank one is no description at all."""
+
 # Tags of the tagged unions below start with "~": `resolve` drops them from document paths.
 SPEC_TAG = "~spec"
 EXPR_TAG = "~expr"
@@ -58,7 +66,7 @@ class FieldSpec(_Strict):
     """The full form of a type use: `{type: T, description, default, optional, constraints}`."""
 
     type: TypeExpr
-    description: str | None = None
+    description: Description = None
     default: Any = None
     optional: bool = False
     min: float | None = None
@@ -71,7 +79,7 @@ class FieldSpec(_Strict):
 class InlineType(_Strict):
     """An object type written in place of a handler's input or output."""
 
-    description: str | None = None
+    description: Description = None
     properties: dict[str, PropertyType] = Field(default_factory=dict)
 
 
@@ -103,7 +111,7 @@ Properties = dict[str, PropertyType]
 class TypeDef(_Strict):
     """A named type: an object (`properties`), an enum (`enum`) or a union (`union`, `discriminator`)."""
 
-    description: str | None = None
+    description: Description = None
     properties: Properties | None = None
     enum: list[str] | None = None
     union: list[TypeExpr] | None = None
@@ -113,7 +121,7 @@ class TypeDef(_Strict):
 class ErrorDef(_Strict):
     """A typed error: terminal, never retried, revived as the same class at the caller."""
 
-    description: str | None = None
+    description: Description = None
     code: int = Field(default=500, ge=400, le=599)
     properties: Properties = Field(default_factory=dict)
 
@@ -121,7 +129,7 @@ class ErrorDef(_Strict):
 class EventDef(_Strict):
     """A pub/sub event type; its version is a hash of its canonical structure."""
 
-    description: str | None = None
+    description: Description = None
     properties: Properties = Field(default_factory=dict)
 
 
@@ -161,7 +169,7 @@ class KafkaBindingDef(_Strict):
 
 
 class HandlerDef(_Strict):
-    description: str | None = None
+    description: Description = None
     kind: Literal["exclusive", "shared"] | None = None
     input: TypeUse | None = None
     output: TypeUse | None = None
@@ -181,7 +189,7 @@ def _empty_handlers(value: Any) -> Any:
 
 
 class _Component(_Strict):
-    description: str | None = None
+    description: Description = None
     handlers: dict[str, HandlerDef] = Field(default_factory=dict)
     options: Options | None = None
     middleware: list[str] = Field(default_factory=list)
@@ -212,7 +220,7 @@ class WorkflowDef(_Component):
 
 class SagaStep(_Strict):
     name: str
-    description: str | None = None
+    description: Description = None
     invoke: str | None = None
     compensate: str | None = None
     key: str | None = Field(
@@ -226,7 +234,7 @@ class SagaStep(_Strict):
 class SagaDef(_Strict):
     """An orchestrated transaction: ordered steps, each with an optional compensation."""
 
-    description: str | None = None
+    description: Description = None
     data: TypeExpr
     steps: list[SagaStep]
     options: Options | None = None
@@ -246,7 +254,7 @@ class Document(_Strict):
 
     restagen: Literal[1] = Field(description="Language version.")
     package: str = Field(description="Dotted Python package of the generated code.", examples=["ftgo.orders"])
-    description: str | None = None
+    description: Description = None
     imports: dict[str, str] = Field(
         default_factory=dict, description="Alias -> relative path of another definition file."
     )

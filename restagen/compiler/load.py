@@ -30,6 +30,17 @@ DocPath = tuple[str | int, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+_VALUE_TAG = "tag:yaml.org,2002:value"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+
+# Limits far beyond any real definition file, so that a hostile one ends in a diagnostic: YAML
+# aliases share a value, so a few lines can expand to billions of values (an "alias bomb").
+MAX_DEPTH = 100
+MAX_REPEATED = 100_000
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -44,7 +55,11 @@ _FLOAT = re.compile(
 )
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL_TAG, _INT_TAG, _FLOAT_TAG)]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in (_BOOL_TAG, _INT_TAG, _FLOAT_TAG, _VALUE_TAG)  # `=` is text in YAML 1.2
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
@@ -66,10 +81,39 @@ def _number(tag: str, text: str) -> int | float:
     return float(text)
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, node: Node) -> None:
-        self.key = key
+class _Refused(Exception):
+    """A document the walker does not turn into data, and the node to point at."""
+
+    def __init__(self, code: str, message: str, node: Node, hint: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
         self.node = node
+        self.hint = hint
+
+
+def _short(tag: str) -> str:
+    """`!!bool` for `tag:yaml.org,2002:bool`, as the tag is written."""
+    prefix = "tag:yaml.org,2002:"
+    return f"!!{tag.removeprefix(prefix)}" if tag.startswith(prefix) else tag
+
+
+def _check_tag(node: Node) -> None:
+    """Refuse a tag that does not fit its node (`!!str [1]`) or that the language has no use for."""
+    if isinstance(node, MappingNode):
+        kind, fitting = "mapping", {_MAP_TAG}
+    elif isinstance(node, SequenceNode):
+        kind, fitting = "list", {_SEQ_TAG}
+    else:
+        kind, fitting = "single value", set(_SCALAR_TAGS)
+    if node.tag in fitting:
+        return
+    known = node.tag in _SCALAR_TAGS or node.tag in (_MAP_TAG, _SEQ_TAG)
+    problem = f"does not fit a {kind}" if known else "is not supported"
+    raise _Refused("yaml-tag", f"the tag {_short(node.tag)} {problem}", node, _TAG_HINT)
+
+
+_TAG_HINT = "remove the tag: values need none, and quotes make text"
 
 
 @dataclass
@@ -79,6 +123,8 @@ class SourceMap:
     file: str
     values: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
     keys: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+    quoted: set[DocPath] = field(default_factory=set)
+    """Values written in quotes: their text starts one column after their position."""
 
     def position(self, path: DocPath, *, key: bool = False) -> Position:
         """The position of `path`, or of its nearest known ancestor."""
@@ -91,6 +137,11 @@ class SourceMap:
             if not probe:
                 return Position(self.file, 1, 1)
             probe = probe[:-1]
+
+    def text_position(self, path: DocPath, offset: int) -> Position:
+        """The position of character `offset` of the text of the value at `path`."""
+        start = self.position(path)
+        return Position(start.file, start.line, start.col + offset + (path in self.quoted))
 
 
 @dataclass
@@ -105,25 +156,47 @@ def _at(node: Node) -> tuple[int, int]:
 
 
 class _Walker:
-    """Builds plain data from composed nodes, recording positions by document path."""
+    """Builds plain data from composed nodes, recording positions by document path.
+
+    Aliases make the node tree a graph: a value may contain itself, or be shared so often that
+    walking it never ends. The walker keeps the collections it is inside (`active`) and counts the
+    values it walks again (`repeated`), and refuses both, as it refuses nesting beyond `MAX_DEPTH`.
+    """
 
     def __init__(self, loader: Any, smap: SourceMap, restore: dict[int, int]) -> None:
         self.loader = loader
         self.smap = smap
         self.restore = restore
+        self.active: set[int] = set()
+        self.seen: set[int] = set()
+        self.repeated = 0
 
     def scalar(self, node: ScalarNode) -> Any:
-        if node.tag in (_INT_TAG, _FLOAT_TAG) and not node.style:
-            return _number(node.tag, node.value)
-        value = self.loader.construct_object(node, deep=True)
+        if node.tag == _MERGE_TAG:  # `<<` anywhere but as a key is text
+            return self._text(node.value)
+        _check_tag(node)
+        try:
+            if node.tag in (_INT_TAG, _FLOAT_TAG) and not node.style:
+                return _number(node.tag, node.value)
+            value = self.loader.construct_object(node, deep=True)
+        except (ArithmeticError, AttributeError, KeyError, TypeError, ValueError):
+            if self.loader.resolve(ScalarNode, node.value, (True, False)) == node.tag:
+                return self._text(node.value)  # untagged, only looks like one: `2024-02-30` is text
+            raise _Refused(
+                "yaml-tag", f"{self._text(node.value)!r} is not a valid {_short(node.tag)}", node, _TAG_HINT
+            ) from None
         if isinstance(value, datetime.datetime | datetime.date):
             return value.isoformat()
-        if isinstance(value, str) and self.restore:
-            return value.translate(self.restore)
+        if isinstance(value, str):
+            return self._text(value)
         return value
 
-    def entries(self, node: MappingNode) -> list[tuple[Node, Node]]:
+    def _text(self, value: str) -> str:
+        return value.translate(self.restore) if self.restore else value
+
+    def entries(self, node: MappingNode, merging: frozenset[int] = frozenset()) -> list[tuple[Node, Node]]:
         """The key/value pairs of a mapping, with `<<` merge keys expanded (explicit keys win)."""
+        merging |= {id(node)}
         own = [(k, v) for k, v in node.value if k.tag != _MERGE_TAG]
         merged: list[tuple[Node, Node]] = []
         for key, value in node.value:
@@ -131,32 +204,99 @@ class _Walker:
                 continue
             sources = value.value if isinstance(value, SequenceNode) else [value]
             for source in sources:
+                if id(source) in merging or id(source) in self.active:
+                    raise _Refused(
+                        "yaml-alias",
+                        "this merge key refers to a mapping that contains it",
+                        key,
+                        "merge only mappings defined before and outside this one",
+                    )
                 if isinstance(source, MappingNode):
-                    merged.extend(self.entries(source))
+                    self.count_repeat(source)
+                    merged.extend(self.entries(source, merging))
+        # Explicit keys win over merged ones, and an earlier merged mapping over a later one.
         names = {k.value for k, _ in own if isinstance(k, ScalarNode)}
-        return [*(pair for pair in merged if pair[0].value not in names), *own]
+        first: dict[Any, tuple[Node, Node]] = {}
+        for pair in merged:
+            if pair[0].value not in names:
+                first.setdefault(pair[0].value, pair)
+        return [*first.values(), *own]
 
-    def walk(self, node: Node, path: DocPath) -> Any:
-        if isinstance(node, MappingNode):
-            result: dict[str, Any] = {}
-            for key_node, value_node in self.entries(node):
-                key = self.walk(key_node, path) if isinstance(key_node, ScalarNode) else None
-                name = key if isinstance(key, str) else str(key)
-                if name in result:
-                    raise _DuplicateKey(name, key_node)
-                child = (*path, name)
-                self.smap.keys[child] = _at(key_node)
-                self.smap.values[child] = _at(value_node)
-                result[name] = self.walk(value_node, child)
-            return result
-        if isinstance(node, SequenceNode):
-            items = []
-            for index, item in enumerate(node.value):
-                self.smap.values[(*path, index)] = _at(item)
-                items.append(self.walk(item, (*path, index)))
-            return items
-        assert isinstance(node, ScalarNode)
-        return self.scalar(node)
+    def count_repeat(self, node: Node) -> None:
+        """Count a value walked (or merged) once more, and stop an alias bomb."""
+        self.repeated += 1
+        if self.repeated > MAX_REPEATED:
+            raise _Refused(
+                "yaml-limit",
+                f"aliases expand to more than {MAX_REPEATED} values",
+                node,
+                "write the values out, or repeat fewer of them",
+            )
+
+    def walk(self, node: Node, path: DocPath, where: Node | None = None) -> Any:
+        """The data of `node` at `path`; `where` is the node to point at for a value in a loop."""
+        if id(node) in self.active:
+            raise _Refused(
+                "yaml-alias",
+                "this alias refers to a value that contains it",
+                where or node,
+                "an alias may only repeat a value defined before and outside it",
+            )
+        if id(node) in self.seen:
+            self.count_repeat(node)
+        self.seen.add(id(node))
+        if len(path) > MAX_DEPTH:
+            raise _Refused(
+                "yaml-limit", f"values nest deeper than {MAX_DEPTH} levels", node, "nest fewer levels"
+            )
+        if isinstance(node, ScalarNode):
+            if node.style in ('"', "'"):
+                self.smap.quoted.add(path)
+            return self.scalar(node)
+        _check_tag(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self.mapping(node, path)
+            assert isinstance(node, SequenceNode)
+            return self.sequence(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: MappingNode, path: DocPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in self.entries(node):
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused(
+                    "yaml-key",
+                    "a key must be a name, not a mapping or a list",
+                    key_node,
+                    "a key is a single value before ':'",
+                )
+            key = self.walk(key_node, path, key_node)
+            name = key if isinstance(key, str) else str(key)
+            if name in result:
+                raise _Refused(
+                    "yaml-duplicate-key",
+                    f'found duplicate key "{name}"',
+                    key_node,
+                    "each key may appear once",
+                )
+            child = (*path, name)
+            self.smap.keys[child] = _at(key_node)
+            self.smap.values[child] = _at(value_node)
+            result[name] = self.walk(value_node, child, key_node)
+        return result
+
+    def sequence(self, node: SequenceNode, path: DocPath) -> list[Any]:
+        items = []
+        for index, item in enumerate(node.value):
+            self.smap.values[(*path, index)] = _at(item)
+            items.append(self.walk(item, (*path, index), node))
+        return items
+
+
+_ALIAS = re.compile(r"\*([^\s,\[\]{}]+)")
 
 
 def _explain(exc: MarkedYAMLError, text: str) -> tuple[str, str, Any]:
@@ -168,6 +308,12 @@ def _explain(exc: MarkedYAMLError, text: str) -> tuple[str, str, Any]:
         return "this quoted string is never closed", "add the closing quote", exc.context_mark or mark
     if "<block end>" in problem or ("expected key" in problem and "block mapping" in context):
         return "inconsistent indentation", "keys of one mapping must start in the same column", mark
+    if "exceeded maximum nesting depth" in problem:  # libyaml's own limit, beyond ours
+        return f"values nest deeper than {MAX_DEPTH} levels", "nest fewer levels", mark
+    if "found undefined alias" in problem and mark is not None:
+        alias = _ALIAS.match(text, mark.index)
+        name = f" '{alias.group(1)}'" if alias else ""
+        return f"unknown alias{name}", "define the anchor (&name) before the alias (*name)", mark
     if "mapping values are not allowed" in problem:
         return (
             "unexpected ':'",
@@ -226,14 +372,9 @@ def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument 
             data: Any = {}
         else:
             data = _Walker(loader, smap, restore).walk(node, ())
-    except _DuplicateKey as exc:
+    except _Refused as exc:
         line, col = _at(exc.node)
-        diagnostics.error(
-            "yaml-duplicate-key",
-            f'found duplicate key "{exc.key}"',
-            Position(file, line, col),
-            hint="each key may appear once",
-        )
+        diagnostics.error(exc.code, exc.message, Position(file, line, col), hint=exc.hint)
         return None
     except MarkedYAMLError as exc:
         message, hint, mark = _explain(exc, text)
@@ -253,6 +394,16 @@ def load_text(text: str, file: str, diagnostics: Diagnostics) -> SourceDocument 
         return None
     except YAMLError as exc:
         diagnostics.error("yaml-syntax", f"YAML syntax error: {exc}", Position(file, 1, 1))
+        return None
+    except RecursionError:
+        # PyYAML's own composer, used when libyaml is missing, recurses once per level.
+        mark = loader.get_mark()
+        diagnostics.error(
+            "yaml-limit",
+            f"values nest deeper than {MAX_DEPTH} levels",
+            Position(file, *_line_col(text, mark.index)),
+            hint="nest fewer levels",
+        )
         return None
     finally:
         loader.dispose()

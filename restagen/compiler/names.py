@@ -5,13 +5,17 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 
 from pydantic import BaseModel
 
 __all__ = [
+    "GENERATED_MODULES",
+    "MAX_NAME",
     "PASCAL",
     "RESERVED_TYPE_NAMES",
     "SNAKE",
+    "TAKEN_TOP_LEVEL",
     "check_field_name",
     "check_pascal",
     "check_snake",
@@ -19,9 +23,50 @@ __all__ = [
     "py_field_name",
 ]
 
-PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_NAME = 100
+"""Longer names are refused: names become file and folder names, and a file name has at most 255 bytes."""
+
+GENERATED_MODULES = frozenset(
+    {
+        "app",
+        "clients",
+        "codecs",
+        "contexts",
+        "definitions",
+        "deploy",
+        "errors",
+        "events",
+        "handlers",
+        "impl",
+        "main",
+        "middleware",
+        "models",
+        "sagas",
+    }
+)
+"""The modules and folders generated inside a package's folder: no sub-package may be named so."""
+
+TAKEN_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {
+    "restagen",
+    "restate",
+    "pydantic",
+    "pydantic_core",
+    "pydantic_settings",
+    "typing_extensions",
+    "annotated_types",
+    "httpx",
+    "hypercorn",
+    "typer",
+    "rich",
+    "yaml",
+}
+"""Top-level packages a generated package cannot be named after: the standard library's and those
+the generated code and its runtime import. A package of the same name would hide them, or not be
+found itself (`json.shop` looks inside the standard library's `json`)."""
+
+PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # Names the generated modules import or define themselves; a declared type of the same name would
 # shadow them. Builtins are reserved too (a type called `List` or `Any` would break the models).
@@ -97,6 +142,8 @@ def pascal(snake: str) -> str:
 
 def check_pascal(name: str) -> str | None:
     """A problem with a PascalCase name, or None."""
+    if len(name) > MAX_NAME:
+        return _too_long(name)
     if not PASCAL.match(name):
         # Keep the word boundaries the name already has: `lineItem` -> `LineItem`, `ORDER_STATE` -> `OrderState`.
         words = re.split(r"[^A-Za-z0-9]+", name)
@@ -112,6 +159,8 @@ def check_pascal(name: str) -> str | None:
 
 def check_snake(name: str) -> str | None:
     """A problem with a snake_case name (service, handler, state key...), or None."""
+    if len(name) > MAX_NAME:
+        return _too_long(name)
     if not SNAKE.match(name):
         suggestion = re.sub(r"(?<!^)(?=[A-Z])", "_", name)
         suggestion = re.sub(r"[^a-z0-9]+", "_", suggestion.lower()).strip("_")
@@ -124,6 +173,8 @@ def check_snake(name: str) -> str | None:
 
 def check_field_name(name: str) -> str | None:
     """A problem with a field name, or None. Keywords are allowed: they get an alias."""
+    if len(name) > MAX_NAME:
+        return _too_long(name)
     if not _FIELD.match(name):
         return f"'{name}' is not a valid field name (letters, digits and '_', not starting with a digit)"
     if name.startswith("_"):
@@ -133,6 +184,20 @@ def check_field_name(name: str) -> str | None:
     return None
 
 
+def _too_long(name: str) -> str:
+    return f"a name of {len(name)} characters is too long (at most {MAX_NAME})"
+
+
+# Names the models module uses in annotations. datamodel-code-generator renames a field that
+# would shadow a builtin one (`str` becomes `str_`), but only where the module uses it, and keeps
+# `datetime` by importing the type under another name; naming every such field ourselves keeps the
+# models and the code that reads their attributes (sagas) in step, as docs/language.md says.
+_ANNOTATION_NAMES = frozenset(
+    {"str", "int", "float", "bool", "bytes", "list", "dict", "date", "time", "datetime", "timedelta"}
+)
+
+
 def py_field_name(name: str) -> str:
-    """The Python attribute for a field: keywords get a trailing underscore, the wire name stays as alias."""
-    return f"{name}_" if keyword.iskeyword(name) else name
+    """The Python attribute for a field: keywords and the names models use in annotations get a
+    trailing underscore; the wire name stays as alias."""
+    return f"{name}_" if keyword.iskeyword(name) or name in _ANNOTATION_NAMES else name

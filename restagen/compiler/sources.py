@@ -7,6 +7,7 @@ on as a `Unit` (its document and source map). Python modules (`*.py`) go through
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -91,8 +92,8 @@ def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
         document, source_map, pruned = read
         imports: list[tuple[str, Path]] = []
         for alias, target in document.imports.items():
-            resolved = (path.parent / target).resolve()
-            if not resolved.is_file():
+            resolved = _existing_file(path.parent, target)
+            if resolved is None:
                 diagnostics.error(
                     "import-missing",
                     f"imported file '{target}' does not exist",
@@ -108,21 +109,55 @@ def load_units(paths: list[Path], diagnostics: Diagnostics) -> list[Unit]:
     if not units:
         return []
     root = Path(os.path.commonpath([p.parent for p in units]))
-    return [replace(u, source_name=u.path.relative_to(root).as_posix()) for u in units.values()]
+    named = [replace(u, source_name=u.path.relative_to(root).as_posix()) for u in units.values()]
+    for unit in named:
+        # The name is written into the header comment of each generated module.
+        if not unit.source_name.isprintable():
+            diagnostics.error(
+                "file-name",
+                f"the file name '{unit.source_name}' has a character that cannot be written in generated code",
+                Position(unit.display, 1, 1),
+                hint="rename the file without line breaks or other control characters",
+            )
+    return named
+
+
+def _existing_file(folder: Path, target: str) -> Path | None:
+    """The resolved path of `target` relative to `folder`, or None when it names no file (or
+    cannot name one: a NUL, a name too long for the file system, a link that loops)."""
+    try:
+        resolved = (folder / target).resolve()
+        return resolved if resolved.is_file() else None
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 def _report_cycles(units: dict[Path, Unit], diagnostics: Diagnostics) -> None:
+    """Depth-first, each file once; with a stack of its own, as a chain of imports may be long."""
     state: dict[Path, int] = {}  # 1 = on the stack, 2 = done
     stack: list[Path] = []
+    pending: list[Iterator[tuple[str, Path]]] = []
 
-    def visit(path: Path) -> None:
+    def enter(path: Path) -> None:
         state[path] = 1
         stack.append(path)
-        unit = units[path]
-        for alias, target in unit.imports:
+        pending.append(iter(units[path].imports))
+
+    for root in sorted(units):
+        if root in state:
+            continue
+        enter(root)
+        while stack:
+            step = next(pending[-1], None)
+            if step is None:
+                state[stack.pop()] = 2
+                pending.pop()
+                continue
+            alias, target = step
             if target not in units:
                 continue
             if state.get(target) == 1:
+                unit = units[stack[-1]]
                 cycle = [*stack[stack.index(target) :], target]
                 chain = " -> ".join(units[p].display for p in cycle)
                 diagnostics.error(
@@ -135,10 +170,4 @@ def _report_cycles(units: dict[Path, Unit], diagnostics: Diagnostics) -> None:
                     else "move the definitions they share into a separate file that each of them imports",
                 )
             elif target not in state:
-                visit(target)
-        stack.pop()
-        state[path] = 2
-
-    for path in sorted(units):
-        if path not in state:
-            visit(path)
+                enter(target)

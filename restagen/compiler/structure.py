@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from restagen.compiler.language import Document
+from restagen.compiler.language import EXPR_TAG, INLINE_TAG, SPEC_TAG, Document
 from restagen.compiler.load import DocPath, SourceDocument
 from restagen.diagnostics import Diagnostics, did_you_mean
 
@@ -28,8 +28,13 @@ def dotted(path: DocPath) -> str:
     return text
 
 
+_TAGS = frozenset({SPEC_TAG, EXPR_TAG, INLINE_TAG})
+
+
 def _strip_tags(loc: tuple[int | str, ...]) -> DocPath:
-    return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("~")))
+    """The document path of a pydantic error location: without the tags of tagged unions (but
+    a key of the user's that starts with "~" is kept)."""
+    return tuple(part for part in loc if part not in _TAGS)
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -61,7 +66,7 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The input model class found by following `loc` from the document root."""
     current: Any = Document
     for part in loc:
-        if isinstance(part, str) and part.startswith("~"):
+        if part in _TAGS:
             current = _tagged_member(_optional_inner(current), part)
             continue
         current = _optional_inner(current)
@@ -181,8 +186,9 @@ def _delete(data: Any, path: DocPath) -> bool:
 def _report(doc: SourceDocument, exc: ValidationError, diagnostics: Diagnostics) -> None:
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        path = _strip_tags(loc)
         kind = error["type"]
+        # The last part of an unknown key's location is the key itself, whatever it is called.
+        path = (*_strip_tags(loc[:-1]), loc[-1]) if kind == "extra_forbidden" else _strip_tags(loc)
         if kind == "extra_forbidden":
             key = str(path[-1])
             model = _model_at(loc[:-1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -62,3 +63,29 @@ def test_an_edited_saga_implementation_is_not_an_owned_file(
     orders = result.program.package("ftgo.orders")
     reused = manifest.reuse(orders, package_digest(result.program, orders))
     assert reused is not None and reused["ftgo/orders/impl/create_order.py"].endswith("# filled in\n")
+
+
+def test_a_manifest_of_the_wrong_shape_means_rendering_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "examples" / "ftgo" / "schemas", tmp_path / "schemas")
+    assert main(["generate", "schemas", "-o", "out"]) == 0
+    before = _tree(tmp_path / "out")
+    manifest = json.loads((tmp_path / "out" / MANIFEST).read_text())
+    manifest["packages"]["ftgo.kitchen"]["files"] = (
+        5  # valid JSON, a digest that matches, files not a mapping
+    )
+    (tmp_path / "out" / MANIFEST).write_text(json.dumps(manifest))
+    assert main(["generate", "schemas", "-o", "out"]) == 0
+    assert _tree(tmp_path / "out") == before
+
+
+def test_a_scaffold_that_is_not_utf8_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "examples" / "ftgo" / "schemas", tmp_path / "schemas")
+    assert main(["generate", "schemas", "-o", "out"]) == 0
+    scaffold = next((tmp_path / "out").rglob("impl/__init__.py"))
+    scaffold.write_bytes(b"# caf\xe9\n")
+    assert main(["generate", "schemas", "-o", "out"]) == 0
+    assert scaffold.read_bytes() == b"# caf\xe9\n"

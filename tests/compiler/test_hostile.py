@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from restagen.compiler.pipeline import compile_paths, generate_files
+from restagen.compiler.render.templates import docstring
 
 HOSTILE = [
     '"""; import os; os.system("x")',
@@ -38,10 +39,15 @@ HOSTILE = [
     "f\"{__import__('os').system('x')}\"",
     "\"); __import__('os').system('x'); (\"",
     "*/ --> ]]> %s %(x)s",
+    "nul \x00 bell \x07 escape \x1b[2K",
+    "breaks: ff \x0c vt \x0b nel \x85 ls \u2028 ps \u2029 cr\rx",
 ]
 # Docstrings are compared after removing the indentation the generator adds (as inspect.cleandoc
 # does, but without expanding tabs); strings with indented continuation lines are left out.
 DOC_SAFE = [s for s in HOSTILE if "\n    " not in s]
+# datamodel-code-generator writes the class docstrings of models, and starts a new line at each
+# line break `str.splitlines` knows: there the words survive, not the characters between them.
+MODEL_DOC_SAFE = [s for s in DOC_SAFE if len(s.splitlines()) == len(s.split("\n"))]
 
 
 def _doc(text: str | None) -> str:
@@ -164,8 +170,10 @@ def test_descriptions_become_docstrings_unchanged(generated: tuple[str, dict[str
     package, _ = generated
     models = importlib.import_module(f"{package}.models")
     for index, text in enumerate(HOSTILE):
-        if text in DOC_SAFE:
+        if text in MODEL_DOC_SAFE:
             assert _doc(getattr(models, f"Doc{index}").__doc__) == text
+        else:
+            assert _words(_doc(getattr(models, f"Doc{index}").__doc__)) == _words(text)
     assert _doc(models.Status.__doc__) == HOSTILE[0]
     init = importlib.import_module(package)
     assert HOSTILE[0] in init.__doc__ and HOSTILE[1] in init.__doc__
@@ -240,3 +248,47 @@ def test_saga_descriptions_are_literals_and_docstrings(generated: tuple[str, dic
     assert [step.description for step in sagas.DEAL.steps] == HOSTILE
     assert HOSTILE[0] in sagas.DealSagaBase.__doc__
     assert "import os" not in files[f"{package}/sagas.md"]  # the picture shows names, not descriptions
+
+
+@pytest.mark.parametrize("text", [s for s in HOSTILE if "\n" not in s and "\t" not in s])
+def test_a_docstring_keeps_every_character(text: str) -> None:
+    assert ast.literal_eval(docstring(text, 4)) == text.strip()
+
+
+@pytest.mark.parametrize("text", ["", " ", " \n\t ", "\u2028"])
+def test_a_blank_description_is_no_description(tmp_path: Path, text: str) -> None:
+    schema = {
+        "restagen": 1,
+        "package": "blank",
+        "description": text,
+        "types": {
+            "Item": {"description": text, "properties": {"a": {"type": "string", "description": text}}}
+        },
+        "errors": {"Failed": {"code": 400, "description": text}},
+        "events": {"Happened": {"description": text, "properties": {"what": "string"}}},
+        "services": {
+            "svc": {
+                "description": text,
+                "handlers": {"act": {"input": "string", "description": text}, "undo": {"input": "string"}},
+            }
+        },
+        "objects": {
+            "obj": {"description": text, "handlers": {"get": {"output": "string", "description": text}}}
+        },
+        "sagas": {
+            "deal": {
+                "description": text,
+                "data": "Item",
+                "steps": [
+                    {"name": "one", "description": text, "invoke": "svc.act", "compensate": "svc.undo"}
+                ],
+            }
+        },
+    }
+    path = tmp_path / "blank.restagen.yaml"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    result = compile_paths([path])
+    assert result.program is not None, "\n".join(d.render() for d in result.diagnostics)
+    for rel, content in generate_files(result.program).items():
+        if rel.endswith(".py"):
+            compile(content, rel, "exec")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from restagen.compiler.load import load_file, load_text
+import pytest
+import yaml
+
+from restagen.compiler import load
+from restagen.compiler.load import MAX_DEPTH, MAX_REPEATED, load_file, load_text
 from restagen.diagnostics import Diagnostics, Position
 
 TEXT = """\
@@ -163,3 +168,87 @@ def test_merge_keys_expand_and_explicit_keys_win() -> None:
     assert doc is not None and not diagnostics.items
     assert doc.data["get"] == {"kind": "shared", "output": "int"}
     assert doc.source_map.position(("get", "output")) == Position("f.yaml", 4, 11)
+
+
+def test_an_earlier_merged_mapping_wins_over_a_later_one() -> None:
+    text = "a: &a {x: 1, y: 2}\nb: &b {x: 3, z: 4}\nc: {<<: [*a, *b], y: 5}\n"
+    diagnostics = Diagnostics()
+    doc = load_text(text, "f.yaml", diagnostics)
+    assert doc is not None and not diagnostics.items
+    assert doc.data["c"] == {"x": 1, "z": 4, "y": 5}
+
+
+def test_equals_and_merge_signs_as_values_are_text() -> None:
+    doc = load_text("a: =\nb: <<\n", "f.yaml", Diagnostics())
+    assert doc is not None and doc.data == {"a": "=", "b": "<<"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: &x [1, *x]\n", "f.yaml:1:4: this alias refers to a value that contains it"),
+        ("a: &x {b: {c: *x}}\n", "f.yaml:1:12: this alias refers to a value that contains it"),
+        ("a: &x\n  b: 1\n  <<: *x\n", "f.yaml:3:3: this merge key refers to a mapping that contains it"),
+        ("a: &x\n  b: {<<: [*x]}\n", "f.yaml:2:7: this merge key refers to a mapping that contains it"),
+        ("a: " + "[" * 101 + "]" * 101 + "\n", f"f.yaml:1:104: values nest deeper than {MAX_DEPTH} levels"),
+        (
+            "a: " + "[" * 5000 + "]" * 5000 + "\n",
+            f"f.yaml:1:1003: YAML syntax error: values nest deeper than {MAX_DEPTH} levels",
+        ),
+        ("a: !!bool maybe\n", "f.yaml:1:4: 'maybe' is not a valid !!bool"),
+        ("a: !!timestamp soon\n", "f.yaml:1:4: 'soon' is not a valid !!timestamp"),
+        ("a: !!int abc\n", "f.yaml:1:4: 'abc' is not a valid !!int"),
+        ("a: !!float abc\n", "f.yaml:1:4: 'abc' is not a valid !!float"),
+        ("a: !!binary aGk=\n", "f.yaml:1:4: the tag !!binary is not supported"),
+        ("a: !!set {x}\n", "f.yaml:1:4: the tag !!set is not supported"),
+        ("a: !!python/name:os.system x\n", "f.yaml:1:4: the tag !!python/name:os.system is not supported"),
+        ("a: !local x\n", "f.yaml:1:4: the tag !local is not supported"),
+        ("a: !!map x\n", "f.yaml:1:4: the tag !!map does not fit a single value"),
+        ("a: !!seq {b: 1}\n", "f.yaml:1:4: the tag !!seq does not fit a mapping"),
+        ("a: !!str [1]\n", "f.yaml:1:4: the tag !!str does not fit a list"),
+        ("? [a, b]\n: 1\n", "f.yaml:1:3: a key must be a name, not a mapping or a list"),
+        ("a: &x b\nc: *y\n", "f.yaml:2:4: YAML syntax error: unknown alias 'y'"),
+    ],
+)
+def test_hostile_yaml_is_a_diagnostic(text: str, message: str) -> None:
+    assert _error(text).split("\n")[0] == message
+
+
+def test_an_alias_bomb_stops_quickly() -> None:
+    lines = ["l0: &l0 [a, a, a, a, a, a, a, a, a, a]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)]
+    started = time.perf_counter()
+    assert f"aliases expand to more than {MAX_REPEATED} values" in _error("\n".join(lines))
+    assert time.perf_counter() - started < 5
+
+
+def test_a_merge_bomb_stops_quickly() -> None:
+    lines = ["m0: &m0 {a: 1}"]
+    lines += [f"m{i}: &m{i} {{<<: [{', '.join([f'*m{i - 1}'] * 10)}]}}" for i in range(1, 12)]
+    started = time.perf_counter()
+    assert f"aliases expand to more than {MAX_REPEATED} values" in _error("\n".join(lines))
+    assert time.perf_counter() - started < 5
+
+
+def test_the_text_of_a_quoted_value_starts_after_its_quote() -> None:
+    doc = load_text("a: list[\nb: 'list['\nc: \"list[\"\n", "f.yaml", Diagnostics())
+    assert doc is not None
+    smap = doc.source_map
+    assert smap.text_position(("a",), 5) == Position("f.yaml", 1, 9)
+    assert smap.text_position(("b",), 5) == Position("f.yaml", 2, 10)
+    assert smap.text_position(("c",), 5) == Position("f.yaml", 3, 10)
+    assert smap.position(("c",)) == Position("f.yaml", 3, 4)
+
+
+def test_an_untagged_value_that_only_looks_like_a_date_is_text() -> None:
+    doc = load_text("a: 2024-02-30\nb: 2024-1-1 25:00:00\nc: 2024-02-29\n", "f.yaml", Diagnostics())
+    assert doc is not None and doc.data == {"a": "2024-02-30", "b": "2024-1-1 25:00:00", "c": "2024-02-29"}
+
+
+def test_deep_nesting_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    class PurePython(yaml.SafeLoader):
+        yaml_implicit_resolvers = load._Loader.yaml_implicit_resolvers
+
+    monkeypatch.setattr(load, "_Loader", PurePython)
+    message = _error("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert message.startswith("f.yaml:1:") and f"values nest deeper than {MAX_DEPTH} levels" in message

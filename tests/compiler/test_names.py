@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from restagen.compiler.names import check_field_name, check_pascal, check_snake, pascal, py_field_name
+from restagen.compiler.names import (
+    GENERATED_MODULES,
+    MAX_NAME,
+    check_field_name,
+    check_pascal,
+    check_snake,
+    pascal,
+    py_field_name,
+)
+from restagen.compiler.pipeline import compile_paths, generate_files
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("name", ["Order", "LineItem", "V2", "HTTPError"])
@@ -86,4 +99,43 @@ def test_py_field_name_and_pascal() -> None:
     assert py_field_name("from") == "from_"
     assert py_field_name("class") == "class_"
     assert py_field_name("order_id") == "order_id"
+    assert py_field_name("str") == "str_"  # a name the models use in annotations
+    assert py_field_name("datetime") == "datetime_"
+    assert py_field_name("type") == "type"
     assert pascal("create_order") == "CreateOrder"
+
+
+@pytest.mark.parametrize("name", ["get\n", "get\r\n", "get\nx"])
+def test_a_line_break_is_never_part_of_a_name(name: str) -> None:
+    # `$` in a pattern also matches before a final newline; the checks must not.
+    assert check_snake(name) is not None
+    assert check_pascal(name.capitalize()) is not None
+    assert check_field_name(name) is not None
+
+
+def test_a_name_is_at_most_max_name_characters() -> None:
+    # Names become file and folder names, and a file name has at most 255 bytes.
+    assert check_snake("x" * MAX_NAME) is None
+    assert check_pascal("X" * MAX_NAME) is None
+    assert check_field_name("x" * MAX_NAME) is None
+    too_long = f"a name of {MAX_NAME + 1} characters is too long (at most {MAX_NAME})"
+    assert check_snake("x" * (MAX_NAME + 1)) == too_long
+    assert check_pascal("X" * (MAX_NAME + 1)) == too_long
+    assert check_field_name("x" * (MAX_NAME + 1)) == too_long
+
+
+def test_generated_modules_name_every_module_and_folder_of_a_package() -> None:
+    result = compile_paths([ROOT / "examples" / "ftgo" / "schemas"])
+    assert result.program is not None
+    packages = {package.name.replace(".", "/") for package in result.program.packages}
+    entries = set()
+    for rel in generate_files(result.program):
+        folder, _, rest = rel.rpartition("/")
+        while folder and folder not in packages:  # the entry of the package's own folder
+            folder, _, parent = folder.rpartition("/")
+            rest = f"{parent}/{rest}"
+        if folder:
+            entries.add(rest.split("/")[0].removesuffix(".py"))
+    # Every one the example generates is named (middleware.py comes only with middleware; the
+    # Markdown files are no modules, and no package name can be theirs).
+    assert entries - {"__init__", "sagas.md", "README.md"} == GENERATED_MODULES - {"middleware"}

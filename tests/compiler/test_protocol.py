@@ -20,7 +20,8 @@ import pytest
 import restagen
 from restagen.cli import main
 from restagen.compiler import ir
-from restagen.compiler.export import export_yaml
+from restagen.compiler.export import export_yaml, to_yaml
+from restagen.compiler.load import load_text
 from restagen.compiler.pipeline import compile_paths, generate_files
 from restagen.diagnostics import Diagnostics
 from restagen.protocol import duration_text
@@ -269,3 +270,15 @@ def test_docs_export_snippet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert _packages(_program(tmp_path / "orders.restagen.yaml")) == _packages(
         _program(tmp_path / "orders.py")
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a\u2028b", "one\ntwo\u2029three", "next\x85line", "nul \x00, form feed \x0c", "café \"q\" \\ 'x'"],
+)
+def test_exported_yaml_reads_back_every_character(text: str) -> None:
+    data = {"restagen": 1, "package": "a.b", "description": text, "types": {"A": {"description": text}}}
+    diagnostics = Diagnostics()
+    document = load_text(to_yaml(data), "f.yaml", diagnostics)
+    assert document is not None and not diagnostics.items
+    assert document.data == data

@@ -87,9 +87,9 @@ def test_unknown_type_position_and_suggestion(compile_text: Compile) -> None:
 
 def test_type_syntax_error_points_into_the_expression(compile_text: Compile) -> None:
     result = compile_text(HEADER + "types:\n  A:\n    properties:\n      x: 'list[int]]'\n")
-    # The value starts at the quote (col 10); the offending ']' is 10 characters in.
+    # The value starts at the quote (col 10), its text at col 11; the offending ']' is 9 characters in.
     assert rendered(result) == [
-        "orders.restagen.yaml:6:19: types.A.properties.x: unexpected ']' in type 'list[int]]'"
+        "orders.restagen.yaml:6:20: types.A.properties.x: unexpected ']' in type 'list[int]]'"
     ]
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
 from pathlib import Path
+
+import pytest
 
 from restagen.compiler.pipeline import compile_paths, generate_files
 from restagen.compiler.render.sagas import mermaid
@@ -91,3 +95,31 @@ def test_a_package_of_sagas_only_gets_an_app(tmp_path: Path) -> None:
         if path.endswith(".py"):
             compile(files[path], path, "exec")
     assert "app = create_app(pay=PaySaga, endpoint=endpoint)" in files["only/flow/main.py"]
+
+
+def test_a_key_field_named_like_a_builtin_is_read_by_its_python_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The models module calls the field `str_` (it uses `str` as an annotation); the saga reads the
+    # key with getattr, so its spec must name the same attribute.
+    (tmp_path / "flow.restagen.yaml").write_text(
+        "restagen: 1\npackage: keyed.flow\ntypes:\n  Data:\n    properties: {str: string, bytes: string}\n"
+        "objects:\n  account:\n    handlers:\n      charge: {}\n"
+        "sagas:\n  pay:\n    data: Data\n    steps:\n      - {name: charge, invoke: account.charge, key: str}\n"
+    )
+    _, program = _saga(tmp_path, "keyed.flow", "pay")
+    files = generate_files(program)
+    out = tmp_path / "out"
+    for rel, text in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    monkeypatch.syspath_prepend(str(out))
+    try:
+        models = importlib.import_module("keyed.flow.models")
+        sagas = importlib.import_module("keyed.flow.sagas")
+        data = models.Data.model_validate({"str": "k", "bytes": "b"})
+        (step,) = sagas.PAY.steps
+        assert getattr(data, step.key) == "k"
+    finally:
+        for name in [m for m in sys.modules if m == "keyed" or m.startswith("keyed.")]:
+            del sys.modules[name]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,52 @@ def test_broken_file_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytes
     assert [d.render() for d in diagnostics] == [
         "bad.restagen.yaml:3:1: <document>: unknown key 'typs'\n    hint: did you mean 'types'?"
     ]
+
+
+@pytest.mark.parametrize("folder", ["", "sub\r/"])
+def test_a_file_name_with_a_line_break_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    # The name goes into the header comment of every module generated from the file.
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "good.restagen.yaml", "good")
+    _write(tmp_path, f"{folder}bad\nname.restagen.yaml", "bad")
+    diagnostics = Diagnostics()
+    assert len(load_units([tmp_path], diagnostics)) == 2
+    name = f"{folder}bad\nname.restagen.yaml".replace("\r", "\\r").replace("\n", "\\n")
+    assert [d.render() for d in diagnostics] == [
+        f"{name}:1:1: the file name '{name}' has a character that cannot be written in generated code\n"
+        "    hint: rename the file without line breaks or other control characters"
+    ]
+
+
+@pytest.mark.parametrize(
+    "target", ["a\x00b.restagen.yaml", "x" * 5000 + ".restagen.yaml", "loop.restagen.yaml"]
+)
+def test_an_import_that_cannot_name_a_file_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop.restagen.yaml").symlink_to("loop.restagen.yaml")
+    (tmp_path / "main.restagen.yaml").write_text(
+        "restagen: 1\npackage: main\nimports:\n  other: " + json.dumps(target) + "\n", encoding="utf-8"
+    )
+    diagnostics = Diagnostics()
+    load_units([tmp_path / "main.restagen.yaml"], diagnostics)
+    assert [d.code for d in diagnostics] == ["import-missing"]
+
+
+def test_a_chain_of_imports_longer_than_the_recursion_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    count = sys.getrecursionlimit() + 100
+    for index in range(count):
+        # The last file imports the first: one cycle through all of them.
+        _write(
+            tmp_path, f"f{index}.restagen.yaml", f"p{index}", {"n": f"./f{(index + 1) % count}.restagen.yaml"}
+        )
+    diagnostics = Diagnostics()
+    assert len(load_units([tmp_path / "f0.restagen.yaml"], diagnostics)) == count
+    (cycle,) = diagnostics
+    assert cycle.code == "import-cycle" and cycle.message.count(" -> ") == count

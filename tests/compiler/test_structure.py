@@ -94,3 +94,14 @@ def test_document_must_be_a_mapping() -> None:
         "f.yaml:1:1: a definition file must be a mapping, found a list\n"
         "    hint: start with 'restagen: 1' and 'package: <dotted.name>'"
     ]
+
+
+def test_a_key_starting_with_a_tilde_is_a_key_like_any_other() -> None:
+    # pydantic's locations carry the tags of tagged unions ("~spec"); a user's "~x" is not one.
+    text = "restagen: 1\npackage: a\n~top: 1\ntypes:\n  A:\n    properties: {x: {type: int, ~min: 1}}\n"
+    assert _check(text) == [
+        "f.yaml:3:1: <document>: unknown key '~top'\n"
+        "    hint: allowed keys: restagen, package, description, imports, types, errors, events, services, "
+        "objects, workflows, sagas, serde",
+        "f.yaml:6:33: types.A.properties.x: unknown key '~min'\n    hint: did you mean 'min'?",
+    ]

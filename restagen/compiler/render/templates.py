@@ -38,6 +38,16 @@ def _fill(text: str, width: int) -> list[str]:
     return lines
 
 
+def _escape(text: str) -> str:
+    """`text` as the body of a (non-raw) string: backslashes, quotes and every unprintable
+    character but newline and tab escaped. A NUL cannot be in Python source at all, and the other
+    line breaks of `str.splitlines` (form feed, U+2028...) would each start a new line."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+
+
 def docstring(text: str | None, indent: int = 0) -> str:
     """A complete triple-quoted docstring for `text`, escaped so that nothing in it is code.
 
@@ -47,7 +57,7 @@ def docstring(text: str | None, indent: int = 0) -> str:
         return ""
     width = _LINE_LENGTH - indent - 3
     lines = []
-    for line in text.strip().replace("\\", "\\\\").replace('"', '\\"').splitlines():
+    for line in _escape(text.strip()).split("\n"):
         lines.extend(_fill(line, width))
     pad = " " * indent
     if len(lines) == 1:

@@ -7,12 +7,20 @@ Every problem becomes a diagnostic; the IR is returned only when there is none.
 
 from __future__ import annotations
 
+import keyword
 import re
 
 from restagen.compiler import ir, language
 from restagen.compiler.eventhash import event_version
 from restagen.compiler.load import DocPath
-from restagen.compiler.names import check_field_name, check_pascal, check_snake
+from restagen.compiler.names import (
+    GENERATED_MODULES,
+    MAX_NAME,
+    TAKEN_TOP_LEVEL,
+    check_field_name,
+    check_pascal,
+    check_snake,
+)
 from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Scope
 from restagen.compiler.resolve.components import Components
 from restagen.compiler.resolve.sagas import Sagas
@@ -58,17 +66,7 @@ class _Resolver(Components, Sagas):
     def declare(self) -> None:
         for unit in self.units:
             doc = unit.document
-            if not PACKAGE.match(doc.package):
-                suggestion = re.sub(r"[^a-z0-9_.]+", "_", doc.package.lower())
-                self.error(
-                    unit,
-                    ("package",),
-                    f"'{doc.package}' is not a dotted Python package name",
-                    f"lowercase words separated by dots, like '{suggestion}'"
-                    if PACKAGE.match(suggestion)
-                    else "lowercase words separated by dots, like 'shop.orders'",
-                    code="name",
-                )
+            self._check_package_name(unit)
             if doc.package in self.scopes:
                 other = self.scopes[doc.package].unit.display
                 self.error(
@@ -131,6 +129,19 @@ class _Resolver(Components, Sagas):
                 else:
                     importer.broken.add(alias)  # the imported file has errors of its own, reported there
         self._check_global_names()
+        self._check_sub_packages()
+
+    def _check_sub_packages(self) -> None:
+        """`shop.models` beside `shop`: its folder and the models module of `shop` share a name."""
+        for package, scope in self.scopes.items():
+            parent, _, last = package.rpartition(".")
+            if parent in self.scopes and last in GENERATED_MODULES:
+                self.error(
+                    scope.unit,
+                    ("package",),
+                    f"package '{package}' clashes with the '{last}' module generated for package '{parent}'",
+                    code="name",
+                )
 
     def _declare_pruned(self, scope: Scope) -> None:
         """Declarations left out for structural errors still exist: references to them stay quiet."""
@@ -141,6 +152,44 @@ class _Resolver(Components, Sagas):
                 scope.errors.add(name)
             elif section in ("services", "objects", "workflows"):
                 scope.broken_components.add(name)
+
+    def _check_package_name(self, unit: Unit) -> None:
+        """A package name must be importable: dotted identifiers, no keyword, not hiding the
+        standard library or the runtime, parts short enough for file names."""
+        doc = unit.document
+        if not PACKAGE.match(doc.package):
+            suggestion = re.sub(r"[^a-z0-9_.]+", "_", doc.package.lower()).strip("_")
+            self.error(
+                unit,
+                ("package",),
+                f"'{doc.package}' is not a dotted Python package name",
+                f"lowercase words separated by dots, like '{suggestion}'"
+                if PACKAGE.match(suggestion)
+                else "lowercase words separated by dots, like 'shop.orders'",
+                code="name",
+            )
+        elif keywords := [part for part in doc.package.split(".") if keyword.iskeyword(part)]:
+            self.error(
+                unit,
+                ("package",),
+                f"'{doc.package}' cannot be imported: '{keywords[0]}' is a Python keyword",
+                code="name",
+            )
+        elif (top := doc.package.split(".")[0]) in TAKEN_TOP_LEVEL:
+            self.error(
+                unit,
+                ("package",),
+                f"'{doc.package}' cannot be imported: '{top}' is a module of Python or of restagen's runtime",
+                f"start with a name of your own, like 'myapp.{doc.package}'",
+                code="name",
+            )
+        elif len(longest := max(doc.package.split("."), key=len)) > MAX_NAME:
+            self.error(
+                unit,
+                ("package",),
+                f"a package name part of {len(longest)} characters is too long (at most {MAX_NAME})",
+                code="name",
+            )
 
     def _check_pascal(self, unit: Unit, path: DocPath, name: str) -> None:
         problem = check_pascal(name)

@@ -25,9 +25,9 @@ from restagen.diagnostics import Diagnostics, did_you_mean
 
 __all__ = ["BROKEN", "Binder", "Scope"]
 
-PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
-_MIDDLEWARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-ENUM_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*\Z")
+_MIDDLEWARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+ENUM_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _NUMERIC = ("int", "float", "decimal")
 _SIZED = ("string", "bytes")
 WORKFLOW_CLIENT_METHODS = ("submit", "attach", "output")
@@ -92,8 +92,7 @@ class Binder:
         try:
             syntax = parse(text)
         except TypeSyntaxError as exc:
-            position = scope.unit.source_map.position(path)
-            position = type(position)(position.file, position.line, position.col + exc.offset)
+            position = scope.unit.source_map.text_position(path, exc.offset)
             self.diagnostics.error("type-syntax", exc.message, position, dotted(path), exc.hint)
             return None
         return self._bind_syntax(scope, syntax, text, path)
@@ -210,11 +209,16 @@ class Binder:
         self, scope: Scope, props: Mapping[str, str | language.FieldSpec], path: DocPath
     ) -> tuple[ir.Field, ...]:
         result = []
+        renamed = {py_field_name(name): name for name in props if py_field_name(name) != name}
         for name, prop in props.items():
             fpath = (*path, name)
             problem = check_field_name(name)
+            if not problem and name in renamed:
+                # A keyword field is `from_` in Python: a field called `from_` would take its place.
+                problem = f"'{name}' is the Python name of field '{renamed[name]}'"
             if problem:
-                self.error(scope.unit, fpath, problem, code="name", key=True)
+                hint = "rename one of them" if name in renamed else None
+                self.error(scope.unit, fpath, problem, hint, code="name", key=True)
                 continue
             built = self.field(scope, name, prop, fpath)
             if built is not None:
@@ -271,6 +275,9 @@ class Binder:
                     re.compile(value)
                 except re.error as exc:
                     self.error(scope.unit, (*path, key), f"invalid regular expression: {exc}")
+                    continue
+                except RecursionError:  # `re` parses groups recursively
+                    self.error(scope.unit, (*path, key), "invalid regular expression: groups nest too deeply")
                     continue
             result.append((key, value))
         return tuple(result)

@@ -238,7 +238,7 @@ class Sagas(Binder):
         ):
             self.error(scope.unit, (*path, "data"), f"saga data must be an object type, not '{sdef.data}'")
             data = None
-        data_fields = set()
+        data_fields: set[str] | None = None  # None: unknown, for the data type is broken or missing
         if isinstance(data, ir.Named):
             data_fields = set(self.scopes[data.package].unit.document.types[data.name].properties or {})
         if not sdef.steps:
@@ -290,14 +290,14 @@ class Sagas(Binder):
                         "add 'key: <field of the saga data>'",
                         code="missing-key",
                     )
-            if step.key is not None and data_fields and step.key not in data_fields:
+            if step.key is not None and data_fields is not None and step.key not in data_fields:
                 self.error(
                     scope.unit,
                     (*spath, "key"),
                     f"saga data has no field '{step.key}'",
                     did_you_mean(step.key, data_fields),
                 )
-            elif step.key is not None and isinstance(data, ir.Named) and data_fields:
+            elif step.key is not None and isinstance(data, ir.Named):
                 self._key_field(scope, data, step.key, (*spath, "key"))
             on_reply = []
             for rname, method in step.on_reply.items():
