@@ -73,8 +73,10 @@ IMPORT_ONE_IN = 8  # valid schemas whose generated packages are also imported
 
 OUTCOMES: Counter[str] = Counter()
 STARTED = time.monotonic()
-# A known fault the oracle counts instead of failing on, so that a long run goes on to find others.
+# Known faults the oracle counts instead of failing on, so that a long run goes on to find others;
+# each has a strict xfail test at the end with its smallest input.
 KNOWN_MULTILINE_TYPE = "known: type error past the end of a line"
+KNOWN_CR_BAD_BYTE = "known: bad byte after a lone CR"
 
 
 # -- running the command line ---------------------------------------------------------------------
@@ -129,14 +131,15 @@ def _lines(text: str) -> list[str]:
     return re.split(r"\r\n|\r|\n", text)
 
 
-def _first_bad_byte(data: bytes) -> tuple[int, int] | None:
-    """The line and column of the first byte that is not UTF-8, counted as an editor shows them."""
+def _first_bad_byte(data: bytes, *, cr: bool = True) -> tuple[int, int] | None:
+    """The line and column of the first byte that is not UTF-8, counted as an editor shows them
+    (and as YAML counts lines); with `cr=False`, a lone `\r` breaks no line."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
-        start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
-        line = len(_lines(before.decode("utf-8")))
+        start = max(before.rfind(b"\n"), before.rfind(b"\r") if cr else -1) + 1
+        line = len(_lines(before.decode("utf-8"))) if cr else before.count(b"\n") + 1
         return line, len(data[start : exc.start].decode("utf-8", errors="replace")) + 1
     return None
 
@@ -168,7 +171,7 @@ def check_validate(run: Run, files: dict[str, bytes]) -> None:
         errors += not re.match(r"(?:[^:]*: )?warning: ", match["rest"])
         file, at_line, at_col = match["file"], int(match["line"]), int(match["col"])
         positions.append((file, at_line, at_col))
-        if file in files:
+        if file in files and not match["rest"].startswith("not UTF-8"):  # that one is checked below
             text = _lines(files[file].decode("utf-8", errors="replace"))
             assert 1 <= at_line <= len(text), f"line {at_line} outside {file} ({len(text)} lines): {line}"
             if at_col > len(text[at_line - 1]) + 1 and at_line < len(text) and " type" in match["rest"]:
@@ -179,8 +182,10 @@ def check_validate(run: Run, files: dict[str, bytes]) -> None:
     assert errors >= 1 and count == errors, f"{count} counted, {errors} printed:\n{run.err}"
     for name, data in files.items():
         bad = _first_bad_byte(data)
-        if bad is not None:
-            assert (name, *bad) in positions, f"{name}: bad byte at {bad} not reported there:\n{run.err}"
+        if bad is None or (name, *bad) in positions:
+            continue
+        assert (name, *_first_bad_byte(data, cr=False)) in positions, f"{name}: bad byte at {bad}:\n{run.err}"  # type: ignore[misc]
+        OUTCOMES[KNOWN_CR_BAD_BYTE] += 1  # see test_bad_byte_after_a_lone_cr
 
 
 def check_generate(folder: Path, files: dict[str, bytes]) -> None:
@@ -760,22 +765,37 @@ def test_data_mutations(files: dict[str, bytes]) -> None:
     check(files)
 
 
+def _strictly(files: dict[str, bytes]) -> None:
+    """Validate `files` with the oracle, known faults included."""
+    with tempfile.TemporaryDirectory(prefix="restagen-fuzz-") as tmp:
+        for name, data in files.items():
+            (Path(tmp) / name).write_bytes(data)
+        run = _run(["validate", "."], Path(tmp), VALIDATE_SECONDS)
+    before = +OUTCOMES
+    check_validate(run, files)
+    assert before == +OUTCOMES, run.err
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="a type expression written over several lines has its error column counted from where the "
-    "value starts, as if it were on one line",
+    "value starts, as if it were on one line (SourceMap.text_position)",
 )
 def test_type_error_in_a_multiline_value() -> None:
-    text = (
-        b"restagen: 1\npackage: fz.main\ntypes:\n  Order:\n    properties:\n      create: '\n\n        0'\n"
+    _strictly(
+        {
+            "main.restagen.yaml": b"restagen: 1\npackage: fz.main\ntypes:\n  A:\n    properties:\n      b: '\n\n        0'\n"
+        }
     )
-    files = {"main.restagen.yaml": text}
-    with tempfile.TemporaryDirectory(prefix="restagen-fuzz-") as tmp:
-        (Path(tmp) / "main.restagen.yaml").write_bytes(text)
-        run = _run(["validate", "."], Path(tmp), VALIDATE_SECONDS)
-    known = OUTCOMES[KNOWN_MULTILINE_TYPE]
-    check_validate(run, files)
-    assert OUTCOMES[KNOWN_MULTILINE_TYPE] == known, run.err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the line of a byte that is not UTF-8 is counted at \\n alone, every other position at \\r too "
+    "(load_file)",
+)
+def test_bad_byte_after_a_lone_cr() -> None:
+    _strictly({"main.restagen.yaml": b"restagen: 1\rpackage: fz.main\rdescription: caf\xe9\n"})
 
 
 FUZZ_TESTS: list[Callable[[], None]] = [test_built_schemas, test_text_mutations, test_data_mutations]
