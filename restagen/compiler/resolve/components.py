@@ -183,6 +183,13 @@ class Components(Binder):
                 "'workflow_retention' applies to the workflow's run, not to its shared handlers",
                 "set it in the options of 'run' or of the workflow",
             )
+        if kind == "workflow" and hdef.options and hdef.options.idempotency_retention is not None:
+            self.error(
+                scope.unit,
+                (*path, "options", "idempotency_retention"),
+                "'idempotency_retention' does not apply to a workflow's run",
+                "a run is kept, with its result, for 'workflow_retention'",
+            )
         return ir.Handler(
             name=name,
             kind=kind,
