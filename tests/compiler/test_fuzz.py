@@ -804,14 +804,16 @@ FUZZ_TESTS: list[Callable[[], None]] = [test_built_schemas, test_text_mutations,
 def _long_run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fuzz restagen validate and generate.")
     parser.add_argument("--examples", type=int, default=10_000, help="cases in all (default 10000)")
+    parser.add_argument("--only", metavar="TEST", help="run one strategy's test, such as test_built_schemas")
     args = parser.parse_args(argv)
     os.environ["RESTAGEN_FUZZ"] = "long"
-    os.environ["RESTAGEN_FUZZ_EXAMPLES"] = str(args.examples)
+    # The long profile shares its examples among the strategies; one strategy alone takes them all.
+    os.environ["RESTAGEN_FUZZ_EXAMPLES"] = str(args.examples * (STRATEGIES if args.only else 1))
     # Imported by its own name, after the environment is set: its tests take the long profile.
     module = importlib.import_module("tests.compiler.test_fuzz")
     started = time.monotonic()
     failed = 0
-    for test in module.FUZZ_TESTS:
+    for test in [t for t in module.FUZZ_TESTS if args.only in (None, t.__name__)]:
         began = time.monotonic()
         try:
             test()
