@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -77,6 +78,7 @@ STARTED = time.monotonic()
 # each has a strict xfail test at the end with its smallest input.
 KNOWN_MULTILINE_TYPE = "known: type error past the end of a line"
 KNOWN_CR_BAD_BYTE = "known: bad byte after a lone CR"
+KNOWN_CODEC_SHADOW = "known: codec constant shadows a class"
 
 
 # -- running the command line ---------------------------------------------------------------------
@@ -213,6 +215,9 @@ def check_generate(folder: Path, files: dict[str, bytes]) -> None:
         done = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, timeout=IMPORT_SECONDS
         )
+        if "unsupported operand type(s) for |: 'JsonCodec'" in done.stderr:
+            OUTCOMES[KNOWN_CODEC_SHADOW] += 1  # see test_codec_constant_named_like_a_class
+            return
         assert done.returncode == 0, done.stderr
         OUTCOMES["imported"] += 1
 
@@ -796,6 +801,24 @@ def test_type_error_in_a_multiline_value() -> None:
 )
 def test_bad_byte_after_a_lone_cr() -> None:
     _strictly({"main.restagen.yaml": b"restagen: 1\rpackage: fz.main\rdescription: caf\xe9\n"})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the codec constant of uuid is UUID (of a type A, A): codecs.py rebinds the class it imports, "
+    "and a later codec of a union with it fails (render.views.codec_name)",
+)
+def test_codec_constant_named_like_a_class() -> None:
+    text = b"restagen: 1\npackage: fz.main\nservices:\n  s:\n    handlers:\n      a: {input: uuid}\n      b: {input: uuid | bool}\n"
+    files = {"main.restagen.yaml": text}
+    with tempfile.TemporaryDirectory(prefix="restagen-fuzz-") as tmp:
+        folder = Path(tmp) / "schemas"
+        folder.mkdir()
+        (folder / "main.restagen.yaml").write_bytes(text)
+        before = OUTCOMES[KNOWN_CODEC_SHADOW]
+        with mock.patch(f"{__name__}.IMPORT_ONE_IN", 1):
+            check_generate(folder, files)
+    assert before == OUTCOMES[KNOWN_CODEC_SHADOW]
 
 
 FUZZ_TESTS: list[Callable[[], None]] = [test_built_schemas, test_text_mutations, test_data_mutations]
