@@ -8,6 +8,7 @@ its ports and memory long after the run.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,21 @@ def root() -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ[SESSION] = str(os.getpid())
+    _default_stop_signals()
+
+
+def _default_stop_signals() -> None:
+    """Give SIGINT and SIGHUP their usual meaning to the suite and everything it starts.
+
+    A shell without job control starts a background job with SIGINT ignored, and `nohup` ignores
+    SIGHUP; an ignored signal stays ignored across exec, and restagen leaves an ignored stop
+    signal ignored, as it should. The tests that send these signals to what they started need
+    them to mean "stop", however the suite itself was launched.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def _left_behind() -> dict[int, str]:

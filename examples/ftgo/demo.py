@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from restagen.cli import main as restagen
-from restagen.local.processes import Stopped, spawn, stop, stop_signals, stopping
+from restagen.local.processes import Stopped, run_stoppable, spawn, stop, stop_signals, stopping
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 
 HERE = Path(__file__).resolve().parent
@@ -369,7 +369,7 @@ def run(port: int, logs: Path, keep_serving: bool) -> int:
             return code
 
         sys.path.insert(0, str(SRC))
-        asyncio.run(scenario(server.ingress_url, uri))
+        run_stoppable(scenario(server.ingress_url, uri))
         wait_for_stop(uri, keep_serving)
         return 0
     except Stopped as stopped:

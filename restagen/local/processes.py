@@ -34,6 +34,7 @@ Typical use (the examples, a test owning a server and an endpoint):
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import functools
 import os
@@ -41,15 +42,16 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
-__all__ = ["Stopped", "spawn", "stop", "stop_signals", "stopping"]
+__all__ = ["Stopped", "run_stoppable", "spawn", "stop", "stop_signals", "stopping"]
 
 _PR_SET_PDEATHSIG = 1
+T = TypeVar("T")
 
 
 def _prctl() -> Any:
@@ -155,15 +157,58 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-def _on_signal(signum: int, frame: FrameType | None) -> None:
+def _first_signal(signum: int) -> bool:
+    """Start the forced-exit deadline of the first stop signal; False for any later one."""
     global _stopping
     if _stopping is not None:
-        return
+        return False
     _stopping = threading.Timer(_deadline, _exit_now, args=(128 + signum,))
     _stopping.daemon = True
     _stopping.start()
-    if not _finishing:
+    return True
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if _first_signal(signum) and not _finishing:
         raise Stopped(signum)
+
+
+def run_stoppable(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)`, where a stop signal cancels `main` rather than raising in whichever
+    task happens to run when it arrives; `Stopped` is raised once `main` has unwound.
+
+    Raised inside an event loop, a signal's exception lands in a random task: in a task group's
+    child it becomes an exception group that asyncio reports, traceback and all, while it shuts
+    down. Cancelling the main task instead unwinds every task it awaits, in order. Outside a
+    `stop_signals()` block this is plain `asyncio.run`.
+    """
+    received: list[int] = []
+
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        ours = [sig for sig in _STOP_SIGNALS if signal.getsignal(sig) is _on_signal]
+
+        def on_signal(signum: int) -> None:
+            if _first_signal(signum) and not _finishing:
+                received.append(signum)
+                task.cancel()
+
+        for sig in ours:
+            loop.add_signal_handler(sig, on_signal, sig)
+        try:
+            return await main
+        except asyncio.CancelledError:
+            if received:
+                raise Stopped(received[0]) from None
+            raise
+        finally:
+            for sig in ours:
+                loop.remove_signal_handler(sig)
+                signal.signal(sig, _on_signal)
+
+    return asyncio.run(guarded())
 
 
 def _program_handles_signals() -> bool:

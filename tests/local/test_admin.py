@@ -22,23 +22,10 @@ import pytest
 from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 from restagen.runtime.admin import RegistrationError, register
+from tests.local.samples import APP
 from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-
-APP = """\
-import restate
-
-greeter = restate.Service("greeter")
-
-
-@greeter.handler()
-async def greet(ctx: restate.Context, name: str) -> str:
-    return f"hello {name}"
-
-
-app = restate.app([greeter])
-"""
 
 
 def server_binary() -> Path:

@@ -18,19 +18,12 @@ import pytest
 
 from restagen.local.processes import spawn, stop
 from restagen.local.server import free_port, port_in_use
+from tests.local.samples import SCHEMA
 from tests.polling import wait_until
 from tests.processes import MARK, marked
 
 pytestmark = pytest.mark.e2e
 
-SCHEMA = """\
-restagen: 1
-package: hello
-services:
-  greeter:
-    handlers:
-      greet: {input: string, output: string}
-"""
 
 IMPLEMENTATION = """\
 from ..contexts import GreeterContext

@@ -4,6 +4,7 @@ a dead endpoint starts again on any change, and one that dies while it is regist
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -68,6 +69,15 @@ def test_environments_and_caches_below_a_root_are_skipped(tmp_path: Path) -> Non
     assert set(Files([root]).known) == {root / "schema.yaml", root / "gen" / "m.py"}
 
 
+def replace(path: Path, text: str) -> None:
+    """Save `path` whole, as an editor that writes a new file and renames it does: a reader never
+    sees it truncated (one writing in place can be caught empty on a busy machine, which is a change
+    too, and restarts once more)."""
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
 @pytest.fixture
 def watching(tmp_path: Path) -> Iterator[Callable[[Callable[[], bool]], tuple[Recording, list[str]]]]:
     """`watching(generate)`: a session watching `tmp_path/schema.yaml` and `tmp_path/gen/` in a thread."""
@@ -108,7 +118,7 @@ def test_a_definition_change_regenerates_and_restarts_once(
     session, log = watching(generate)
     schema.write_text("v2")
     wait_until(lambda: session.starts == 1, "the restart after regenerating")
-    module.write_text("# edited")  # the generator's writes were seen before: they restart nothing
+    replace(module, "# edited")  # the generator's writes were seen before: they restart nothing
     wait_until(lambda: session.starts == 2, "the restart after the edit")
     assert session.started == ["# v2", "# edited"]
     assert log == [
@@ -124,7 +134,7 @@ def test_errors_in_definitions_keep_the_endpoint(
     session, log = watching(lambda: False)
     (tmp_path / "schema.yaml").write_text("broken")
     wait_until(lambda: log, "the regeneration")
-    (tmp_path / "gen" / "module.py").write_text("# edited")
+    replace(tmp_path / "gen" / "module.py", "# edited")
     wait_until(lambda: session.starts == 1, "the restart after the edit")
     assert log == ["definitions changed: regenerating", "code changed: restarting the endpoint"]
 

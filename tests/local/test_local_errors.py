@@ -17,15 +17,7 @@ import pytest
 
 from restagen.local.errors import PortInUse, ServerFailed
 from restagen.local.server import RESTATE_SERVER_VERSION, LocalRestate
-
-SCHEMA = """\
-restagen: 1
-package: hello
-services:
-  greeter:
-    handlers:
-      greet: {input: string, output: string}
-"""
+from tests.local.samples import SCHEMA
 
 BIND_FAILED = (
     "\x1b[31mERROR\x1b[0m restate_server: Restate application failed\n"

@@ -137,3 +137,44 @@ def test_a_child_ends_with_its_killed_parent(tmp_path: Path, env: dict[str, str]
         wait_until(lambda: not marked(MARK, env[MARK]), "the child to end", timeout=15)
     finally:
         stop(parent, kill=True)
+
+
+TASK_GROUP = """\
+import asyncio
+import sys
+
+from restagen.local.processes import Stopped, run_stoppable, stop_signals
+
+
+async def main() -> None:
+    async with asyncio.TaskGroup() as group:
+        group.create_task(asyncio.sleep(600))
+        print("ready", flush=True)
+        await asyncio.sleep(600)
+
+
+with stop_signals():
+    try:
+        run_stoppable(main())
+    except Stopped as stopped:
+        print("stopped", stopped.signum, flush=True)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_cancels_an_event_loop_in_order(sig: signal.Signals, tmp_path: Path) -> None:
+    """In a task group's child, the signal's exception would be an exception group that asyncio
+    reports with its traceback; cancelled from the main task, everything unwinds quietly."""
+    (tmp_path / "loop.py").write_text(TASK_GROUP)
+    process = subprocess.Popen(
+        [sys.executable, tmp_path / "loop.py"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline() == b"ready\n"
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=30)
+    finally:
+        stop(process, kill=True)
+    assert out.decode().split() == ["stopped", str(int(sig))]
+    assert err == b""
+    assert process.returncode == 0

@@ -17,6 +17,7 @@ import pytest
 
 from restagen.local.processes import spawn, stop
 from restagen.local.server import free_port, port_in_use
+from tests.local.samples import APP, SCHEMA
 from tests.polling import wait_until
 from tests.processes import MARK, marked
 
@@ -38,29 +39,6 @@ try:
             time.sleep(1)
 except KeyboardInterrupt:
     print("stopped", flush=True)
-"""
-
-SCHEMA = """\
-restagen: 1
-package: hello
-services:
-  greeter:
-    handlers:
-      greet: {input: string, output: string}
-"""
-
-APP = """\
-import restate
-
-greeter = restate.Service("greeter")
-
-
-@greeter.handler()
-async def greet(ctx: restate.Context, name: str) -> str:
-    return f"hello {name}"
-
-
-app = restate.app([greeter])
 """
 
 
@@ -113,8 +91,8 @@ def test_a_program_owning_a_local_restate(
         shutil.rmtree(base_dir)
 
 
-@pytest.mark.parametrize("sig", SIGNALS, ids=[s.name for s in SIGNALS])
-def test_restagen_dev(sig: signal.Signals, tmp_path: Path, env: dict[str, str]) -> None:
+def _start_dev(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path, list[int]]:
+    """`restagen dev` on free ports, its output in a log; returns it, the log and its ports."""
     (tmp_path / "hello.restagen.yaml").write_text(SCHEMA)
     ports = [free_port(), free_port(), free_port()]
     command = ["dev", "hello.restagen.yaml", "-o", "gen", "--port", str(ports[0])]
@@ -124,6 +102,12 @@ def test_restagen_dev(sig: signal.Signals, tmp_path: Path, env: dict[str, str]) 
         process = spawn(
             [sys.executable, "-m", "restagen", *command], env=env, cwd=tmp_path, stdout=sink, stderr=sink
         )
+    return process, log, ports
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=[s.name for s in SIGNALS])
+def test_restagen_dev(sig: signal.Signals, tmp_path: Path, env: dict[str, str]) -> None:
+    process, log, ports = _start_dev(tmp_path, env)
     try:
         wait_until(lambda: "watching for changes" in _text(log), "dev to start", timeout=120)
         assert len(marked(MARK, env[MARK])) == 3  # dev, its server, its endpoint
@@ -157,15 +141,7 @@ def test_restagen_serve(sig: signal.Signals, tmp_path: Path, env: dict[str, str]
 
 
 def test_restagen_dev_ends_when_its_server_dies(tmp_path: Path, env: dict[str, str]) -> None:
-    (tmp_path / "hello.restagen.yaml").write_text(SCHEMA)
-    ports = [free_port(), free_port(), free_port()]
-    command = ["dev", "hello.restagen.yaml", "-o", "gen", "--port", str(ports[0])]
-    command += ["--ingress-port", str(ports[1]), "--admin-port", str(ports[2])]
-    log = tmp_path / "dev.log"
-    with log.open("wb") as sink:
-        process = spawn(
-            [sys.executable, "-m", "restagen", *command], env=env, cwd=tmp_path, stdout=sink, stderr=sink
-        )
+    process, log, _ = _start_dev(tmp_path, env)
     try:
         wait_until(lambda: "watching for changes" in _text(log), "dev to start", timeout=120)
         (server,) = [pid for pid, cmd in marked(MARK, env[MARK]).items() if "restate-server" in cmd]
