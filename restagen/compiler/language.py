@@ -1,7 +1,7 @@
 """The definition language as a strict input model.
 
 These pydantic models accept exactly the shapes of a `.restagen.yaml` document (unknown keys are
-errors) and are the source of `schemas/restagen.schema.json`. They check structure only; names,
+errors) and are the source of `restagen/restagen.schema.json`. They check structure only; names,
 type expressions, references and durations are checked by `resolve`, which knows positions and
 suggests near names.
 """

@@ -1,7 +1,7 @@
 """The JSON Schema of the definition language, for editors (`restagen schema`).
 
 Generated from the input model in `language`, so it cannot drift from what the compiler accepts;
-a test compares it with the checked-in `schemas/restagen.schema.json`.
+a test compares it with the checked-in `restagen/restagen.schema.json`.
 """
 
 from __future__ import annotations
