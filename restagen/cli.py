@@ -461,7 +461,7 @@ def export(
 ) -> None:
     """Write a Protocol-style module back as a .restagen.yaml definition file."""
     _require_compiler("export")
-    from restagen.compiler.export import export_yaml
+    from restagen.compiler.frontends.export import export_yaml
 
     diagnostics = Diagnostics()
     text = export_yaml(module, diagnostics)

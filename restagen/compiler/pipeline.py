@@ -12,9 +12,9 @@ from restagen.compiler import ir
 from restagen.compiler.cache import MANIFEST, Manifest, package_digest
 from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.format import RUFF_CONFIG, format_files, ruff_config
+from restagen.compiler.frontends.sources import load_units
 from restagen.compiler.render import render_package, render_program
 from restagen.compiler.resolve import resolve
-from restagen.compiler.sources import load_units
 from restagen.diagnostics import Diagnostics, Position
 
 __all__ = ["Compilation", "compile_paths", "generate_files"]

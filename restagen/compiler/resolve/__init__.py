@@ -12,7 +12,8 @@ import re
 
 from restagen.compiler import ir, language
 from restagen.compiler.eventhash import event_version
-from restagen.compiler.load import DocPath
+from restagen.compiler.frontends.load import DocPath
+from restagen.compiler.frontends.sources import Unit
 from restagen.compiler.names import (
     GENERATED_MODULES,
     MAX_NAME,
@@ -24,7 +25,6 @@ from restagen.compiler.names import (
 from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Scope
 from restagen.compiler.resolve.components import Components
 from restagen.compiler.resolve.sagas import Sagas
-from restagen.compiler.sources import Unit
 from restagen.compiler.structure import dotted
 from restagen.diagnostics import Diagnostics
 

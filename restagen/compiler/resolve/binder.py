@@ -13,12 +13,12 @@ from typing import Any
 
 from restagen.compiler import ir, language
 from restagen.compiler.durations import parse_duration
-from restagen.compiler.load import DocPath
+from restagen.compiler.frontends.load import DocPath
+from restagen.compiler.frontends.sources import Unit
 from restagen.compiler.names import (
     check_field_name,
     py_field_name,
 )
-from restagen.compiler.sources import Unit
 from restagen.compiler.structure import dotted
 from restagen.compiler.typeexpr import Generic, Name, Opt, Syntax, TypeSyntaxError, Union, parse
 from restagen.diagnostics import Diagnostics, did_you_mean

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from restagen.compiler import ir, kafka, language
-from restagen.compiler.load import DocPath
+from restagen.compiler.frontends.load import DocPath
 from restagen.compiler.names import check_snake, pascal
 from restagen.compiler.resolve.binder import WORKFLOW_CLIENT_METHODS, Binder, Scope
 

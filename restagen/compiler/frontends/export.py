@@ -15,8 +15,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from restagen.compiler.protocol import translate_module
-from restagen.compiler.sources import display_name
+from restagen.compiler.frontends.protocol import translate_module
+from restagen.compiler.frontends.sources import display_name
 from restagen.compiler.structure import check_structure
 from restagen.diagnostics import Diagnostics
 

@@ -31,8 +31,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from restagen.compiler.frontends.load import DocPath, SourceDocument, SourceMap
 from restagen.compiler.language import Document
-from restagen.compiler.load import DocPath, SourceDocument, SourceMap
 from restagen.compiler.structure import check_structure, dotted
 from restagen.decorators import (
     COMPONENT_ATTR,
