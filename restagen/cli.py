@@ -446,7 +446,7 @@ def dev(
 def schema() -> None:
     """Print the JSON Schema of the definition language (for editors)."""
     _require_compiler("schema")
-    from restagen.compiler.language_schema import language_schema
+    from restagen.compiler.structure.language_schema import language_schema
 
     sys.stdout.write(json.dumps(language_schema(), indent=2) + "\n")
 

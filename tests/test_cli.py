@@ -14,7 +14,7 @@ import pytest
 
 from restagen import __version__
 from restagen.cli import main
-from restagen.compiler.language_schema import language_schema
+from restagen.compiler.structure.language_schema import language_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "ftgo" / "schemas"

@@ -32,8 +32,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from restagen.compiler.frontends.load import DocPath, SourceDocument, SourceMap
-from restagen.compiler.language import Document
 from restagen.compiler.structure import check_structure, dotted
+from restagen.compiler.structure.language import Document
 from restagen.decorators import (
     COMPONENT_ATTR,
     EVENT_ATTR,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from restagen.compiler.frontends.load import SourceMap, load_file
-from restagen.compiler.language import Document
 from restagen.compiler.structure import check_structure_partial
+from restagen.compiler.structure.language import Document
 from restagen.diagnostics import Diagnostics, Position
 
 __all__ = ["SUFFIX", "Unit", "discover", "load_units"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from restagen.compiler import ir, language
+from restagen.compiler import ir
 from restagen.compiler.eventhash import event_version
 from restagen.compiler.frontends.load import DocPath
 from restagen.compiler.frontends.sources import Unit
@@ -25,7 +25,7 @@ from restagen.compiler.names import (
 from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Scope
 from restagen.compiler.resolve.components import Components
 from restagen.compiler.resolve.sagas import Sagas
-from restagen.compiler.structure import dotted
+from restagen.compiler.structure import dotted, language
 from restagen.diagnostics import Diagnostics
 
 __all__ = ["resolve"]

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from restagen.compiler import ir, language
+from restagen.compiler import ir
 from restagen.compiler.durations import parse_duration
 from restagen.compiler.frontends.load import DocPath
 from restagen.compiler.frontends.sources import Unit
@@ -19,7 +19,7 @@ from restagen.compiler.names import (
     check_field_name,
     py_field_name,
 )
-from restagen.compiler.structure import dotted
+from restagen.compiler.structure import dotted, language
 from restagen.compiler.typeexpr import Generic, Name, Opt, Syntax, TypeSyntaxError, Union, parse
 from restagen.diagnostics import Diagnostics, did_you_mean
 

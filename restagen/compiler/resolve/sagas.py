@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from restagen.compiler import ir, language
+from restagen.compiler import ir
 from restagen.compiler.frontends.load import DocPath
 from restagen.compiler.frontends.sources import Unit
 from restagen.compiler.names import check_snake, pascal
 from restagen.compiler.resolve.binder import BROKEN, SAGA_ERROR_ACTIONS, Binder, Scope
+from restagen.compiler.structure import language
 from restagen.diagnostics import Diagnostics, did_you_mean
 
 _HOOKS = frozenset({"on_started", "on_succeeded", "on_rolled_back", "on_failed", "run", "state", "saga_spec"})

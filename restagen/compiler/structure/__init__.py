@@ -1,6 +1,7 @@
-"""Structural validation: plain data of one file -> `language.Document`, errors as diagnostics.
+"""Structure stage: plain data of one file -> `language.Document`, errors as diagnostics.
 
-pydantic checks the shapes; this module turns its errors into positioned diagnostics with the
+`language` is the strict input model (and, through `language_schema`, the JSON Schema editors use);
+pydantic checks the shapes, and this module turns its errors into positioned diagnostics with the
 document path, and suggests a near key for an unknown one.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from restagen.compiler.frontends.load import DocPath, SourceDocument
-from restagen.compiler.language import EXPR_TAG, INLINE_TAG, SPEC_TAG, Document
+from restagen.compiler.structure.language import EXPR_TAG, INLINE_TAG, SPEC_TAG, Document
 from restagen.diagnostics import Diagnostics, did_you_mean
 
 __all__ = ["check_structure", "check_structure_partial", "dotted"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from restagen.compiler.language import Document
+from restagen.compiler.structure.language import Document
 
 __all__ = ["language_schema"]
 
