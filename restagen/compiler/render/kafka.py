@@ -18,7 +18,7 @@ from typing import Any
 
 from restagen.compiler import ir
 from restagen.compiler.deploy import DeploySettings
-from restagen.compiler.kafka import default_brokers, sink_uri, source_uri
+from restagen.compiler.resolve.kafka import default_brokers, sink_uri, source_uri
 
 __all__ = [
     "CLUSTERS_ENV",

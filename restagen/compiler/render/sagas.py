@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from restagen.compiler import ir
-from restagen.compiler.names import pascal
 from restagen.compiler.render import expressions
 from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.header import header
 from restagen.compiler.render.mermaid import label
 from restagen.compiler.render.templates import render_template
+from restagen.compiler.resolve.names import pascal
 
 __all__ = ["SagaView", "StepView", "render_sagas", "saga_scaffold_paths", "saga_views"]
 

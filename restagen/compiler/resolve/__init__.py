@@ -11,10 +11,12 @@ import keyword
 import re
 
 from restagen.compiler import ir
-from restagen.compiler.eventhash import event_version
 from restagen.compiler.frontends.load import DocPath
 from restagen.compiler.frontends.sources import Unit
-from restagen.compiler.names import (
+from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Scope
+from restagen.compiler.resolve.components import Components
+from restagen.compiler.resolve.eventhash import event_version
+from restagen.compiler.resolve.names import (
     GENERATED_MODULES,
     MAX_NAME,
     TAKEN_TOP_LEVEL,
@@ -22,8 +24,6 @@ from restagen.compiler.names import (
     check_pascal,
     check_snake,
 )
-from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Scope
-from restagen.compiler.resolve.components import Components
 from restagen.compiler.resolve.sagas import Sagas
 from restagen.compiler.structure import dotted, language
 from restagen.diagnostics import Diagnostics

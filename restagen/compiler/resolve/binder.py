@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from restagen.compiler import ir
-from restagen.compiler.durations import parse_duration
 from restagen.compiler.frontends.load import DocPath
 from restagen.compiler.frontends.sources import Unit
-from restagen.compiler.names import (
+from restagen.compiler.resolve.durations import parse_duration
+from restagen.compiler.resolve.names import (
     check_field_name,
     py_field_name,
 )
+from restagen.compiler.resolve.typeexpr import Generic, Name, Opt, Syntax, TypeSyntaxError, Union, parse
 from restagen.compiler.structure import dotted, language
-from restagen.compiler.typeexpr import Generic, Name, Opt, Syntax, TypeSyntaxError, Union, parse
 from restagen.diagnostics import Diagnostics, did_you_mean
 
 __all__ = ["BROKEN", "Binder", "Scope"]

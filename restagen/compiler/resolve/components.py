@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from restagen.compiler import ir, kafka
+from restagen.compiler import ir
 from restagen.compiler.frontends.load import DocPath
-from restagen.compiler.names import check_snake, pascal
+from restagen.compiler.resolve import kafka
 from restagen.compiler.resolve.binder import WORKFLOW_CLIENT_METHODS, Binder, Scope
+from restagen.compiler.resolve.names import check_snake, pascal
 from restagen.compiler.structure import language
 
 

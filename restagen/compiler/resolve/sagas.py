@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from restagen.compiler import ir
 from restagen.compiler.frontends.load import DocPath
 from restagen.compiler.frontends.sources import Unit
-from restagen.compiler.names import check_snake, pascal
 from restagen.compiler.resolve.binder import BROKEN, SAGA_ERROR_ACTIONS, Binder, Scope
+from restagen.compiler.resolve.names import check_snake, pascal
 from restagen.compiler.structure import language
 from restagen.diagnostics import Diagnostics, did_you_mean
 
