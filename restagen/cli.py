@@ -175,7 +175,7 @@ def generate(
     _require_compiler("generate")
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
-    from restagen.compiler.render import scaffolds
+    from restagen.compiler.render.package import scaffolds
 
     sources, configured, deploy = _inputs(paths)
     out_dir = output or configured or Path("gen")
@@ -373,7 +373,7 @@ def dev(
 
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
-    from restagen.compiler.render import scaffolds
+    from restagen.compiler.render.package import scaffolds
     from restagen.local.dev import DevSession, Files, check_ports
     from restagen.local.processes import stop_signals, stopping
     from restagen.runtime.admin import register as register_endpoint
