@@ -28,7 +28,7 @@ from restagen import __version__
 from restagen.diagnostics import Diagnostics, Severity
 
 if TYPE_CHECKING:
-    from restagen.compiler.deploy import DeploySettings
+    from restagen.compiler.render.deploy_settings import DeploySettings
 
 __all__ = ["Exit", "app", "main"]
 
@@ -109,7 +109,7 @@ def _report(diagnostics: Diagnostics) -> None:
 
 def _inputs(paths: list[Path] | None) -> tuple[list[Path], Path | None, DeploySettings]:
     """The definition files, the configured output folder and the deployment settings."""
-    from restagen.compiler.deploy import DeploySettings
+    from restagen.compiler.render.deploy_settings import DeploySettings
     from restagen.project import ProjectConfigError, find_project
 
     try:

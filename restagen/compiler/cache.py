@@ -20,7 +20,7 @@ from typing import Any
 
 from restagen import __version__
 from restagen.compiler import ir
-from restagen.compiler.deploy import DeploySettings
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.compiler.render.sagas import saga_scaffold_paths
 from restagen.compiler.render.services import scaffold_paths
 from restagen.compiler.render.templates import templates_digests

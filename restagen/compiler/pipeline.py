@@ -10,9 +10,9 @@ from pathlib import Path
 
 from restagen.compiler import ir
 from restagen.compiler.cache import MANIFEST, Manifest, package_digest
-from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.format import RUFF_CONFIG, format_files, ruff_config
 from restagen.compiler.frontends.sources import load_units
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.compiler.render.package import render_package, render_program
 from restagen.compiler.resolve import resolve
 from restagen.diagnostics import Diagnostics, Position

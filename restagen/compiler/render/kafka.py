@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from restagen.compiler import ir
-from restagen.compiler.deploy import DeploySettings
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.compiler.resolve.kafka import default_brokers, sink_uri, source_uri
 
 __all__ = [

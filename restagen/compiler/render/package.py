@@ -8,8 +8,8 @@ only display: names, annotations and imports are computed before they are reache
 from __future__ import annotations
 
 from restagen.compiler import ir
-from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.render.deploy import render_deploy
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.compiler.render.errors import render_errors
 from restagen.compiler.render.events import render_events
 from restagen.compiler.render.header import header
