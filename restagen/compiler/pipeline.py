@@ -14,7 +14,7 @@ from restagen.compiler.format import RUFF_CONFIG, format_files, ruff_config
 from restagen.compiler.frontends.sources import load_units
 from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.compiler.render.package import render_package, render_program
-from restagen.compiler.resolve import resolve
+from restagen.compiler.resolve.resolver import resolve
 from restagen.diagnostics import Diagnostics, Position
 
 __all__ = ["Compilation", "compile_paths", "generate_files"]
