@@ -17,7 +17,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 
 from restagen.compiler.frontends.protocol import translate_module
 from restagen.compiler.frontends.sources import display_name
-from restagen.compiler.structure import check_structure
+from restagen.compiler.structure.check import check_structure
 from restagen.diagnostics import Diagnostics
 
 __all__ = ["export_yaml", "to_yaml"]

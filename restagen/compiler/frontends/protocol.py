@@ -32,7 +32,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from restagen.compiler.frontends.load import DocPath, SourceDocument, SourceMap
-from restagen.compiler.structure import check_structure, dotted
+from restagen.compiler.structure.check import check_structure, dotted
 from restagen.compiler.structure.language import Document
 from restagen.decorators import (
     COMPONENT_ATTR,

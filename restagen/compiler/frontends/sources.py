@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from restagen.compiler.frontends.load import SourceMap, load_file
-from restagen.compiler.structure import check_structure_partial
+from restagen.compiler.structure.check import check_structure_partial
 from restagen.compiler.structure.language import Document
 from restagen.diagnostics import Diagnostics, Position
 

@@ -20,7 +20,8 @@ from restagen.compiler.resolve.names import (
     py_field_name,
 )
 from restagen.compiler.resolve.typeexpr import Generic, Name, Opt, Syntax, TypeSyntaxError, Union, parse
-from restagen.compiler.structure import dotted, language
+from restagen.compiler.structure import language
+from restagen.compiler.structure.check import dotted
 from restagen.diagnostics import Diagnostics, did_you_mean
 
 __all__ = ["BROKEN", "Binder", "Scope"]
@@ -32,7 +33,7 @@ _NUMERIC = ("int", "float", "decimal")
 _SIZED = ("string", "bytes")
 WORKFLOW_CLIENT_METHODS = ("submit", "attach", "output")
 BROKEN = "broken"
-"""The kind of a type left out for structural errors (see `structure.check_structure_partial`)."""
+"""The kind of a type left out for structural errors (see `structure.check.check_structure_partial`)."""
 SAGA_ERROR_ACTIONS = ("compensate", "fail")
 _KIND_NAMES = {
     "string": "a string",

@@ -25,7 +25,8 @@ from restagen.compiler.resolve.names import (
     check_snake,
 )
 from restagen.compiler.resolve.sagas import Sagas
-from restagen.compiler.structure import dotted, language
+from restagen.compiler.structure import language
+from restagen.compiler.structure.check import dotted
 from restagen.diagnostics import Diagnostics
 
 __all__ = ["resolve"]
