@@ -1,6 +1,10 @@
-"""The pipeline, top to bottom: load -> resolve -> render -> format -> (write).
+"""The stages, run in their order:
 
-`compile_paths` runs the stages that never touch disk; the CLI decides whether to write or check.
+    frontends -> structure -> resolve -> ir -> render -> format -> write
+
+`compile_paths` runs the front ends with the structure check of each file (`load_units`), then
+resolves them into the IR; `generate_files` renders and formats in memory. The last stage is the
+caller's: the CLI writes the files with `write`, or with `--check` only compares them.
 """
 
 from __future__ import annotations
