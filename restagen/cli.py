@@ -80,7 +80,7 @@ class UserError(Exception):
 
 
 # The libraries of the `compiler` extra, which the runtime and its commands never import.
-COMPILER_LIBRARIES = ("jinja2", "datamodel_code_generator", "ruamel.yaml", "ruff", "watchfiles")
+COMPILER_LIBRARIES = ("jinja2", "datamodel_code_generator", "ruff", "watchfiles")
 
 
 def _require_compiler(command: str) -> None:

@@ -1,19 +1,17 @@
 """`restagen export`: a Protocol-style module written back as a `.restagen.yaml` definition file.
 
 The Protocol front end already builds the plain data a YAML file would give; this module checks it like
-any definition file and prints it with ruamel.yaml, keeping the declaration order, writing lists of names
-inline (`enum: [A, B]`) and multi-line descriptions as literal blocks, so the result reads like hand-written YAML.
+any definition file and prints it with PyYAML, the library that loads it, keeping the declaration order,
+writing lists of names inline (`enum: [A, B]`) and multi-line descriptions as literal blocks, so the
+result reads like hand-written YAML.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+import yaml
 
 from restagen.compiler.frontends.protocol import translate_module
 from restagen.compiler.frontends.sources import display_name
@@ -36,13 +34,9 @@ def export_yaml(path: Path, diagnostics: Diagnostics, *, display: str | None = N
 
 def to_yaml(data: dict[str, Any]) -> str:
     """Plain definition data as YAML text, in the order given."""
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 110
-    out = io.StringIO()
-    yaml.dump(_styled(data), out)
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
     # A blank line before each section, as in hand-written files; nested keys are indented, so untouched.
-    lines = out.getvalue().split("\n")[:-1]  # not splitlines: U+2028 and U+0085 stay inside their strings
+    lines = text.split("\n")[:-1]  # not splitlines: U+2028 and U+0085 stay inside their strings
     spaced = [
         f"\n{line}" if index and line.split(":")[0] in _SPACED and not line[:1].isspace() else line
         for index, line in enumerate(lines)
@@ -50,23 +44,33 @@ def to_yaml(data: dict[str, Any]) -> str:
     return "\n".join(spaced) + "\n"
 
 
-def _styled(value: Any) -> Any:
-    if isinstance(value, dict):
-        node = CommentedMap()
-        for key, item in value.items():
-            node[key] = _styled(item)
-        return node
-    if isinstance(value, list):
-        seq = CommentedSeq(_styled(item) for item in value)
-        if all(not isinstance(item, dict | list) for item in value):
-            seq.fa.set_flow_style()
-        return seq
-    if isinstance(value, str) and any(char in value for char in _UNICODE_BREAKS):
-        # ruamel.yaml would write them raw and indent after each, as if a line ended there.
-        return DoubleQuotedScalarString(value)
-    if isinstance(value, str) and "\n" in value:
-        return LiteralScalarString(value)
-    return value
+class _Dumper(yaml.SafeDumper):
+    """Block mappings in the order given, sequences indented under their key (`  - name: x`)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _mapping(dumper: yaml.SafeDumper, value: dict[Any, Any]) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=False)
+
+
+def _sequence(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.Node:
+    names = all(not isinstance(item, dict | list) for item in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=names)
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = None
+    if any(char in value for char in _UNICODE_BREAKS):
+        # Written raw, they would end a line for some readers: escaped in a double-quoted string.
+        style = '"'
+    elif "\n" in value:
+        style = "|"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _UNICODE_BREAKS = "\u0085\u2028\u2029"
+_Dumper.add_representer(dict, _mapping)
+_Dumper.add_representer(list, _sequence)
+_Dumper.add_representer(str, _string)
