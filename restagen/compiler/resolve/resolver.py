@@ -61,76 +61,85 @@ _ERROR_ATTRIBUTES = frozenset(
 )
 
 
+def _type_kind(decl: language.TypeDef) -> str:
+    if decl.enum is not None:
+        return "enum"
+    if decl.union is not None:
+        return "union"
+    return "object"
+
+
 class _Resolver(Components, Sagas):
     """Declares every unit's names, then builds each package."""
 
     def declare(self) -> None:
         for unit in self.units:
-            doc = unit.document
-            self._check_package_name(unit)
-            if doc.package in self.scopes:
-                other = self.scopes[doc.package].unit.display
-                self.error(
-                    unit,
-                    ("package",),
-                    f"package '{doc.package}' is also defined by {other}",
-                    code="duplicate",
-                )
-                continue
-            scope = Scope(unit, doc.package)
-            self.scopes[doc.package] = scope
-            self.by_path[unit.path] = scope
-            self._declare_pruned(scope)
-            for section, kind in (("types", None), ("events", "event")):
-                for name, decl in getattr(doc, section).items():
-                    self._check_pascal(unit, (section, name), name)
-                    if isinstance(decl, language.TypeDef):
-                        kind = (
-                            "enum"
-                            if decl.enum is not None
-                            else "union"
-                            if decl.union is not None
-                            else "object"
-                        )
-                    scope.types[name] = kind or "object"
-            for name in doc.errors:
-                self._check_pascal(unit, ("errors", name), name)
-                scope.errors.add(name)
-            for section, ckind in (("services", "service"), ("objects", "object"), ("workflows", "workflow")):
-                for name, component in getattr(doc, section).items():
-                    problem = check_snake(name)
-                    if not problem and name in _APP_NAMES:
-                        problem = f"'{name}' is a name the generated app module uses"
-                    if problem:
-                        self.error(unit, (section, name), problem, code="name", key=True)
-                    if name not in scope.components:  # the duplicate is reported by _check_global_names
-                        scope.components[name] = component
-                        scope.kinds[name] = ckind  # type: ignore[assignment]
-            for name in doc.sagas:
-                problem = check_snake(name)
-                if not problem and name in _APP_NAMES:
-                    problem = f"'{name}' is a name the generated app module uses"
-                if problem:
-                    self.error(unit, ("sagas", name), problem, code="name", key=True)
+            self._declare_unit(unit)
         for unit in self.units:
-            importer = self.by_path.get(unit.path)
-            if importer is None:
-                continue
-            found = dict(unit.imports)
-            for alias in unit.document.imports:
-                problem = check_snake(alias)
-                if problem:
-                    self.error(unit, ("imports", alias), problem, code="name", key=True)
-                if alias not in found:
-                    importer.broken.add(alias)  # the file is missing, reported by sources
-            for alias, target in unit.imports:
-                target_scope = self.by_path.get(target)
-                if target_scope is not None:
-                    importer.aliases[alias] = target_scope.package
-                else:
-                    importer.broken.add(alias)  # the imported file has errors of its own, reported there
+            self._declare_imports(unit)
         self._check_global_names()
         self._check_sub_packages()
+
+    def _declare_unit(self, unit: Unit) -> None:
+        """The package of `unit` and the names it declares, each checked against the naming rules."""
+        doc = unit.document
+        self._check_package_name(unit)
+        if doc.package in self.scopes:
+            other = self.scopes[doc.package].unit.display
+            self.error(
+                unit,
+                ("package",),
+                f"package '{doc.package}' is also defined by {other}",
+                code="duplicate",
+            )
+            return
+        scope = Scope(unit, doc.package)
+        self.scopes[doc.package] = scope
+        self.by_path[unit.path] = scope
+        self._declare_pruned(scope)
+        for name, decl in doc.types.items():
+            self._check_pascal(unit, ("types", name), name)
+            scope.types[name] = _type_kind(decl)
+        for name in doc.events:
+            self._check_pascal(unit, ("events", name), name)
+            scope.types[name] = "event"
+        for name in doc.errors:
+            self._check_pascal(unit, ("errors", name), name)
+            scope.errors.add(name)
+        for section, ckind in (("services", "service"), ("objects", "object"), ("workflows", "workflow")):
+            for name, component in getattr(doc, section).items():
+                self._check_app_name(unit, (section, name), name)
+                if name not in scope.components:  # the duplicate is reported by _check_global_names
+                    scope.components[name] = component
+                    scope.kinds[name] = ckind  # type: ignore[assignment]
+        for name in doc.sagas:
+            self._check_app_name(unit, ("sagas", name), name)
+
+    def _check_app_name(self, unit: Unit, path: DocPath, name: str) -> None:
+        problem = check_snake(name)
+        if not problem and name in _APP_NAMES:
+            problem = f"'{name}' is a name the generated app module uses"
+        if problem:
+            self.error(unit, path, problem, code="name", key=True)
+
+    def _declare_imports(self, unit: Unit) -> None:
+        """The aliases of `unit`, each bound to the package it imports or marked broken."""
+        importer = self.by_path.get(unit.path)
+        if importer is None:
+            return
+        found = dict(unit.imports)
+        for alias in unit.document.imports:
+            problem = check_snake(alias)
+            if problem:
+                self.error(unit, ("imports", alias), problem, code="name", key=True)
+            if alias not in found:
+                importer.broken.add(alias)  # the file is missing, reported by sources
+        for alias, target in unit.imports:
+            target_scope = self.by_path.get(target)
+            if target_scope is not None:
+                importer.aliases[alias] = target_scope.package
+            else:
+                importer.broken.add(alias)  # the imported file has errors of its own, reported there
 
     def _check_sub_packages(self) -> None:
         """`shop.models` beside `shop`: its folder and the models module of `shop` share a name."""
