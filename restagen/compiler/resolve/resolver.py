@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from typing import Any
 
 from restagen.compiler import ir
 from restagen.compiler.frontends.load import DocPath
@@ -264,25 +265,7 @@ class _Resolver(Components, Sagas):
             fields = self.fields(scope, edef.properties, ("events", name, "properties"))
             types.append(ir.ObjectType(name, fields, edef.description, origin="event"))
             events.append(ir.EventDecl(name, ir.Named(scope.package, name), "", edef.description))
-        errors = []
-        for name, errdef in doc.errors.items():
-            details = f"{name}Details"
-            claim(details, ("errors", name), "error details type")
-            for field_name in errdef.properties:
-                if field_name in _ERROR_ATTRIBUTES:
-                    self.error(
-                        unit,
-                        ("errors", name, "properties", field_name),
-                        f"'{field_name}' would shadow an attribute of the generated exception class",
-                        "rename the field",
-                        code="name",
-                        key=True,
-                    )
-            fields = self.fields(scope, errdef.properties, ("errors", name, "properties"))
-            types.append(ir.ObjectType(details, fields, f"The fields of {name}.", origin="error"))
-            errors.append(
-                ir.ErrorDecl(name, errdef.code, ir.Named(scope.package, details), errdef.description)
-            )
+        errors = [self._error_decl(scope, name, errdef, types, claim) for name, errdef in doc.errors.items()]
 
         components = []
         for section, kind in (("services", "service"), ("objects", "object"), ("workflows", "workflow")):
@@ -301,6 +284,26 @@ class _Resolver(Components, Sagas):
             description=doc.description,
             serde=doc.serde,
         )
+
+    def _error_decl(
+        self, scope: Scope, name: str, errdef: language.ErrorDef, types: list[ir.TypeDecl], claim: Any
+    ) -> ir.ErrorDecl:
+        """An error, and the type of its details added to `types`."""
+        details = f"{name}Details"
+        claim(details, ("errors", name), "error details type")
+        for field_name in errdef.properties:
+            if field_name in _ERROR_ATTRIBUTES:
+                self.error(
+                    scope.unit,
+                    ("errors", name, "properties", field_name),
+                    f"'{field_name}' would shadow an attribute of the generated exception class",
+                    "rename the field",
+                    code="name",
+                    key=True,
+                )
+        fields = self.fields(scope, errdef.properties, ("errors", name, "properties"))
+        types.append(ir.ObjectType(details, fields, f"The fields of {name}.", origin="error"))
+        return ir.ErrorDecl(name, errdef.code, ir.Named(scope.package, details), errdef.description)
 
     def _union_tags(self, scope: Scope) -> dict[str, tuple[tuple[str, str], ...]]:
         """Discriminator fields that tagged unions add to their member types."""
