@@ -43,8 +43,8 @@ from restagen import cli
 from restagen.compiler import write
 from restagen.compiler.format import format_files
 from restagen.compiler.pipeline import compile_paths
-from restagen.compiler.render import render_program
 from restagen.compiler.render.jsonschema import package_schema
+from restagen.compiler.render.package import render_program
 
 RATIO_TARGET = 1.3
 NOOP_TARGET = 0.20

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+import yaml
 
 __all__ = ["SchemaSize", "write_schema"]
 
@@ -210,13 +210,10 @@ def write_schema(folder: Path, size: SchemaSize, *, seed: int = 2024) -> list[Pa
         service = f"{writer.rng.choice(_SERVICE_WORDS)}_{number:03d}"
         handlers = {verb: writer.handler(pkg) for verb in _VERBS[: size.handlers_per_service]}
         pkg.doc.setdefault("services", {})[service] = {"handlers": handlers}
-    yaml = YAML()
-    yaml.default_flow_style = False
-    yaml.width = 120
     paths = []
     for pkg in writer.packages.values():
         path = folder / f"{pkg.name}.restagen.yaml"
         with path.open("w", encoding="utf-8") as handle:
-            yaml.dump(pkg.doc, handle)
+            yaml.safe_dump(pkg.doc, handle, sort_keys=False, default_flow_style=False, width=120)
         paths.append(path)
     return paths

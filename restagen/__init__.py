@@ -1,6 +1,6 @@
 """restagen: schema-first services, objects, workflows, events and sagas on Restate."""
 
-from restagen.protocol import Error, event, handler, object, service, workflow
+from restagen.decorators import Error, event, handler, object, service, workflow
 
 __version__ = "0.1.0"
 

@@ -28,7 +28,7 @@ from restagen import __version__
 from restagen.diagnostics import Diagnostics, Severity
 
 if TYPE_CHECKING:
-    from restagen.compiler.deploy import DeploySettings
+    from restagen.compiler.render.deploy_settings import DeploySettings
 
 __all__ = ["Exit", "app", "main"]
 
@@ -80,7 +80,7 @@ class UserError(Exception):
 
 
 # The libraries of the `compiler` extra, which the runtime and its commands never import.
-COMPILER_LIBRARIES = ("jinja2", "datamodel_code_generator", "ruamel.yaml", "ruff", "watchfiles")
+COMPILER_LIBRARIES = ("jinja2", "datamodel_code_generator", "ruff", "watchfiles")
 
 
 def _require_compiler(command: str) -> None:
@@ -109,7 +109,7 @@ def _report(diagnostics: Diagnostics) -> None:
 
 def _inputs(paths: list[Path] | None) -> tuple[list[Path], Path | None, DeploySettings]:
     """The definition files, the configured output folder and the deployment settings."""
-    from restagen.compiler.deploy import DeploySettings
+    from restagen.compiler.render.deploy_settings import DeploySettings
     from restagen.project import ProjectConfigError, find_project
 
     try:
@@ -175,7 +175,7 @@ def generate(
     _require_compiler("generate")
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
-    from restagen.compiler.render import scaffolds
+    from restagen.compiler.render.package import scaffolds
 
     sources, configured, deploy = _inputs(paths)
     out_dir = output or configured or Path("gen")
@@ -373,7 +373,7 @@ def dev(
 
     from restagen.compiler import write
     from restagen.compiler.pipeline import compile_paths, generate_files
-    from restagen.compiler.render import scaffolds
+    from restagen.compiler.render.package import scaffolds
     from restagen.local.dev import DevSession, Files, check_ports
     from restagen.local.processes import stop_signals, stopping
     from restagen.runtime.admin import register as register_endpoint
@@ -446,7 +446,7 @@ def dev(
 def schema() -> None:
     """Print the JSON Schema of the definition language (for editors)."""
     _require_compiler("schema")
-    from restagen.compiler.language_schema import language_schema
+    from restagen.compiler.structure.language_schema import language_schema
 
     sys.stdout.write(json.dumps(language_schema(), indent=2) + "\n")
 
@@ -461,7 +461,7 @@ def export(
 ) -> None:
     """Write a Protocol-style module back as a .restagen.yaml definition file."""
     _require_compiler("export")
-    from restagen.compiler.export import export_yaml
+    from restagen.compiler.frontends.export import export_yaml
 
     diagnostics = Diagnostics()
     text = export_yaml(module, diagnostics)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from restagen.compiler.deploy import DeploySettings
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.runtime.config import AdminConfig, IdentityConfig, IngressConfig, PubSubConfig, ServerConfig
 
 __all__ = ["ProjectConfig", "ProjectConfigError", "find_project"]

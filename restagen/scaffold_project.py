@@ -1,6 +1,6 @@
 """`restagen init`: a new project with one example schema, its configuration, a README and a test.
 
-The files come from `templates/init/`; the project and package names come from the folder name.
+The files come from `restagen/templates/init/`; the project and package names come from the folder name.
 The project installs with `pip install -e .` (its packages are those generated into `gen/`, which
 therefore exists from the start), and passes `ruff check`, `ruff format --check` and `mypy` as
 created, after `restagen generate`, and after following docs/guide.md.

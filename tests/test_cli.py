@@ -7,13 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from restagen import __version__
 from restagen.cli import main
-from restagen.compiler.language_schema import language_schema
+from restagen.compiler.structure.language_schema import language_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "ftgo" / "schemas"
@@ -191,10 +192,10 @@ def test_internal_error_exits_2_with_traceback_and_hint(
 def test_schema_prints_the_checked_in_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    checked_in = json.loads((ROOT / "schemas" / "restagen.schema.json").read_text())
+    checked_in = json.loads((resources.files("restagen") / "restagen.schema.json").read_text())
     assert printed == language_schema()
     assert printed == checked_in, (
-        "schemas/restagen.schema.json is stale: run `restagen schema > schemas/restagen.schema.json`"
+        "restagen/restagen.schema.json is stale: run `restagen schema > restagen/restagen.schema.json`"
     )
 
 

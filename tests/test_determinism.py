@@ -11,7 +11,7 @@ from pathlib import Path
 from restagen.compiler.cache import MANIFEST
 from restagen.compiler.format import RUFF_CONFIG
 from restagen.compiler.pipeline import compile_paths
-from restagen.compiler.render import scaffolds
+from restagen.compiler.render.package import scaffolds
 
 ROOT = Path(__file__).resolve().parents[1]
 

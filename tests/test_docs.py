@@ -45,12 +45,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+import yaml
 
 from restagen.cli import main
 from restagen.compiler import ir
+from restagen.compiler.frontends.load import load_text
 from restagen.compiler.pipeline import compile_paths, generate_files
+from restagen.diagnostics import Diagnostics
 from restagen.project import find_project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,11 +82,13 @@ class Block:
     def is_definition(self) -> bool:
         if self.lang != "yaml":
             return False
-        try:
-            data = YAML(typ="safe").load(self.text)
-        except YAMLError:
-            return False
-        return isinstance(data, dict) and ("restagen" in data or "package" in data)
+        # Read as restagen reads definition files: `string?}` ends a flow mapping there.
+        document = load_text(self.text, "block.yaml", Diagnostics())
+        return (
+            document is not None
+            and isinstance(document.data, dict)
+            and ("restagen" in document.data or "package" in document.data)
+        )
 
 
 def parse_blocks(page: Path) -> list[Block]:
@@ -258,7 +261,7 @@ def test_block(
         assert block.lang == "yaml", f"{block.id}: 'error' is for yaml definition files"
         _check_definition(block, tmp_path)
     elif block.lang == "yaml":
-        YAML(typ="safe").load(block.text)
+        yaml.safe_load(block.text)
     elif block.lang == "toml":
         data = tomllib.loads(block.text)
         if "restagen" in data.get("tool", {}):

@@ -17,8 +17,8 @@ import pytest
 from ruff.__main__ import find_ruff_bin
 
 from restagen.compiler.pipeline import compile_paths, generate_files
-from restagen.compiler.render import scaffolds
 from restagen.compiler.render.header import OWNED_MARKER
+from restagen.compiler.render.package import scaffolds
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "schemas").is_dir())

@@ -1,11 +1,19 @@
 """The restagen compiler: schema files in, generated Python out.
 
-The stages, each in its own module, each handing one data type to the next:
+    frontends -> structure -> resolve -> ir -> render -> format -> write
 
-    load      YAML text            -> `SourceDocument` (plain data + positions)
-    language  plain data           -> `language.Document` (strict input model)
-    resolve   input documents      -> `ir.Program` (names and types fully resolved)
-    render    `ir.Program`         -> `{path: text}` in memory
-    format    `{path: text}`       -> the same, formatted by ruff
-    write     `{path: text}`       -> files on disk, only when every stage succeeded
+Each stage is a module or package of its own and hands one data type to the next; `pipeline` is
+the one place that runs them in this order, and nothing touches disk before `write`.
+
+    frontends/  files              -> plain data with positions (`frontends.load.SourceDocument`):
+                                      `sources` finds the files and follows their imports, `load`
+                                      reads YAML, `protocol` Python modules (`export`: back to YAML)
+    structure/  plain data         -> `structure.language.Document` (the strict input model)
+    resolve/    input documents    -> `ir.Program`, with the rules it applies beside it
+    ir.py       the frozen IR: names and types fully resolved
+    render/     `ir.Program`       -> `{path: text}` in memory (deployment settings beside `deploy`)
+    format.py   `{path: text}`     -> the same, formatted by ruff
+    write.py    `{path: text}`     -> files on disk, only when every stage succeeded
+
+`cache` lets the pipeline reuse the files of a package whose inputs did not change.
 """

@@ -20,10 +20,10 @@ from typing import Any
 
 from restagen import __version__
 from restagen.compiler import ir
-from restagen.compiler.deploy import DeploySettings
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.compiler.render.sagas import saga_scaffold_paths
 from restagen.compiler.render.services import scaffold_paths
-from restagen.compiler.render.templates import templates_dir
+from restagen.compiler.render.templates import templates_digests
 
 __all__ = ["MANIFEST", "Manifest", "package_digest"]
 
@@ -46,8 +46,7 @@ def _toolchain() -> str:
     compiler = Path(__file__).resolve().parent
     for source in sorted(compiler.rglob("*.py")):
         parts.append(f"{source.relative_to(compiler).as_posix()}={_sha(source.read_bytes())}")
-    for template in sorted(templates_dir().rglob("*.jinja")):
-        parts.append(f"{template.relative_to(templates_dir()).as_posix()}={_sha(template.read_bytes())}")
+    parts.extend(f"{name}={digest}" for name, digest in templates_digests())
     return "\n".join(parts)
 
 

@@ -1,6 +1,10 @@
-"""The pipeline, top to bottom: load -> resolve -> render -> format -> (write).
+"""The stages, run in their order:
 
-`compile_paths` runs the stages that never touch disk; the CLI decides whether to write or check.
+    frontends -> structure -> resolve -> ir -> render -> format -> write
+
+`compile_paths` runs the front ends with the structure check of each file (`load_units`), then
+resolves them into the IR; `generate_files` renders and formats in memory. The last stage is the
+caller's: the CLI writes the files with `write`, or with `--check` only compares them.
 """
 
 from __future__ import annotations
@@ -10,11 +14,11 @@ from pathlib import Path
 
 from restagen.compiler import ir
 from restagen.compiler.cache import MANIFEST, Manifest, package_digest
-from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.format import RUFF_CONFIG, format_files, ruff_config
-from restagen.compiler.render import render_package, render_program
-from restagen.compiler.resolve import resolve
-from restagen.compiler.sources import load_units
+from restagen.compiler.frontends.sources import load_units
+from restagen.compiler.render.deploy_settings import DeploySettings
+from restagen.compiler.render.package import render_package, render_program
+from restagen.compiler.resolve.resolver import resolve
 from restagen.diagnostics import Diagnostics, Position
 
 __all__ = ["Compilation", "compile_paths", "generate_files"]

@@ -27,10 +27,10 @@ from pydantic import ValidationError
 from restagen import __version__
 from restagen.cli import main
 from restagen.compiler import ir, write
-from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.format import format_files
 from restagen.compiler.pipeline import compile_paths, generate_files
 from restagen.compiler.render.deploy import render_deploy
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.compiler.render.header import OWNED_MARKER
 from restagen.project import ProjectConfigError, find_project
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from restagen.compiler.durations import parse_duration
+from restagen.compiler.resolve.durations import parse_duration
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,9 @@ from pydantic import ValidationError
 
 from restagen.cli import main
 from restagen.compiler import ir
-from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.pipeline import compile_paths
 from restagen.compiler.render.deploy import render_deploy
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.compiler.render.header import OWNED_MARKER
 from restagen.compiler.render.kafka import cluster_env, toml_string
 from restagen.kafka_subscriptions import SubscriptionError, read_subscriptions

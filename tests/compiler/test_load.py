@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from restagen.compiler import load
-from restagen.compiler.load import MAX_DEPTH, MAX_REPEATED, load_file, load_text
+from restagen.compiler.frontends import load
+from restagen.compiler.frontends.load import MAX_DEPTH, MAX_REPEATED, load_file, load_text
 from restagen.diagnostics import Diagnostics, Position
 
 TEXT = """\

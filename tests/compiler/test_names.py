@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from restagen.compiler.names import (
+from restagen.compiler.pipeline import compile_paths, generate_files
+from restagen.compiler.resolve.names import (
     GENERATED_MODULES,
     MAX_NAME,
     check_field_name,
@@ -15,7 +16,6 @@ from restagen.compiler.names import (
     pascal,
     py_field_name,
 )
-from restagen.compiler.pipeline import compile_paths, generate_files
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -20,11 +20,11 @@ import pytest
 import restagen
 from restagen.cli import main
 from restagen.compiler import ir
-from restagen.compiler.export import export_yaml, to_yaml
-from restagen.compiler.load import load_text
+from restagen.compiler.frontends.export import export_yaml, to_yaml
+from restagen.compiler.frontends.load import load_text
 from restagen.compiler.pipeline import compile_paths, generate_files
+from restagen.decorators import duration_text
 from restagen.diagnostics import Diagnostics
-from restagen.protocol import duration_text
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "protocol"

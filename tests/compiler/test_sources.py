@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from restagen.compiler.sources import discover, load_units
+from restagen.compiler.frontends.sources import discover, load_units
 from restagen.diagnostics import Diagnostics
 
 

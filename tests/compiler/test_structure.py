@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from restagen.compiler.load import load_text
-from restagen.compiler.structure import check_structure, dotted
+from restagen.compiler.frontends.load import load_text
+from restagen.compiler.structure.check import check_structure, dotted
 from restagen.diagnostics import Diagnostics
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from restagen.compiler.typeexpr import MAX_DEPTH, Generic, Name, Opt, TypeSyntaxError, Union, parse
+from restagen.compiler.resolve.typeexpr import MAX_DEPTH, Generic, Name, Opt, TypeSyntaxError, Union, parse
 
 
 def test_names_and_aliases() -> None:

@@ -21,9 +21,9 @@ import httpx
 import pytest
 import yaml
 
-from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.pipeline import compile_paths
 from restagen.compiler.render.deploy import render_deploy
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.local.server import LocalRestate, free_port
 from tests.polling import wait_until
 

@@ -26,9 +26,9 @@ import pytest
 import yaml
 
 from restagen.cli import main
-from restagen.compiler.deploy import DeploySettings
 from restagen.compiler.pipeline import compile_paths
 from restagen.compiler.render.deploy import render_deploy
+from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.local.server import LocalRestate
 from tests.e2e.conftest import Endpoint, server_binary
 

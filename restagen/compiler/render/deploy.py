@@ -27,8 +27,8 @@ import yaml
 
 from restagen import __version__
 from restagen.compiler import ir
-from restagen.compiler.deploy import DeploySettings, image_for, is_image, resource_name
 from restagen.compiler.render import kafka
+from restagen.compiler.render.deploy_settings import DeploySettings, image_for, is_image, resource_name
 from restagen.compiler.render.header import header
 from restagen.compiler.render.templates import render_template
 

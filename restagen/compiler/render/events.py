@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 
 from restagen.compiler import ir
-from restagen.compiler.names import pascal
 from restagen.compiler.render import expressions
 from restagen.compiler.render.annotations import Imports
 from restagen.compiler.render.header import header
 from restagen.compiler.render.templates import render_template
+from restagen.compiler.resolve.names import pascal
 
 __all__ = ["event_constant", "events_module_alias", "publisher_class", "render_events"]
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from restagen.compiler import ir
-from restagen.compiler.deploy import DeploySettings
-from restagen.compiler.kafka import default_brokers, sink_uri, source_uri
+from restagen.compiler.render.deploy_settings import DeploySettings
+from restagen.compiler.resolve.kafka import default_brokers, sink_uri, source_uri
 
 __all__ = [
     "CLUSTERS_ENV",

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from restagen.compiler import ir
-from restagen.compiler.names import pascal
 from restagen.compiler.render import expressions
 from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.header import header
 from restagen.compiler.render.mermaid import label
 from restagen.compiler.render.templates import render_template
+from restagen.compiler.resolve.names import pascal
 
 __all__ = ["SagaView", "StepView", "render_sagas", "saga_scaffold_paths", "saga_views"]
 
@@ -263,13 +263,20 @@ def mermaid(saga: ir.Saga) -> str:
         lines.append(f"    {node} -->|error| {rollback(index)}")
         previous = node
     lines.append(f"    {previous} --> succeeded([SUCCEEDED])")
+    lines.extend(_undo_chain(saga, undo))
+    lines.append("    rolled_back([ROLLED_BACK])")
+    if failed:
+        lines.append("    failed([FAILED])")
+    return "\n".join(lines) + "\n"
+
+
+def _undo_chain(saga: ir.Saga, undo: list[int]) -> list[str]:
+    """The compensations of the steps `undo`, each leading back to the one before it."""
+    lines = []
     for position, index in enumerate(undo):
         step = saga.steps[index]
         assert step.compensate is not None
         target = f"{step.compensate[1]}.{step.compensate[2]}"
         lines.append(f"    u{index}[{label(f'undo {step.name}: {target}')}]")
         lines.append(f"    u{index} --> {f'u{undo[position - 1]}' if position else 'rolled_back'}")
-    lines.append("    rolled_back([ROLLED_BACK])")
-    if failed:
-        lines.append("    failed([FAILED])")
-    return "\n".join(lines) + "\n"
+    return lines

@@ -1,5 +1,7 @@
 """The Jinja environment: strict, whitespace-tidy, with filters that keep schema text out of code.
 
+The templates are package data (`restagen/templates/`), found by import, in a wheel and in a checkout alike.
+
 Schema strings reach generated code only through `docstring` (escaped into a docstring body) and
 `literal` (a Python literal via `repr`); names are validated before they get here.
 """
@@ -7,21 +9,13 @@ Schema strings reach generated code only through `docstring` (escaped into a doc
 from __future__ import annotations
 
 import functools
+import hashlib
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
-__all__ = ["docstring", "render_template", "templates_dir"]
-
-
-def templates_dir() -> Path:
-    """The templates shipped inside the wheel, or the repository's `templates/` in a source checkout."""
-    packaged = Path(__file__).resolve().parents[2] / "templates"  # restagen/templates in a wheel
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "templates"
+__all__ = ["docstring", "render_template", "templates_digests"]
 
 
 _LINE_LENGTH = 88  # ruff's, in the generated ruff.toml
@@ -74,9 +68,14 @@ def literal(value: Any) -> str:
 
 
 @functools.cache
+def _loader() -> jinja2.PackageLoader:
+    return jinja2.PackageLoader("restagen", "templates")
+
+
+@functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
+        loader=_loader(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -90,3 +89,12 @@ def _environment() -> jinja2.Environment:
 
 def render_template(name: str, **context: Any) -> str:
     return _environment().get_template(name).render(**context)
+
+
+def templates_digests() -> list[tuple[str, str]]:
+    """The name and SHA-256 of every template, sorted: what the generated code depends on."""
+    digests = []
+    for name in sorted(_loader().list_templates()):
+        source, _, _ = _loader().get_source(_environment(), name)
+        digests.append((name, hashlib.sha256(source.encode()).hexdigest()))
+    return digests

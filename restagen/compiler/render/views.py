@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 
 from restagen.compiler import ir
-from restagen.compiler.names import pascal
 from restagen.compiler.render import expressions
 from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.events import event_constant, events_module_alias
+from restagen.compiler.resolve.names import pascal
 
 __all__ = ["CodecView", "ComponentView", "HandlerView", "PackageView", "StateView", "package_view"]
 

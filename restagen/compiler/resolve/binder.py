@@ -11,16 +11,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from restagen.compiler import ir, language
-from restagen.compiler.durations import parse_duration
-from restagen.compiler.load import DocPath
-from restagen.compiler.names import (
+from restagen.compiler import ir
+from restagen.compiler.frontends.load import DocPath
+from restagen.compiler.frontends.sources import Unit
+from restagen.compiler.resolve.durations import parse_duration
+from restagen.compiler.resolve.names import (
     check_field_name,
     py_field_name,
 )
-from restagen.compiler.sources import Unit
-from restagen.compiler.structure import dotted
-from restagen.compiler.typeexpr import Generic, Name, Opt, Syntax, TypeSyntaxError, Union, parse
+from restagen.compiler.resolve.typeexpr import Generic, Name, Opt, Syntax, TypeSyntaxError, Union, parse
+from restagen.compiler.structure import language
+from restagen.compiler.structure.check import dotted
 from restagen.diagnostics import Diagnostics, did_you_mean
 
 __all__ = ["BROKEN", "Binder", "Scope"]
@@ -32,7 +33,7 @@ _NUMERIC = ("int", "float", "decimal")
 _SIZED = ("string", "bytes")
 WORKFLOW_CLIENT_METHODS = ("submit", "attach", "output")
 BROKEN = "broken"
-"""The kind of a type left out for structural errors (see `structure.check_structure_partial`)."""
+"""The kind of a type left out for structural errors (see `structure.check.check_structure_partial`)."""
 SAGA_ERROR_ACTIONS = ("compensate", "fail")
 _KIND_NAMES = {
     "string": "a string",
@@ -299,33 +300,19 @@ class Binder:
                 return f"default {_show(value)} is not a mapping"
             return next((p for p in (self._default_problem(v, ref.value) for v in value.values()) if p), None)
         if isinstance(ref, ir.Named):
-            kind = self.scopes[ref.package].types.get(ref.name)
-            if kind == BROKEN:
-                return None
-            if kind == "enum":
-                values = self.scopes[ref.package].unit.document.types[ref.name].enum or []
-                return (
-                    None if value in values else f"default {_show(value)} is not one of {', '.join(values)}"
-                )
-            return f"defaults are supported for primitives, enums, lists and maps, not for '{ref.name}'"
+            return self._named_default_problem(value, ref)
         if isinstance(ref, ir.Primitive):
-            checks: dict[str, Any] = {
-                "string": str,
-                "int": int,
-                "float": (int, float),
-                "bool": bool,
-            }
-            expected = checks.get(ref.name)
-            if ref.name == "any":
-                return None
-            if expected is None:
-                # A decimal default would be rendered as a str or float literal, which is not a Decimal.
-                return f"defaults are not supported for '{ref.name}'"
-            wrong = f"default {_show(value)} is not {_KIND_NAMES[ref.name]}"
-            if isinstance(value, bool) and ref.name != "bool":
-                return wrong
-            return None if isinstance(value, expected) else wrong
+            return _primitive_default_problem(value, ref)
         return "defaults are not supported for unions"
+
+    def _named_default_problem(self, value: Any, ref: ir.Named) -> str | None:
+        kind = self.scopes[ref.package].types.get(ref.name)
+        if kind == BROKEN:
+            return None
+        if kind == "enum":
+            values = self.scopes[ref.package].unit.document.types[ref.name].enum or []
+            return None if value in values else f"default {_show(value)} is not one of {', '.join(values)}"
+        return f"defaults are supported for primitives, enums, lists and maps, not for '{ref.name}'"
 
     def _options(
         self, scope: Scope, options: language.Options | None, path: DocPath, kind: str
@@ -388,3 +375,22 @@ class Binder:
                     code="name",
                 )
         return tuple(names)
+
+
+def _primitive_default_problem(value: Any, ref: ir.Primitive) -> str | None:
+    checks: dict[str, Any] = {
+        "string": str,
+        "int": int,
+        "float": (int, float),
+        "bool": bool,
+    }
+    expected = checks.get(ref.name)
+    if ref.name == "any":
+        return None
+    if expected is None:
+        # A decimal default would be rendered as a str or float literal, which is not a Decimal.
+        return f"defaults are not supported for '{ref.name}'"
+    wrong = f"default {_show(value)} is not {_KIND_NAMES[ref.name]}"
+    if isinstance(value, bool) and ref.name != "bool":
+        return wrong
+    return None if isinstance(value, expected) else wrong

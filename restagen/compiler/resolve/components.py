@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from restagen.compiler import ir, kafka, language
-from restagen.compiler.load import DocPath
-from restagen.compiler.names import check_snake, pascal
+from restagen.compiler import ir
+from restagen.compiler.frontends.load import DocPath
+from restagen.compiler.resolve import kafka
 from restagen.compiler.resolve.binder import WORKFLOW_CLIENT_METHODS, Binder, Scope
+from restagen.compiler.resolve.names import check_snake, pascal
+from restagen.compiler.structure import language
 
 
 class Components(Binder):
@@ -23,17 +25,9 @@ class Components(Binder):
     ) -> ir.Component:
         section = f"{kind}s"
         path: DocPath = (section, name)
-        title, suffix = pascal(name), kind.capitalize()
-        generated = [f"{title}{suffix}Base", f"{title}{suffix}", f"{title}Client", f"{title}SyncClient"]
-        generated += [f"{title}ContextClient", f"{title}Context"]
-        if kind != "service":
-            generated.append(f"{title}SharedContext")
-        if getattr(cdef, "state", None):
-            generated += [f"{title}State", f"{title}SharedState"]
-        if getattr(cdef, "promises", None):
-            generated.append(f"{title}Promises")
         # A second component of the same name is reported as a duplicate already.
-        for class_name in generated if scope.components.get(name) is cdef else []:
+        generated = _generated_classes(kind, name, cdef) if scope.components.get(name) is cdef else []
+        for class_name in generated:
             claim(
                 class_name,
                 path,
@@ -259,3 +253,19 @@ def _option_text(value: str | int | bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _generated_classes(
+    kind: ir.ComponentKind, name: str, cdef: language.ServiceDef | language.ObjectDef | language.WorkflowDef
+) -> list[str]:
+    """The classes the generated modules define for a component, which no model may be named."""
+    title, suffix = pascal(name), kind.capitalize()
+    generated = [f"{title}{suffix}Base", f"{title}{suffix}", f"{title}Client", f"{title}SyncClient"]
+    generated += [f"{title}ContextClient", f"{title}Context"]
+    if kind != "service":
+        generated.append(f"{title}SharedContext")
+    if getattr(cdef, "state", None):
+        generated += [f"{title}State", f"{title}SharedState"]
+    if getattr(cdef, "promises", None):
+        generated.append(f"{title}Promises")
+    return generated

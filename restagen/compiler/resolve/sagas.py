@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from restagen.compiler import ir, language
-from restagen.compiler.load import DocPath
-from restagen.compiler.names import check_snake, pascal
+from restagen.compiler import ir
+from restagen.compiler.frontends.load import DocPath
+from restagen.compiler.frontends.sources import Unit
 from restagen.compiler.resolve.binder import BROKEN, SAGA_ERROR_ACTIONS, Binder, Scope
-from restagen.compiler.sources import Unit
+from restagen.compiler.resolve.names import check_snake, pascal
+from restagen.compiler.structure import language
 from restagen.diagnostics import Diagnostics, did_you_mean
 
 _HOOKS = frozenset({"on_started", "on_succeeded", "on_rolled_back", "on_failed", "run", "state", "saga_spec"})
@@ -230,116 +231,15 @@ class Sagas(Binder):
     def _saga(self, scope: Scope, name: str, sdef: language.SagaDef) -> ir.Saga | None:
         path: DocPath = ("sagas", name)
         self._saga_units[scope.package] = scope.unit
-        data = self.bind(scope, sdef.data, (*path, "data"))
-        if isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == BROKEN:
-            data = None
-        elif data is not None and not (
-            isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == "object"
-        ):
-            self.error(scope.unit, (*path, "data"), f"saga data must be an object type, not '{sdef.data}'")
-            data = None
-        data_fields: set[str] | None = None  # None: unknown, for the data type is broken or missing
-        if isinstance(data, ir.Named):
-            data_fields = set(self.scopes[data.package].unit.document.types[data.name].properties or {})
+        data = self._saga_data(scope, sdef, path)
         if not sdef.steps:
             self.error(scope.unit, (*path, "steps"), "a saga needs at least one step")
         steps = []
         seen: set[str] = set()
         for index, step in enumerate(sdef.steps):
             spath: DocPath = (*path, "steps", index)
-            if problem := check_snake(step.name):
-                self.error(scope.unit, (*spath, "name"), problem, code="name")
-            if step.local and step.name in _HOOKS:
-                self.error(
-                    scope.unit,
-                    (*spath, "name"),
-                    f"local step '{step.name}' clashes with a method of every saga",
-                    "give the step another name",
-                    code="clash",
-                )
-            if step.name in seen:
-                self.error(scope.unit, (*spath, "name"), f"duplicate step '{step.name}'", code="duplicate")
-            seen.add(step.name)
-            if step.local and (step.invoke or step.compensate or step.on_reply):
-                self.error(scope.unit, spath, "a local step has no 'invoke', 'compensate' or 'on_reply'")
-            if not step.local and step.invoke is None:
-                self.error(scope.unit, spath, "a step needs 'invoke' or 'local: true'", code="missing-key")
-            invoke = self._participant(scope, step.invoke, (*spath, "invoke")) if step.invoke else None
-            compensate = (
-                self._participant(scope, step.compensate, (*spath, "compensate")) if step.compensate else None
-            )
-            for participant, part in ((invoke, "invoke"), (compensate, "compensate")):
-                if participant is not None:
-                    self._check(_Check(scope.unit, (*spath, part), "event-handler", participant))
-            objects = [p for p in (invoke, compensate) if p and self.scopes[p[0]].kinds.get(p[1]) == "object"]
-            if step.key is not None and (invoke or compensate) and not objects:
-                self.error(
-                    scope.unit,
-                    (*spath, "key"),
-                    "'key' applies to object participants; this step calls services only",
-                    "remove 'key'",
-                )
-            for participant, key in ((invoke, "invoke"), (compensate, "compensate")):
-                if participant is None or step.key is not None:
-                    continue
-                if self.scopes[participant[0]].kinds.get(participant[1]) == "object":
-                    self.error(
-                        scope.unit,
-                        (*spath, key),
-                        f"object participant '{participant[1]}' needs a key",
-                        "add 'key: <field of the saga data>'",
-                        code="missing-key",
-                    )
-            if step.key is not None and data_fields is not None and step.key not in data_fields:
-                self.error(
-                    scope.unit,
-                    (*spath, "key"),
-                    f"saga data has no field '{step.key}'",
-                    did_you_mean(step.key, data_fields),
-                )
-            elif step.key is not None and isinstance(data, ir.Named):
-                self._key_field(scope, data, step.key, (*spath, "key"))
-            on_reply = []
-            for rname, method in step.on_reply.items():
-                ref = self.bind(scope, rname, (*spath, "on_reply", rname))
-                if problem := check_snake(method):
-                    self.error(scope.unit, (*spath, "on_reply", rname), problem, code="name")
-                elif clash := self._method_clash(method, sdef, index):
-                    self.error(
-                        scope.unit,
-                        (*spath, "on_reply", rname),
-                        f"reply handler '{method}' clashes with {clash}",
-                        "give it another name",
-                        code="clash",
-                    )
-                if isinstance(ref, ir.Named):
-                    on_reply.append((ref, method))
-                    self._check(_Check(scope.unit, (*spath, "on_reply", rname), "reply", invoke, ref, rname))
-            on_error = []
-            for ename, action in step.on_error.items():
-                ref = self._ref(scope, ename, (*spath, "on_error", ename), "errors", "error")
-                if action not in SAGA_ERROR_ACTIONS:
-                    self.error(
-                        scope.unit,
-                        (*spath, "on_error", ename),
-                        f"unknown on_error action '{action}'",
-                        did_you_mean(action, SAGA_ERROR_ACTIONS) or "use compensate or fail",
-                    )
-                elif ref is not None:
-                    on_error.append((ref, action))
-                    self._check(_Check(scope.unit, (*spath, "on_error", ename), "error", invoke, ref, ename))
-            steps.append(
-                ir.SagaStep(
-                    step.name,
-                    invoke,
-                    compensate,
-                    step.key,
-                    tuple(on_reply),
-                    tuple(on_error),
-                    step.local,
-                    step.description,
-                )
-            )
+            self._step_name(scope, step, spath, seen)
+            steps.append(self._step(scope, sdef, index, data, spath))
         if sdef.options is not None and sdef.options.retry is not None and sdef.options.retry.on_max_attempts:
             self.error(
                 scope.unit,
@@ -352,3 +252,147 @@ class Sagas(Binder):
         return ir.Saga(
             name, data, tuple(steps), self._options(scope, sdef.options, path, "workflow"), sdef.description
         )
+
+    def _saga_data(self, scope: Scope, sdef: language.SagaDef, path: DocPath) -> ir.Named | None:
+        """The saga's data type; None when it is broken (already reported) or not an object type."""
+        data = self.bind(scope, sdef.data, (*path, "data"))
+        if isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == BROKEN:
+            return None
+        if data is not None and not (
+            isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == "object"
+        ):
+            self.error(scope.unit, (*path, "data"), f"saga data must be an object type, not '{sdef.data}'")
+            return None
+        return data if isinstance(data, ir.Named) else None
+
+    def _step_name(self, scope: Scope, step: language.SagaStep, spath: DocPath, seen: set[str]) -> None:
+        if problem := check_snake(step.name):
+            self.error(scope.unit, (*spath, "name"), problem, code="name")
+        if step.local and step.name in _HOOKS:
+            self.error(
+                scope.unit,
+                (*spath, "name"),
+                f"local step '{step.name}' clashes with a method of every saga",
+                "give the step another name",
+                code="clash",
+            )
+        if step.name in seen:
+            self.error(scope.unit, (*spath, "name"), f"duplicate step '{step.name}'", code="duplicate")
+        seen.add(step.name)
+
+    def _step(
+        self, scope: Scope, sdef: language.SagaDef, index: int, data: ir.Named | None, spath: DocPath
+    ) -> ir.SagaStep:
+        step = sdef.steps[index]
+        if step.local and (step.invoke or step.compensate or step.on_reply):
+            self.error(scope.unit, spath, "a local step has no 'invoke', 'compensate' or 'on_reply'")
+        if not step.local and step.invoke is None:
+            self.error(scope.unit, spath, "a step needs 'invoke' or 'local: true'", code="missing-key")
+        invoke = self._participant(scope, step.invoke, (*spath, "invoke")) if step.invoke else None
+        compensate = (
+            self._participant(scope, step.compensate, (*spath, "compensate")) if step.compensate else None
+        )
+        for participant, part in ((invoke, "invoke"), (compensate, "compensate")):
+            if participant is not None:
+                self._check(_Check(scope.unit, (*spath, part), "event-handler", participant))
+        self._step_key(scope, step, data, spath, invoke, compensate)
+        return ir.SagaStep(
+            step.name,
+            invoke,
+            compensate,
+            step.key,
+            self._on_reply(scope, sdef, index, spath, invoke),
+            self._on_error(scope, step, spath, invoke),
+            step.local,
+            step.description,
+        )
+
+    def _step_key(
+        self,
+        scope: Scope,
+        step: language.SagaStep,
+        data: ir.Named | None,
+        spath: DocPath,
+        invoke: tuple[str, str, str] | None,
+        compensate: tuple[str, str, str] | None,
+    ) -> None:
+        """`key` is given exactly when a participant is an object, and names a field of the saga data."""
+        objects = [p for p in (invoke, compensate) if p and self.scopes[p[0]].kinds.get(p[1]) == "object"]
+        if step.key is not None and (invoke or compensate) and not objects:
+            self.error(
+                scope.unit,
+                (*spath, "key"),
+                "'key' applies to object participants; this step calls services only",
+                "remove 'key'",
+            )
+        for participant, key in ((invoke, "invoke"), (compensate, "compensate")):
+            if participant is None or step.key is not None:
+                continue
+            if self.scopes[participant[0]].kinds.get(participant[1]) == "object":
+                self.error(
+                    scope.unit,
+                    (*spath, key),
+                    f"object participant '{participant[1]}' needs a key",
+                    "add 'key: <field of the saga data>'",
+                    code="missing-key",
+                )
+        if step.key is None or data is None:
+            return
+        data_fields = set(self.scopes[data.package].unit.document.types[data.name].properties or {})
+        if step.key not in data_fields:
+            self.error(
+                scope.unit,
+                (*spath, "key"),
+                f"saga data has no field '{step.key}'",
+                did_you_mean(step.key, data_fields),
+            )
+        else:
+            self._key_field(scope, data, step.key, (*spath, "key"))
+
+    def _on_reply(
+        self,
+        scope: Scope,
+        sdef: language.SagaDef,
+        index: int,
+        spath: DocPath,
+        invoke: tuple[str, str, str] | None,
+    ) -> tuple[tuple[ir.Named, str], ...]:
+        on_reply = []
+        for rname, method in sdef.steps[index].on_reply.items():
+            ref = self.bind(scope, rname, (*spath, "on_reply", rname))
+            if problem := check_snake(method):
+                self.error(scope.unit, (*spath, "on_reply", rname), problem, code="name")
+            elif clash := self._method_clash(method, sdef, index):
+                self.error(
+                    scope.unit,
+                    (*spath, "on_reply", rname),
+                    f"reply handler '{method}' clashes with {clash}",
+                    "give it another name",
+                    code="clash",
+                )
+            if isinstance(ref, ir.Named):
+                on_reply.append((ref, method))
+                self._check(_Check(scope.unit, (*spath, "on_reply", rname), "reply", invoke, ref, rname))
+        return tuple(on_reply)
+
+    def _on_error(
+        self,
+        scope: Scope,
+        step: language.SagaStep,
+        spath: DocPath,
+        invoke: tuple[str, str, str] | None,
+    ) -> tuple[tuple[ir.Named, str], ...]:
+        on_error = []
+        for ename, action in step.on_error.items():
+            ref = self._ref(scope, ename, (*spath, "on_error", ename), "errors", "error")
+            if action not in SAGA_ERROR_ACTIONS:
+                self.error(
+                    scope.unit,
+                    (*spath, "on_error", ename),
+                    f"unknown on_error action '{action}'",
+                    did_you_mean(action, SAGA_ERROR_ACTIONS) or "use compensate or fail",
+                )
+            elif ref is not None:
+                on_error.append((ref, action))
+                self._check(_Check(scope.unit, (*spath, "on_error", ename), "error", invoke, ref, ename))
+        return tuple(on_error)

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from restagen.compiler.kafka import check_broker, check_cluster
+from restagen.compiler.resolve.kafka import check_broker, check_cluster
 
 __all__ = ["TARGETS", "DeploySettings", "Target", "image_for", "is_image", "resource_name"]
 

@@ -2,7 +2,7 @@
 
 A module of `typing.Protocol` classes decorated `@service("order")`, `@object("consumer", state=...)` or
 `@workflow("signup", promises=...)`, with pydantic models, dataclasses and enums as types, declares the same
-definitions as a `.restagen.yaml` file; `restagen.compiler.protocol` reads it. Nothing here imports the
+definitions as a `.restagen.yaml` file; `restagen.compiler.frontends.protocol` reads it. Nothing here imports the
 compiler: the decorators only record what they were given, so user code stays light and importable.
 """
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from restagen.compiler.language import Document
-from restagen.compiler.load import SourceMap, load_file
-from restagen.compiler.structure import check_structure_partial
+from restagen.compiler.frontends.load import SourceMap, load_file
+from restagen.compiler.structure.check import check_structure_partial
+from restagen.compiler.structure.language import Document
 from restagen.diagnostics import Diagnostics, Position
 
 __all__ = ["SUFFIX", "Unit", "discover", "load_units"]
@@ -65,7 +65,7 @@ _Read = tuple[Document, SourceMap, frozenset[tuple[str, str]]]
 def _read(path: Path, diagnostics: Diagnostics) -> _Read | None:
     display = display_name(path)
     if path.suffix == ".py":
-        from restagen.compiler.protocol import read_protocol_module
+        from restagen.compiler.frontends.protocol import read_protocol_module
 
         read = read_protocol_module(path, display, diagnostics)
         return (*read, frozenset()) if read else None

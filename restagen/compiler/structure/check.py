@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from restagen.compiler.language import EXPR_TAG, INLINE_TAG, SPEC_TAG, Document
-from restagen.compiler.load import DocPath, SourceDocument
+from restagen.compiler.frontends.load import DocPath, SourceDocument
+from restagen.compiler.structure.language import EXPR_TAG, INLINE_TAG, SPEC_TAG, Document
 from restagen.diagnostics import Diagnostics, did_you_mean
 
 __all__ = ["check_structure", "check_structure_partial", "dotted"]

@@ -31,11 +31,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from restagen.compiler.language import Document
-from restagen.compiler.load import DocPath, SourceDocument, SourceMap
-from restagen.compiler.structure import check_structure, dotted
-from restagen.diagnostics import Diagnostics, Position, Severity
-from restagen.protocol import (
+from restagen.compiler.frontends.load import DocPath, SourceDocument, SourceMap
+from restagen.compiler.structure.check import check_structure, dotted
+from restagen.compiler.structure.language import Document
+from restagen.decorators import (
     COMPONENT_ATTR,
     EVENT_ATTR,
     HANDLER_ATTR,
@@ -44,6 +43,7 @@ from restagen.protocol import (
     HandlerInfo,
     duration_text,
 )
+from restagen.diagnostics import Diagnostics, Position, Severity
 
 __all__ = ["PACKAGE_ATTR", "read_protocol_module", "translate_module"]
 
