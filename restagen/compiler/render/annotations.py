@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from restagen.compiler import ir
 
-__all__ = ["Annotation", "Imports", "annotation"]
+__all__ = ["PRIMITIVE_CLASSES", "Annotation", "Imports", "annotation"]
 
 _PRIMITIVES: dict[str, tuple[str, tuple[str, str] | None]] = {
     "string": ("str", None),
@@ -25,6 +25,8 @@ _PRIMITIVES: dict[str, tuple[str, tuple[str, str] | None]] = {
     "decimal": ("Decimal", ("decimal", "Decimal")),
     "any": ("Any", ("typing", "Any")),
 }
+PRIMITIVE_CLASSES = frozenset(needed[1] for _, needed in _PRIMITIVES.values() if needed)
+"""The classes that primitives' annotations import: `UUID`, `Decimal`, `datetime`..."""
 
 
 @dataclass

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from restagen.compiler import ir
 from restagen.compiler.render import expressions
-from restagen.compiler.render.annotations import Imports, annotation
+from restagen.compiler.render.annotations import PRIMITIVE_CLASSES, Imports, annotation
 from restagen.compiler.render.events import event_constant, events_module_alias
 from restagen.compiler.resolve.names import pascal
 
@@ -299,15 +299,30 @@ def _event_input(handler: ir.Handler) -> ir.TypeRef | None:
     return ir.UnionOf(tuple(handler.subscribe))
 
 
+def _class_names(program: ir.Program) -> frozenset[str]:
+    """Every class a codecs module may import: the program's types and the primitives' classes.
+
+    Known before any codec is named, so that a codec never takes the name of a class its module
+    imports, whichever order the codecs and their imports are met in.
+    """
+    names = {decl.name for package in program.packages for decl in package.types}
+    return frozenset(names | PRIMITIVE_CLASSES)
+
+
 class _Builder:
     def __init__(self, program: ir.Program, package: ir.Package) -> None:
         self.program = program
         self.view = PackageView(package)
+        self.class_names = _class_names(program)
 
     def codec(self, ref: ir.TypeRef, serde: str) -> str:
         base = codec_name(ref, self.view.package.name) + ("_BSON" if serde == "bson" else "")
         text = self.annotate(ref)
         codec_class = "BsonCodec" if serde == "bson" else "JsonCodec"
+        # `uuid` would be `UUID`, a type `A` would be `A`: the constant would rebind the class its
+        # module imports for annotations. A suffix with an underscore cannot be a class name.
+        if base in self.class_names:
+            base = f"{base}_CODEC"
         name, number = base, 1
         # A type named `String` and the primitive `string` would both be `STRING`: number the later.
         while name in self.view.codecs and self.view.codecs[name].annotation != text:
