@@ -797,11 +797,6 @@ def test_type_error_in_a_multiline_value() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the line of a byte that is not UTF-8 is counted at \\n alone, every other position at \\r too "
-    "(load_file)",
-)
 def test_bad_byte_after_a_lone_cr() -> None:
     _strictly({"main.restagen.yaml": b"restagen: 1\rpackage: fz.main\rdescription: caf\xe9\n"})
 

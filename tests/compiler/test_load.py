@@ -112,6 +112,15 @@ def test_a_file_that_is_not_utf8_is_reported_at_the_first_bad_byte(tmp_path: Pat
     ]
 
 
+@pytest.mark.parametrize("breaks", ["\n", "\r", "\r\n"])
+def test_a_bad_byte_counts_lines_as_every_other_position_does(tmp_path: Path, breaks: str) -> None:
+    diagnostics = Diagnostics()
+    path = tmp_path / "bad.restagen.yaml"
+    path.write_bytes(breaks.join(["a: 1", "b: 2", "c: café "]).encode() + b"\xff\n")
+    assert load_file(path, diagnostics, display="bad.restagen.yaml") is None
+    assert [d.render().partition(" not")[0] for d in diagnostics] == ["bad.restagen.yaml:3:9:"]
+
+
 def test_a_control_character_is_reported_at_its_line_and_column_on_one_line() -> None:
     assert _error('a: 1\nb: "x\x01"\n') == (
         "f.yaml:2:6: YAML syntax error: the character U+0001 cannot appear in YAML text\n"

@@ -422,13 +422,16 @@ def load_file(path: Path, diagnostics: Diagnostics, *, display: str | None = Non
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # The column counts the characters before the bad byte on its line, as an editor would.
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        col = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        # Lines break where YAML breaks them (`\n`, `\r\n`, `\r`), as every other position counts;
+        # the column counts the characters before the bad byte on its line, as an editor would.
+        before = data[: exc.start]
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+        line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+        col = len(before[line_start:].decode("utf-8", errors="replace")) + 1
         diagnostics.error(
             "encoding",
             f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be read as text",
-            Position(name, data.count(b"\n", 0, exc.start) + 1, col),
+            Position(name, line, col),
             hint="save the file as UTF-8",
         )
         return None
