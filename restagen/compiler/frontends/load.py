@@ -125,6 +125,9 @@ class SourceMap:
     keys: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
     quoted: set[DocPath] = field(default_factory=set)
     """Values written in quotes: their text starts one column after their position."""
+    folded: set[DocPath] = field(default_factory=set)
+    """Values written over several lines, or as block scalars: YAML folds their lines, so a
+    character of their text has no column of its own, and their errors point at the value."""
 
     def position(self, path: DocPath, *, key: bool = False) -> Position:
         """The position of `path`, or of its nearest known ancestor."""
@@ -141,6 +144,8 @@ class SourceMap:
     def text_position(self, path: DocPath, offset: int) -> Position:
         """The position of character `offset` of the text of the value at `path`."""
         start = self.position(path)
+        if path in self.folded:
+            return start
         return Position(start.file, start.line, start.col + offset + (path in self.quoted))
 
 
@@ -252,6 +257,8 @@ class _Walker:
         if isinstance(node, ScalarNode):
             if node.style in ('"', "'"):
                 self.smap.quoted.add(path)
+            if node.style in ("|", ">") or node.end_mark.line != node.start_mark.line:
+                self.smap.folded.add(path)
             return self.scalar(node)
         _check_tag(node)
         self.active.add(id(node))
