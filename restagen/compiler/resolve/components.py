@@ -113,22 +113,11 @@ class Components(Binder):
                 result.append(built)
         return tuple(result)
 
-    def _handler(
-        self,
-        scope: Scope,
-        ckind: ir.ComponentKind,
-        cname: str,
-        name: str,
-        hdef: language.HandlerDef,
-        path: DocPath,
-        types: list[ir.TypeDecl],
-        claim: Any,
-    ) -> ir.Handler | None:
-        problem = check_snake(name)
-        if problem:
-            self.error(scope.unit, path, problem, code="name", key=True)
-            return None
-        kind: ir.HandlerKind = hdef.kind
+    def _handler_kind(
+        self, scope: Scope, ckind: ir.ComponentKind, name: str, kind: ir.HandlerKind, path: DocPath
+    ) -> ir.HandlerKind:
+        """The kind a handler runs as: none in a service, exclusive by default in an object; a
+        workflow's `run` runs as the workflow and its other handlers are shared."""
         if ckind == "service" and kind is not None:
             self.error(
                 scope.unit,
@@ -153,6 +142,24 @@ class Components(Binder):
                 self.error(scope.unit, (*path, "kind"), "a workflow's handlers other than 'run' are shared")
             else:
                 kind = "shared"
+        return kind
+
+    def _handler(
+        self,
+        scope: Scope,
+        ckind: ir.ComponentKind,
+        cname: str,
+        name: str,
+        hdef: language.HandlerDef,
+        path: DocPath,
+        types: list[ir.TypeDecl],
+        claim: Any,
+    ) -> ir.Handler | None:
+        problem = check_snake(name)
+        if problem:
+            self.error(scope.unit, path, problem, code="name", key=True)
+            return None
+        kind = self._handler_kind(scope, ckind, name, hdef.kind, path)
         base = pascal(cname) + pascal(name)
         input_ref = self._type_use(scope, hdef.input, (*path, "input"), f"{base}Request", types, claim)
         output_ref = self._type_use(scope, hdef.output, (*path, "output"), f"{base}Response", types, claim)
