@@ -38,9 +38,9 @@ from restagen.decorators import (
     COMPONENT_ATTR,
     EVENT_ATTR,
     HANDLER_ATTR,
-    ComponentInfo,
     Error,
-    HandlerInfo,
+    ProtocolComponent,
+    ProtocolHandler,
     duration_text,
 )
 from restagen.diagnostics import Diagnostics, Position, Severity
@@ -575,7 +575,7 @@ class _Translator:
 
     # -- components -------------------------------------------------------------------------------
 
-    def component(self, cls: type, info: ComponentInfo) -> None:
+    def component(self, cls: type, info: ProtocolComponent) -> None:
         section = _SECTIONS[info.kind]
         path: DocPath = (section, info.name)
         span = self.mark_definition(path, cls, "class", cls.__name__)
@@ -610,7 +610,9 @@ class _Translator:
                 found[name] = prop
         return found
 
-    def component_handlers(self, cls: type, info: ComponentInfo, decl: dict[str, Any], path: DocPath) -> None:
+    def component_handlers(
+        self, cls: type, info: ProtocolComponent, decl: dict[str, Any], path: DocPath
+    ) -> None:
         """The public methods of a component: its handlers, and a workflow's run."""
         handlers: dict[str, Any] = {}
         for name, func in cls.__dict__.items():
@@ -627,7 +629,7 @@ class _Translator:
         span = self.mark_definition(path, func, "def", func.__name__)
         for key in ("input", "output", "errors", "subscribe", "kind", "options", "kafka"):
             self.mark((*path, key), span[0] if span else None, func.__name__)
-        info: HandlerInfo = getattr(func, HANDLER_ATTR, None) or HandlerInfo()
+        info: ProtocolHandler = getattr(func, HANDLER_ATTR, None) or ProtocolHandler()
         decl: dict[str, Any] = {}
         if description := info.description or _description(func):
             decl["description"] = description
@@ -637,7 +639,7 @@ class _Translator:
         self.handler_settings(info, decl, path)
         return decl
 
-    def handler_types(self, func: Any, info: HandlerInfo, decl: dict[str, Any], path: DocPath) -> None:
+    def handler_types(self, func: Any, info: ProtocolHandler, decl: dict[str, Any], path: DocPath) -> None:
         """A handler's input and output, from its signature."""
         hints = self.hints(func, path)
         params = list(inspect.signature(func).parameters.values())[1:]  # after `self`
@@ -650,7 +652,7 @@ class _Translator:
         elif hints["return"] is not type(None) and hints["return"] is not None:
             self.type_use(decl, "output", hints["return"], path)
 
-    def handler_settings(self, info: HandlerInfo, decl: dict[str, Any], path: DocPath) -> None:
+    def handler_settings(self, info: ProtocolHandler, decl: dict[str, Any], path: DocPath) -> None:
         """What a handler's decorator says: errors, subscriptions, Kafka, options and middleware."""
         if info.errors:
             decl["errors"] = [e if isinstance(e, str) else self.reference(e, path) for e in info.errors]
