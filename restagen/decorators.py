@@ -17,9 +17,9 @@ __all__ = [
     "COMPONENT_ATTR",
     "EVENT_ATTR",
     "HANDLER_ATTR",
-    "ComponentInfo",
     "Error",
-    "HandlerInfo",
+    "ProtocolComponent",
+    "ProtocolHandler",
     "duration_text",
     "event",
     "handler",
@@ -40,7 +40,7 @@ Options = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class ComponentInfo:
+class ProtocolComponent:
     """What `@service`, `@object` or `@workflow` recorded on a class."""
 
     kind: Literal["service", "object", "workflow"]
@@ -53,7 +53,7 @@ class ComponentInfo:
 
 
 @dataclass(frozen=True)
-class HandlerInfo:
+class ProtocolHandler:
     """What `@handler` recorded on a method."""
 
     kind: Literal["exclusive", "shared"] | None = None
@@ -65,7 +65,7 @@ class HandlerInfo:
     kafka: Mapping[str, Any] | None = None
 
 
-def _component(info: ComponentInfo) -> Callable[[C], C]:
+def _component(info: ProtocolComponent) -> Callable[[C], C]:
     def mark(cls: C) -> C:
         setattr(cls, COMPONENT_ATTR, info)
         return cls
@@ -81,7 +81,7 @@ def service(
     description: str | None = None,
 ) -> Callable[[C], C]:
     """Declare a stateless Restate service; its methods are the handlers."""
-    return _component(ComponentInfo("service", name, {}, {}, options, tuple(middleware), description))
+    return _component(ProtocolComponent("service", name, {}, {}, options, tuple(middleware), description))
 
 
 # Named after the Restate concept users write as `restagen.object`, shadowing the builtin on purpose.
@@ -95,7 +95,7 @@ def object(
 ) -> Callable[[C], C]:
     """Declare a Restate virtual object with typed state keys (`state={"orders": list[str]}`)."""
     return _component(
-        ComponentInfo("object", name, dict(state or {}), {}, options, tuple(middleware), description)
+        ProtocolComponent("object", name, dict(state or {}), {}, options, tuple(middleware), description)
     )
 
 
@@ -110,7 +110,7 @@ def workflow(
 ) -> Callable[[C], C]:
     """Declare a Restate workflow: its `run` method is the workflow, other methods are shared handlers."""
     return _component(
-        ComponentInfo(
+        ProtocolComponent(
             "workflow",
             name,
             dict(state or {}),
@@ -137,7 +137,9 @@ def handler(
     `kafka={"topic": ..., "cluster": ..., "options": {...}}` binds an event handler to a Kafka topic,
     as the `kafka` key of the definition language does.
     """
-    info = HandlerInfo(kind, tuple(errors), tuple(subscribe), options, tuple(middleware), description, kafka)
+    info = ProtocolHandler(
+        kind, tuple(errors), tuple(subscribe), options, tuple(middleware), description, kafka
+    )
 
     def mark(func: F) -> F:
         setattr(func, HANDLER_ATTR, info)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import restagen
+from restagen import decorators
 from restagen.cli import main
 from restagen.compiler import ir
 from restagen.compiler.frontends.export import export_yaml, to_yaml
@@ -25,6 +26,7 @@ from restagen.compiler.frontends.load import load_text
 from restagen.compiler.pipeline import compile_paths, generate_files
 from restagen.decorators import duration_text
 from restagen.diagnostics import Diagnostics
+from restagen.runtime import middleware
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "protocol"
@@ -196,6 +198,13 @@ def test_decorators_only_attach_metadata() -> None:
         "assert X.__restagen_component__.name == 'x'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_decorator_metadata_is_named_apart_from_what_middleware_receives() -> None:
+    assert isinstance(
+        restagen.service("x")(type("X", (), {})).__restagen_component__, decorators.ProtocolComponent
+    )
+    assert not set(decorators.__all__) & set(middleware.__all__)
 
 
 def test_public_surface() -> None:

@@ -38,9 +38,9 @@ from restagen.decorators import (
     COMPONENT_ATTR,
     EVENT_ATTR,
     HANDLER_ATTR,
-    ComponentInfo,
     Error,
-    HandlerInfo,
+    ProtocolComponent,
+    ProtocolHandler,
     duration_text,
 )
 from restagen.diagnostics import Diagnostics, Position, Severity
@@ -411,23 +411,9 @@ class _Translator:
                 yield name, hints.get(name, field.annotation), field.alias or name, self.pydantic_info(field)
         elif dataclasses.is_dataclass(cls):
             for dfield in dataclasses.fields(cls):
-                info: dict[str, Any] = {"metadata": []}
-                if "description" in dfield.metadata:
-                    info["description"] = dfield.metadata["description"]
-                if dfield.default is not dataclasses.MISSING:
-                    info["default"] = dfield.default
-                elif dfield.default_factory in (list, dict):
-                    info["default"] = dfield.default_factory()
-                yield dfield.name, hints.get(dfield.name, Any), dfield.name, info
-        else:  # an error class: the annotations it declares itself
-            for name in inspect.get_annotations(cls):
-                annotation = hints.get(name, Any)
-                if typing.get_origin(annotation) is typing.ClassVar or name == "code":
-                    continue
-                info = {"metadata": []}
-                if name in cls.__dict__:
-                    info["default"] = cls.__dict__[name]
-                yield name, annotation, name, info
+                yield dfield.name, hints.get(dfield.name, Any), dfield.name, _dataclass_info(dfield)
+        else:
+            yield from _error_fields(cls, hints)
 
     @staticmethod
     def pydantic_info(field: FieldInfo) -> dict[str, Any]:
@@ -511,12 +497,29 @@ class _Translator:
                 )
             return self.expr(inner, path)
         if _is_union(inner):
-            args = typing.get_args(inner)
-            members = [self.expr(a, path) for a in args if a is not type(None)]
-            text = " | ".join(members)
-            if len(members) < len(args):
-                return f"({text})?" if len(members) > 1 else f"{text}?"
-            return text
+            return self.union_expr(inner, path)
+        generic = self.generic_expr(inner, path)
+        if generic is not None:
+            return generic
+        if inner in (list, dict):
+            return "list[any]" if inner is list else "map[any]"
+        if isinstance(inner, typing.Hashable) and inner in _PRIMITIVES:
+            return str(_PRIMITIVES[inner])
+        if isinstance(inner, type) and (_is_named(inner) or issubclass(inner, Error)):
+            return self.named(inner, path)
+        raise _Unsupported(f"the type {_show(inner)} has no equivalent in the definition language")
+
+    def union_expr(self, union: Any, path: DocPath) -> str:
+        """`A | B`, with a trailing `?` when one member is None."""
+        args = typing.get_args(union)
+        members = [self.expr(a, path) for a in args if a is not type(None)]
+        text = " | ".join(members)
+        if len(members) < len(args):
+            return f"({text})?" if len(members) > 1 else f"{text}?"
+        return text
+
+    def generic_expr(self, inner: Any, path: DocPath) -> str | None:
+        """A subscripted list, tuple or mapping; None when `inner` is none of them."""
         origin, args = typing.get_origin(inner), typing.get_args(inner)
         if origin in _LISTS:
             if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
@@ -528,13 +531,7 @@ class _Translator:
             return f"map[{self.expr(args[1], path) if args else 'any'}]"
         if origin is typing.Literal:
             raise _Unsupported(f"{_show(inner)} has no equivalent; declare an enum")
-        if inner in (list, dict):
-            return "list[any]" if inner is list else "map[any]"
-        if isinstance(inner, typing.Hashable) and inner in _PRIMITIVES:
-            return str(_PRIMITIVES[inner])
-        if isinstance(inner, type) and (_is_named(inner) or issubclass(inner, Error)):
-            return self.named(inner, path)
-        raise _Unsupported(f"the type {_show(inner)} has no equivalent in the definition language")
+        return None
 
     def named(self, cls: Any, path: DocPath) -> str:
         """The name of a declared class, declaring it (or importing its package) on first use."""
@@ -578,7 +575,7 @@ class _Translator:
 
     # -- components -------------------------------------------------------------------------------
 
-    def component(self, cls: type, info: ComponentInfo) -> None:
+    def component(self, cls: type, info: ProtocolComponent) -> None:
         section = _SECTIONS[info.kind]
         path: DocPath = (section, info.name)
         span = self.mark_definition(path, cls, "class", cls.__name__)
@@ -591,13 +588,32 @@ class _Translator:
         )
         for key, entries in (("state", info.state), ("promises", info.promises)):
             if entries:
-                decl[key] = {}
-                for name, annotation in entries.items():
-                    line = self.find_line(decorator, rf"[\"']{re.escape(name)}[\"']")
-                    self.mark((*path, key, name), line, name)
-                    prop = self.property(annotation, (*path, key, name), {})
-                    if prop is not None:
-                        decl[key][name] = prop
+                decl[key] = self.decorator_entries(entries, decorator, (*path, key))
+        self.component_handlers(cls, info, decl, path)
+        if info.options is not None:
+            self.mark((*path, "options"), self.find_line(decorator, r"\boptions\s*="), "options")
+            decl["options"] = _plain_options(info.options)
+        if info.middleware:
+            decl["middleware"] = list(info.middleware)
+        self.components[section][info.name] = decl
+
+    def decorator_entries(
+        self, entries: Mapping[str, Any], decorator: tuple[int, int] | None, path: DocPath
+    ) -> dict[str, Any]:
+        """The state keys or promises named in a component's decorator, each marked at its line there."""
+        found: dict[str, Any] = {}
+        for name, annotation in entries.items():
+            line = self.find_line(decorator, rf"[\"']{re.escape(name)}[\"']")
+            self.mark((*path, name), line, name)
+            prop = self.property(annotation, (*path, name), {})
+            if prop is not None:
+                found[name] = prop
+        return found
+
+    def component_handlers(
+        self, cls: type, info: ProtocolComponent, decl: dict[str, Any], path: DocPath
+    ) -> None:
+        """The public methods of a component: its handlers, and a workflow's run."""
         handlers: dict[str, Any] = {}
         for name, func in cls.__dict__.items():
             if name.startswith("_") or not inspect.isfunction(func):
@@ -608,23 +624,23 @@ class _Translator:
                 handlers[name] = self.handler(func, (*path, "handlers", name))
         if handlers:
             decl["handlers"] = handlers
-        if info.options is not None:
-            self.mark((*path, "options"), self.find_line(decorator, r"\boptions\s*="), "options")
-            decl["options"] = _plain_options(info.options)
-        if info.middleware:
-            decl["middleware"] = list(info.middleware)
-        self.components[section][info.name] = decl
 
     def handler(self, func: Any, path: DocPath) -> dict[str, Any]:
         span = self.mark_definition(path, func, "def", func.__name__)
         for key in ("input", "output", "errors", "subscribe", "kind", "options", "kafka"):
             self.mark((*path, key), span[0] if span else None, func.__name__)
-        info: HandlerInfo = getattr(func, HANDLER_ATTR, None) or HandlerInfo()
+        info: ProtocolHandler = getattr(func, HANDLER_ATTR, None) or ProtocolHandler()
         decl: dict[str, Any] = {}
         if description := info.description or _description(func):
             decl["description"] = description
         if info.kind is not None:
             decl["kind"] = info.kind
+        self.handler_types(func, info, decl, path)
+        self.handler_settings(info, decl, path)
+        return decl
+
+    def handler_types(self, func: Any, info: ProtocolHandler, decl: dict[str, Any], path: DocPath) -> None:
+        """A handler's input and output, from its signature."""
         hints = self.hints(func, path)
         params = list(inspect.signature(func).parameters.values())[1:]  # after `self`
         if len(params) > 1:
@@ -635,6 +651,9 @@ class _Translator:
             self.error(path, "a handler needs a return annotation", "write -> None when it returns nothing")
         elif hints["return"] is not type(None) and hints["return"] is not None:
             self.type_use(decl, "output", hints["return"], path)
+
+    def handler_settings(self, info: ProtocolHandler, decl: dict[str, Any], path: DocPath) -> None:
+        """What a handler's decorator says: errors, subscriptions, Kafka, options and middleware."""
         if info.errors:
             decl["errors"] = [e if isinstance(e, str) else self.reference(e, path) for e in info.errors]
         if info.subscribe:
@@ -645,7 +664,6 @@ class _Translator:
             decl["options"] = _plain_options(info.options)
         if info.middleware:
             decl["middleware"] = list(info.middleware)
-        return decl
 
     def type_use(self, decl: dict[str, Any], key: str, annotation: Any, path: DocPath) -> None:
         if annotation is None:
@@ -661,6 +679,29 @@ class _Translator:
         except _Unsupported as exc:
             self.error(path, str(exc))
             return _show(cls)
+
+
+def _dataclass_info(dfield: dataclasses.Field[Any]) -> dict[str, Any]:
+    info: dict[str, Any] = {"metadata": []}
+    if "description" in dfield.metadata:
+        info["description"] = dfield.metadata["description"]
+    if dfield.default is not dataclasses.MISSING:
+        info["default"] = dfield.default
+    elif dfield.default_factory in (list, dict):
+        info["default"] = dfield.default_factory()
+    return info
+
+
+def _error_fields(cls: type, hints: dict[str, Any]) -> Iterator[tuple[str, Any, str, dict[str, Any]]]:
+    """The fields of an error class: the annotations it declares itself, less its code."""
+    for name in inspect.get_annotations(cls):
+        annotation = hints.get(name, Any)
+        if typing.get_origin(annotation) is typing.ClassVar or name == "code":
+            continue
+        info: dict[str, Any] = {"metadata": []}
+        if name in cls.__dict__:
+            info["default"] = cls.__dict__[name]
+        yield name, annotation, name, info
 
 
 def _plain_options(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -158,15 +158,9 @@ class _Builder:
             topics.append(self.nodes[node_id])
         return node_id
 
-    def build(self) -> OverviewView:
+    def own_nodes(self, own: Group) -> None:
+        """The package's own components with their handlers, its sagas and its events."""
         package = self.package
-        view = OverviewView(
-            header=header(package),
-            package=package.name,
-            description=markdown_text(package.description) if package.description else None,
-            sagas_page="sagas.md" if package.sagas else None,
-        )
-        own = self.package_group(package.name)
         for component in sorted(package.components, key=lambda c: c.name):
             self.component_group(package.name, component)
             for handler in sorted(component.handlers, key=lambda h: h.name):
@@ -177,22 +171,47 @@ class _Builder:
             self.add(own, _node(node_id, _SAGA, text, 2))
         for event in sorted(package.events, key=lambda e: e.name):
             self.event(ir.Named(package.name, event.name))
-        topics: list[Node] = []
+
+    def deliveries(self, topics: list[Node]) -> list[Edge]:
+        """An edge from each event and Kafka topic to the handlers it is delivered to."""
+        package = self.package
+        edges: list[Edge] = []
         for component in sorted(package.components, key=lambda c: c.name):
             for handler in sorted(component.handlers, key=lambda h: h.name):
                 subscriber = self.handler(package.name, component, handler)
                 for ref in sorted(handler.subscribe, key=lambda r: (r.package, r.name)):
-                    view.edges.append(Edge(self.event(ref), _DELIVERY, subscriber))
+                    edges.append(Edge(self.event(ref), _DELIVERY, subscriber))
                 if handler.kafka is not None:
-                    view.edges.append(Edge(self.topic(handler.kafka, topics), _DELIVERY, subscriber))
+                    edges.append(Edge(self.topic(handler.kafka, topics), _DELIVERY, subscriber))
+        return edges
+
+    def saga_calls(self) -> list[Edge]:
+        """An edge from each saga to the handlers its steps call and undo with."""
+        package = self.package
+        edges: list[Edge] = []
         for saga in sorted(package.sagas, key=lambda s: s.name):
             node_id = self.ids("s", package.name, saga.name)
             for step in saga.steps:
                 if step.invoke is not None:
-                    view.edges.append(Edge(node_id, f"{_CALL}|{label(step.name)}|", self.target(step.invoke)))
+                    edges.append(Edge(node_id, f"{_CALL}|{label(step.name)}|", self.target(step.invoke)))
                 if step.compensate is not None:
                     undo = f"{_UNDO}|{label('undo ' + step.name)}|"
-                    view.edges.append(Edge(node_id, undo, self.target(step.compensate)))
+                    edges.append(Edge(node_id, undo, self.target(step.compensate)))
+        return edges
+
+    def build(self) -> OverviewView:
+        package = self.package
+        view = OverviewView(
+            header=header(package),
+            package=package.name,
+            description=markdown_text(package.description) if package.description else None,
+            sagas_page="sagas.md" if package.sagas else None,
+        )
+        own = self.package_group(package.name)
+        self.own_nodes(own)
+        topics: list[Node] = []
+        view.edges.extend(self.deliveries(topics))
+        view.edges.extend(self.saga_calls())
         foreign = sorted(name for name in self.packages if name != package.name)
         view.groups = [own, *(self.packages[name] for name in foreign)]
         view.nodes = sorted(topics, key=lambda n: n.id)

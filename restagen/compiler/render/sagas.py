@@ -111,6 +111,43 @@ class _Builder:
         self.view.imports.add(module, ref.name)
         return ref.name
 
+    def call(
+        self,
+        target: tuple[str, str, str],
+        roles: tuple[str, str],
+        step: str,
+        undone: str,
+        methods: list[MethodView],
+    ) -> list[tuple[str, str]]:
+        """The arguments naming a step's participant and, when it takes input, the method building it."""
+        role, request = roles
+        args = [(role, self.participant(target))]
+        handler = _handler(self.program, target)
+        if handler.input is not None:
+            method = f"{step}_{request}"
+            text = f"Step {step}{undone}: the request to {target[1]}.{target[2]}."
+            methods.append(MethodView(method, "", self.annotate(handler.input), text))
+            args.append((request, repr(method)))
+        return args
+
+    def replies(
+        self, step: str, on_reply: tuple[tuple[ir.Named, str], ...], methods: list[MethodView]
+    ) -> str:
+        """The (reply type, method) pairs of a step, each method declared for the user to write."""
+        replies = []
+        for reply, method in on_reply:
+            text = self.annotate(reply)
+            methods.append(
+                MethodView(
+                    method,
+                    f", reply: {text}",
+                    "None",
+                    f"Step {step}: handles the {reply.name} reply, updating the data.",
+                )
+            )
+            replies.append(expressions.tuple_of((text, repr(method))))
+        return expressions.tuple_of(replies)
+
     def saga(self, saga: ir.Saga) -> SagaView:
         title = pascal(saga.name)
         data = self.annotate(saga.data)
@@ -122,51 +159,14 @@ class _Builder:
                 methods.append(MethodView(step.name, "", "None", f"Local step {step.name}."))
                 args.append(("local", repr(step.name)))
             if step.invoke is not None:
-                handler = _handler(self.program, step.invoke)
-                args.append(("invoke", self.participant(step.invoke)))
-                if handler.input is not None:
-                    method = f"{step.name}_request"
-                    target = f"{step.invoke[1]}.{step.invoke[2]}"
-                    methods.append(
-                        MethodView(
-                            method,
-                            "",
-                            self.annotate(handler.input),
-                            f"Step {step.name}: the request to {target}.",
-                        )
-                    )
-                    args.append(("request", repr(method)))
+                args.extend(self.call(step.invoke, ("invoke", "request"), step.name, "", methods))
             if step.compensate is not None:
-                handler = _handler(self.program, step.compensate)
-                args.append(("compensate", self.participant(step.compensate)))
-                if handler.input is not None:
-                    method = f"{step.name}_compensation"
-                    target = f"{step.compensate[1]}.{step.compensate[2]}"
-                    methods.append(
-                        MethodView(
-                            method,
-                            "",
-                            self.annotate(handler.input),
-                            f"Step {step.name}, undone: the request to {target}.",
-                        )
-                    )
-                    args.append(("compensation", repr(method)))
+                roles = ("compensate", "compensation")
+                args.extend(self.call(step.compensate, roles, step.name, ", undone", methods))
             if step.key is not None:
                 args.append(("key", repr(self.attribute(saga.data, step.key))))
             if step.on_reply:
-                replies = []
-                for reply, method in step.on_reply:
-                    text = self.annotate(reply)
-                    methods.append(
-                        MethodView(
-                            method,
-                            f", reply: {text}",
-                            "None",
-                            f"Step {step.name}: handles the {reply.name} reply, updating the data.",
-                        )
-                    )
-                    replies.append(expressions.tuple_of((text, repr(method))))
-                args.append(("replies", expressions.tuple_of(replies)))
+                args.append(("replies", self.replies(step.name, step.on_reply, methods)))
             if step.on_error:
                 errors = [expressions.tuple_of((self.error(e), repr(action))) for e, action in step.on_error]
                 args.append(("errors", expressions.tuple_of(errors)))

@@ -1,7 +1,7 @@
 """Binding, shared by the resolve stage's parts: type expressions, fields, references, options.
 
 The `Binder` reports problems as positioned diagnostics and turns what the user wrote into IR
-values; the parts of `_Resolver` (declarations, components, sagas) build on it.
+values; the resolver and its parts for components and sagas share one.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class Binder:
                 hint = f"'{syntax.name}' is an error; errors are listed under a handler's 'errors'"
             self.error(scope.unit, path, f"unknown type '{syntax.name}'", hint, code="unknown-type")
             return None
-        target = self._alias(scope, syntax.alias, path)
+        target = self.alias(scope, syntax.alias, path)
         if target is None:
             return None
         if syntax.name in target.types:
@@ -147,7 +147,7 @@ class Binder:
         )
         return None
 
-    def _alias(self, scope: Scope, alias: str, path: DocPath) -> Scope | None:
+    def alias(self, scope: Scope, alias: str, path: DocPath) -> Scope | None:
         package = scope.aliases.get(alias)
         if package is not None:
             return self.scopes[package]
@@ -187,10 +187,10 @@ class Binder:
             return None
         return ir.Named(target.package, name)
 
-    def _ref(self, scope: Scope, text: str, path: DocPath, table: str, what: str) -> ir.Named | None:
+    def ref(self, scope: Scope, text: str, path: DocPath, table: str, what: str) -> ir.Named | None:
         """Bind a plain reference to a declared error (`table='errors'`) or event type."""
         alias, _, name = text.rpartition(".")
-        target = self._alias(scope, alias, path) if alias else scope
+        target = self.alias(scope, alias, path) if alias else scope
         if target is None:
             return None
         names = target.errors if table == "errors" else {n for n, k in target.types.items() if k == "event"}
@@ -314,9 +314,7 @@ class Binder:
             return None if value in values else f"default {_show(value)} is not one of {', '.join(values)}"
         return f"defaults are supported for primitives, enums, lists and maps, not for '{ref.name}'"
 
-    def _options(
-        self, scope: Scope, options: language.Options | None, path: DocPath, kind: str
-    ) -> ir.Options:
+    def options(self, scope: Scope, options: language.Options | None, path: DocPath, kind: str) -> ir.Options:
         if options is None:
             return ir.Options()
 
@@ -365,7 +363,7 @@ class Binder:
             serde=options.serde,
         )
 
-    def _middleware(self, scope: Scope, names: Iterable[str], path: DocPath) -> tuple[str, ...]:
+    def middleware(self, scope: Scope, names: Iterable[str], path: DocPath) -> tuple[str, ...]:
         for index, name in enumerate(names):
             if not _MIDDLEWARE.match(name):
                 self.error(

@@ -13,8 +13,13 @@ from restagen.compiler.resolve.names import check_snake, pascal
 from restagen.compiler.structure import language
 
 
-class Components(Binder):
-    def _component(
+class Components:
+    """Resolves the services, objects and workflows of a package, binding names with `binder`."""
+
+    def __init__(self, binder: Binder) -> None:
+        self.binder = binder
+
+    def component(
         self,
         scope: Scope,
         kind: ir.ComponentKind,
@@ -39,7 +44,7 @@ class Components(Binder):
         if isinstance(cdef, language.WorkflowDef):
             entries.append(("run", cdef.run, (*path, "run")))
             if "run" in cdef.handlers:
-                self.error(
+                self.binder.error(
                     scope.unit,
                     (*path, "handlers", "run"),
                     "a workflow's 'run' handler is declared under 'run:'",
@@ -68,8 +73,8 @@ class Components(Binder):
             handlers=tuple(handlers),
             state=state,
             promises=promises,
-            options=self._options(scope, cdef.options, path, kind),
-            middleware=self._middleware(scope, cdef.middleware, path),
+            options=self.binder.options(scope, cdef.options, path, kind),
+            middleware=self.binder.middleware(scope, cdef.middleware, path),
             description=cdef.description,
         )
 
@@ -81,7 +86,7 @@ class Components(Binder):
         names = {hname for hname, _, _ in entries}
         for hname, _, hpath in entries:
             if hname.startswith("send_") and hname.removeprefix("send_") in names:
-                self.error(
+                self.binder.error(
                     scope.unit,
                     hpath,
                     f"'{hname}' clashes with the client method that sends '{hname.removeprefix('send_')}'",
@@ -90,7 +95,7 @@ class Components(Binder):
                     key=True,
                 )
             if kind == "workflow" and hname in WORKFLOW_CLIENT_METHODS:
-                self.error(
+                self.binder.error(
                     scope.unit,
                     hpath,
                     f"'{hname}' clashes with the workflow client's method of that name",
@@ -106,12 +111,45 @@ class Components(Binder):
         for key, prop in entries.items():
             problem = check_snake(key)
             if problem:
-                self.error(scope.unit, (*path, key), problem, code="name", key=True)
+                self.binder.error(scope.unit, (*path, key), problem, code="name", key=True)
                 continue
-            built = self.field(scope, key, prop, (*path, key))
+            built = self.binder.field(scope, key, prop, (*path, key))
             if built is not None:
                 result.append(built)
         return tuple(result)
+
+    def _handler_kind(
+        self, scope: Scope, ckind: ir.ComponentKind, name: str, kind: ir.HandlerKind, path: DocPath
+    ) -> ir.HandlerKind:
+        """The kind a handler runs as: none in a service, exclusive by default in an object; a
+        workflow's `run` runs as the workflow and its other handlers are shared."""
+        if ckind == "service" and kind is not None:
+            self.binder.error(
+                scope.unit,
+                (*path, "kind"),
+                "services have no handler kinds",
+                "'kind' applies to objects and workflows",
+            )
+            kind = None
+        elif ckind == "object":
+            kind = kind or "exclusive"
+        elif ckind == "workflow":
+            if name == "run":
+                if kind is not None:
+                    self.binder.error(
+                        scope.unit,
+                        (*path, "kind"),
+                        "a workflow's 'run' handler has no 'kind'",
+                        "it runs once per workflow key; its other handlers are shared",
+                    )
+                kind = "workflow"
+            elif kind == "exclusive":
+                self.binder.error(
+                    scope.unit, (*path, "kind"), "a workflow's handlers other than 'run' are shared"
+                )
+            else:
+                kind = "shared"
+        return kind
 
     def _handler(
         self,
@@ -126,59 +164,36 @@ class Components(Binder):
     ) -> ir.Handler | None:
         problem = check_snake(name)
         if problem:
-            self.error(scope.unit, path, problem, code="name", key=True)
+            self.binder.error(scope.unit, path, problem, code="name", key=True)
             return None
-        kind: ir.HandlerKind = hdef.kind
-        if ckind == "service" and kind is not None:
-            self.error(
-                scope.unit,
-                (*path, "kind"),
-                "services have no handler kinds",
-                "'kind' applies to objects and workflows",
-            )
-            kind = None
-        elif ckind == "object":
-            kind = kind or "exclusive"
-        elif ckind == "workflow":
-            if name == "run":
-                if kind is not None:
-                    self.error(
-                        scope.unit,
-                        (*path, "kind"),
-                        "a workflow's 'run' handler has no 'kind'",
-                        "it runs once per workflow key; its other handlers are shared",
-                    )
-                kind = "workflow"
-            elif kind == "exclusive":
-                self.error(scope.unit, (*path, "kind"), "a workflow's handlers other than 'run' are shared")
-            else:
-                kind = "shared"
+        kind = self._handler_kind(scope, ckind, name, hdef.kind, path)
         base = pascal(cname) + pascal(name)
         input_ref = self._type_use(scope, hdef.input, (*path, "input"), f"{base}Request", types, claim)
         output_ref = self._type_use(scope, hdef.output, (*path, "output"), f"{base}Response", types, claim)
         errors = [
-            self._ref(scope, e, (*path, "errors", i), "errors", "error") for i, e in enumerate(hdef.errors)
+            self.binder.ref(scope, e, (*path, "errors", i), "errors", "error")
+            for i, e in enumerate(hdef.errors)
         ]
         subscribe = [
-            self._ref(scope, e, (*path, "subscribe", i), "events", "event")
+            self.binder.ref(scope, e, (*path, "subscribe", i), "events", "event")
             for i, e in enumerate(hdef.subscribe)
         ]
         if hdef.subscribe and hdef.input is not None:
-            self.error(
+            self.binder.error(
                 scope.unit,
                 (*path, "input"),
                 "an event handler takes the event as its input",
                 "remove 'input' or 'subscribe'",
             )
         if kind == "shared" and ckind == "workflow" and hdef.options and hdef.options.workflow_retention:
-            self.error(
+            self.binder.error(
                 scope.unit,
                 (*path, "options", "workflow_retention"),
                 "'workflow_retention' applies to the workflow's run, not to its shared handlers",
                 "set it in the options of 'run' or of the workflow",
             )
         if kind == "workflow" and hdef.options and hdef.options.idempotency_retention is not None:
-            self.error(
+            self.binder.error(
                 scope.unit,
                 (*path, "options", "idempotency_retention"),
                 "'idempotency_retention' does not apply to a workflow's run",
@@ -191,8 +206,8 @@ class Components(Binder):
             output=output_ref,
             errors=tuple(e for e in errors if e is not None),
             subscribe=tuple(e for e in subscribe if e is not None),
-            options=self._options(scope, hdef.options, path, ckind),
-            middleware=self._middleware(scope, hdef.middleware, path),
+            options=self.binder.options(scope, hdef.options, path, ckind),
+            middleware=self.binder.middleware(scope, hdef.middleware, path),
             description=hdef.description,
             kafka=self._kafka(scope, hdef, path),
         )
@@ -203,7 +218,7 @@ class Components(Binder):
             return None
         where: DocPath = (*path, "kafka")
         if not hdef.subscribe:
-            self.error(
+            self.binder.error(
                 scope.unit,
                 where,
                 "'kafka' binds an event handler to a topic, and this handler subscribes to no event",
@@ -218,7 +233,7 @@ class Components(Binder):
         for at, problem in problems:
             if problem is not None:
                 message, hint = problem
-                self.error(scope.unit, at, message, hint, code="name", key=at[-2] == "options")
+                self.binder.error(scope.unit, at, message, hint, code="name", key=at[-2] == "options")
         options = tuple(sorted((key, _option_text(value)) for key, value in binding.options.items()))
         return ir.KafkaBinding(binding.topic, binding.cluster, options)
 
@@ -235,17 +250,17 @@ class Components(Binder):
             return None
         if isinstance(use, language.InlineType):
             claim(inline_name, path, "inline type")
-            fields = self.fields(scope, use.properties, (*path, "properties"))
+            fields = self.binder.fields(scope, use.properties, (*path, "properties"))
             types.append(ir.ObjectType(inline_name, fields, use.description, origin="inline"))
             return ir.Named(scope.package, inline_name)
         if isinstance(use, language.FieldSpec):
-            ref = self.bind(scope, use.type, (*path, "type"))
+            ref = self.binder.bind(scope, use.type, (*path, "type"))
             return (
                 ir.Nullable(ref)
                 if ref is not None and use.optional and not isinstance(ref, ir.Nullable)
                 else ref
             )
-        return self.bind(scope, use, path)
+        return self.binder.bind(scope, use, path)
 
 
 def _option_text(value: str | int | bool) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from restagen.compiler import ir
 from restagen.compiler.frontends.load import DocPath
 from restagen.compiler.frontends.sources import Unit
-from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Scope
+from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Binder, Scope
 from restagen.compiler.resolve.components import Components
 from restagen.compiler.resolve.eventhash import event_version
 from restagen.compiler.resolve.names import (
@@ -70,13 +70,19 @@ def _type_kind(decl: language.TypeDef) -> str:
     return "object"
 
 
-class _Resolver(Components, Sagas):
-    """Declares every unit's names, then builds each package."""
+class _Resolver:
+    """Declares every unit's names, then builds each package; components and sagas are resolved by
+    parts of their own, sharing the resolver's binder (and so its scopes and diagnostics)."""
+
+    def __init__(self, units: list[Unit], diagnostics: Diagnostics) -> None:
+        self.binder = Binder(units, diagnostics)
+        self.components = Components(self.binder)
+        self.sagas = Sagas(self.binder)
 
     def declare(self) -> None:
-        for unit in self.units:
+        for unit in self.binder.units:
             self._declare_unit(unit)
-        for unit in self.units:
+        for unit in self.binder.units:
             self._declare_imports(unit)
         self._check_global_names()
         self._check_sub_packages()
@@ -85,9 +91,9 @@ class _Resolver(Components, Sagas):
         """The package of `unit` and the names it declares, each checked against the naming rules."""
         doc = unit.document
         self._check_package_name(unit)
-        if doc.package in self.scopes:
-            other = self.scopes[doc.package].unit.display
-            self.error(
+        if doc.package in self.binder.scopes:
+            other = self.binder.scopes[doc.package].unit.display
+            self.binder.error(
                 unit,
                 ("package",),
                 f"package '{doc.package}' is also defined by {other}",
@@ -95,8 +101,8 @@ class _Resolver(Components, Sagas):
             )
             return
         scope = Scope(unit, doc.package)
-        self.scopes[doc.package] = scope
-        self.by_path[unit.path] = scope
+        self.binder.scopes[doc.package] = scope
+        self.binder.by_path[unit.path] = scope
         self._declare_pruned(scope)
         for name, decl in doc.types.items():
             self._check_pascal(unit, ("types", name), name)
@@ -121,22 +127,22 @@ class _Resolver(Components, Sagas):
         if not problem and name in _APP_NAMES:
             problem = f"'{name}' is a name the generated app module uses"
         if problem:
-            self.error(unit, path, problem, code="name", key=True)
+            self.binder.error(unit, path, problem, code="name", key=True)
 
     def _declare_imports(self, unit: Unit) -> None:
         """The aliases of `unit`, each bound to the package it imports or marked broken."""
-        importer = self.by_path.get(unit.path)
+        importer = self.binder.by_path.get(unit.path)
         if importer is None:
             return
         found = dict(unit.imports)
         for alias in unit.document.imports:
             problem = check_snake(alias)
             if problem:
-                self.error(unit, ("imports", alias), problem, code="name", key=True)
+                self.binder.error(unit, ("imports", alias), problem, code="name", key=True)
             if alias not in found:
                 importer.broken.add(alias)  # the file is missing, reported by sources
         for alias, target in unit.imports:
-            target_scope = self.by_path.get(target)
+            target_scope = self.binder.by_path.get(target)
             if target_scope is not None:
                 importer.aliases[alias] = target_scope.package
             else:
@@ -144,10 +150,10 @@ class _Resolver(Components, Sagas):
 
     def _check_sub_packages(self) -> None:
         """`shop.models` beside `shop`: its folder and the models module of `shop` share a name."""
-        for package, scope in self.scopes.items():
+        for package, scope in self.binder.scopes.items():
             parent, _, last = package.rpartition(".")
-            if parent in self.scopes and last in GENERATED_MODULES:
-                self.error(
+            if parent in self.binder.scopes and last in GENERATED_MODULES:
+                self.binder.error(
                     scope.unit,
                     ("package",),
                     f"package '{package}' clashes with the '{last}' module generated for package '{parent}'",
@@ -170,7 +176,7 @@ class _Resolver(Components, Sagas):
         doc = unit.document
         if not PACKAGE.match(doc.package):
             suggestion = re.sub(r"[^a-z0-9_.]+", "_", doc.package.lower()).strip("_")
-            self.error(
+            self.binder.error(
                 unit,
                 ("package",),
                 f"'{doc.package}' is not a dotted Python package name",
@@ -180,14 +186,14 @@ class _Resolver(Components, Sagas):
                 code="name",
             )
         elif keywords := [part for part in doc.package.split(".") if keyword.iskeyword(part)]:
-            self.error(
+            self.binder.error(
                 unit,
                 ("package",),
                 f"'{doc.package}' cannot be imported: '{keywords[0]}' is a Python keyword",
                 code="name",
             )
         elif (top := doc.package.split(".")[0]) in TAKEN_TOP_LEVEL:
-            self.error(
+            self.binder.error(
                 unit,
                 ("package",),
                 f"'{doc.package}' cannot be imported: '{top}' is a module of Python or of restagen's runtime",
@@ -195,7 +201,7 @@ class _Resolver(Components, Sagas):
                 code="name",
             )
         elif len(longest := max(doc.package.split("."), key=len)) > MAX_NAME:
-            self.error(
+            self.binder.error(
                 unit,
                 ("package",),
                 f"a package name part of {len(longest)} characters is too long (at most {MAX_NAME})",
@@ -205,18 +211,18 @@ class _Resolver(Components, Sagas):
     def _check_pascal(self, unit: Unit, path: DocPath, name: str) -> None:
         problem = check_pascal(name)
         if problem:
-            self.error(unit, path, problem, code="name", key=True)
+            self.binder.error(unit, path, problem, code="name", key=True)
 
     def _check_global_names(self) -> None:
         """Restate service names are global: two components or sagas may not share one."""
         seen: dict[str, str] = {}
-        for scope in self.scopes.values():
+        for scope in self.binder.scopes.values():
             doc = scope.unit.document
             for section in ("services", "objects", "workflows", "sagas"):
                 for name in getattr(doc, section):
                     where = f"{section}.{name} in {scope.unit.display}"
                     if name in seen:
-                        self.error(
+                        self.binder.error(
                             scope.unit,
                             (section, name),
                             f"'{name}' is already the name of {seen[name]}",
@@ -239,7 +245,7 @@ class _Resolver(Components, Sagas):
             hint: str = "both would be the same class in the generated models; rename one of them",
         ) -> None:
             if name in generated:
-                self.error(
+                self.binder.error(
                     unit,
                     path,
                     f"{what} '{name}' clashes with {_origin(generated[name], name)}",
@@ -262,7 +268,7 @@ class _Resolver(Components, Sagas):
                 types.append(decl)
         events = []
         for name, edef in doc.events.items():
-            fields = self.fields(scope, edef.properties, ("events", name, "properties"))
+            fields = self.binder.fields(scope, edef.properties, ("events", name, "properties"))
             types.append(ir.ObjectType(name, fields, edef.description, origin="event"))
             events.append(ir.EventDecl(name, ir.Named(scope.package, name), "", edef.description))
         errors = [self._error_decl(scope, name, errdef, types, claim) for name, errdef in doc.errors.items()]
@@ -270,8 +276,8 @@ class _Resolver(Components, Sagas):
         components = []
         for section, kind in (("services", "service"), ("objects", "object"), ("workflows", "workflow")):
             for name, cdef in getattr(doc, section).items():
-                components.append(self._component(scope, kind, name, cdef, types, claim))  # type: ignore[arg-type]
-        sagas = [self._saga(scope, name, sdef) for name, sdef in doc.sagas.items()]
+                components.append(self.components.component(scope, kind, name, cdef, types, claim))  # type: ignore[arg-type]
+        sagas = [self.sagas.saga(scope, name, sdef) for name, sdef in doc.sagas.items()]
         return ir.Package(
             name=scope.package,
             source=unit.source_name,
@@ -293,7 +299,7 @@ class _Resolver(Components, Sagas):
         claim(details, ("errors", name), "error details type")
         for field_name in errdef.properties:
             if field_name in _ERROR_ATTRIBUTES:
-                self.error(
+                self.binder.error(
                     scope.unit,
                     ("errors", name, "properties", field_name),
                     f"'{field_name}' would shadow an attribute of the generated exception class",
@@ -301,7 +307,7 @@ class _Resolver(Components, Sagas):
                     code="name",
                     key=True,
                 )
-        fields = self.fields(scope, errdef.properties, ("errors", name, "properties"))
+        fields = self.binder.fields(scope, errdef.properties, ("errors", name, "properties"))
         types.append(ir.ObjectType(details, fields, f"The fields of {name}.", origin="error"))
         return ir.ErrorDecl(name, errdef.code, ir.Named(scope.package, details), errdef.description)
 
@@ -316,7 +322,7 @@ class _Resolver(Components, Sagas):
                 if scope.types.get(member) == BROKEN:
                     continue
                 if scope.types.get(member) != "object" or "." in member:
-                    self.error(
+                    self.binder.error(
                         scope.unit,
                         path,
                         f"member '{member}' of a tagged union must be an object type of this package",
@@ -325,7 +331,7 @@ class _Resolver(Components, Sagas):
                     continue
                 props = scope.unit.document.types[member].properties or {}
                 if tdef.discriminator in props:
-                    self.error(
+                    self.binder.error(
                         scope.unit,
                         ("types", member, "properties", tdef.discriminator),
                         f"'{tdef.discriminator}' is the discriminator of union '{name}' and is set by it",
@@ -343,7 +349,7 @@ class _Resolver(Components, Sagas):
         shapes = [k for k in ("properties", "enum", "union") if getattr(tdef, k) is not None]
         if len(shapes) != 1:
             found = ", ".join(shapes) if shapes else "none"
-            self.error(
+            self.binder.error(
                 scope.unit,
                 path,
                 f"a type has exactly one of 'properties', 'enum', 'union' (found: {found})",
@@ -351,39 +357,39 @@ class _Resolver(Components, Sagas):
             )
             return None
         if tdef.discriminator is not None and tdef.union is None:
-            self.error(scope.unit, (*path, "discriminator"), "'discriminator' applies only to a union")
+            self.binder.error(scope.unit, (*path, "discriminator"), "'discriminator' applies only to a union")
         if tdef.enum is not None:
             return self._enum(scope, name, tdef, path)
         if tdef.union is not None:
-            members = [self.bind(scope, m, (*path, "union", i)) for i, m in enumerate(tdef.union)]
+            members = [self.binder.bind(scope, m, (*path, "union", i)) for i, m in enumerate(tdef.union)]
             if len(tdef.union) < 2:
-                self.error(scope.unit, (*path, "union"), "a union needs at least two members")
+                self.binder.error(scope.unit, (*path, "union"), "a union needs at least two members")
             if tdef.discriminator is not None and (problem := check_field_name(tdef.discriminator)):
-                self.error(scope.unit, (*path, "discriminator"), problem, code="name")
+                self.binder.error(scope.unit, (*path, "discriminator"), problem, code="name")
             return ir.UnionType(
                 name,
                 tuple(m for m in members if m is not None),  # type: ignore[misc]
                 tdef.discriminator,
                 tdef.description,
             )
-        fields = self.fields(scope, tdef.properties or {}, (*path, "properties"))
+        fields = self.binder.fields(scope, tdef.properties or {}, (*path, "properties"))
         return ir.ObjectType(name, fields, tdef.description, tags=tags)
 
     def _enum(self, scope: Scope, name: str, tdef: language.TypeDef, path: DocPath) -> ir.EnumType:
         values = tdef.enum or []
         if not values:
-            self.error(scope.unit, (*path, "enum"), "an enum needs at least one value")
+            self.binder.error(scope.unit, (*path, "enum"), "an enum needs at least one value")
         seen: set[str] = set()
         for index, value in enumerate(values):
             if not ENUM_VALUE.match(value) or value in ("mro",) or value.startswith("_"):
-                self.error(
+                self.binder.error(
                     scope.unit,
                     (*path, "enum", index),
                     f"enum value '{value}' must be an identifier (letters, digits and '_')",
                     code="name",
                 )
             if value in seen:
-                self.error(
+                self.binder.error(
                     scope.unit, (*path, "enum", index), f"duplicate enum value '{value}'", code="duplicate"
                 )
             seen.add(value)
@@ -403,9 +409,9 @@ def resolve(units: list[Unit], diagnostics: Diagnostics) -> ir.Program | None:
     """Bind every reference and build the IR; None when any error was found."""
     resolver = _Resolver(units, diagnostics)
     resolver.declare()
-    packages = [resolver.package(scope) for scope in resolver.scopes.values()]
+    packages = [resolver.package(scope) for scope in resolver.binder.scopes.values()]
     program = ir.Program(tuple(sorted(packages, key=lambda p: p.name)))
-    resolver.check_sagas(program)
+    resolver.sagas.check_sagas(program)
     if diagnostics.has_errors:
         return None
     return _with_event_versions(program)

@@ -10,7 +10,7 @@ from restagen.compiler.frontends.sources import Unit
 from restagen.compiler.resolve.binder import BROKEN, SAGA_ERROR_ACTIONS, Binder, Scope
 from restagen.compiler.resolve.names import check_snake, pascal
 from restagen.compiler.structure import language
-from restagen.diagnostics import Diagnostics, did_you_mean
+from restagen.diagnostics import did_you_mean
 
 _HOOKS = frozenset({"on_started", "on_succeeded", "on_rolled_back", "on_failed", "run", "state", "saga_spec"})
 """What every saga base class has: a reply handler or a local step may not take these names."""
@@ -71,9 +71,12 @@ def _names(ref: ir.TypeRef) -> set[str]:
     return set()
 
 
-class Sagas(Binder):
-    def __init__(self, units: list[Unit], diagnostics: Diagnostics) -> None:
-        super().__init__(units, diagnostics)
+class Sagas:
+    """Resolves the sagas of a package, binding names with `binder`; `check_sagas` checks what
+    needs every participant resolved first."""
+
+    def __init__(self, binder: Binder) -> None:
+        self.binder = binder
         self._saga_checks: list[_Check] = []
         self._saga_units: dict[str, Unit] = {}  # package -> the unit declaring its sagas
 
@@ -92,7 +95,7 @@ class Sagas(Binder):
                 continue
             label = f"{check.target[1]}.{check.target[2]}" if check.target else ""
             if check.what == "event-handler" and handler.subscribe:
-                self.error(
+                self.binder.error(
                     check.unit,
                     check.path,
                     f"'{label}' is an event handler: its input is an event, not a request the saga can build",
@@ -103,7 +106,7 @@ class Sagas(Binder):
                 returned = _returns(program, handler.output)
                 if check.ref not in returned:
                     names = sorted({n.name for n in returned})
-                    self.error(
+                    self.binder.error(
                         check.unit,
                         check.path,
                         f"'{label}' never returns '{check.text}'",
@@ -114,7 +117,7 @@ class Sagas(Binder):
                     )
             elif check.what == "error" and check.ref is not None and check.ref not in handler.errors:
                 declared = sorted(e.name for e in handler.errors)
-                self.error(
+                self.binder.error(
                     check.unit,
                     check.path,
                     f"'{label}' does not declare error '{check.text}'",
@@ -125,7 +128,7 @@ class Sagas(Binder):
     def _participant(self, scope: Scope, text: str, path: DocPath) -> tuple[str, str, str] | None:
         parts = text.split(".")
         if len(parts) not in (2, 3):
-            self.error(
+            self.binder.error(
                 scope.unit,
                 path,
                 f"'{text}' is not a handler reference",
@@ -134,7 +137,7 @@ class Sagas(Binder):
             return None
         target = scope
         if len(parts) == 3:
-            found = self._alias(scope, parts[0], path)
+            found = self.binder.alias(scope, parts[0], path)
             if found is None:
                 return None
             target = found
@@ -143,7 +146,7 @@ class Sagas(Binder):
             return None
         cdef = target.components.get(component)
         if target.kinds.get(component) == "workflow":
-            self.error(
+            self.binder.error(
                 scope.unit,
                 path,
                 f"'{component}' is a workflow; saga steps invoke handlers of services and objects",
@@ -152,7 +155,7 @@ class Sagas(Binder):
             return None
         if cdef is None:
             names = [n for n, k in target.kinds.items() if k != "workflow"]
-            self.error(
+            self.binder.error(
                 scope.unit,
                 path,
                 f"unknown service or object '{component}'",
@@ -161,7 +164,7 @@ class Sagas(Binder):
             )
             return None
         if handler not in cdef.handlers:
-            self.error(
+            self.binder.error(
                 scope.unit,
                 path,
                 f"'{component}' has no handler '{handler}'",
@@ -188,7 +191,7 @@ class Sagas(Binder):
             title = pascal(saga.name)
             for suffix in ("SagaBase", "SagaState", "SagaClient", "SagaSyncClient", "SagaContextClient"):
                 if title + suffix in imported:
-                    self.error(
+                    self.binder.error(
                         unit,
                         ("sagas", saga.name),
                         f"saga '{saga.name}' generates the class '{title + suffix}', which clashes with"
@@ -200,12 +203,12 @@ class Sagas(Binder):
 
     def _key_field(self, scope: Scope, data: ir.Named, key: str, path: DocPath) -> None:
         """An object participant's key comes from a required string, uuid or int field."""
-        tdef = self.scopes[data.package].unit.document.types[data.name]
+        tdef = self.binder.scopes[data.package].unit.document.types[data.name]
         use = (tdef.properties or {}).get(key)
         text = use if isinstance(use, str) else getattr(use, "type", None)
         optional = bool(getattr(use, "optional", False)) or (isinstance(text, str) and text.endswith("?"))
         if isinstance(text, str) and (optional or text.rstrip("?") not in _KEY_TYPES):
-            self.error(
+            self.binder.error(
                 scope.unit,
                 path,
                 f"key field '{key}' is '{text}'{' (optional)' if optional and not text.endswith('?') else ''}:"
@@ -228,12 +231,12 @@ class Sagas(Binder):
                 return f"the reply handler of step '{other.name}'"
         return None
 
-    def _saga(self, scope: Scope, name: str, sdef: language.SagaDef) -> ir.Saga | None:
+    def saga(self, scope: Scope, name: str, sdef: language.SagaDef) -> ir.Saga | None:
         path: DocPath = ("sagas", name)
         self._saga_units[scope.package] = scope.unit
         data = self._saga_data(scope, sdef, path)
         if not sdef.steps:
-            self.error(scope.unit, (*path, "steps"), "a saga needs at least one step")
+            self.binder.error(scope.unit, (*path, "steps"), "a saga needs at least one step")
         steps = []
         seen: set[str] = set()
         for index, step in enumerate(sdef.steps):
@@ -241,7 +244,7 @@ class Sagas(Binder):
             self._step_name(scope, step, spath, seen)
             steps.append(self._step(scope, sdef, index, data, spath))
         if sdef.options is not None and sdef.options.retry is not None and sdef.options.retry.on_max_attempts:
-            self.error(
+            self.binder.error(
                 scope.unit,
                 (*path, "options", "retry", "on_max_attempts"),
                 "'on_max_attempts' does not apply to sagas",
@@ -250,26 +253,32 @@ class Sagas(Binder):
         if not isinstance(data, ir.Named):
             return None
         return ir.Saga(
-            name, data, tuple(steps), self._options(scope, sdef.options, path, "workflow"), sdef.description
+            name,
+            data,
+            tuple(steps),
+            self.binder.options(scope, sdef.options, path, "workflow"),
+            sdef.description,
         )
 
     def _saga_data(self, scope: Scope, sdef: language.SagaDef, path: DocPath) -> ir.Named | None:
         """The saga's data type; None when it is broken (already reported) or not an object type."""
-        data = self.bind(scope, sdef.data, (*path, "data"))
-        if isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == BROKEN:
+        data = self.binder.bind(scope, sdef.data, (*path, "data"))
+        if isinstance(data, ir.Named) and self.binder.scopes[data.package].types.get(data.name) == BROKEN:
             return None
         if data is not None and not (
-            isinstance(data, ir.Named) and self.scopes[data.package].types.get(data.name) == "object"
+            isinstance(data, ir.Named) and self.binder.scopes[data.package].types.get(data.name) == "object"
         ):
-            self.error(scope.unit, (*path, "data"), f"saga data must be an object type, not '{sdef.data}'")
+            self.binder.error(
+                scope.unit, (*path, "data"), f"saga data must be an object type, not '{sdef.data}'"
+            )
             return None
         return data if isinstance(data, ir.Named) else None
 
     def _step_name(self, scope: Scope, step: language.SagaStep, spath: DocPath, seen: set[str]) -> None:
         if problem := check_snake(step.name):
-            self.error(scope.unit, (*spath, "name"), problem, code="name")
+            self.binder.error(scope.unit, (*spath, "name"), problem, code="name")
         if step.local and step.name in _HOOKS:
-            self.error(
+            self.binder.error(
                 scope.unit,
                 (*spath, "name"),
                 f"local step '{step.name}' clashes with a method of every saga",
@@ -277,7 +286,7 @@ class Sagas(Binder):
                 code="clash",
             )
         if step.name in seen:
-            self.error(scope.unit, (*spath, "name"), f"duplicate step '{step.name}'", code="duplicate")
+            self.binder.error(scope.unit, (*spath, "name"), f"duplicate step '{step.name}'", code="duplicate")
         seen.add(step.name)
 
     def _step(
@@ -285,9 +294,9 @@ class Sagas(Binder):
     ) -> ir.SagaStep:
         step = sdef.steps[index]
         if step.local and (step.invoke or step.compensate or step.on_reply):
-            self.error(scope.unit, spath, "a local step has no 'invoke', 'compensate' or 'on_reply'")
+            self.binder.error(scope.unit, spath, "a local step has no 'invoke', 'compensate' or 'on_reply'")
         if not step.local and step.invoke is None:
-            self.error(scope.unit, spath, "a step needs 'invoke' or 'local: true'", code="missing-key")
+            self.binder.error(scope.unit, spath, "a step needs 'invoke' or 'local: true'", code="missing-key")
         invoke = self._participant(scope, step.invoke, (*spath, "invoke")) if step.invoke else None
         compensate = (
             self._participant(scope, step.compensate, (*spath, "compensate")) if step.compensate else None
@@ -317,9 +326,11 @@ class Sagas(Binder):
         compensate: tuple[str, str, str] | None,
     ) -> None:
         """`key` is given exactly when a participant is an object, and names a field of the saga data."""
-        objects = [p for p in (invoke, compensate) if p and self.scopes[p[0]].kinds.get(p[1]) == "object"]
+        objects = [
+            p for p in (invoke, compensate) if p and self.binder.scopes[p[0]].kinds.get(p[1]) == "object"
+        ]
         if step.key is not None and (invoke or compensate) and not objects:
-            self.error(
+            self.binder.error(
                 scope.unit,
                 (*spath, "key"),
                 "'key' applies to object participants; this step calls services only",
@@ -328,8 +339,8 @@ class Sagas(Binder):
         for participant, key in ((invoke, "invoke"), (compensate, "compensate")):
             if participant is None or step.key is not None:
                 continue
-            if self.scopes[participant[0]].kinds.get(participant[1]) == "object":
-                self.error(
+            if self.binder.scopes[participant[0]].kinds.get(participant[1]) == "object":
+                self.binder.error(
                     scope.unit,
                     (*spath, key),
                     f"object participant '{participant[1]}' needs a key",
@@ -338,9 +349,9 @@ class Sagas(Binder):
                 )
         if step.key is None or data is None:
             return
-        data_fields = set(self.scopes[data.package].unit.document.types[data.name].properties or {})
+        data_fields = set(self.binder.scopes[data.package].unit.document.types[data.name].properties or {})
         if step.key not in data_fields:
-            self.error(
+            self.binder.error(
                 scope.unit,
                 (*spath, "key"),
                 f"saga data has no field '{step.key}'",
@@ -359,11 +370,11 @@ class Sagas(Binder):
     ) -> tuple[tuple[ir.Named, str], ...]:
         on_reply = []
         for rname, method in sdef.steps[index].on_reply.items():
-            ref = self.bind(scope, rname, (*spath, "on_reply", rname))
+            ref = self.binder.bind(scope, rname, (*spath, "on_reply", rname))
             if problem := check_snake(method):
-                self.error(scope.unit, (*spath, "on_reply", rname), problem, code="name")
+                self.binder.error(scope.unit, (*spath, "on_reply", rname), problem, code="name")
             elif clash := self._method_clash(method, sdef, index):
-                self.error(
+                self.binder.error(
                     scope.unit,
                     (*spath, "on_reply", rname),
                     f"reply handler '{method}' clashes with {clash}",
@@ -384,9 +395,9 @@ class Sagas(Binder):
     ) -> tuple[tuple[ir.Named, str], ...]:
         on_error = []
         for ename, action in step.on_error.items():
-            ref = self._ref(scope, ename, (*spath, "on_error", ename), "errors", "error")
+            ref = self.binder.ref(scope, ename, (*spath, "on_error", ename), "errors", "error")
             if action not in SAGA_ERROR_ACTIONS:
-                self.error(
+                self.binder.error(
                     scope.unit,
                     (*spath, "on_error", ename),
                     f"unknown on_error action '{action}'",
