@@ -26,7 +26,8 @@ import httpx
 import pytest
 
 from restagen.local.server import free_port
-from tests.install.venvs import Venv, running, wait_until
+from tests.install.venvs import Venv, running
+from tests.polling import wait_until
 from tests.test_docs import Block, parse_blocks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -182,9 +183,9 @@ def _wait_until_answered(dev: subprocess.Popen[bytes], log: Path, call: list[str
         return answer.status_code == 200
 
     try:
-        wait_until(answered, f"{url} does not answer", timeout=120)
-    except TimeoutError as error:
-        raise TimeoutError(f"{error}; restagen dev printed:\n{log.read_text()}") from None
+        wait_until(answered, f"{url} to answer", timeout=120)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; restagen dev printed:\n{log.read_text()}") from None
 
 
 def _assert_shown(command: str, output: str, shown: list[str]) -> None:
@@ -203,7 +204,7 @@ def _assert_dev_printed(log: Path, shown: list[str]) -> None:
 
     try:
         wait_until(lambda: all(line in printed() for line in shown), "restagen dev's output", timeout=30)
-    except TimeoutError:
+    except AssertionError:
         readme = "\n".join(shown)
         raise AssertionError(
             f"restagen dev printed:\n{log.read_text()}\nnot the README's:\n{readme}"

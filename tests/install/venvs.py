@@ -11,26 +11,18 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-__all__ = ["Venv", "Wheel", "create_venv", "running", "wait_listening", "wait_until"]
+from tests.polling import wait_until
+
+__all__ = ["Venv", "Wheel", "create_venv", "running", "wait_listening"]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    """Poll `check` until it holds; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} after {timeout}s")
-        time.sleep(0.05)
 
 
 @dataclass(frozen=True)
@@ -127,4 +119,4 @@ def wait_listening(process: subprocess.Popen[bytes], url: str, log: Path) -> Non
         except httpx.TransportError:
             return False
 
-    wait_until(up, f"{url} is not listening")
+    wait_until(up, f"{url} to listen")
