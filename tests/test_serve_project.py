@@ -6,18 +6,17 @@ the error says where it looked and how to point at the generated packages.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from restagen.cli import main
+from restagen.local.processes import stop
 from restagen.local.server import free_port
+from tests.polling import wait_until
 
 
 def _serve(app: str, cwd: Path, port: int) -> subprocess.Popen[bytes]:
@@ -40,18 +39,17 @@ def test_serve_finds_the_generated_packages_from_the_project(
     # From a folder below the root: the nearest pyproject.toml is the project's.
     process = _serve("shop.main:app", project / "tests", port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def healthy() -> bool:
             assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
             try:
-                assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
-                break
+                return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
             except httpx.TransportError:
-                assert time.monotonic() < deadline, "restagen serve never listened"
-                time.sleep(0.05)
+                return False
+
+        wait_until(healthy, "restagen serve to listen")
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+        stop(process)
 
 
 def test_an_app_not_found_hints_at_path_and_the_output_setting(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import yaml
 from restagen.compiler.pipeline import compile_paths
 from restagen.compiler.render.deploy import render_deploy
 from restagen.compiler.render.deploy_settings import DeploySettings
+from restagen.local.processes import stop
 from restagen.local.server import LocalRestate, free_port
 from tests.polling import wait_until
 
@@ -74,12 +74,7 @@ def served(deploy_files: dict[str, str]) -> Iterator[str]:
         wait_until(ready, "the endpoint becoming ready")
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process)
 
 
 def test_register_script_registers_the_served_endpoint(

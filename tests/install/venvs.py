@@ -8,7 +8,6 @@ has its own process group and is stopped when its block ends, whatever happened 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from restagen.local.processes import stop
 from tests.polling import wait_until
 
 __all__ = ["Venv", "Wheel", "create_venv", "running", "wait_listening"]
@@ -99,13 +99,7 @@ def running(
     try:
         yield process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process)
 
 
 def wait_listening(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
