@@ -67,9 +67,8 @@ async def _run(ingress_url: str, events: int, rounds: int) -> dict[str, list[flo
     from bench.events import PING
     from bench.models import Ping
 
-    from restagen.runtime.config import PubSubConfig
-    from restagen.runtime.ingress import Ingress
-    from restagen.runtime.publish import IngressPublisher
+    from restagen.runtime import Ingress, PubSubConfig
+    from restagen.runtime.events import IngressPublisher
 
     samples: dict[str, list[float]] = {"delivery": [], "last of three": [], "direct": []}
     async with Ingress(ingress_url) as ingress:

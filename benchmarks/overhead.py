@@ -111,7 +111,7 @@ def endpoint_side(generated_app: Any, handwritten: Any, *, number: int, rounds: 
     """Seconds per invocation of each handler variant, run as restate-sdk runs it."""
     from benchsvc.models import Greeting
 
-    from restagen.runtime.config import Config
+    from restagen.runtime import Config
 
     body = Greeting(name="bench", count=1, tags=["a", "b"]).model_dump_json().encode()
     propagate = Config.model_validate({"server": {"propagate_incoming_headers": True}})
@@ -149,7 +149,7 @@ def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, floa
     from benchsvc.models import Greeting
     from restate.client import Client
 
-    from restagen.runtime.ingress import Ingress
+    from restagen.runtime import Ingress
 
     answer = Greeting(name="bench", count=7, tags=["a", "b", "c"]).model_dump_json().encode()
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=answer))

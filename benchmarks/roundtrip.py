@@ -30,7 +30,7 @@ import httpx
 
 from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
-from restagen.runtime.admin import register
+from restagen.runtime import register
 
 __all__ = ["Result", "Stack", "Variant", "compare"]
 

@@ -116,7 +116,7 @@ async def round_trips(stack: Stack, sizes: Sizes) -> tuple[list[tuple[str, list[
     import handwritten
     from benchsvc import clients, models
 
-    from restagen.runtime.ingress import Ingress
+    from restagen.runtime import Ingress
 
     url = stack.ingress_url
     request = _greeting(models)

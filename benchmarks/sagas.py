@@ -32,7 +32,7 @@ import httpx
 from restagen.cli import main as restagen
 from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
-from restagen.runtime.admin import register
+from restagen.runtime import register
 
 HERE = Path(__file__).resolve().parent
 TARGET = 0.9

@@ -66,7 +66,7 @@ def measure(codecs: Any, models: Any, *, number: int, rounds: int) -> dict[str, 
         "json.dumps/json.loads of a dict (no validation)": lambda: json.loads(json.dumps(plain)),
     }
     try:
-        from restagen.runtime.bson_codec import BsonCodec
+        from restagen.runtime import BsonCodec
     except ImportError:
         pass
     else:

@@ -233,7 +233,7 @@ def serve(
     from restagen.local.serve import AppLoadError, load_app
     from restagen.local.serve import serve as run
     from restagen.project import ProjectConfigError, find_project
-    from restagen.runtime.config import ConfigError, load_config
+    from restagen.runtime import ConfigError, load_config
 
     try:
         listen = load_config().listen
@@ -295,9 +295,9 @@ def register(
     """Register an endpoint with Restate (forced re-discovery of its handlers), and Kafka subscriptions."""
     import asyncio
 
-    from restagen.kafka_subscriptions import SubscriptionError, apply_subscriptions, read_subscriptions
-    from restagen.runtime.admin import RegistrationError
-    from restagen.runtime.admin import register as run
+    from restagen.kafka_subscriptions import KafkaSubscriptionError, apply_subscriptions, read_subscriptions
+    from restagen.runtime import RegistrationError
+    from restagen.runtime import register as run
 
     if uri is None and not subscriptions:
         raise UserError("nothing to register: give --uri, --subscriptions or both")
@@ -305,7 +305,7 @@ def register(
         raise UserError("--ingress registers the event subscriptions of the endpoint given with --uri")
     try:
         wanted = [s for path in subscriptions or [] for s in read_subscriptions(path)]
-    except SubscriptionError as error:
+    except KafkaSubscriptionError as error:
         raise UserError(str(error)) from error
     if uri is not None:
         try:
@@ -319,7 +319,7 @@ def register(
     if wanted:
         try:
             applied = apply_subscriptions(admin, wanted, timeout=timeout)
-        except SubscriptionError as error:
+        except KafkaSubscriptionError as error:
             raise UserError(str(error)) from error
         for item in applied:
             out.print(
@@ -330,12 +330,8 @@ def register(
 async def _subscribe(admin: str, ingress: str, cluster: str, services: list[str], timeout: float) -> int:
     import httpx
 
-    from restagen.runtime.ingress import IngressError
-    from restagen.runtime.subscriptions import (
-        SubscriptionError,
-        register_subscriptions,
-        subscriptions_from_admin,
-    )
+    from restagen.runtime import IngressError
+    from restagen.runtime.events import SubscriptionError, register_subscriptions, subscriptions_from_admin
 
     try:
         request = await subscriptions_from_admin(admin, services)
@@ -376,8 +372,8 @@ def dev(
     from restagen.compiler.render.package import scaffolds
     from restagen.local.dev import DevSession, Files, check_ports
     from restagen.local.processes import stop_signals, stopping
-    from restagen.runtime.admin import register as register_endpoint
-    from restagen.runtime.config import load_config
+    from restagen.runtime import load_config
+    from restagen.runtime import register as register_endpoint
 
     sources, configured, deploy = _inputs(paths)
     out_dir = output or configured or Path("gen")

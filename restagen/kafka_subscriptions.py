@@ -21,19 +21,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = [
     "Applied",
-    "Subscription",
-    "SubscriptionError",
+    "KafkaSubscription",
+    "KafkaSubscriptionError",
     "apply_subscriptions",
     "apply_subscriptions_async",
     "read_subscriptions",
 ]
 
 
-class SubscriptionError(Exception):
+class KafkaSubscriptionError(Exception):
     """The file is not a list of subscriptions, or the admin API refused or could not be reached."""
 
 
-class Subscription(BaseModel):
+class KafkaSubscription(BaseModel):
     """The body of `POST <admin>/subscriptions`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,29 +49,29 @@ class Subscription(BaseModel):
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    subscriptions: list[Subscription]
+    subscriptions: list[KafkaSubscription]
 
 
 @dataclass(frozen=True)
 class Applied:
-    subscription: Subscription
+    subscription: KafkaSubscription
     outcome: Literal["created", "exists"]
     id: str
 
 
-def read_subscriptions(path: Path) -> list[Subscription]:
+def read_subscriptions(path: Path) -> list[KafkaSubscription]:
     """The subscriptions of a `kafka-subscriptions.yaml` file."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise SubscriptionError(f"cannot read {path}: {error}") from error
+        raise KafkaSubscriptionError(f"cannot read {path}: {error}") from error
     try:
         return _File.model_validate(data).subscriptions
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in error.errors()
         )
-        raise SubscriptionError(f"{path} is not a list of subscriptions: {problems}") from None
+        raise KafkaSubscriptionError(f"{path} is not a list of subscriptions: {problems}") from None
 
 
 def _reason(response: httpx.Response) -> str:
@@ -83,11 +83,11 @@ def _reason(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}: {str(message).strip() or response.reason_phrase}"
 
 
-def _matches(wanted: Subscription, existing: dict[str, Any]) -> bool:
+def _matches(wanted: KafkaSubscription, existing: dict[str, Any]) -> bool:
     return bool(existing.get("source") == wanted.source and existing.get("sink") == wanted.sink)
 
 
-def _same_options(wanted: Subscription, existing: dict[str, Any]) -> bool:
+def _same_options(wanted: KafkaSubscription, existing: dict[str, Any]) -> bool:
     # Restate adds options of its own (group.id, client.id): those the file sets must agree.
     options = existing.get("options") or {}
     return all(options.get(key) == value for key, value in wanted.options.items())
@@ -107,15 +107,17 @@ async def _existing(client: httpx.AsyncClient, admin_url: str, deadline: float) 
         except httpx.TransportError as error:
             last = f"admin API unreachable ({type(error).__name__}: {error})"
         except (ValueError, AttributeError):
-            raise SubscriptionError(f"{admin_url}/subscriptions answered {response.text[:300]!r}") from None
+            raise KafkaSubscriptionError(
+                f"{admin_url}/subscriptions answered {response.text[:300]!r}"
+            ) from None
         if time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)
-    raise SubscriptionError(f"cannot list the subscriptions of {admin_url}: {last}")
+    raise KafkaSubscriptionError(f"cannot list the subscriptions of {admin_url}: {last}")
 
 
 async def apply_subscriptions_async(
-    admin_url: str, subscriptions: list[Subscription], *, timeout: float = 30.0
+    admin_url: str, subscriptions: list[KafkaSubscription], *, timeout: float = 30.0
 ) -> list[Applied]:
     admin_url = admin_url.rstrip("/")
     deadline = time.monotonic() + timeout
@@ -128,7 +130,7 @@ async def apply_subscriptions_async(
                 agreeing = [s for s in same if _same_options(wanted, s)]
                 if not agreeing:
                     ids = ", ".join(str(s.get("id")) for s in same)
-                    raise SubscriptionError(
+                    raise KafkaSubscriptionError(
                         f"{wanted.describe()} exists ({ids}) with other options than {wanted.options}; "
                         f"delete it (DELETE {admin_url}/subscriptions/<id>) to create it anew, "
                         "which starts a new consumer group"
@@ -139,9 +141,9 @@ async def apply_subscriptions_async(
             try:
                 response = await client.post(f"{admin_url}/subscriptions", json=body)
             except httpx.TransportError as error:
-                raise SubscriptionError(f"cannot create {wanted.describe()}: {error}") from error
+                raise KafkaSubscriptionError(f"cannot create {wanted.describe()}: {error}") from error
             if not response.is_success:
-                raise SubscriptionError(f"{admin_url} refused {wanted.describe()}: {_reason(response)}")
+                raise KafkaSubscriptionError(f"{admin_url} refused {wanted.describe()}: {_reason(response)}")
             created = response.json()
             existing.append(created)
             applied.append(Applied(wanted, "created", str(created.get("id"))))
@@ -149,7 +151,7 @@ async def apply_subscriptions_async(
 
 
 def apply_subscriptions(
-    admin_url: str, subscriptions: list[Subscription], *, timeout: float = 30.0
+    admin_url: str, subscriptions: list[KafkaSubscription], *, timeout: float = 30.0
 ) -> list[Applied]:
     """Create the subscriptions that do not exist yet; report each one's outcome, in order.
 

@@ -8,7 +8,7 @@
     image = "registry.example.com/{name}:1.0"
 
 Command-line arguments override these. The same table holds the endpoint's runtime sections
-(`[tool.restagen.server]`, `ingress`, `admin`, `pubsub`, `identity`, see `restagen.runtime.config`);
+(`[tool.restagen.server]`, `ingress`, `admin`, `pubsub`, `identity`, see `restagen.runtime.Config`);
 they are checked here too, so that a typo fails `restagen validate` before any endpoint starts.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from restagen.compiler.render.deploy_settings import DeploySettings
-from restagen.runtime.config import AdminConfig, IdentityConfig, IngressConfig, PubSubConfig, ServerConfig
+from restagen.runtime import AdminConfig, IdentityConfig, IngressConfig, PubSubConfig, ServerConfig
 
 __all__ = ["ProjectConfig", "ProjectConfigError", "find_project"]
 

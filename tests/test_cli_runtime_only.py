@@ -82,7 +82,7 @@ def test_register_runs_without_the_compiler() -> None:
 def test_the_runtime_and_the_project_configuration_import_without_the_compiler() -> None:
     body = (
         "import restagen, restagen.project, restagen.kafka_subscriptions, restagen.local.serve\n"
-        "import restagen.runtime, restagen.runtime.endpoint, restagen.runtime.ingress\n"
+        "import restagen.runtime, restagen.runtime._endpoint.endpoint, restagen.runtime._core.ingress\n"
         "code = 0"
     )
     done = run(body=body)

@@ -15,9 +15,7 @@ from benchsvc.contexts import CounterContext, EchoContext, RelayContext
 from benchsvc.handlers import CounterObjectBase, EchoServiceBase, RelayServiceBase
 from benchsvc.models import Greeting, Order
 
-from restagen.runtime.config import Config
-from restagen.runtime.endpoint import Endpoint
-from restagen.runtime.middleware import MiddlewareLike
+from restagen.runtime import Config, Endpoint, MiddlewareLike
 
 __all__ = ["CounterObject", "EchoService", "RelayService", "app", "endpoint"]
 

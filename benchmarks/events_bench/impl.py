@@ -16,7 +16,7 @@ from bench.handlers import (
 )
 from bench.models import Ping
 
-from restagen.runtime.endpoint import Endpoint
+from restagen.runtime import Endpoint
 
 LATENCIES: defaultdict[str, list[float]] = defaultdict(list)
 

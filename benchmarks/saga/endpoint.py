@@ -22,8 +22,8 @@ from sagabench.handlers import ParticipantServiceBase
 from sagabench.models import Done, OrderData, Work
 from sagabench.sagas import PlaceOrderSagaBase
 
-from restagen.runtime.endpoint import Endpoint
-from restagen.runtime.saga import SagaContext
+from restagen.runtime import Endpoint
+from restagen.runtime.sagas import SagaContext
 
 
 class Participant(ParticipantServiceBase):

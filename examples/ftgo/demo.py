@@ -159,7 +159,7 @@ async def follow(saga: Any, saga_id: str, ingress: Any) -> Any:
     """Print each step of saga `saga_id` as it happens; play the restaurant when it is asked."""
     from ftgo.orders.sagas import CreateOrderSagaState
 
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime.sagas import SagaStatus
 
     done: set[str] = set()
     confirmed = False
@@ -212,7 +212,7 @@ async def scenario(ingress_url: str, endpoint_url: str) -> None:
     from ftgo.orders.errors import InvalidOrder
     from ftgo.orders.sagas import CreateOrderSagaClient
 
-    from restagen.runtime.ingress import Ingress
+    from restagen.runtime import Ingress
 
     ann = uuid.UUID(int=0xA11)
     step(f"the live dashboard: {endpoint_url}/dashboard (order events over Server-Sent Events)")

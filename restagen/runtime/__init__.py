@@ -1,9 +1,135 @@
-"""The restagen runtime: what generated code imports at run time.
+"""The restagen runtime: what generated code and handlers import at run time.
 
-It depends on `restate-sdk`, pydantic and httpx only, never on the compiler.
+It depends on `restate-sdk`, pydantic and httpx only, never on the compiler. Everything public
+is importable from here, or from the subpackages named for one feature:
+
+- `restagen.runtime`: models, codecs and declared errors; the specs generated code declares;
+  handler contexts, state and promises; calls from inside handlers and through the ingress; the
+  endpoint with its configuration, injection and middleware.
+- `restagen.runtime.events`: event specs, publishers and subscribers.
+- `restagen.runtime.sagas`: the saga engine and saga clients.
+- `restagen.runtime.sse`: Server-Sent Events (the `sse` extra).
+
+The modules behind these names are private; each is imported when one of its names is first used.
 """
 
-from restagen.runtime.errors import DeclaredError, HandlerNotImplemented
-from restagen.runtime.model import Model
+from typing import TYPE_CHECKING
 
-__all__ = ["DeclaredError", "HandlerNotImplemented", "Model"]
+from restagen.runtime._exports import lazy_exports
+
+if TYPE_CHECKING:
+    from restagen.runtime._core.bson import BsonCodec
+    from restagen.runtime._core.calls import ContextCaller, ContextClient, ContextInvocationHandle
+    from restagen.runtime._core.codecs import Codec, CodecError, JsonCodec
+    from restagen.runtime._core.context import (
+        HandlerContext,
+        ObjectHandlerContext,
+        ObjectSharedHandlerContext,
+        ReadOnlyStateKey,
+        ServiceHandlerContext,
+        StateKey,
+        WorkflowHandlerContext,
+        WorkflowPromise,
+        WorkflowSharedHandlerContext,
+    )
+    from restagen.runtime._core.errors import DeclaredError, HandlerNotImplemented
+    from restagen.runtime._core.ingress import (
+        Ingress,
+        IngressClient,
+        IngressError,
+        InvocationHandle,
+        NotReady,
+        SendStatus,
+        SyncIngress,
+        SyncInvocationHandle,
+        SyncWorkflowHandle,
+        WorkflowHandle,
+    )
+    from restagen.runtime._core.model import Model
+    from restagen.runtime._core.specs import (
+        ComponentKind,
+        ComponentSpec,
+        HandlerKind,
+        HandlerSpec,
+        Options,
+        RetryPolicy,
+    )
+    from restagen.runtime._endpoint.admin import RegistrationError, register, register_async
+    from restagen.runtime._endpoint.config import (
+        AdminConfig,
+        Config,
+        ConfigError,
+        IdentityConfig,
+        IngressConfig,
+        PubSubConfig,
+        ServerConfig,
+        load_config,
+    )
+    from restagen.runtime._endpoint.endpoint import Endpoint
+    from restagen.runtime._endpoint.injection import InjectionError, Scope
+    from restagen.runtime._endpoint.middleware import (
+        ComponentInfo,
+        HandlerInfo,
+        Middleware,
+        MiddlewareFunction,
+        MiddlewareLike,
+    )
+else:
+    __getattr__, __dir__ = lazy_exports(__name__)
+
+__all__ = [
+    "AdminConfig",
+    "BsonCodec",
+    "Codec",
+    "CodecError",
+    "ComponentInfo",
+    "ComponentKind",
+    "ComponentSpec",
+    "Config",
+    "ConfigError",
+    "ContextCaller",
+    "ContextClient",
+    "ContextInvocationHandle",
+    "DeclaredError",
+    "Endpoint",
+    "HandlerContext",
+    "HandlerInfo",
+    "HandlerKind",
+    "HandlerNotImplemented",
+    "HandlerSpec",
+    "IdentityConfig",
+    "Ingress",
+    "IngressClient",
+    "IngressConfig",
+    "IngressError",
+    "InjectionError",
+    "InvocationHandle",
+    "JsonCodec",
+    "Middleware",
+    "MiddlewareFunction",
+    "MiddlewareLike",
+    "Model",
+    "NotReady",
+    "ObjectHandlerContext",
+    "ObjectSharedHandlerContext",
+    "Options",
+    "PubSubConfig",
+    "ReadOnlyStateKey",
+    "RegistrationError",
+    "RetryPolicy",
+    "Scope",
+    "SendStatus",
+    "ServerConfig",
+    "ServiceHandlerContext",
+    "StateKey",
+    "SyncIngress",
+    "SyncInvocationHandle",
+    "SyncWorkflowHandle",
+    "WorkflowHandle",
+    "WorkflowHandlerContext",
+    "WorkflowPromise",
+    "WorkflowSharedHandlerContext",
+    "load_config",
+    "register",
+    "register_async",
+]

@@ -61,7 +61,7 @@ def test_options_leave_out_what_is_unset_and_import_what_they_name() -> None:
         with_workflow_retention=False,
     )
     assert text == "Options(retry=RetryPolicy(max_attempts=3))"
-    assert imports.lines() == ["from restagen.runtime.specs import Options, RetryPolicy"]
+    assert imports.lines() == ["from restagen.runtime import Options, RetryPolicy"]
 
 
 SCHEMA = """\
@@ -122,7 +122,7 @@ def test_codecs_carry_their_type_to_the_type_checker(generated: Path) -> None:
             """\
             from typing import assert_type
 
-            from restagen.runtime.serde import JsonCodec
+            from restagen.runtime import JsonCodec
             from shapes import codecs
             from shapes.models import Item
 

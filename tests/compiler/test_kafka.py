@@ -27,7 +27,7 @@ from restagen.compiler.render.deploy import render_deploy
 from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.compiler.render.header import OWNED_MARKER
 from restagen.compiler.render.kafka import cluster_env, toml_string
-from restagen.kafka_subscriptions import SubscriptionError, read_subscriptions
+from restagen.kafka_subscriptions import KafkaSubscriptionError, read_subscriptions
 from restagen.local.server import RESTATE_SERVER_VERSION
 from restagen.project import ProjectConfigError, find_project
 
@@ -183,7 +183,7 @@ def test_register_reads_the_generated_file(tmp_path: Path) -> None:
         "subscriptions: [{sink: x, source: y}]\n",
     ):
         path.write_text(bad)
-        with pytest.raises(SubscriptionError):
+        with pytest.raises(KafkaSubscriptionError):
             read_subscriptions(path)
 
 

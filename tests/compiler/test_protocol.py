@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import restagen
+import restagen.runtime
 from restagen import decorators
 from restagen.cli import main
 from restagen.compiler import ir
@@ -26,7 +27,6 @@ from restagen.compiler.frontends.load import load_text
 from restagen.compiler.pipeline import compile_paths, generate_files
 from restagen.decorators import duration_text
 from restagen.diagnostics import Diagnostics
-from restagen.runtime import middleware
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "protocol"
@@ -204,7 +204,7 @@ def test_decorator_metadata_is_named_apart_from_what_middleware_receives() -> No
     assert isinstance(
         restagen.service("x")(type("X", (), {})).__restagen_component__, decorators.ProtocolComponent
     )
-    assert not set(decorators.__all__) & set(middleware.__all__)
+    assert not set(decorators.__all__) & set(restagen.runtime.__all__)
 
 
 def test_public_surface() -> None:

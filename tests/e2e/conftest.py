@@ -26,7 +26,7 @@ import pytest
 from restagen.cli import main as restagen
 from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
-from restagen.runtime.admin import register
+from restagen.runtime import register
 
 ROOT = Path(__file__).resolve().parents[2]
 

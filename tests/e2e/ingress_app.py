@@ -13,10 +13,8 @@ from datetime import timedelta
 import restate
 from pydantic import BaseModel
 
-from restagen.runtime.binding import bind
-from restagen.runtime.errors import DeclaredError
-from restagen.runtime.serde import JsonCodec
-from restagen.runtime.specs import ComponentSpec, HandlerSpec
+from restagen.runtime import ComponentSpec, DeclaredError, HandlerSpec, JsonCodec
+from restagen.runtime._endpoint.binding import bind
 
 
 class Order(BaseModel):

@@ -16,12 +16,9 @@ import httpx
 import pytest
 
 from restagen.cli import main as restagen
-from restagen.runtime.config import PubSubConfig
-from restagen.runtime.events import EventSpec
-from restagen.runtime.ingress import Ingress, SyncIngress
-from restagen.runtime.publish import IngressPublisher
-from restagen.runtime.registry import SUBSCRIPTIONS, UNDELIVERED
-from restagen.runtime.serde import JsonCodec
+from restagen.runtime import Ingress, JsonCodec, PubSubConfig, SyncIngress
+from restagen.runtime.events import EventSpec, IngressPublisher
+from restagen.runtime.events._registry import SUBSCRIPTIONS, UNDELIVERED
 from tests.e2e.conftest import generated
 from tests.polling import DEADLINE, until, wait_until
 
@@ -32,7 +29,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with generated(tmp_path_factory.mktemp("news"), HERE / "news", 'news', 'impl') as out:
+    with generated(tmp_path_factory.mktemp("news"), HERE / "news", "news", "impl") as out:
         yield out
 
 
@@ -55,7 +52,15 @@ def served(news: Path, restate: Any, endpoint: Any, peer: Any) -> Any:
     }
     served = endpoint("impl:app", [news, HERE / "news"], env=env)
     # as a deployment script would: the subscriptions are read from the deployment's metadata
-    command = ["register", "--admin", restate.admin_url, "--uri", served.uri, "--ingress", restate.ingress_url]
+    command = [
+        "register",
+        "--admin",
+        restate.admin_url,
+        "--uri",
+        served.uri,
+        "--ingress",
+        restate.ingress_url,
+    ]
     assert restagen(command) == 0
     return served
 
@@ -73,7 +78,12 @@ def _unfinished(restate: Any) -> int:
     """How many invocations of the news services and of the events registry have not completed."""
     services = "'desk', 'audit', 'feed', 'inbox', 'tally', 'restagen_events'"
     query = f"SELECT count(*) AS n FROM sys_invocation WHERE status != 'completed' AND target_service_name IN ({services})"
-    answer = httpx.post(f"{restate.admin_url}/query", json={"query": query}, headers={"accept": "application/json"}, timeout=30)
+    answer = httpx.post(
+        f"{restate.admin_url}/query",
+        json={"query": query},
+        headers={"accept": "application/json"},
+        timeout=30,
+    )
     answer.raise_for_status()
     return int(answer.json()["rows"][0]["n"])
 
@@ -234,7 +244,9 @@ def test_events_published_with_sse_reach_subscribers_of_their_stream_on_both_nod
 
         # reconnecting after the first event, a subscriber gets what followed it from the buffer
         replayed: list[Posted | Edited] = []
-        subscriptions.append(await news.subscribe(served.uri, replayed.append, stream="live", last_event_id=posted_id))
+        subscriptions.append(
+            await news.subscribe(served.uri, replayed.append, stream="live", last_event_id=posted_id)
+        )
         await until(lambda: replayed, "the replayed event")
         assert [type(e).__name__ for e in replayed] == ["Edited"]  # nothing was published after it
         for subscription in subscriptions:

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with generated(tmp_path_factory.mktemp("shop"), HERE / "shop", 'shop') as out:
+    with generated(tmp_path_factory.mktemp("shop"), HERE / "shop", "shop") as out:
         yield out
 
 
@@ -47,7 +47,7 @@ def test_service_call_and_declared_error_async(restate: Any, served: Any) -> Non
     from shop.clients import CatalogClient
     from shop.errors import OutOfStock
 
-    from restagen.runtime.ingress import Ingress
+    from restagen.runtime import Ingress
 
     async def scenario() -> None:
         async with Ingress(restate.ingress_url) as ingress:
@@ -64,7 +64,7 @@ def test_service_call_and_declared_error_sync(restate: Any, served: Any) -> None
     from shop.clients import CatalogSyncClient
     from shop.errors import OutOfStock
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(restate.ingress_url) as ingress:
         catalog = CatalogSyncClient(ingress)
@@ -80,7 +80,7 @@ def test_service_call_and_declared_error_sync(restate: Any, served: Any) -> None
 def test_undeclared_exception_is_retried_until_it_succeeds(restate: Any, served: Any) -> None:
     from shop.clients import CatalogSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(restate.ingress_url) as ingress:
         assert CatalogSyncClient(ingress).flaky("retry-me") == 3
@@ -89,7 +89,7 @@ def test_undeclared_exception_is_retried_until_it_succeeds(restate: Any, served:
 def test_context_features(restate: Any, served: Any) -> None:
     from shop.clients import CatalogSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(restate.ingress_url, headers={"x-shop": "default"}) as ingress:
         catalog = CatalogSyncClient(ingress)
@@ -107,7 +107,7 @@ def test_awakeables_resolved_and_rejected_by_handlers(restate: Any, served: Any)
     from shop.clients import CatalogSyncClient, InboxSyncClient
     from shop.models import Decision
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(restate.ingress_url) as ingress:
         catalog = CatalogSyncClient(ingress)
@@ -123,7 +123,7 @@ def test_awakeables_resolved_and_rejected_by_handlers(restate: Any, served: Any)
 def test_object_state_idempotency_and_delay(restate: Any, served: Any) -> None:
     from shop.clients import CartSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(restate.ingress_url) as ingress:
         cart = CartSyncClient(ingress, "ann/with a slash")
@@ -143,7 +143,7 @@ def test_object_state_idempotency_and_delay(restate: Any, served: Any) -> None:
 def test_workflow_submit_promise_attach_and_shared_handlers(restate: Any, served: Any) -> None:
     from shop.clients import CheckoutClient
 
-    from restagen.runtime.ingress import Ingress, NotReady
+    from restagen.runtime import Ingress, NotReady
 
     async def scenario() -> None:
         async with Ingress(restate.ingress_url) as ingress:
@@ -170,7 +170,7 @@ def test_workflow_declared_error(restate: Any, served: Any) -> None:
     from shop.clients import CheckoutSyncClient
     from shop.errors import OutOfStock
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(restate.ingress_url) as ingress:
         checkout = CheckoutSyncClient(ingress, "broken-order")
@@ -182,7 +182,7 @@ def test_workflow_declared_error(restate: Any, served: Any) -> None:
 def test_context_clients_from_inside_a_handler(restate: Any, served: Any) -> None:
     from shop.clients import CallerSyncClient, CartSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(restate.ingress_url) as ingress:
         report = CallerSyncClient(ingress).through_context("ctx")
@@ -191,7 +191,9 @@ def test_context_clients_from_inside_a_handler(restate: Any, served: Any) -> Non
         assert report.cart_count == 1, "the idempotency key dedups calls made from a handler too"
         assert report.sent_invocation.startswith("inv_")
         assert report.checkout == "from a handler: paid 9.99"
-        wait_until(lambda: CartSyncClient(ingress, "ctx").count() >= 2, "the delayed send from the handler running")
+        wait_until(
+            lambda: CartSyncClient(ingress, "ctx").count() >= 2, "the delayed send from the handler running"
+        )
 
 
 def test_malformed_request_ends_with_400_naming_the_field(restate: Any, served: Any) -> None:
@@ -202,9 +204,7 @@ def test_malformed_request_ends_with_400_naming_the_field(restate: Any, served: 
 
 
 def test_unknown_handler_raises_a_clear_error(restate: Any, served: Any) -> None:
-    from restagen.runtime.ingress import IngressError, SyncIngress
-    from restagen.runtime.serde import JsonCodec
-    from restagen.runtime.specs import HandlerSpec
+    from restagen.runtime import HandlerSpec, IngressError, JsonCodec, SyncIngress
 
     missing = HandlerSpec[str, str]("catalog", "missing", None, JsonCodec(str), JsonCodec(str))
     with SyncIngress(restate.ingress_url) as ingress, pytest.raises(IngressError) as caught:
@@ -215,7 +215,7 @@ def test_unknown_handler_raises_a_clear_error(restate: Any, served: Any) -> None
 def test_state_survives_a_server_restart(restate: Any, served: Any) -> None:
     from shop.clients import CartSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(restate.ingress_url) as ingress:
         cart = CartSyncClient(ingress, "durable")

@@ -18,9 +18,7 @@ import httpx
 import pytest
 
 from restagen.local.server import LocalRestate
-from restagen.runtime.ingress import Ingress, IngressError, NotReady, SyncIngress
-from restagen.runtime.serde import JsonCodec
-from restagen.runtime.specs import HandlerSpec
+from restagen.runtime import HandlerSpec, Ingress, IngressError, JsonCodec, NotReady, SyncIngress
 from tests.e2e.ingress_app import (
     ADD,
     DECIDE,
@@ -63,7 +61,9 @@ def unique(prefix: str) -> str:
 def _invocations(restate: LocalRestate, invocation_id: str) -> list[dict[str, Any]]:
     """The server's record of an invocation (its SQL table `sys_invocation`)."""
     query = {"query": f"SELECT * FROM sys_invocation WHERE id = '{invocation_id}'"}
-    answer = httpx.post(f"{restate.admin_url}/query", json=query, headers={"accept": "application/json"}, timeout=30)
+    answer = httpx.post(
+        f"{restate.admin_url}/query", json=query, headers={"accept": "application/json"}, timeout=30
+    )
     answer.raise_for_status()
     rows: list[dict[str, Any]] = answer.json()["rows"]
     return rows

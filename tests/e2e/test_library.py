@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from restagen.cli import main as restagen
-from restagen.runtime.ingress import SyncIngress
-from restagen.runtime.saga import SagaStatus
+from restagen.runtime import SyncIngress
+from restagen.runtime.sagas import SagaStatus
 from tests.polling import wait_until
 
 SRC = Path(__file__).resolve().parents[2] / "examples" / "library" / "src"
@@ -126,7 +126,7 @@ def test_the_handler_refuses_an_item_its_constraints_reject(ingress: SyncIngress
     from library.catalog.clients import ItemSyncClient
     from library.catalog.models import Item
 
-    from restagen.runtime.ingress import IngressError
+    from restagen.runtime import IngressError
 
     valid = _book("book-9")
     broken = Item.model_construct(**(dict(valid) | {"class_": "fiction", "copies": -1}))

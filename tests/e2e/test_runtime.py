@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from restagen.runtime.admin import RegistrationError, register
-from restagen.runtime.ingress import SyncIngress
+from restagen.runtime import RegistrationError, SyncIngress, register
 from tests.e2e.conftest import generated
 from tests.polling import DEADLINE, wait_until
 
@@ -27,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with generated(tmp_path_factory.mktemp("relay"), HERE / "relay", 'relay') as out:
+    with generated(tmp_path_factory.mktemp("relay"), HERE / "relay", "relay") as out:
         yield out
 
 

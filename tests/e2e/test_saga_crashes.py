@@ -48,7 +48,7 @@ def _start(ingress_url: str, prefix: str) -> dict[str, bool]:
     from trip.models import TripData
     from trip.sagas import BookTripSagaSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     trips = {f"{prefix}-{n}": n % 2 == 1 for n in range(6)}
     with SyncIngress(ingress_url) as ingress:
@@ -68,7 +68,7 @@ def _start(ingress_url: str, prefix: str) -> dict[str, bool]:
 def _wait_for(ingress_url: str, trips: dict[str, bool], wanted: Callable[[Any], bool], what: str) -> Any:
     from trip.sagas import BookTripSagaSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(ingress_url) as ingress:
         saga = BookTripSagaSyncClient(ingress)
@@ -92,8 +92,8 @@ def _check_exactly_once(ingress_url: str, trips: dict[str, bool]) -> None:
     from trip.clients import LedgerSyncClient
     from trip.sagas import BookTripSagaClient
 
-    from restagen.runtime.ingress import Ingress, SyncIngress
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime import Ingress, SyncIngress
+    from restagen.runtime.sagas import SagaStatus
 
     async def results() -> list[Any]:
         async with Ingress(ingress_url, timeout=180) as ingress:

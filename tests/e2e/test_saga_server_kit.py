@@ -14,8 +14,8 @@ from restate.exceptions import TerminalError
 
 from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate
-from restagen.runtime.saga import SagaStatus
-from restagen.runtime.sagatest import SagaServerKit
+from restagen.runtime.sagas import SagaStatus
+from restagen.testing import SagaServerKit
 
 TRIP = Path(__file__).resolve().parent / "trip"
 

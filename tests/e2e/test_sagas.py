@@ -52,7 +52,7 @@ def _data(trip_id: str, **fields: Any) -> Any:
 def counts(ingress_url: str, customer: str) -> dict[str, int]:
     from trip.clients import LedgerSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(ingress_url) as ingress:
         return LedgerSyncClient(ingress, customer).counts()
@@ -61,7 +61,7 @@ def counts(ingress_url: str, customer: str) -> dict[str, int]:
 def _run(ingress_url: str, trip_id: str, **fields: Any) -> Any:
     from trip.sagas import BookTripSagaClient
 
-    from restagen.runtime.ingress import Ingress
+    from restagen.runtime import Ingress
 
     async def scenario() -> Any:
         async with Ingress(ingress_url) as ingress:
@@ -74,7 +74,7 @@ def _run(ingress_url: str, trip_id: str, **fields: Any) -> Any:
 
 
 def test_happy_path_runs_every_step_once(restate: Any, served: Any) -> None:
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime.sagas import SagaStatus
 
     state = _run(restate.ingress_url, "t1")
     assert state.status == SagaStatus.SUCCEEDED
@@ -92,8 +92,8 @@ def test_happy_path_runs_every_step_once(restate: Any, served: Any) -> None:
 def test_the_same_id_twice_runs_once(restate: Any, served: Any) -> None:
     from trip.sagas import BookTripSagaSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime import SyncIngress
+    from restagen.runtime.sagas import SagaStatus
 
     with SyncIngress(restate.ingress_url) as ingress:
         saga = BookTripSagaSyncClient(ingress)
@@ -108,7 +108,7 @@ def test_the_same_id_twice_runs_once(restate: Any, served: Any) -> None:
 
 
 def test_a_declined_card_rolls_back_in_reverse_order(restate: Any, served: Any) -> None:
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime.sagas import SagaStatus
 
     state = _run(restate.ingress_url, "t3", decline=True)
     assert state.status == SagaStatus.ROLLED_BACK
@@ -128,7 +128,7 @@ def test_a_declined_card_rolls_back_in_reverse_order(restate: Any, served: Any) 
 
 
 def test_a_rejected_reply_compensates_its_own_step(restate: Any, served: Any) -> None:
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime.sagas import SagaStatus
 
     state = _run(restate.ingress_url, "t4", reject_hotel=True)
     assert state.status == SagaStatus.ROLLED_BACK
@@ -139,7 +139,7 @@ def test_a_rejected_reply_compensates_its_own_step(restate: Any, served: Any) ->
 
 
 def test_on_error_fail_stops_without_compensating(restate: Any, served: Any) -> None:
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime.sagas import SagaStatus
 
     state = _run(restate.ingress_url, "t5", fraud=True)
     assert state.status == SagaStatus.FAILED
@@ -149,7 +149,7 @@ def test_on_error_fail_stops_without_compensating(restate: Any, served: Any) -> 
 
 
 def test_a_failing_compensation_is_retried_until_it_succeeds(restate: Any, served: Any) -> None:
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime.sagas import SagaStatus
 
     state = _run(restate.ingress_url, "t6", decline=True, undo_failures=2)
     assert state.status == SagaStatus.ROLLED_BACK
@@ -159,7 +159,7 @@ def test_a_failing_compensation_is_retried_until_it_succeeds(restate: Any, serve
 
 
 def test_a_compensation_out_of_attempts_fails_the_saga_and_skips_nothing(restate: Any, served: Any) -> None:
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime.sagas import SagaStatus
 
     state = _run(restate.ingress_url, "t7", decline=True, undo_failures=1000)
     assert state.status == SagaStatus.FAILED
@@ -174,8 +174,8 @@ def test_a_compensation_out_of_attempts_fails_the_saga_and_skips_nothing(restate
 def test_a_local_step_waits_for_an_external_confirmation(restate: Any, served: Any) -> None:
     from trip.sagas import BookTripSagaSyncClient
 
-    from restagen.runtime.ingress import SyncIngress
-    from restagen.runtime.saga import SagaStatus
+    from restagen.runtime import SyncIngress
+    from restagen.runtime.sagas import SagaStatus
 
     with SyncIngress(restate.ingress_url) as ingress:
         saga = BookTripSagaSyncClient(ingress)
@@ -196,7 +196,7 @@ def test_a_local_step_waits_for_an_external_confirmation(restate: Any, served: A
 def test_a_handler_starts_a_saga_and_waits_for_it(restate: Any, served: Any) -> None:
     from trip.clients import AgencySyncClient
 
-    from restagen.runtime.ingress import SyncIngress
+    from restagen.runtime import SyncIngress
 
     with SyncIngress(restate.ingress_url) as ingress:
         assert AgencySyncClient(ingress).book(_data("t9")) == "SUCCEEDED flight-t9"
@@ -207,7 +207,7 @@ def test_a_handler_starts_a_saga_and_waits_for_it(restate: Any, served: Any) -> 
 def test_participant_calls_carry_the_propagated_headers(trip: Path, own_restate: Any, endpoint: Any) -> None:
     from trip.sagas import BookTripSagaClient
 
-    from restagen.runtime.ingress import Ingress
+    from restagen.runtime import Ingress
 
     env = {"RESTAGEN_SERVER__PROPAGATE_INCOMING_HEADERS": '["x-trace"]'}
     endpoint("impl:app", [trip, HERE / "trip"], env=env, server=own_restate)

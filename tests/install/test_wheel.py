@@ -57,7 +57,7 @@ CALL = """\
 import sys
 
 from hello.clients import GreeterSyncClient
-from restagen.runtime.ingress import SyncIngress
+from restagen.runtime import SyncIngress
 
 with SyncIngress(sys.argv[1]) as ingress:
     print(GreeterSyncClient(ingress).greet("ann").model_dump_json())

@@ -21,7 +21,7 @@ import pytest
 
 from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
-from restagen.runtime.admin import RegistrationError, register
+from restagen.runtime import RegistrationError, register
 from tests.local.samples import APP
 from tests.polling import wait_until
 

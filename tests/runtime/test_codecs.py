@@ -14,9 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import Field, RootModel, TypeAdapter
 
-from restagen.runtime import Model
-from restagen.runtime.bson_codec import BsonCodec
-from restagen.runtime.serde import Codec, CodecError, JsonCodec
+from restagen.runtime import BsonCodec, Codec, CodecError, JsonCodec, Model
 
 
 class Colour(enum.StrEnum):

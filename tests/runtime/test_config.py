@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from restagen.runtime.config import ConfigError, load_config
+from restagen.runtime import ConfigError, load_config
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,9 @@ def test_an_unknown_key_inside_a_section_is_an_error(isolated: Path) -> None:
         load_config()
 
 
-def test_a_missing_config_file_and_a_broken_one_are_errors(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_config_file_and_a_broken_one_are_errors(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RESTAGEN_CONFIG", "nowhere.toml")
     with pytest.raises(ConfigError, match=r"RESTAGEN_CONFIG names nowhere\.toml, which is not a file"):
         load_config()

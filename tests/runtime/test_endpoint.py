@@ -10,15 +10,21 @@ import pytest
 from pydantic import BaseModel
 from restate.exceptions import TerminalError
 
-from restagen.runtime.calls import ContextCaller
-from restagen.runtime.config import Config
-from restagen.runtime.context import HandlerContext, ServiceContext
-from restagen.runtime.endpoint import Endpoint, InjectionError
-from restagen.runtime.errors import DeclaredError
-from restagen.runtime.ingress import Ingress
-from restagen.runtime.middleware import ComponentInfo, HandlerInfo
-from restagen.runtime.serde import JsonCodec
-from restagen.runtime.specs import ComponentSpec, HandlerSpec
+from restagen.runtime import (
+    ComponentInfo,
+    ComponentSpec,
+    Config,
+    ContextCaller,
+    DeclaredError,
+    Endpoint,
+    HandlerContext,
+    HandlerInfo,
+    HandlerSpec,
+    Ingress,
+    JsonCodec,
+    ServiceHandlerContext,
+)
+from restagen.runtime._endpoint.endpoint import InjectionError
 from tests.polling import until
 from tests.runtime.fakes import FakeContext
 
@@ -46,7 +52,7 @@ ECHO = HandlerSpec[str, str](
     output=STR,
     errors=(Denied,),
     middleware=("check",),
-    context=ServiceContext,
+    context=ServiceHandlerContext,
 )
 SVC = ComponentSpec(kind="service", name="svc", handlers=(ECHO,), middleware=("audit",))
 
@@ -64,13 +70,15 @@ TRAIL: list[str] = []
 
 
 class Echo:
-    async def echo(self, ctx: ServiceContext, request: str) -> str:
+    async def echo(self, ctx: ServiceHandlerContext, request: str) -> str:
         return f"echo {request}"
 
 
 def _recorder(name: str) -> Any:
     async def record(ctx: HandlerContext[Any], component: ComponentInfo, handler: HandlerInfo) -> None:
-        TRAIL.append(f"{name} {component.name}{list(component.middleware)} {handler.name}{list(handler.middleware)}")
+        TRAIL.append(
+            f"{name} {component.name}{list(component.middleware)} {handler.name}{list(handler.middleware)}"
+        )
 
     record.__qualname__ = name
     return record
@@ -107,7 +115,7 @@ def test_a_raising_middleware_aborts_the_handler_and_a_declared_error_keeps_its_
         raise Denied(who=ctx.headers.get("x-user", "nobody"))
 
     class Counting:
-        async def echo(self, ctx: ServiceContext, request: str) -> str:
+        async def echo(self, ctx: ServiceHandlerContext, request: str) -> str:
             called.append(request)
             return request
 
@@ -138,18 +146,18 @@ class Needs:
         Needs.built += 1
         self.counter = counter
 
-    async def echo(self, ctx: ServiceContext, request: str) -> str:
+    async def echo(self, ctx: ServiceHandlerContext, request: str) -> str:
         return request
 
 
 class PerCall:
     built = 0
 
-    def __init__(self, ctx: ServiceContext, counter: Counter) -> None:
+    def __init__(self, ctx: ServiceHandlerContext, counter: Counter) -> None:
         PerCall.built += 1
         self.ctx = ctx
 
-    async def echo(self, ctx: ServiceContext, request: str) -> str:
+    async def echo(self, ctx: ServiceHandlerContext, request: str) -> str:
         assert ctx is self.ctx
         return request
 
@@ -209,7 +217,10 @@ def test_invocation_scoped_providers_are_shared_within_one_invocation() -> None:
 
 def test_a_missing_provider_fails_at_startup_naming_it() -> None:
     endpoint = _plain(Endpoint(_config())).bind(SVC, Needs)
-    with pytest.raises(InjectionError, match=r"Needs \(implementing service svc\): nothing provides Counter; register one with provide\(Counter"):
+    with pytest.raises(
+        InjectionError,
+        match=r"Needs \(implementing service svc\): nothing provides Counter; register one with provide\(Counter",
+    ):
         endpoint.components()
 
 
@@ -223,7 +234,7 @@ class WantsIngress:
     def __init__(self, ingress: Ingress) -> None:
         self.ingress = ingress
 
-    async def echo(self, ctx: ServiceContext, request: str) -> str:
+    async def echo(self, ctx: ServiceHandlerContext, request: str) -> str:
         return request
 
 
@@ -236,7 +247,7 @@ def test_an_ingress_without_its_section_fails_naming_the_section() -> None:
 
 
 class Wrong:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceHandlerContext) -> None:
         self.ctx = ctx
 
 
@@ -244,7 +255,7 @@ class UsesWrong:
     def __init__(self, wrong: Wrong) -> None:
         self.wrong = wrong
 
-    async def echo(self, ctx: ServiceContext, request: str) -> str:
+    async def echo(self, ctx: ServiceHandlerContext, request: str) -> str:
         return request
 
 
@@ -258,11 +269,16 @@ class Forwarding:
     def __init__(self, explicit: dict[str, str] | None = None) -> None:
         self.explicit = explicit
 
-    async def echo(self, ctx: ServiceContext, request: str) -> str:
+    async def echo(self, ctx: ServiceHandlerContext, request: str) -> str:
         return await ContextCaller(ctx).call(NEXT, request, headers=self.explicit)
 
 
-INCOMING = {"X-Tenant": "acme", "x-user": "ann", "content-type": "application/json", "x-restate-ingress-path": "/svc/echo"}
+INCOMING = {
+    "X-Tenant": "acme",
+    "x-user": "ann",
+    "content-type": "application/json",
+    "x-restate-ingress-path": "/svc/echo",
+}
 
 
 @pytest.mark.parametrize(
@@ -316,7 +332,9 @@ def test_an_endpoint_without_pubsub_has_no_registry_and_no_hub() -> None:
     assert endpoint.sse_hub() is None
 
 
-def test_deploy_on_startup_logs_an_unreachable_admin_and_keeps_serving(caplog: pytest.LogCaptureFixture) -> None:
+def test_deploy_on_startup_logs_an_unreachable_admin_and_keeps_serving(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     admin = {"url": "http://127.0.0.1:9", "deploy_on_startup": True, "timeout": 0.3}
     app = _plain(Endpoint(_config(admin=admin))).bind(SVC, Echo()).app()
 
@@ -329,7 +347,10 @@ def test_deploy_on_startup_logs_an_unreachable_admin_and_keeps_serving(caplog: p
 
         await incoming.put({"type": "lifespan.startup"})
         serving = asyncio.create_task(app({"type": "lifespan"}, incoming.get, send))
-        await until(lambda: any("deploy on startup failed" in r.getMessage() for r in caplog.records), "an error logged")
+        await until(
+            lambda: any("deploy on startup failed" in r.getMessage() for r in caplog.records),
+            "an error logged",
+        )
         await incoming.put({"type": "lifespan.shutdown"})
         await serving
         return sent

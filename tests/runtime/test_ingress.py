@@ -10,11 +10,16 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-import restagen.runtime.ingress as ingress_module
-from restagen.runtime.errors import DeclaredError
-from restagen.runtime.ingress import Ingress, IngressError, NotReady, SyncIngress
-from restagen.runtime.serde import JsonCodec
-from restagen.runtime.specs import HandlerSpec
+import restagen.runtime._core.ingress as ingress_module
+from restagen.runtime import (
+    DeclaredError,
+    HandlerSpec,
+    Ingress,
+    IngressError,
+    JsonCodec,
+    NotReady,
+    SyncIngress,
+)
 
 
 class GoneDetails(BaseModel):

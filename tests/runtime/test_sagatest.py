@@ -15,8 +15,8 @@ import pytest
 from restate.exceptions import TerminalError
 
 from restagen.cli import main as restagen
-from restagen.runtime.saga import SagaStatus
-from restagen.runtime.sagatest import SagaTestError, SagaTestKit
+from restagen.runtime.sagas import SagaStatus
+from restagen.testing import SagaTestError, SagaTestKit
 
 TRIP = Path(__file__).resolve().parents[1] / "e2e" / "trip"
 
@@ -224,7 +224,7 @@ def test_keyword_key_fields_and_union_replies(tmp_path: Path) -> None:
         from kitdemo.models import Answer, Data, Seat, Waitlist
         from kitdemo.sagas import FLY, FlySagaBase
 
-        from restagen.runtime.saga import SagaContext
+        from restagen.runtime.sagas import SagaContext
 
         class Fly(FlySagaBase):
             async def seated(self, ctx: SagaContext, data: Data, reply: Seat) -> None:

@@ -22,7 +22,7 @@ import restate
 from starlette.requests import Request
 
 from restagen.local.serve import running
-from restagen.runtime.config import Config, ConfigError, PubSubConfig, load_config
+from restagen.runtime import Config, ConfigError, PubSubConfig, load_config
 from restagen.runtime.sse import (
     PREFIX,
     SIGNATURE_HEADER,
@@ -30,8 +30,8 @@ from restagen.runtime.sse import (
     SseEvent,
     SseForbidden,
     SseHub,
+    SseSubscription,
     SseUnauthorized,
-    Subscription,
     Verifier,
     post_events,
     sign,
@@ -529,7 +529,7 @@ def test_a_subscription_resumes_from_a_given_last_event_id_and_survives_a_failin
             received.queue.put_nowait(got)
 
         async with running(hub.mount(Inner())) as url:
-            subscription: Subscription = await subscribe(url, callback, last_event_id=sent[0].id)
+            subscription: SseSubscription = await subscribe(url, callback, last_event_id=sent[0].id)
             await hub.push(sent[3:])
             assert await received.take(2) == [sent[2], sent[3]]
             await subscription.aclose()

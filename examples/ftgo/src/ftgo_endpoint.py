@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from restagen.runtime.config import load_config
-from restagen.runtime.endpoint import Endpoint
+from restagen.runtime import Endpoint, load_config
 
 from ftgo.accounting.app import bind_components as bind_accounting
 from ftgo.accounting.impl.accounting import AccountingService

@@ -6,8 +6,7 @@ of the cluster `library`.
 
 from __future__ import annotations
 
-from restagen.runtime.config import load_config
-from restagen.runtime.endpoint import Endpoint
+from restagen.runtime import Endpoint, load_config
 
 from library.billing.app import bind_components as bind_billing
 from library.billing.impl.account import AccountObject

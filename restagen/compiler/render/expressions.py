@@ -54,7 +54,7 @@ def dict_of(items: Iterable[tuple[str, str]]) -> str:
 
 def retry(policy: ir.Retry, imports: Imports) -> str:
     """`RetryPolicy(...)` with the settings the schema gives."""
-    imports.add("restagen.runtime.specs", "RetryPolicy")
+    imports.add("restagen.runtime", "RetryPolicy")
     fields = []
     if policy.max_attempts is not None:
         fields.append(f"max_attempts={policy.max_attempts!r}")
@@ -81,7 +81,7 @@ _DURATIONS = (
 def options(
     value: ir.Options, imports: Imports, *, with_workflow_retention: bool = True, with_retry: bool = True
 ) -> str | None:
-    """`Options(...)` building `restagen.runtime.specs.Options`; None when no setting is given."""
+    """`Options(...)` building `restagen.runtime.Options`; None when no setting is given."""
     parts = []
     for name in _DURATIONS:
         setting = getattr(value, name)
@@ -95,5 +95,5 @@ def options(
         parts.append(f"retry={retry(value.retry, imports)}")
     if not parts:
         return None
-    imports.add("restagen.runtime.specs", "Options")
+    imports.add("restagen.runtime", "Options")
     return f"Options({', '.join(parts)})"

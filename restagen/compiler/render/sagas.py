@@ -225,7 +225,7 @@ def implementation_imports(view: SagasView, saga: SagaView) -> list[str]:
     """The imports of a saga's scaffold in `impl/`."""
     imports = view.annotation_imports.copy()
     imports.add("restagen.runtime", "HandlerNotImplemented")
-    imports.add("restagen.runtime.saga", "SagaContext")
+    imports.add("restagen.runtime.sagas", "SagaContext")
     imports.add(".sagas", saga.base)
     return imports.from_subpackage().lines()
 

@@ -172,8 +172,8 @@ class PackageView:
     def definitions_module_imports(self) -> list[str]:
         imports = self._signature_imports().update(self.definitions_imports)
         imports.add("typing", "Final")
-        imports.add("restagen.runtime.specs", "ComponentSpec")
-        imports.add("restagen.runtime.specs", "HandlerSpec")
+        imports.add("restagen.runtime", "ComponentSpec")
+        imports.add("restagen.runtime", "HandlerSpec")
         imports.add(".", "contexts")
         if self.codecs:
             imports.add(".", "codecs")
@@ -184,29 +184,28 @@ class PackageView:
         imports = self._signature_imports()
         imports.add(".", "definitions")
         imports.add("typing", "Any")
-        imports.add("restagen.runtime.context", "HandlerContext")
+        imports.add("restagen.runtime", "HandlerContext")
         for name in ("ContextCaller", "ContextClient"):
-            imports.add("restagen.runtime.calls", name)
+            imports.add("restagen.runtime", name)
         for name in ("Ingress", "IngressClient", "SyncIngress"):
-            imports.add("restagen.runtime.ingress", name)
+            imports.add("restagen.runtime", name)
         if any(c.handlers for c in self.components):
             imports.add("collections.abc", "Mapping")
             imports.add("datetime", "timedelta")
-            imports.add("restagen.runtime.calls", "SendHandle")
+            imports.add("restagen.runtime", "ContextInvocationHandle")
         if any(c.callable_handlers for c in self.components):
-            imports.add("restagen.runtime.ingress", "InvocationHandle")
-            imports.add("restagen.runtime.ingress", "SyncInvocationHandle")
+            imports.add("restagen.runtime", "InvocationHandle")
+            imports.add("restagen.runtime", "SyncInvocationHandle")
         if any(c.run for c in self.components):
-            imports.add("restagen.runtime.ingress", "WorkflowHandle")
-            imports.add("restagen.runtime.ingress", "SyncWorkflowHandle")
+            imports.add("restagen.runtime", "WorkflowHandle")
+            imports.add("restagen.runtime", "SyncWorkflowHandle")
         return imports.lines()
 
     @property
     def codecs_imports(self) -> list[str]:
         imports = self.model_imports.copy()
-        modules = {"JsonCodec": "restagen.runtime.serde", "BsonCodec": "restagen.runtime.bson_codec"}
         for codec in self.codecs.values():
-            imports.add(modules[codec.codec_class], codec.codec_class)
+            imports.add("restagen.runtime", codec.codec_class)
         if self.codecs:
             imports.add("typing", "Final")
         return imports.lines()
@@ -215,18 +214,18 @@ class PackageView:
     def contexts_imports(self) -> list[str]:
         imports = Imports()
         bases = {
-            "service": ("ServiceContext",),
-            "object": ("ObjectContext", "ObjectSharedContext"),
-            "workflow": ("WorkflowContext", "WorkflowSharedContext"),
+            "service": ("ServiceHandlerContext",),
+            "object": ("ObjectHandlerContext", "ObjectSharedHandlerContext"),
+            "workflow": ("WorkflowHandlerContext", "WorkflowSharedHandlerContext"),
         }
         for c in self.components:
             for name in bases[c.kind]:
-                imports.add("restagen.runtime.context", name)
+                imports.add("restagen.runtime", name)
             if c.state:
-                imports.add("restagen.runtime.context", "StateKey")
-                imports.add("restagen.runtime.context", "ReadOnlyStateKey")
+                imports.add("restagen.runtime", "StateKey")
+                imports.add("restagen.runtime", "ReadOnlyStateKey")
             if c.promises:
-                imports.add("restagen.runtime.context", "Promise")
+                imports.add("restagen.runtime", "WorkflowPromise")
             imports.update(c.state_imports)
             if c.state or c.promises:
                 imports.add_module("restate")

@@ -34,7 +34,7 @@ own node's buffer when they reconnect. A subscriber too slow to keep up with `bu
 queued events has its stream ended, and resumes by reconnecting.
 
 `subscribe(url, callback, cluster=..., stream=...)` is the Python subscriber; it returns a
-`Subscription` once the node has attached it; `await subscription()` (or `aclose()`) stops it.
+`SseSubscription` once the node has attached it; `await subscription()` (or `aclose()`) stops it.
 `post_events(url, events, secret=...)` publishes to a node from another process.
 """
 
@@ -47,7 +47,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess
         f"restagen.runtime.sse needs the sse extra: pip install 'restagen[sse]' ({error})"
     ) from error
 
-from restagen.runtime.sse._client import Callback, Subscription, post_events, subscribe
+from restagen.runtime.sse._client import Callback, SseSubscription, post_events, subscribe
 from restagen.runtime.sse._hub import Resolver, SseHub, SseMiddleware, resolve
 from restagen.runtime.sse._model import PREFIX, SseError, SseEvent, SseForbidden, SseUnauthorized
 from restagen.runtime.sse._signing import SIGNATURE_HEADER, Verifier, sign
@@ -62,8 +62,8 @@ __all__ = [
     "SseForbidden",
     "SseHub",
     "SseMiddleware",
+    "SseSubscription",
     "SseUnauthorized",
-    "Subscription",
     "Verifier",
     "post_events",
     "resolve",

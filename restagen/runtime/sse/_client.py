@@ -24,7 +24,7 @@ from restagen.runtime.sse._model import (
 )
 from restagen.runtime.sse._signing import SIGNATURE_HEADER, sign
 
-__all__ = ["Callback", "Subscription", "post_events", "subscribe"]
+__all__ = ["Callback", "SseSubscription", "post_events", "subscribe"]
 
 Callback = Callable[[SseEvent], Awaitable[None] | None]
 
@@ -67,7 +67,7 @@ async def post_events(
             await http.aclose()
 
 
-class Subscription:
+class SseSubscription:
     """A running subscription; `await unsubscribe()` (or `aclose()`) stops it."""
 
     def __init__(
@@ -198,7 +198,7 @@ async def subscribe(
     max_reconnect_delay: float = 10.0,
     timeout: float = 10.0,
     read_timeout: float | None = 45.0,
-) -> Subscription:
+) -> SseSubscription:
     """Subscribe to (cluster, stream) on the node at `url`, calling `callback` with each event.
 
     Returns once the node has accepted the subscription (raising SseForbidden, SseUnauthorized or
@@ -209,7 +209,7 @@ async def subscribe(
     `read_timeout` (longer than the node's ping interval, 15 s), a silent connection counts as
     dropped. An exception of `callback` is logged, and the next event is delivered.
     """
-    subscription = Subscription(
+    subscription = SseSubscription(
         url,
         callback,
         cluster=cluster,

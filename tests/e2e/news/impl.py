@@ -17,7 +17,7 @@ from news.events import NewsEvents
 from news.handlers import AuditServiceBase, DeskServiceBase, FeedServiceBase, InboxObjectBase, TallyObjectBase
 from news.models import Edited, Posted
 
-from restagen.runtime.endpoint import Endpoint
+from restagen.runtime import Endpoint
 
 ATTEMPTS: dict[str, int] = {}
 

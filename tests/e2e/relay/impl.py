@@ -12,10 +12,7 @@ from relay.errors import Unauthorized
 from relay.handlers import FirstServiceBase, SecondServiceBase, ThirdServiceBase
 from relay.models import Hop, Seen
 
-from restagen.runtime.config import Config
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.endpoint import Endpoint
-from restagen.runtime.middleware import ComponentInfo, HandlerInfo
+from restagen.runtime import ComponentInfo, Config, Endpoint, HandlerContext, HandlerInfo
 
 # What the middleware of each invocation did, in order (one process serves the whole chain).
 TRAILS: defaultdict[str, list[str]] = defaultdict(list)

@@ -18,7 +18,7 @@ from trip.handlers import AgencyServiceBase, LedgerObjectBase, NotifierServiceBa
 from trip.models import Booking, Entry, TripData
 from trip.sagas import BookTripSagaBase, BookTripSagaContextClient
 
-from restagen.runtime.saga import SagaContext, SagaRejected
+from restagen.runtime.sagas import SagaContext, SagaRejected
 
 
 class Ledger(LedgerObjectBase):

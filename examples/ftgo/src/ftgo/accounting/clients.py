@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import (
+from restagen.runtime import (
+    ContextCaller,
+    ContextClient,
+    ContextInvocationHandle,
+    HandlerContext,
     Ingress,
     IngressClient,
     InvocationHandle,
@@ -197,7 +199,7 @@ class AccountingContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Authorization]:
+    ) -> ContextInvocationHandle[Authorization]:
         """Start authorize durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ACCOUNTING__AUTHORIZE,
@@ -229,7 +231,7 @@ class AccountingContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start reverse durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ACCOUNTING__REVERSE,

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from restagen.runtime.context import ServiceContext
+from restagen.runtime import ServiceHandlerContext
 
 
-class AccountingContext(ServiceContext):
+class AccountingContext(ServiceHandlerContext):
     """The context of service accounting's handlers."""

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import (
+from restagen.runtime import (
+    ContextCaller,
+    ContextClient,
+    ContextInvocationHandle,
+    HandlerContext,
     Ingress,
     IngressClient,
     InvocationHandle,
@@ -275,7 +277,7 @@ class ConsumerContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Consumer]:
+    ) -> ContextInvocationHandle[Consumer]:
         """Start register durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.CONSUMER__REGISTER,
@@ -307,7 +309,7 @@ class ConsumerContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Consumer | None]:
+    ) -> ContextInvocationHandle[Consumer | None]:
         """Start get durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.CONSUMER__GET,
@@ -341,7 +343,7 @@ class ConsumerContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start validate_order durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.CONSUMER__VALIDATE_ORDER,
@@ -507,7 +509,7 @@ class SignupContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[bool]:
+    ) -> ContextInvocationHandle[bool]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return self._caller.send(
             definitions.SIGNUP__RUN,
@@ -557,7 +559,7 @@ class SignupContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start click durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.SIGNUP__CLICK,

@@ -7,14 +7,14 @@ from __future__ import annotations
 from functools import cached_property
 
 import restate
-from restagen.runtime.context import (
-    ObjectContext,
-    ObjectSharedContext,
-    Promise,
+from restagen.runtime import (
+    ObjectHandlerContext,
+    ObjectSharedHandlerContext,
     ReadOnlyStateKey,
     StateKey,
-    WorkflowContext,
-    WorkflowSharedContext,
+    WorkflowHandlerContext,
+    WorkflowPromise,
+    WorkflowSharedHandlerContext,
 )
 
 from . import codecs
@@ -43,7 +43,7 @@ class ConsumerSharedState:
         )
 
 
-class ConsumerContext(ObjectContext):
+class ConsumerContext(ObjectHandlerContext):
     """The context of object consumer's exclusive handlers."""
 
     @cached_property
@@ -52,7 +52,7 @@ class ConsumerContext(ObjectContext):
         return ConsumerState(self.restate)
 
 
-class ConsumerSharedContext(ObjectSharedContext):
+class ConsumerSharedContext(ObjectSharedHandlerContext):
     """The context of object consumer's shared handlers."""
 
     @cached_property
@@ -67,12 +67,12 @@ class SignupPromises:
     def __init__(
         self, ctx: restate.WorkflowContext | restate.WorkflowSharedContext
     ) -> None:
-        self.email_clicked: Promise[str] = Promise(
+        self.email_clicked: WorkflowPromise[str] = WorkflowPromise(
             ctx.promise("email_clicked", serde=codecs.STRING)
         )
 
 
-class SignupContext(WorkflowContext):
+class SignupContext(WorkflowHandlerContext):
     """The context of workflow signup's run."""
 
     @cached_property
@@ -81,7 +81,7 @@ class SignupContext(WorkflowContext):
         return SignupPromises(self.restate)
 
 
-class SignupSharedContext(WorkflowSharedContext):
+class SignupSharedContext(WorkflowSharedHandlerContext):
     """The context of workflow signup's shared handlers."""
 
     @cached_property

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options
+from restagen.runtime import ComponentSpec, HandlerSpec, Options
 
 from . import codecs, contexts
 from .errors import ConsumerNotFound, ConsumerVerificationFailed

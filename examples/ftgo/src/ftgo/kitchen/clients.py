@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import (
+from restagen.runtime import (
+    ContextCaller,
+    ContextClient,
+    ContextInvocationHandle,
+    HandlerContext,
     Ingress,
     IngressClient,
     InvocationHandle,
@@ -266,7 +268,7 @@ class KitchenContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[TicketCreated]:
+    ) -> ContextInvocationHandle[TicketCreated]:
         """Start create_ticket durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.KITCHEN__CREATE_TICKET,
@@ -298,7 +300,7 @@ class KitchenContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start cancel_ticket durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.KITCHEN__CANCEL_TICKET,
@@ -330,7 +332,7 @@ class KitchenContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start confirm_ticket durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.KITCHEN__CONFIRM_TICKET,

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from restagen.runtime.context import ServiceContext
+from restagen.runtime import ServiceHandlerContext
 
 
-class KitchenContext(ServiceContext):
+class KitchenContext(ServiceHandlerContext):
     """The context of service kitchen's handlers."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from restagen.runtime.endpoint import Endpoint
+from restagen.runtime import Endpoint
 
 from . import definitions
 from .handlers import OrderServiceBase

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import (
+from restagen.runtime import (
+    ContextCaller,
+    ContextClient,
+    ContextInvocationHandle,
+    HandlerContext,
     Ingress,
     IngressClient,
     InvocationHandle,
@@ -391,7 +393,7 @@ class OrderContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Order]:
+    ) -> ContextInvocationHandle[Order]:
         """Start create durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ORDER__CREATE,
@@ -423,7 +425,7 @@ class OrderContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start approve durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ORDER__APPROVE,
@@ -455,7 +457,7 @@ class OrderContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start reject durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ORDER__REJECT,
@@ -487,7 +489,7 @@ class OrderContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Order]:
+    ) -> ContextInvocationHandle[Order]:
         """Start get durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ORDER__GET,
@@ -519,7 +521,7 @@ class OrderContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start on_ticket_created durably, without waiting; the handle gets
         its result.
         """

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from restagen.runtime.serde import JsonCodec
+from restagen.runtime import JsonCodec
 
 from ftgo.kitchen.models import TicketCreated
 

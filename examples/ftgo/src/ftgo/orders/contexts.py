@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from restagen.runtime.context import ServiceContext
+from restagen.runtime import ServiceHandlerContext
 
 
-class OrderContext(ServiceContext):
+class OrderContext(ServiceHandlerContext):
     """The context of service order's handlers."""

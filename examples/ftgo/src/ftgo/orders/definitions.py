@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options, RetryPolicy
+from restagen.runtime import ComponentSpec, HandlerSpec, Options, RetryPolicy
 
 from ftgo.kitchen import events as ftgo_kitchen_events
 from ftgo.kitchen.models import TicketCreated

@@ -10,15 +10,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from restagen.runtime.events import EventsClient, EventSpec
-from restagen.runtime.listen import subscribe_events
-from restagen.runtime.publish import EventPublisher
-from restagen.runtime.serde import JsonCodec
+from restagen.runtime import JsonCodec
+from restagen.runtime.events import (
+    EventPublisher,
+    EventsClient,
+    EventSpec,
+    subscribe_events,
+)
 
 from .models import OrderApproved, OrderCreated, OrderRejected
 
 if TYPE_CHECKING:
-    from restagen.runtime.sse import SseEvent, Subscription
+    from restagen.runtime.sse import SseEvent, SseSubscription
 
 
 ORDER_CREATED: Final = EventSpec(
@@ -130,7 +133,7 @@ async def subscribe(
     headers: Mapping[str, str] | None = None,
     last_event_id: str | None = None,
     on_mismatch: Callable[[SseEvent], Awaitable[None] | None] | None = None,
-) -> Subscription:
+) -> SseSubscription:
     """Subscribe to the events of package ftgo.orders pushed to `stream` of `cluster` by
     the SSE node at `url` (an endpoint's base URL); `callback` gets each one as its
     model. An event in a version this module was not generated for goes to

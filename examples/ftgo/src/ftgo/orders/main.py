@@ -7,8 +7,7 @@ Written once by restagen, then yours: wire your implementations' dependencies he
 
 from __future__ import annotations
 
-from restagen.runtime.config import load_config
-from restagen.runtime.endpoint import Endpoint
+from restagen.runtime import Endpoint, load_config
 
 from .app import create_app
 from .impl.create_order import CreateOrderSaga

@@ -11,10 +11,17 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar, Final
 
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import Ingress, SyncIngress
-from restagen.runtime.saga import Saga, SagaContext, SagaSpec, SagaState, SagaStep
-from restagen.runtime.sagaclient import SagaClient, SagaContextClient, SyncSagaClient
+from restagen.runtime import HandlerContext, Ingress, SyncIngress
+from restagen.runtime.sagas import (
+    Saga,
+    SagaClient,
+    SagaContext,
+    SagaContextClient,
+    SagaSpec,
+    SagaState,
+    SagaStep,
+    SyncSagaClient,
+)
 
 from ftgo.accounting.definitions import ACCOUNTING__AUTHORIZE, ACCOUNTING__REVERSE
 from ftgo.accounting.errors import CardDeclined

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import (
+from restagen.runtime import (
+    ContextCaller,
+    ContextClient,
+    ContextInvocationHandle,
+    HandlerContext,
     Ingress,
     IngressClient,
     InvocationHandle,
@@ -273,7 +275,7 @@ class BillingContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Receipt]:
+    ) -> ContextInvocationHandle[Receipt]:
         """Start charge durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.BILLING__CHARGE,
@@ -305,7 +307,7 @@ class BillingContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start refund durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.BILLING__REFUND,
@@ -339,7 +341,7 @@ class BillingContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start on_item_returned durably, without waiting; the handle gets
         its result.
         """
@@ -530,7 +532,7 @@ class AccountContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start add_return durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ACCOUNT__ADD_RETURN,
@@ -562,7 +564,7 @@ class AccountContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Statement]:
+    ) -> ContextInvocationHandle[Statement]:
         """Start statement durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ACCOUNT__STATEMENT,

@@ -7,11 +7,11 @@ from __future__ import annotations
 from functools import cached_property
 
 import restate
-from restagen.runtime.context import (
-    ObjectContext,
-    ObjectSharedContext,
+from restagen.runtime import (
+    ObjectHandlerContext,
+    ObjectSharedHandlerContext,
     ReadOnlyStateKey,
-    ServiceContext,
+    ServiceHandlerContext,
     StateKey,
 )
 
@@ -20,7 +20,7 @@ from library.common.models import Money
 from . import codecs
 
 
-class BillingContext(ServiceContext):
+class BillingContext(ServiceHandlerContext):
     """The context of service billing's handlers."""
 
 
@@ -46,7 +46,7 @@ class AccountSharedState:
         )
 
 
-class AccountContext(ObjectContext):
+class AccountContext(ObjectHandlerContext):
     """The context of object account's exclusive handlers."""
 
     @cached_property
@@ -55,7 +55,7 @@ class AccountContext(ObjectContext):
         return AccountState(self.restate)
 
 
-class AccountSharedContext(ObjectSharedContext):
+class AccountSharedContext(ObjectSharedHandlerContext):
     """The context of object account's shared handlers."""
 
     @cached_property

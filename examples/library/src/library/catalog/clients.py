@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import (
+from restagen.runtime import (
+    ContextCaller,
+    ContextClient,
+    ContextInvocationHandle,
+    HandlerContext,
     Ingress,
     IngressClient,
     InvocationHandle,
@@ -135,7 +137,7 @@ class ShelvingContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start on_item_returned durably, without waiting; the handle gets
         its result.
         """
@@ -526,7 +528,7 @@ class ItemContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Item]:
+    ) -> ContextInvocationHandle[Item]:
         """Start add durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ITEM__ADD,
@@ -558,7 +560,7 @@ class ItemContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Item]:
+    ) -> ContextInvocationHandle[Item]:
         """Start get durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ITEM__GET,
@@ -590,7 +592,7 @@ class ItemContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Availability]:
+    ) -> ContextInvocationHandle[Availability]:
         """Start availability durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ITEM__AVAILABILITY,
@@ -624,7 +626,7 @@ class ItemContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[CopyReserved]:
+    ) -> ContextInvocationHandle[CopyReserved]:
         """Start reserve_copy durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ITEM__RESERVE_COPY,
@@ -658,7 +660,7 @@ class ItemContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start release_copy durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ITEM__RELEASE_COPY,

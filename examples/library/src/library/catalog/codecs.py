@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from restagen.runtime.bson_codec import BsonCodec
+from restagen.runtime import BsonCodec
 
 from library.common.models import ItemReturned
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from functools import cached_property
 
 import restate
-from restagen.runtime.context import (
-    ObjectContext,
-    ObjectSharedContext,
+from restagen.runtime import (
+    ObjectHandlerContext,
+    ObjectSharedHandlerContext,
     ReadOnlyStateKey,
-    ServiceContext,
+    ServiceHandlerContext,
     StateKey,
 )
 
@@ -19,7 +19,7 @@ from . import codecs
 from .models import Item
 
 
-class ShelvingContext(ServiceContext):
+class ShelvingContext(ServiceHandlerContext):
     """The context of service shelving's handlers."""
 
 
@@ -45,7 +45,7 @@ class ItemSharedState:
         )
 
 
-class ItemContext(ObjectContext):
+class ItemContext(ObjectHandlerContext):
     """The context of object item's exclusive handlers."""
 
     @cached_property
@@ -54,7 +54,7 @@ class ItemContext(ObjectContext):
         return ItemState(self.restate)
 
 
-class ItemSharedContext(ObjectSharedContext):
+class ItemSharedContext(ObjectSharedHandlerContext):
     """The context of object item's shared handlers."""
 
     @cached_property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from restagen.runtime.specs import ComponentSpec, HandlerSpec
+from restagen.runtime import ComponentSpec, HandlerSpec
 
 from library.common import events as library_common_events
 from library.common.models import ItemReturned

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.middleware import ComponentInfo, HandlerInfo
+from restagen.runtime import ComponentInfo, HandlerContext, HandlerInfo
 
 from .errors import Forbidden
 

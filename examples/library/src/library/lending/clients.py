@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import (
+from restagen.runtime import (
+    ContextCaller,
+    ContextClient,
+    ContextInvocationHandle,
+    HandlerContext,
     Ingress,
     IngressClient,
     InvocationHandle,
@@ -135,7 +137,7 @@ class CirculationContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[ItemReturned]:
+    ) -> ContextInvocationHandle[ItemReturned]:
         """Start return_item durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.CIRCULATION__RETURN_ITEM,

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from restagen.runtime.context import ServiceContext
+from restagen.runtime import ServiceHandlerContext
 
 
-class CirculationContext(ServiceContext):
+class CirculationContext(ServiceHandlerContext):
     """The context of service circulation's handlers."""

@@ -8,8 +8,7 @@ constructor parameters injected; register providers and middleware on the endpoi
 
 from __future__ import annotations
 
-from restagen.runtime.config import load_config
-from restagen.runtime.endpoint import Endpoint
+from restagen.runtime import Endpoint, load_config
 
 from .app import create_app
 from .impl.circulation import CirculationService

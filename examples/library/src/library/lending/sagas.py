@@ -12,11 +12,17 @@ import abc
 from datetime import timedelta
 from typing import Any, ClassVar, Final
 
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import Ingress, SyncIngress
-from restagen.runtime.saga import Saga, SagaContext, SagaSpec, SagaState, SagaStep
-from restagen.runtime.sagaclient import SagaClient, SagaContextClient, SyncSagaClient
-from restagen.runtime.specs import RetryPolicy
+from restagen.runtime import HandlerContext, Ingress, RetryPolicy, SyncIngress
+from restagen.runtime.sagas import (
+    Saga,
+    SagaClient,
+    SagaContext,
+    SagaContextClient,
+    SagaSpec,
+    SagaState,
+    SagaStep,
+    SyncSagaClient,
+)
 
 from library.billing.definitions import BILLING__CHARGE, BILLING__REFUND
 from library.billing.errors import PaymentDeclined

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from restagen.runtime.calls import ContextCaller, ContextClient, SendHandle
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import (
+from restagen.runtime import (
+    ContextCaller,
+    ContextClient,
+    ContextInvocationHandle,
+    HandlerContext,
     Ingress,
     IngressClient,
     InvocationHandle,
@@ -541,7 +543,7 @@ class MemberContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Member]:
+    ) -> ContextInvocationHandle[Member]:
         """Start join durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.MEMBER__JOIN,
@@ -573,7 +575,7 @@ class MemberContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Member]:
+    ) -> ContextInvocationHandle[Member]:
         """Start profile durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.MEMBER__PROFILE,
@@ -605,7 +607,7 @@ class MemberContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[list[Loan]]:
+    ) -> ContextInvocationHandle[list[Loan]]:
         """Start loans durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.MEMBER__LOANS,
@@ -637,7 +639,7 @@ class MemberContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[list[str]]:
+    ) -> ContextInvocationHandle[list[str]]:
         """Start history durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.MEMBER__HISTORY,
@@ -671,7 +673,7 @@ class MemberContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start add_loan durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.MEMBER__ADD_LOAN,
@@ -705,7 +707,7 @@ class MemberContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start remove_loan durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.MEMBER__REMOVE_LOAN,
@@ -739,7 +741,7 @@ class MemberContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start on_loan_event durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.MEMBER__ON_LOAN_EVENT,
@@ -969,7 +971,7 @@ class EnrolmentContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[MembershipCard | None]:
+    ) -> ContextInvocationHandle[MembershipCard | None]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return self._caller.send(
             definitions.ENROLMENT__RUN,
@@ -1019,7 +1021,7 @@ class EnrolmentContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[None]:
+    ) -> ContextInvocationHandle[None]:
         """Start confirm durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ENROLMENT__CONFIRM,
@@ -1051,7 +1053,7 @@ class EnrolmentContextClient(ContextClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[EnrolmentStatus | None]:
+    ) -> ContextInvocationHandle[EnrolmentStatus | None]:
         """Start status durably, without waiting; the handle gets its result."""
         return self._caller.send(
             definitions.ENROLMENT__STATUS,

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from restagen.runtime.bson_codec import BsonCodec
-from restagen.runtime.serde import JsonCodec
+from restagen.runtime import BsonCodec, JsonCodec
 
 from library.common.models import ItemBorrowed, ItemReturned
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from functools import cached_property
 
 import restate
-from restagen.runtime.context import (
-    ObjectContext,
-    ObjectSharedContext,
-    Promise,
+from restagen.runtime import (
+    ObjectHandlerContext,
+    ObjectSharedHandlerContext,
     ReadOnlyStateKey,
     StateKey,
-    WorkflowContext,
-    WorkflowSharedContext,
+    WorkflowHandlerContext,
+    WorkflowPromise,
+    WorkflowSharedHandlerContext,
 )
 
 from . import codecs
@@ -47,7 +47,7 @@ class MemberSharedState:
         )
 
 
-class MemberContext(ObjectContext):
+class MemberContext(ObjectHandlerContext):
     """The context of object member's exclusive handlers."""
 
     @cached_property
@@ -56,7 +56,7 @@ class MemberContext(ObjectContext):
         return MemberState(self.restate)
 
 
-class MemberSharedContext(ObjectSharedContext):
+class MemberSharedContext(ObjectSharedHandlerContext):
     """The context of object member's shared handlers."""
 
     @cached_property
@@ -89,12 +89,12 @@ class EnrolmentPromises:
     def __init__(
         self, ctx: restate.WorkflowContext | restate.WorkflowSharedContext
     ) -> None:
-        self.email_confirmed: Promise[str] = Promise(
+        self.email_confirmed: WorkflowPromise[str] = WorkflowPromise(
             ctx.promise("email_confirmed", serde=codecs.STRING)
         )
 
 
-class EnrolmentContext(WorkflowContext):
+class EnrolmentContext(WorkflowHandlerContext):
     """The context of workflow enrolment's run."""
 
     @cached_property
@@ -108,7 +108,7 @@ class EnrolmentContext(WorkflowContext):
         return EnrolmentPromises(self.restate)
 
 
-class EnrolmentSharedContext(WorkflowSharedContext):
+class EnrolmentSharedContext(WorkflowSharedHandlerContext):
     """The context of workflow enrolment's shared handlers."""
 
     @cached_property

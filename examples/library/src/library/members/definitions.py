@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options
+from restagen.runtime import ComponentSpec, HandlerSpec, Options
 
 from library.common import events as library_common_events
 from library.common.models import ItemBorrowed, ItemReturned

@@ -8,7 +8,7 @@ constructor parameters injected; register providers and middleware on the endpoi
 
 from __future__ import annotations
 
-from restagen.runtime.endpoint import Endpoint
+from restagen.runtime import Endpoint
 
 from .app import create_app
 from .impl.enrolment import EnrolmentWorkflow

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from restagen.runtime.saga import SagaContext
+from restagen.runtime.sagas import SagaContext
 
 from ftgo.accounting.models import (
     AccountingReverseRequest,

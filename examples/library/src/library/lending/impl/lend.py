@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from restagen.runtime.saga import SagaContext
+from restagen.runtime.sagas import SagaContext
 
 from library.billing.models import BillingRefundRequest, Charge, Receipt
 from library.catalog.models import CopyReserved, LoanType

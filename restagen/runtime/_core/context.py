@@ -19,20 +19,20 @@ import restate
 from restate.context import RunOptions
 from restate.exceptions import TerminalError
 
-from restagen.runtime.errors import DeclaredError, revive_own
-from restagen.runtime.headers import HeaderPolicy, merge_headers
-from restagen.runtime.serde import Codec, JsonCodec
+from restagen.runtime._core.codecs import Codec, JsonCodec
+from restagen.runtime._core.errors import DeclaredError, revive_own
+from restagen.runtime._endpoint.headers import HeaderPolicy, merge_headers
 
 __all__ = [
     "HandlerContext",
-    "ObjectContext",
-    "ObjectSharedContext",
-    "Promise",
+    "ObjectHandlerContext",
+    "ObjectSharedHandlerContext",
     "ReadOnlyStateKey",
-    "ServiceContext",
+    "ServiceHandlerContext",
     "StateKey",
-    "WorkflowContext",
-    "WorkflowSharedContext",
+    "WorkflowHandlerContext",
+    "WorkflowPromise",
+    "WorkflowSharedHandlerContext",
 ]
 
 T = TypeVar("T")
@@ -157,7 +157,7 @@ def _terminal_when_declared(action: Callable[[], Any]) -> Callable[[], Any]:
     return called
 
 
-class ServiceContext(HandlerContext[restate.Context]):
+class ServiceHandlerContext(HandlerContext[restate.Context]):
     """The context of a service handler."""
 
 
@@ -188,7 +188,7 @@ class StateKey(ReadOnlyStateKey[T]):
         self._writable.clear(self.name)
 
 
-class ObjectSharedContext(HandlerContext[restate.ObjectSharedContext]):
+class ObjectSharedHandlerContext(HandlerContext[restate.ObjectSharedContext]):
     """The context of a shared object handler: the key, read-only state."""
 
     @property
@@ -196,7 +196,7 @@ class ObjectSharedContext(HandlerContext[restate.ObjectSharedContext]):
         return self.restate.key()
 
 
-class ObjectContext(HandlerContext[restate.ObjectContext]):
+class ObjectHandlerContext(HandlerContext[restate.ObjectContext]):
     """The context of an exclusive object handler: the key, state to read and write."""
 
     @property
@@ -207,7 +207,7 @@ class ObjectContext(HandlerContext[restate.ObjectContext]):
         self.restate.clear_all()
 
 
-class Promise(Generic[T]):
+class WorkflowPromise(Generic[T]):
     """A typed durable promise of a workflow run."""
 
     def __init__(self, promise: restate.DurablePromise[T]) -> None:
@@ -227,26 +227,26 @@ class Promise(Generic[T]):
         await self._promise.reject(message, code)
 
 
-class WorkflowSharedContext(HandlerContext[restate.WorkflowSharedContext]):
+class WorkflowSharedHandlerContext(HandlerContext[restate.WorkflowSharedContext]):
     """The context of a workflow's shared handler: the key, read-only state, promises."""
 
     @property
     def key(self) -> str:
         return self.restate.key()
 
-    def promise(self, name: str, codec: Codec[T]) -> Promise[T]:
-        return Promise(self.restate.promise(name, serde=codec))
+    def promise(self, name: str, codec: Codec[T]) -> WorkflowPromise[T]:
+        return WorkflowPromise(self.restate.promise(name, serde=codec))
 
 
-class WorkflowContext(HandlerContext[restate.WorkflowContext]):
+class WorkflowHandlerContext(HandlerContext[restate.WorkflowContext]):
     """The context of a workflow's `run`: the key, state to read and write, promises."""
 
     @property
     def key(self) -> str:
         return self.restate.key()
 
-    def promise(self, name: str, codec: Codec[T]) -> Promise[T]:
-        return Promise(self.restate.promise(name, serde=codec))
+    def promise(self, name: str, codec: Codec[T]) -> WorkflowPromise[T]:
+        return WorkflowPromise(self.restate.promise(name, serde=codec))
 
     def clear_all_state(self) -> None:
         self.restate.clear_all()

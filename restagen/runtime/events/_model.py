@@ -3,7 +3,7 @@
 An `EventSpec` names an event type (qualified by its package), its version (the hash of its
 canonical structure) and its codec. A publish is a `PublishRequest` of `EventEnvelope`s, each
 with a unique id, the type's name and version, and the event as JSON text; the registry of the
-cluster fans each one out to the `Subscription`s of its type. A subscriber handler receives the
+cluster fans each one out to the `EventSubscription`s of its type. A subscriber handler receives the
 event itself as its input, with the headers `restagen-event` (type), `restagen-event-version`
 and `restagen-event-id`.
 """
@@ -15,7 +15,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from restagen.runtime.serde import Codec
+from restagen.runtime._core.codecs import Codec
 
 __all__ = [
     "EVENT_HEADER",
@@ -24,10 +24,10 @@ __all__ = [
     "SUBSCRIBES_METADATA",
     "EventEnvelope",
     "EventSpec",
+    "EventSubscription",
     "EventsClient",
     "PublishRequest",
     "SubscribeRequest",
-    "Subscription",
     "Undelivered",
 ]
 
@@ -73,7 +73,7 @@ class PublishRequest(_Wire):
     sse: bool = False
 
 
-class Subscription(_Wire):
+class EventSubscription(_Wire):
     """A handler that receives every event of one type, in the version it was generated for."""
 
     type: str
@@ -90,12 +90,12 @@ class Subscription(_Wire):
 class SubscribeRequest(_Wire):
     components: tuple[str, ...]
     """The components whose subscriptions `subscriptions` replaces."""
-    subscriptions: tuple[Subscription, ...]
+    subscriptions: tuple[EventSubscription, ...]
 
 
 class Undelivered(_Wire):
     """An event the registry kept instead of delivering it, and why."""
 
     event: EventEnvelope
-    subscription: Subscription
+    subscription: EventSubscription
     reason: str

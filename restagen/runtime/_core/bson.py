@@ -34,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
-from restagen.runtime.serde import Codec, CodecError, describe_validation_error
+from restagen.runtime._core.codecs import Codec, CodecError, describe_validation_error
 
 __all__ = ["BsonCodec"]
 

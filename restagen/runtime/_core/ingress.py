@@ -25,9 +25,9 @@ from urllib.parse import quote
 
 import httpx
 
-from restagen.runtime.errors import revive
-from restagen.runtime.serde import Codec, JsonCodec
-from restagen.runtime.specs import HandlerSpec
+from restagen.runtime._core.codecs import Codec, JsonCodec
+from restagen.runtime._core.errors import revive
+from restagen.runtime._core.specs import HandlerSpec
 
 __all__ = [
     "Ingress",

@@ -14,10 +14,10 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from restagen.runtime.events import EventSpec
+from restagen.runtime.events._model import EventSpec
 
 if TYPE_CHECKING:
-    from restagen.runtime.sse import SseEvent, Subscription
+    from restagen.runtime.sse import SseEvent, SseSubscription
 
 __all__ = ["subscribe_events"]
 
@@ -36,7 +36,7 @@ async def subscribe_events(
     headers: Mapping[str, str] | None = None,
     last_event_id: str | None = None,
     on_mismatch: Callable[[SseEvent], Awaitable[None] | None] | None = None,
-) -> Subscription:
+) -> SseSubscription:
     """Subscribe to `stream` of `cluster` at the SSE node `url`, calling `callback` with each
     event of `specs`, decoded; `await subscription()` stops it."""
     from restagen.runtime.sse import subscribe

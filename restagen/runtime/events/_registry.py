@@ -19,18 +19,18 @@ from typing import Final
 
 import restate
 
-from restagen.runtime.events import (
+from restagen.runtime._core.codecs import JsonCodec
+from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
+from restagen.runtime.events._model import (
     EVENT_HEADER,
     EVENT_ID_HEADER,
     EVENT_VERSION_HEADER,
     EventEnvelope,
+    EventSubscription,
     PublishRequest,
     SubscribeRequest,
-    Subscription,
     Undelivered,
 )
-from restagen.runtime.serde import JsonCodec
-from restagen.runtime.specs import ComponentSpec, HandlerSpec
 
 __all__ = [
     "PUBLISH",
@@ -49,13 +49,13 @@ _UNDELIVERED = "undelivered"
 _log = logging.getLogger("restagen.events")
 
 
-_SUBSCRIPTION_LIST: JsonCodec[tuple[Subscription, ...]] = JsonCodec(tuple[Subscription, ...])
+_SUBSCRIPTION_LIST: JsonCodec[tuple[EventSubscription, ...]] = JsonCodec(tuple[EventSubscription, ...])
 _UNDELIVERED_LIST: JsonCodec[tuple[Undelivered, ...]] = JsonCodec(tuple[Undelivered, ...])
 
 SUBSCRIBE: Final = HandlerSpec[SubscribeRequest, None](
     component=REGISTRY, name="subscribe", kind="exclusive", input=JsonCodec(SubscribeRequest), output=None
 )
-SUBSCRIPTIONS: Final = HandlerSpec[None, tuple[Subscription, ...]](
+SUBSCRIPTIONS: Final = HandlerSpec[None, tuple[EventSubscription, ...]](
     component=REGISTRY, name="subscriptions", kind="shared", input=None, output=_SUBSCRIPTION_LIST
 )
 PUBLISH: Final = HandlerSpec[PublishRequest, None](
@@ -94,12 +94,12 @@ class EventRegistry:
         kept = {s for s in current if s.component not in replaced} | set(request.subscriptions)
         ctx.set(_SUBSCRIPTIONS, tuple(sorted(kept, key=_order)), serde=_SUBSCRIPTION_LIST)
 
-    async def subscriptions(self, ctx: restate.ObjectSharedContext) -> tuple[Subscription, ...]:
+    async def subscriptions(self, ctx: restate.ObjectSharedContext) -> tuple[EventSubscription, ...]:
         return await ctx.get(_SUBSCRIPTIONS, serde=_SUBSCRIPTION_LIST) or ()
 
     async def publish(self, ctx: restate.ObjectSharedContext, request: PublishRequest) -> None:
         subscriptions = await ctx.get(_SUBSCRIPTIONS, serde=_SUBSCRIPTION_LIST) or ()
-        by_type: dict[str, list[Subscription]] = {}
+        by_type: dict[str, list[EventSubscription]] = {}
         for subscription in subscriptions:
             by_type.setdefault(subscription.type, []).append(subscription)
         undelivered = []
@@ -149,11 +149,11 @@ class EventRegistry:
         return await ctx.get(_UNDELIVERED, serde=_UNDELIVERED_LIST) or ()
 
 
-def _order(subscription: Subscription) -> tuple[str, str, str]:
+def _order(subscription: EventSubscription) -> tuple[str, str, str]:
     return (subscription.type, subscription.component, subscription.handler)
 
 
-def _refusal(event: EventEnvelope, subscription: Subscription, key: str | None) -> str | None:
+def _refusal(event: EventEnvelope, subscription: EventSubscription, key: str | None) -> str | None:
     if event.version != subscription.version:
         return (
             f"version {event.version} published, but {subscription.target} was generated for "

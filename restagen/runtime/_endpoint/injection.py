@@ -29,12 +29,12 @@ from typing import Any, Literal
 
 import restate
 
-from restagen.runtime.calls import ContextClient
-from restagen.runtime.config import Config, ConfigError
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.events import EventsClient
-from restagen.runtime.ingress import Ingress, IngressClient, SyncIngress
-from restagen.runtime.publish import ContextPublisher, EventPublisher, IngressPublisher
+from restagen.runtime._core.calls import ContextClient
+from restagen.runtime._core.context import HandlerContext
+from restagen.runtime._core.ingress import Ingress, IngressClient, SyncIngress
+from restagen.runtime._endpoint.config import Config, ConfigError
+from restagen.runtime.events._model import EventsClient
+from restagen.runtime.events._publish import ContextPublisher, EventPublisher, IngressPublisher
 
 __all__ = ["InjectionError", "Injector", "Invocation", "Plan", "Scope"]
 

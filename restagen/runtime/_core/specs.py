@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Generic, Literal, TypeVar
 
-from restagen.runtime.errors import DeclaredError
-from restagen.runtime.events import EventSpec
-from restagen.runtime.serde import Codec
+from restagen.runtime._core.codecs import Codec
+from restagen.runtime._core.errors import DeclaredError
+from restagen.runtime.events._model import EventSpec
 
 __all__ = ["ComponentKind", "ComponentSpec", "HandlerKind", "HandlerSpec", "Options", "RetryPolicy"]
 

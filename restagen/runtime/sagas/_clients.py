@@ -13,9 +13,9 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from restate.serde import BytesSerde
 
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.ingress import Ingress, SendStatus, SyncIngress
-from restagen.runtime.saga import SagaSpec, SagaState
+from restagen.runtime._core.context import HandlerContext
+from restagen.runtime._core.ingress import Ingress, SendStatus, SyncIngress
+from restagen.runtime.sagas._engine import SagaSpec, SagaState
 
 __all__ = [
     "SagaClient",

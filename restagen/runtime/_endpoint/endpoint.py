@@ -22,17 +22,23 @@ from typing import Any, Self
 
 import restate
 
-from restagen.runtime.admin import RegistrationError, register_async
-from restagen.runtime.binding import Pipeline, RestateComponent, Step, bind
-from restagen.runtime.config import Config, ConfigError, PubSubConfig, load_config
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.events import PublishRequest, SubscribeRequest
-from restagen.runtime.headers import HeaderPolicy
-from restagen.runtime.inject import InjectionError, Injector, Invocation, Plan, Scope
-from restagen.runtime.middleware import ComponentInfo, HandlerInfo, Middleware, MiddlewareLike, label
-from restagen.runtime.registry import EventRegistry, registry_spec
-from restagen.runtime.specs import ComponentSpec, HandlerSpec
-from restagen.runtime.subscriptions import register_subscriptions, subscriptions_of
+from restagen.runtime._core.context import HandlerContext
+from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
+from restagen.runtime._endpoint.admin import RegistrationError, register_async
+from restagen.runtime._endpoint.binding import Pipeline, RestateComponent, Step, bind
+from restagen.runtime._endpoint.config import Config, ConfigError, PubSubConfig, load_config
+from restagen.runtime._endpoint.headers import HeaderPolicy
+from restagen.runtime._endpoint.injection import InjectionError, Injector, Invocation, Plan, Scope
+from restagen.runtime._endpoint.middleware import (
+    ComponentInfo,
+    HandlerInfo,
+    Middleware,
+    MiddlewareLike,
+    label,
+)
+from restagen.runtime.events._model import PublishRequest, SubscribeRequest
+from restagen.runtime.events._registry import EventRegistry, registry_spec
+from restagen.runtime.events._subscriptions import register_subscriptions, subscriptions_of
 
 __all__ = ["Endpoint", "InjectionError"]
 

@@ -29,12 +29,12 @@ import restate
 from pydantic import BaseModel, RootModel
 from restate.exceptions import TerminalError
 
-from restagen.runtime.binding import RestateComponent, bind
-from restagen.runtime.calls import ContextCaller
-from restagen.runtime.context import WorkflowContext, WorkflowSharedContext
-from restagen.runtime.errors import DeclaredError
-from restagen.runtime.serde import JsonCodec
-from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options, RetryPolicy
+from restagen.runtime._core.calls import ContextCaller
+from restagen.runtime._core.codecs import JsonCodec
+from restagen.runtime._core.context import WorkflowHandlerContext, WorkflowSharedHandlerContext
+from restagen.runtime._core.errors import DeclaredError
+from restagen.runtime._core.specs import ComponentSpec, HandlerSpec, Options, RetryPolicy
+from restagen.runtime._endpoint.binding import RestateComponent, bind
 
 __all__ = [
     "DEFAULT_COMPENSATION_RETRY",
@@ -143,7 +143,7 @@ class SagaStep:
         return "compensate"
 
 
-class SagaContext(WorkflowContext):
+class SagaContext(WorkflowHandlerContext):
     """The context of a saga's step methods: a workflow context keyed by the saga id."""
 
     def __init__(self, ctx: restate.WorkflowContext) -> None:
@@ -180,7 +180,7 @@ class Saga(Generic[D]):
         """The workflow's `run` handler: executes the saga (never override it)."""
         return await _Run(self.saga_spec, self, ctx, data).execute()
 
-    async def state(self, ctx: WorkflowSharedContext) -> SagaState[D] | None:
+    async def state(self, ctx: WorkflowSharedHandlerContext) -> SagaState[D] | None:
         """The workflow's shared `state` handler: where the saga is (never override it)."""
         codec = self.saga_spec.state.output
         return await ctx.restate.get(STATE_KEY, serde=codec)  # type: ignore[arg-type]
@@ -237,7 +237,7 @@ class SagaSpec(Generic[D]):
             kind="shared",
             input=None,
             output=JsonCodec[SagaState[D] | None](state_model | None),
-            context=WorkflowSharedContext,
+            context=WorkflowSharedHandlerContext,
             description="Where the saga is: status, steps, last error and data (null before it starts).",
         )
         object.__setattr__(self, "state_model", state_model)

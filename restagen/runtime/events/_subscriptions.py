@@ -14,10 +14,10 @@ from typing import Literal
 
 import httpx
 
-from restagen.runtime.events import SUBSCRIBES_METADATA, SubscribeRequest, Subscription
-from restagen.runtime.ingress import Ingress, IngressError
-from restagen.runtime.registry import REGISTRY, SUBSCRIBE
-from restagen.runtime.specs import ComponentSpec
+from restagen.runtime._core.ingress import Ingress, IngressError
+from restagen.runtime._core.specs import ComponentSpec
+from restagen.runtime.events._model import SUBSCRIBES_METADATA, EventSubscription, SubscribeRequest
+from restagen.runtime.events._registry import REGISTRY, SUBSCRIBE
 
 __all__ = ["SubscriptionError", "register_subscriptions", "subscriptions_from_admin", "subscriptions_of"]
 
@@ -35,12 +35,12 @@ class SubscriptionError(Exception):
 def subscriptions_of(specs: Iterable[ComponentSpec]) -> SubscribeRequest:
     """What the components of `specs` subscribe to."""
     components = []
-    subscriptions: list[Subscription] = []
+    subscriptions: list[EventSubscription] = []
     for spec in specs:
         components.append(spec.name)
         for handler in spec.handlers:
             subscriptions.extend(
-                Subscription(
+                EventSubscription(
                     type=event.name,
                     version=event.version,
                     component=spec.name,
@@ -58,7 +58,7 @@ async def subscriptions_from_admin(admin_url: str, services: Iterable[str]) -> S
     This is how `restagen register --ingress` registers subscriptions without importing the app.
     """
     components = []
-    subscriptions: list[Subscription] = []
+    subscriptions: list[EventSubscription] = []
     async with httpx.AsyncClient(base_url=admin_url.rstrip("/"), timeout=30.0) as client:
         for name in services:
             response = await client.get(f"/services/{name}")
@@ -71,7 +71,7 @@ async def subscriptions_from_admin(admin_url: str, services: Iterable[str]) -> S
                 for token in declared.split():
                     event, _, version = token.rpartition("@")
                     subscriptions.append(
-                        Subscription(
+                        EventSubscription(
                             type=event, version=version, component=name, handler=handler["name"], kind=kind
                         )
                     )

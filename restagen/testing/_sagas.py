@@ -37,11 +37,13 @@ from hypercorn.config import Config as HypercornConfig
 from pydantic import BaseModel
 from restate.exceptions import TerminalError
 
-from restagen.runtime.admin import register_async
-from restagen.runtime.binding import bind
-from restagen.runtime.errors import DeclaredError
-from restagen.runtime.ingress import Ingress
-from restagen.runtime.saga import (
+from restagen.runtime._core.errors import DeclaredError
+from restagen.runtime._core.ingress import Ingress
+from restagen.runtime._core.specs import ComponentKind, ComponentSpec, HandlerSpec
+from restagen.runtime._endpoint.admin import register_async
+from restagen.runtime._endpoint.binding import bind
+from restagen.runtime.sagas._clients import SagaClient
+from restagen.runtime.sagas._engine import (
     PHASE_HEADER,
     STATE_KEY,
     STEP_HEADER,
@@ -52,8 +54,6 @@ from restagen.runtime.saga import (
     SagaStatus,
     run_saga,
 )
-from restagen.runtime.sagaclient import SagaClient
-from restagen.runtime.specs import ComponentKind, ComponentSpec, HandlerSpec
 
 __all__ = ["SagaCall", "SagaServerKit", "SagaTestError", "SagaTestKit"]
 

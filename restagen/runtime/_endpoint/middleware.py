@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.specs import ComponentKind, ComponentSpec, HandlerKind, HandlerSpec, Options
+from restagen.runtime._core.context import HandlerContext
+from restagen.runtime._core.specs import ComponentKind, ComponentSpec, HandlerKind, HandlerSpec, Options
 
 __all__ = ["ComponentInfo", "HandlerInfo", "Middleware", "MiddlewareFunction", "MiddlewareLike", "label"]
 

@@ -15,19 +15,19 @@ import restate
 from restate.exceptions import TerminalError
 from restate.serde import BytesSerde
 
-from restagen.runtime.errors import revive
-from restagen.runtime.specs import HandlerSpec
+from restagen.runtime._core.errors import revive
+from restagen.runtime._core.specs import HandlerSpec
 
 if TYPE_CHECKING:
-    from restagen.runtime.context import HandlerContext
+    from restagen.runtime._core.context import HandlerContext
 
-__all__ = ["ContextCaller", "ContextClient", "SendHandle"]
+__all__ = ["ContextCaller", "ContextClient", "ContextInvocationHandle"]
 
 In = TypeVar("In")
 Out = TypeVar("Out")
 
 
-class SendHandle(Generic[Out]):
+class ContextInvocationHandle(Generic[Out]):
     """A handle on an invocation started by a send from inside a handler."""
 
     def __init__(self, ctx: restate.Context, spec: HandlerSpec[Any, Out], handle: restate.SendHandle) -> None:
@@ -104,7 +104,7 @@ class ContextCaller:
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> SendHandle[Out]:
+    ) -> ContextInvocationHandle[Out]:
         body = spec.input.encode(request) if spec.input is not None else b""
         handle = self._ctx.generic_send(
             spec.component,
@@ -115,7 +115,7 @@ class ContextCaller:
             idempotency_key=idempotency_key,
             headers=self._headers(headers),
         )
-        return SendHandle(self._ctx, spec, handle)
+        return ContextInvocationHandle(self._ctx, spec, handle)
 
 
 def _decode(spec: HandlerSpec[Any, Out], body: bytes) -> Out:

@@ -19,12 +19,12 @@ from restate.handler import TypeHint
 from restate.retry_policy import InvocationRetryPolicy
 from restate.serde import BytesSerde
 
-from restagen.runtime.errors import DeclaredError
-from restagen.runtime.events import EVENT_HEADER, EVENT_VERSION_HEADER, SUBSCRIBES_METADATA
-from restagen.runtime.headers import HeaderPolicy
-from restagen.runtime.inject import Invocation
-from restagen.runtime.serde import Codec, CodecError
-from restagen.runtime.specs import ComponentSpec, HandlerSpec, Options
+from restagen.runtime._core.codecs import Codec, CodecError
+from restagen.runtime._core.errors import DeclaredError
+from restagen.runtime._core.specs import ComponentSpec, HandlerSpec, Options
+from restagen.runtime._endpoint.headers import HeaderPolicy
+from restagen.runtime._endpoint.injection import Invocation
+from restagen.runtime.events._model import EVENT_HEADER, EVENT_VERSION_HEADER, SUBSCRIBES_METADATA
 
 __all__ = ["Pipeline", "RestateComponent", "Step", "bind"]
 

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from restagen.runtime.config import PubSubConfig
-from restagen.runtime.context import HandlerContext
-from restagen.runtime.events import EventEnvelope, EventSpec, PublishRequest
-from restagen.runtime.ingress import Ingress
-from restagen.runtime.registry import PUBLISH, REGISTRY
+from restagen.runtime._core.context import HandlerContext
+from restagen.runtime._core.ingress import Ingress
+from restagen.runtime._endpoint.config import PubSubConfig
+from restagen.runtime.events._model import EventEnvelope, EventSpec, PublishRequest
+from restagen.runtime.events._registry import PUBLISH, REGISTRY
 
 __all__ = ["ContextPublisher", "EventPublisher", "IngressPublisher"]
 

@@ -1,0 +1,1 @@
+"""The core of the runtime: models, codecs, errors, specs, contexts and calls (private)."""

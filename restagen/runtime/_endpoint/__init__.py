@@ -1,0 +1,1 @@
+"""The endpoint: binding, injection, middleware, headers, configuration, registration (private)."""

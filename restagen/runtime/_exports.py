@@ -1,0 +1,61 @@
+"""Lazy exports: a package's public names, imported from their private modules on first use.
+
+A public package lists its names as imports under `if TYPE_CHECKING:`, which is what type
+checkers and readers see, and otherwise takes `__getattr__` and `__dir__` from `lazy_exports`.
+A private module is imported only when one of its names is first read, so that importing a
+generated app loads what its requests need and nothing more (no HTTP client in an endpoint
+that never calls the ingress, no settings reader until configuration is read).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+from collections.abc import Callable
+from importlib.util import resolve_name
+from pathlib import Path
+from typing import Any
+
+__all__ = ["exported_names", "lazy_exports"]
+
+
+def exported_names(path: Path, package: str) -> dict[str, str]:
+    """Each name imported under `if TYPE_CHECKING:` in the package at `path`, with its module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if not (
+            isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        ):
+            continue
+        for statement in node.body:
+            if not isinstance(statement, ast.ImportFrom):
+                continue
+            module = statement.module or ""
+            if statement.level:
+                module = resolve_name("." * statement.level + module, package)
+            for alias in statement.names:
+                names[alias.asname or alias.name] = module
+    return names
+
+
+def lazy_exports(package: str) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """The `__getattr__` and `__dir__` of the public package `package`."""
+    module = sys.modules[package]
+    sources: dict[str, str] = {}
+
+    def __getattr__(name: str) -> Any:
+        if not sources:
+            sources.update(exported_names(Path(str(module.__file__)), package))
+        source = sources.get(name)
+        if source is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(source), name)
+        setattr(module, name, value)  # read once: later reads are plain attribute lookups
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*vars(module), *getattr(module, "__all__", ())})
+
+    return __getattr__, __dir__
