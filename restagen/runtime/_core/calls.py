@@ -15,7 +15,7 @@ import restate
 from restate.exceptions import TerminalError
 from restate.serde import BytesSerde
 
-from restagen.runtime._core.errors import revive
+from restagen.runtime._core.errors import reraisable
 from restagen.runtime._core.specs import HandlerSpec
 
 if TYPE_CHECKING:
@@ -44,10 +44,7 @@ class ContextInvocationHandle(Generic[Out]):
         try:
             result: bytes = await self._ctx.attach_invocation(invocation_id, serde=BytesSerde())
         except TerminalError as error:
-            declared = revive(self._spec.errors, error.metadata)
-            if declared is not None:
-                raise declared from None
-            raise
+            raise reraisable(error, self._spec.errors) from None
         return _decode(self._spec, result)
 
     async def cancel(self) -> None:
@@ -89,10 +86,7 @@ class ContextCaller:
                 headers=self._headers(headers),
             )
         except TerminalError as error:
-            declared = revive(spec.errors, error.metadata)
-            if declared is not None:
-                raise declared from None
-            raise
+            raise reraisable(error, spec.errors) from None
         return _decode(spec, result)
 
     def send(

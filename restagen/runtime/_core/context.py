@@ -20,7 +20,7 @@ from restate.context import RunOptions
 from restate.exceptions import TerminalError
 
 from restagen.runtime._core.codecs import Codec, JsonCodec
-from restagen.runtime._core.errors import DeclaredError, revive_own
+from restagen.runtime._core.errors import DeclaredError, reraisable
 from restagen.runtime._endpoint.headers import HeaderPolicy, merge_headers
 
 __all__ = [
@@ -100,10 +100,7 @@ class HandlerContext(Generic[C]):
         try:
             return await future
         except TerminalError as error:
-            declared = revive_own(error.metadata)
-            if declared is not None:
-                raise declared from None
-            raise
+            raise reraisable(error) from None
 
     async def sleep(self, delay: timedelta) -> None:
         """A durable sleep: survives restarts of the endpoint and of Restate."""

@@ -25,8 +25,8 @@ __all__ = [
     "ERROR_NAME_KEY",
     "DeclaredError",
     "HandlerNotImplemented",
+    "reraisable",
     "revive",
-    "revive_own",
 ]
 
 # A declared error travels as a TerminalError whose metadata names it and carries its fields;
@@ -107,24 +107,32 @@ class HandlerNotImplemented(TerminalError):
 
 
 def revive(
-    declared: Iterable[type[DeclaredError]], metadata: Mapping[str, str] | None
+    declared: Iterable[type[DeclaredError]] | None, metadata: Mapping[str, str] | None
 ) -> DeclaredError | None:
-    """The declared error that `metadata` of a failure describes, if it is one of `declared`."""
+    """The declared error that the `metadata` of a failure describes, if there is one to revive.
+
+    `declared` is what the caller agreed on (a handler's errors); None takes any declared error
+    whose class is loaded in this process (a `ctx.run` action's own error, replayed). Never
+    raises: fields that no longer fit the class leave the failure as it is.
+    """
     if not metadata or ERROR_NAME_KEY not in metadata:
         return None
+    if declared is None:
+        cls = _CLASSES.get(metadata.get(ERROR_CLASS_KEY, ""))
+        declared = (cls,) if cls is not None else ()
     name = metadata[ERROR_NAME_KEY]
     for error in declared:
         if error.__name__ == name:
             try:
                 return error.from_wire(json.loads(metadata.get(ERROR_DETAILS_KEY) or "{}"))
-            except ValueError:  # fields that no longer fit this class: leave the failure as it is
+            except Exception:  # any mismatch of the fields: not this class
                 return None
     return None
 
 
-def revive_own(metadata: Mapping[str, str] | None) -> DeclaredError | None:
-    """The declared error `metadata` describes, if its class is loaded in this process."""
-    if not metadata or ERROR_CLASS_KEY not in metadata:
-        return None
-    cls = _CLASSES.get(metadata[ERROR_CLASS_KEY])
-    return revive((cls,), metadata) if cls is not None else None
+def reraisable(failure: TerminalError, declared: Iterable[type[DeclaredError]] | None = None) -> Exception:
+    """What to raise for a terminal `failure`: the declared error it carries, else `failure` itself.
+
+    `declared` as for `revive`. Raise it `from None`: a revived error stands as the callee raised it.
+    """
+    return revive(declared, failure.metadata) or failure

@@ -148,13 +148,9 @@ def _failure(spec: HandlerSpec[Any, Any], response: httpx.Response) -> Exception
             metadata = {str(k): str(v) for k, v in raw.items()}
     elif body:
         message = body.decode("utf-8", "replace")[:500]
-    if metadata and spec.errors:
-        try:
-            declared = revive(spec.errors, metadata)
-        except Exception:  # details that no longer fit the class: report the raw failure
-            declared = None
-        if declared is not None:
-            return declared
+    declared = revive(spec.errors, metadata)
+    if declared is not None:
+        return declared
     kind = NotReady if response.status_code == _NOT_READY else IngressError
     return kind(
         response.status_code,
