@@ -4,7 +4,7 @@ It depends on `restate-sdk`, pydantic and httpx only, never on the compiler. Eve
 is importable from here, or from the subpackages named for one feature:
 
 - `restagen.runtime`: models, codecs and declared errors; the specs generated code declares;
-  handler contexts, state and promises; calls from inside handlers and through the ingress; the
+  handler contexts, state and promises; durable futures and their combinators; calls from inside handlers and through the ingress; the
   endpoint with its configuration, injection and middleware.
 - `restagen.runtime.events`: event specs, publishers and subscribers.
 - `restagen.runtime.sagas`: the saga engine and saga clients.
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from restagen.runtime._core.bson import BsonCodec
     from restagen.runtime._core.calls import ContextCaller, ContextClient, ContextInvocationHandle
     from restagen.runtime._core.codecs import Codec, CodecError, JsonCodec
+    from restagen.runtime._core.combinators import as_completed, gather, select, wait_completed
     from restagen.runtime._core.context import (
         HandlerContext,
         ObjectHandlerContext,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         WorkflowSharedHandlerContext,
     )
     from restagen.runtime._core.errors import DeclaredError, HandlerNotImplemented
+    from restagen.runtime._core.futures import CallFuture, DurableFuture, DurableTimeout
     from restagen.runtime._core.ingress import (
         Ingress,
         IngressClient,
@@ -80,6 +82,7 @@ else:
 __all__ = [
     "AdminConfig",
     "BsonCodec",
+    "CallFuture",
     "Codec",
     "CodecError",
     "ComponentInfo",
@@ -91,6 +94,8 @@ __all__ = [
     "ContextClient",
     "ContextInvocationHandle",
     "DeclaredError",
+    "DurableFuture",
+    "DurableTimeout",
     "Endpoint",
     "HandlerContext",
     "HandlerInfo",
@@ -129,7 +134,11 @@ __all__ = [
     "WorkflowHandlerContext",
     "WorkflowPromise",
     "WorkflowSharedHandlerContext",
+    "as_completed",
+    "gather",
     "load_config",
     "register",
     "register_async",
+    "select",
+    "wait_completed",
 ]

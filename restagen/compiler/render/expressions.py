@@ -8,13 +8,14 @@ as a request to put every item on its own line. Each adds the imports it needs t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
 from restagen.compiler import ir
 from restagen.compiler.render.annotations import Imports
 
-__all__ = ["dict_of", "duration", "list_of", "options", "retry", "tuple_of"]
+__all__ = ["default_value", "dict_of", "duration", "list_of", "options", "retry", "tuple_of"]
 
 _UNITS = (
     ("days", timedelta(days=1)),
@@ -50,6 +51,23 @@ def list_of(items: Iterable[str]) -> str:
 
 def dict_of(items: Iterable[tuple[str, str]]) -> str:
     return "{" + ", ".join(f"{key}: {value}" for key, value in items) + "}"
+
+
+def default_value(value: Any, ref: ir.TypeRef, annotate: Callable[[ir.TypeRef], str]) -> str:
+    """The Python value of a schema default of type `ref`: `0`, `'EUR'`, `[]`, `Size('M')`.
+
+    The binder allows defaults of primitives, `any`, enums, lists and maps of those; an enum's
+    value is its class called with the schema's value (`annotate` names the class).
+    """
+    if isinstance(ref, ir.Nullable):
+        return default_value(value, ref.inner, annotate) if value is not None else "None"
+    if isinstance(ref, ir.ListOf):
+        return list_of(default_value(item, ref.item, annotate) for item in value)
+    if isinstance(ref, ir.MapOf):
+        return dict_of((repr(key), default_value(item, ref.value, annotate)) for key, item in value.items())
+    if isinstance(ref, ir.Named):
+        return f"{annotate(ref)}({value!r})"
+    return repr(value)
 
 
 def retry(policy: ir.Retry, imports: Imports) -> str:

@@ -82,6 +82,17 @@ class StateView:
     name: str
     annotation: str
     codec: str
+    default: str | None = None
+    """The Python expression of the declared default (state keys only)."""
+
+    @property
+    def type_args(self) -> str:
+        """`StateKey[...]`'s arguments: the type, and the type again when there is a default."""
+        return f"{self.annotation}, {self.annotation}" if self.default is not None else self.annotation
+
+    @property
+    def default_arg(self) -> str:
+        return f", default={self.default}" if self.default is not None else ""
 
 
 @dataclass(frozen=True)
@@ -196,6 +207,8 @@ class PackageView:
         if any(c.callable_handlers for c in self.components):
             imports.add("restagen.runtime", "InvocationHandle")
             imports.add("restagen.runtime", "SyncInvocationHandle")
+        if any(c.callable_handlers or c.run for c in self.components):
+            imports.add("restagen.runtime", "CallFuture")
         if any(c.run for c in self.components):
             imports.add("restagen.runtime", "WorkflowHandle")
             imports.add("restagen.runtime", "SyncWorkflowHandle")
@@ -370,7 +383,7 @@ class _Builder:
                 )
             )
         serde = component.options.serde or self.view.package.serde or "json"
-        state = tuple(self._keyed(f, serde, state_imports) for f in component.state)
+        state = tuple(self._state_key(f, serde, state_imports) for f in component.state)
         promises = tuple(self._keyed(f, serde, state_imports) for f in component.promises)
         return ComponentView(
             kind=component.kind,
@@ -408,6 +421,13 @@ class _Builder:
 
     def _keyed(self, fld: ir.Field, serde: str, imports: Imports) -> StateView:
         return StateView(fld.name, self.annotate(fld.type, imports), self.codec(fld.type, serde))
+
+    def _state_key(self, fld: ir.Field, serde: str, imports: Imports) -> StateView:
+        view = self._keyed(fld, serde, imports)
+        if not fld.has_default:
+            return view
+        default = expressions.default_value(fld.default, fld.type, lambda ref: self.annotate(ref, imports))
+        return StateView(view.name, view.annotation, view.codec, default)
 
 
 def package_view(program: ir.Program, package: ir.Package) -> PackageView:

@@ -92,6 +92,7 @@ _GENERATED_CODE_NAMES = {
     "Union",
     # imported by the service modules (contexts, definitions, clients, app, codecs)
     "BsonCodec",
+    "CallFuture",
     "ComponentSpec",
     "ContextCaller",
     "Final",

@@ -2,7 +2,8 @@
 
 Generated context clients delegate here. A call journals its request and result; a declared error
 of the callee is raised again as the same class with the same fields; a send returns at once with
-a handle on the new invocation, optionally delayed.
+a handle on the new invocation, optionally delayed. A call returns a `CallFuture` at once: the
+call is journaled when made, and the future can be awaited, combined, timed out or cancelled.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import restate
-from restate.exceptions import TerminalError
 from restate.serde import BytesSerde
 
-from restagen.runtime._core.errors import reraisable
+from restagen.runtime._core.futures import CallFuture
 from restagen.runtime._core.specs import HandlerSpec
 
 if TYPE_CHECKING:
@@ -41,11 +41,7 @@ class ContextInvocationHandle(Generic[Out]):
     async def attach(self) -> Out:
         """Wait (durably) for the invocation to finish and return its result, or raise its error."""
         invocation_id = await self._handle.invocation_id()
-        try:
-            result: bytes = await self._ctx.attach_invocation(invocation_id, serde=BytesSerde())
-        except TerminalError as error:
-            raise reraisable(error, self._spec.errors) from None
-        return _decode(self._spec, result)
+        return await CallFuture(self._ctx.attach_invocation(invocation_id, serde=BytesSerde()), self._spec)
 
     async def cancel(self) -> None:
         await self._handle.cancel_invocation()
@@ -66,7 +62,7 @@ class ContextCaller:
         self._ctx: restate.Context = ctx.restate
         self._headers = ctx.outgoing_headers
 
-    async def call(
+    def call(
         self,
         spec: HandlerSpec[In, Out],
         request: In,
@@ -74,20 +70,18 @@ class ContextCaller:
         key: str | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Out:
+    ) -> CallFuture[Out]:
+        """Start the call now; the future gives its result (decoded, errors revived) when awaited."""
         body = spec.input.encode(request) if spec.input is not None else b""
-        try:
-            result = await self._ctx.generic_call(
-                spec.component,
-                spec.name,
-                body,
-                key=key,
-                idempotency_key=idempotency_key,
-                headers=self._headers(headers),
-            )
-        except TerminalError as error:
-            raise reraisable(error, spec.errors) from None
-        return _decode(spec, result)
+        future = self._ctx.generic_call(
+            spec.component,
+            spec.name,
+            body,
+            key=key,
+            idempotency_key=idempotency_key,
+            headers=self._headers(headers),
+        )
+        return CallFuture(future, spec)
 
     def send(
         self,
@@ -110,9 +104,3 @@ class ContextCaller:
             headers=self._headers(headers),
         )
         return ContextInvocationHandle(self._ctx, spec, handle)
-
-
-def _decode(spec: HandlerSpec[Any, Out], body: bytes) -> Out:
-    if spec.output is None:
-        return None  # type: ignore[return-value]
-    return spec.output.decode(body)

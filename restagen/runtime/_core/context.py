@@ -8,19 +8,21 @@ reachable as `.restate` for anything not covered here.
 
 from __future__ import annotations
 
+import copy
 import inspect
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from random import Random
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 from uuid import UUID
 
 import restate
 from restate.context import RunOptions
-from restate.exceptions import TerminalError
+from typing_extensions import TypeVar as TypeVarDefault
 
 from restagen.runtime._core.codecs import Codec, JsonCodec
-from restagen.runtime._core.errors import DeclaredError, reraisable
+from restagen.runtime._core.errors import DeclaredError
+from restagen.runtime._core.futures import DurableFuture
 from restagen.runtime._endpoint.headers import HeaderPolicy, merge_headers
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
 
 T = TypeVar("T")
 C = TypeVar("C", bound=restate.Context)
+D = TypeVarDefault("D", default=None)
 
 
 _CODECS: dict[Any, Codec[Any]] = {}
@@ -83,7 +86,18 @@ class HandlerContext(Generic[C]):
         """The headers of the request that started this invocation."""
         return self.restate.request().headers
 
-    async def run(
+    @property
+    def attempt_headers(self) -> Mapping[str, str]:
+        """The headers of this attempt's request from Restate to the endpoint (they change per attempt)."""
+        return self.restate.request().attempt_headers
+
+    @property
+    def idempotency_key(self) -> str | None:
+        """The idempotency key the invocation was started with, if any."""
+        return self.restate.request().idempotency_key
+
+    @overload
+    def run(
         self,
         name: str,
         action: Callable[[], Coroutine[Any, Any, T]] | Callable[[], T],
@@ -91,20 +105,58 @@ class HandlerContext(Generic[C]):
         *,
         max_attempts: int | None = None,
         max_duration: timedelta | None = None,
-    ) -> T:
-        """Run `action` once, journal its typed result, and replay that result on retries."""
-        options: RunOptions[T] = RunOptions(
-            serde=_codec(result), max_attempts=max_attempts, max_duration=max_duration
-        )
-        future: Awaitable[T] = self.restate.run_typed(name, _terminal_when_declared(action), options)
-        try:
-            return await future
-        except TerminalError as error:
-            raise reraisable(error) from None
+        initial_retry_interval: timedelta | None = None,
+        max_retry_interval: timedelta | None = None,
+        retry_interval_factor: float | None = None,
+    ) -> DurableFuture[T]: ...
+    @overload
+    def run(
+        self,
+        name: str,
+        action: Callable[[], Coroutine[Any, Any, None]] | Callable[[], None],
+        result: None = None,
+        *,
+        max_attempts: int | None = None,
+        max_duration: timedelta | None = None,
+        initial_retry_interval: timedelta | None = None,
+        max_retry_interval: timedelta | None = None,
+        retry_interval_factor: float | None = None,
+    ) -> DurableFuture[None]: ...
+    def run(
+        self,
+        name: str,
+        action: Callable[[], Any],
+        result: Codec[Any] | type[Any] | None = None,
+        *,
+        max_attempts: int | None = None,
+        max_duration: timedelta | None = None,
+        initial_retry_interval: timedelta | None = None,
+        max_retry_interval: timedelta | None = None,
+        retry_interval_factor: float | None = None,
+    ) -> DurableFuture[Any]:
+        """Run `action` once, journal its typed result, and replay that result on retries.
 
-    async def sleep(self, delay: timedelta) -> None:
+        Without `result`, the action runs for its effect and its future's value is None. The
+        retry options are the SDK's (`restate.RunOptions`): without any, the invocation's retry
+        policy applies; a declared error raised by `action` is terminal, never retried.
+        """
+        options: RunOptions[Any] = RunOptions(
+            serde=_codec(type(None) if result is None else result),
+            max_attempts=max_attempts,
+            max_duration=max_duration,
+            initial_retry_interval=initial_retry_interval,
+            max_retry_interval=max_retry_interval,
+            retry_interval_factor=retry_interval_factor,
+        )
+        return DurableFuture(self.restate.run_typed(name, _terminal_when_declared(action), options))
+
+    def sleep(self, delay: timedelta, name: str | None = None) -> DurableFuture[None]:
         """A durable sleep: survives restarts of the endpoint and of Restate."""
-        await self.restate.sleep(delay)
+        return DurableFuture(self.restate.sleep(delay, name))
+
+    def cancel(self, invocation_id: str) -> None:
+        """Cancel the invocation `invocation_id` (a call's or a send's, or any other)."""
+        self.restate.cancel_invocation(invocation_id)
 
     def random(self) -> Random:
         """A random generator seeded by the invocation: the same values on every replay."""
@@ -113,20 +165,29 @@ class HandlerContext(Generic[C]):
     def uuid(self) -> UUID:
         return self.restate.uuid()
 
-    async def now(self) -> datetime:
+    def now(self) -> DurableFuture[datetime]:
         """The current time, journaled so that replays see the same value."""
-        return datetime.fromtimestamp(await self.restate.time(), tz=UTC)
+        return _TimeFuture(self.restate.time())
 
-    def awakeable(self, value: Codec[T] | type[T]) -> tuple[str, Awaitable[T]]:
+    def awakeable(self, value: Codec[T] | type[T]) -> tuple[str, DurableFuture[T]]:
         """A new awakeable: its id (to hand to whoever completes it) and the typed value to await."""
         awakeable_id, future = self.restate.awakeable(serde=_codec(value))
-        return awakeable_id, future
+        return awakeable_id, DurableFuture(future)
 
     def resolve_awakeable(self, awakeable_id: str, value: T, codec: Codec[T] | type[T]) -> None:
         self.restate.resolve_awakeable(awakeable_id, value, serde=_codec(codec))
 
     def reject_awakeable(self, awakeable_id: str, message: str, code: int = 500) -> None:
         self.restate.reject_awakeable(awakeable_id, message, code)
+
+
+class _TimeFuture(DurableFuture[datetime]):
+    """The journaled timestamp of `now`, as an aware datetime."""
+
+    __slots__ = ()
+
+    def _finish(self, value: Any) -> datetime:
+        return datetime.fromtimestamp(value, tz=UTC)
 
 
 def _terminal_when_declared(action: Callable[[], Any]) -> Callable[[], Any]:
@@ -154,29 +215,62 @@ def _terminal_when_declared(action: Callable[[], Any]) -> Callable[[], Any]:
     return called
 
 
+K = TypeVar("K", bound=restate.ObjectContext | restate.ObjectSharedContext)
+
+
+class _KeyedContext(HandlerContext[K]):
+    """What the contexts of objects and workflows add: the key and the names of the state set."""
+
+    @property
+    def key(self) -> str:
+        return self.restate.key()
+
+    def state_keys(self) -> DurableFuture[list[str]]:
+        """The names of the state keys this object or workflow instance has a value for."""
+        return DurableFuture(self.restate.state_keys())
+
+
 class ServiceHandlerContext(HandlerContext[restate.Context]):
     """The context of a service handler."""
 
 
-class ReadOnlyStateKey(Generic[T]):
-    """A declared state key of an object or workflow, as seen by a shared (read-only) handler."""
+class ReadOnlyStateKey(Generic[T, D]):
+    """A declared state key of an object or workflow, as seen by a shared (read-only) handler.
 
-    def __init__(self, ctx: restate.ObjectSharedContext, name: str, codec: Codec[T]) -> None:
-        self._ctx = ctx
+    `D` is what `get` gives when the key has no value: None, or `T` for a key declared with a
+    `default` (the schema's value, a fresh copy each time for a list or a map).
+    """
+
+    @overload
+    def __init__(self: ReadOnlyStateKey[T, None], ctx: Any, name: str, codec: Codec[T]) -> None: ...
+    @overload
+    def __init__(self: ReadOnlyStateKey[T, T], ctx: Any, name: str, codec: Codec[T], default: T) -> None: ...
+    def __init__(self, ctx: Any, name: str, codec: Codec[T], default: Any = None) -> None:
+        self._ctx: restate.ObjectSharedContext = ctx
         self.name = name
         self._codec = codec
+        self._default = default
+        self._copy_default = isinstance(default, list | dict)
 
-    async def get(self) -> T | None:
-        """The value, or None when the key was never set or was cleared."""
-        return await self._ctx.get(self.name, serde=self._codec)
+    async def get(self) -> T | D:
+        """The value; when the key was never set or was cleared, the default (else None)."""
+        value = await self._ctx.get(self.name, serde=self._codec)
+        if value is None:
+            default = self._default
+            return copy.deepcopy(default) if self._copy_default else default  # type: ignore[no-any-return]
+        return value
 
 
-class StateKey(ReadOnlyStateKey[T]):
+class StateKey(ReadOnlyStateKey[T, D]):
     """A declared state key, readable and writable by an exclusive handler."""
 
-    def __init__(self, ctx: restate.ObjectContext, name: str, codec: Codec[T]) -> None:
-        super().__init__(ctx, name, codec)  # type: ignore[arg-type]
-        self._writable = ctx
+    @overload
+    def __init__(self: StateKey[T, None], ctx: Any, name: str, codec: Codec[T]) -> None: ...
+    @overload
+    def __init__(self: StateKey[T, T], ctx: Any, name: str, codec: Codec[T], default: T) -> None: ...
+    def __init__(self, ctx: Any, name: str, codec: Codec[T], default: Any = None) -> None:
+        super().__init__(ctx, name, codec, default)
+        self._writable: restate.ObjectContext = ctx
 
     def set(self, value: T) -> None:
         self._writable.set(self.name, value, serde=self._codec)
@@ -185,20 +279,12 @@ class StateKey(ReadOnlyStateKey[T]):
         self._writable.clear(self.name)
 
 
-class ObjectSharedHandlerContext(HandlerContext[restate.ObjectSharedContext]):
+class ObjectSharedHandlerContext(_KeyedContext[restate.ObjectSharedContext]):
     """The context of a shared object handler: the key, read-only state."""
 
-    @property
-    def key(self) -> str:
-        return self.restate.key()
 
-
-class ObjectHandlerContext(HandlerContext[restate.ObjectContext]):
+class ObjectHandlerContext(_KeyedContext[restate.ObjectContext]):
     """The context of an exclusive object handler: the key, state to read and write."""
-
-    @property
-    def key(self) -> str:
-        return self.restate.key()
 
     def clear_all_state(self) -> None:
         self.restate.clear_all()
@@ -210,9 +296,9 @@ class WorkflowPromise(Generic[T]):
     def __init__(self, promise: restate.DurablePromise[T]) -> None:
         self._promise = promise
 
-    async def value(self) -> T:
-        """Wait until the promise is resolved (durably), and return its value."""
-        return await self._promise.value()
+    def value(self) -> DurableFuture[T]:
+        """The promise's value once resolved: await it, put a timeout on it, or select over it."""
+        return DurableFuture(self._promise.value())
 
     async def peek(self) -> T | None:
         return await self._promise.peek()
@@ -224,23 +310,15 @@ class WorkflowPromise(Generic[T]):
         await self._promise.reject(message, code)
 
 
-class WorkflowSharedHandlerContext(HandlerContext[restate.WorkflowSharedContext]):
+class WorkflowSharedHandlerContext(_KeyedContext[restate.WorkflowSharedContext]):
     """The context of a workflow's shared handler: the key, read-only state, promises."""
-
-    @property
-    def key(self) -> str:
-        return self.restate.key()
 
     def promise(self, name: str, codec: Codec[T]) -> WorkflowPromise[T]:
         return WorkflowPromise(self.restate.promise(name, serde=codec))
 
 
-class WorkflowHandlerContext(HandlerContext[restate.WorkflowContext]):
+class WorkflowHandlerContext(_KeyedContext[restate.WorkflowContext]):
     """The context of a workflow's `run`: the key, state to read and write, promises."""
-
-    @property
-    def key(self) -> str:
-        return self.restate.key()
 
     def promise(self, name: str, codec: Codec[T]) -> WorkflowPromise[T]:
         return WorkflowPromise(self.restate.promise(name, serde=codec))

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from restagen.runtime import (
+    CallFuture,
     ContextCaller,
     ContextClient,
     ContextInvocationHandle,
@@ -177,15 +178,15 @@ class AccountingContextClient(ContextClient):
     def __init__(self, ctx: HandlerContext[Any]) -> None:
         self._caller = ContextCaller(ctx)
 
-    async def authorize(
+    def authorize(
         self,
         request: AuthorizeRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Authorization:
-        """Call authorize durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Authorization]:
+        """Call authorize durably; await the future for its result."""
+        return self._caller.call(
             definitions.ACCOUNTING__AUTHORIZE,
             request,
             idempotency_key=idempotency_key,
@@ -209,15 +210,15 @@ class AccountingContextClient(ContextClient):
             headers=headers,
         )
 
-    async def reverse(
+    def reverse(
         self,
         request: AccountingReverseRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call reverse durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call reverse durably; await the future for its result."""
+        return self._caller.call(
             definitions.ACCOUNTING__REVERSE,
             request,
             idempotency_key=idempotency_key,

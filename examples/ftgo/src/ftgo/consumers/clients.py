@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from restagen.runtime import (
+    CallFuture,
     ContextCaller,
     ContextClient,
     ContextInvocationHandle,
@@ -254,15 +255,15 @@ class ConsumerContextClient(ContextClient):
         self._caller = ContextCaller(ctx)
         self._key = key
 
-    async def register(
+    def register(
         self,
         request: Consumer,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Consumer:
-        """Call register durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Consumer]:
+        """Call register durably; await the future for its result."""
+        return self._caller.call(
             definitions.CONSUMER__REGISTER,
             request,
             key=self._key,
@@ -288,14 +289,14 @@ class ConsumerContextClient(ContextClient):
             headers=headers,
         )
 
-    async def get(
+    def get(
         self,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Consumer | None:
-        """Call get durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Consumer | None]:
+        """Call get durably; await the future for its result."""
+        return self._caller.call(
             definitions.CONSUMER__GET,
             None,
             key=self._key,
@@ -320,15 +321,15 @@ class ConsumerContextClient(ContextClient):
             headers=headers,
         )
 
-    async def validate_order(
+    def validate_order(
         self,
         request: ValidateOrderRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call validate_order durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call validate_order durably; await the future for its result."""
+        return self._caller.call(
             definitions.CONSUMER__VALIDATE_ORDER,
             request,
             key=self._key,
@@ -520,15 +521,15 @@ class SignupContextClient(ContextClient):
             headers=headers,
         )
 
-    async def run(
+    def run(
         self,
         request: SignupRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> bool:
-        """Run this workflow and wait for it; fails if its run already started."""
-        return await self._caller.call(
+    ) -> CallFuture[bool]:
+        """Run this workflow; await the future for its result. Fails if its run already started."""
+        return self._caller.call(
             definitions.SIGNUP__RUN,
             request,
             key=self._key,
@@ -536,15 +537,15 @@ class SignupContextClient(ContextClient):
             headers=headers,
         )
 
-    async def click(
+    def click(
         self,
         request: str,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call click durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call click durably; await the future for its result."""
+        return self._caller.call(
             definitions.SIGNUP__CLICK,
             request,
             key=self._key,

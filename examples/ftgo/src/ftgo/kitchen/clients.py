@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from restagen.runtime import (
+    CallFuture,
     ContextCaller,
     ContextClient,
     ContextInvocationHandle,
@@ -246,15 +247,15 @@ class KitchenContextClient(ContextClient):
     def __init__(self, ctx: HandlerContext[Any]) -> None:
         self._caller = ContextCaller(ctx)
 
-    async def create_ticket(
+    def create_ticket(
         self,
         request: CreateTicketRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> TicketCreated:
-        """Call create_ticket durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[TicketCreated]:
+        """Call create_ticket durably; await the future for its result."""
+        return self._caller.call(
             definitions.KITCHEN__CREATE_TICKET,
             request,
             idempotency_key=idempotency_key,
@@ -278,15 +279,15 @@ class KitchenContextClient(ContextClient):
             headers=headers,
         )
 
-    async def cancel_ticket(
+    def cancel_ticket(
         self,
         request: KitchenCancelTicketRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call cancel_ticket durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call cancel_ticket durably; await the future for its result."""
+        return self._caller.call(
             definitions.KITCHEN__CANCEL_TICKET,
             request,
             idempotency_key=idempotency_key,
@@ -310,15 +311,15 @@ class KitchenContextClient(ContextClient):
             headers=headers,
         )
 
-    async def confirm_ticket(
+    def confirm_ticket(
         self,
         request: KitchenConfirmTicketRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call confirm_ticket durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call confirm_ticket durably; await the future for its result."""
+        return self._caller.call(
             definitions.KITCHEN__CONFIRM_TICKET,
             request,
             idempotency_key=idempotency_key,

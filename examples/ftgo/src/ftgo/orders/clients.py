@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from restagen.runtime import (
+    CallFuture,
     ContextCaller,
     ContextClient,
     ContextInvocationHandle,
@@ -371,15 +372,15 @@ class OrderContextClient(ContextClient):
     def __init__(self, ctx: HandlerContext[Any]) -> None:
         self._caller = ContextCaller(ctx)
 
-    async def create(
+    def create(
         self,
         request: OrderDetails,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Order:
-        """Call create durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Order]:
+        """Call create durably; await the future for its result."""
+        return self._caller.call(
             definitions.ORDER__CREATE,
             request,
             idempotency_key=idempotency_key,
@@ -403,15 +404,15 @@ class OrderContextClient(ContextClient):
             headers=headers,
         )
 
-    async def approve(
+    def approve(
         self,
         request: OrderApproveRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call approve durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call approve durably; await the future for its result."""
+        return self._caller.call(
             definitions.ORDER__APPROVE,
             request,
             idempotency_key=idempotency_key,
@@ -435,15 +436,15 @@ class OrderContextClient(ContextClient):
             headers=headers,
         )
 
-    async def reject(
+    def reject(
         self,
         request: OrderRejectRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call reject durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call reject durably; await the future for its result."""
+        return self._caller.call(
             definitions.ORDER__REJECT,
             request,
             idempotency_key=idempotency_key,
@@ -467,15 +468,15 @@ class OrderContextClient(ContextClient):
             headers=headers,
         )
 
-    async def get(
+    def get(
         self,
         request: str,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Order:
-        """Call get durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Order]:
+        """Call get durably; await the future for its result."""
+        return self._caller.call(
             definitions.ORDER__GET,
             request,
             idempotency_key=idempotency_key,
@@ -499,15 +500,15 @@ class OrderContextClient(ContextClient):
             headers=headers,
         )
 
-    async def on_ticket_created(
+    def on_ticket_created(
         self,
         request: TicketCreated,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call on_ticket_created durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call on_ticket_created durably; await the future for its result."""
+        return self._caller.call(
             definitions.ORDER__ON_TICKET_CREATED,
             request,
             idempotency_key=idempotency_key,

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from restagen.runtime import (
+    CallFuture,
     ContextCaller,
     ContextClient,
     ContextInvocationHandle,
@@ -253,15 +254,15 @@ class BillingContextClient(ContextClient):
     def __init__(self, ctx: HandlerContext[Any]) -> None:
         self._caller = ContextCaller(ctx)
 
-    async def charge(
+    def charge(
         self,
         request: Charge,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Receipt:
-        """Call charge durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Receipt]:
+        """Call charge durably; await the future for its result."""
+        return self._caller.call(
             definitions.BILLING__CHARGE,
             request,
             idempotency_key=idempotency_key,
@@ -285,15 +286,15 @@ class BillingContextClient(ContextClient):
             headers=headers,
         )
 
-    async def refund(
+    def refund(
         self,
         request: BillingRefundRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call refund durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call refund durably; await the future for its result."""
+        return self._caller.call(
             definitions.BILLING__REFUND,
             request,
             idempotency_key=idempotency_key,
@@ -317,17 +318,17 @@ class BillingContextClient(ContextClient):
             headers=headers,
         )
 
-    async def on_item_returned(
+    def on_item_returned(
         self,
         request: ItemReturned,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
+    ) -> CallFuture[None]:
         """Charges a late fee; also fed by the returns topic of the
         self-service kiosks.
         """
-        return await self._caller.call(
+        return self._caller.call(
             definitions.BILLING__ON_ITEM_RETURNED,
             request,
             idempotency_key=idempotency_key,
@@ -509,15 +510,15 @@ class AccountContextClient(ContextClient):
         self._caller = ContextCaller(ctx)
         self._key = key
 
-    async def add_return(
+    def add_return(
         self,
         request: AccountAddReturnRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call add_return durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call add_return durably; await the future for its result."""
+        return self._caller.call(
             definitions.ACCOUNT__ADD_RETURN,
             request,
             key=self._key,
@@ -543,14 +544,14 @@ class AccountContextClient(ContextClient):
             headers=headers,
         )
 
-    async def statement(
+    def statement(
         self,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Statement:
-        """Call statement durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Statement]:
+        """Call statement durably; await the future for its result."""
+        return self._caller.call(
             definitions.ACCOUNT__STATEMENT,
             None,
             key=self._key,

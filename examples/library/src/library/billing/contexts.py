@@ -28,7 +28,9 @@ class AccountState:
     """The declared state of object account, readable and writable."""
 
     def __init__(self, ctx: restate.ObjectContext) -> None:
-        self.returns: StateKey[int] = StateKey(ctx, "returns", codecs.INT)
+        self.returns: StateKey[int, int] = StateKey(
+            ctx, "returns", codecs.INT, default=0
+        )
         self.late_fees: StateKey[Money] = StateKey(
             ctx, "late_fees", codecs.LIBRARY_COMMON__MONEY
         )
@@ -38,8 +40,8 @@ class AccountSharedState:
     """The declared state of object account, read-only (shared handlers)."""
 
     def __init__(self, ctx: restate.ObjectSharedContext) -> None:
-        self.returns: ReadOnlyStateKey[int] = ReadOnlyStateKey(
-            ctx, "returns", codecs.INT
+        self.returns: ReadOnlyStateKey[int, int] = ReadOnlyStateKey(
+            ctx, "returns", codecs.INT, default=0
         )
         self.late_fees: ReadOnlyStateKey[Money] = ReadOnlyStateKey(
             ctx, "late_fees", codecs.LIBRARY_COMMON__MONEY

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from restagen.runtime import (
+    CallFuture,
     ContextCaller,
     ContextClient,
     ContextInvocationHandle,
@@ -115,15 +116,15 @@ class ShelvingContextClient(ContextClient):
     def __init__(self, ctx: HandlerContext[Any]) -> None:
         self._caller = ContextCaller(ctx)
 
-    async def on_item_returned(
+    def on_item_returned(
         self,
         request: ItemReturned,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call on_item_returned durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call on_item_returned durably; await the future for its result."""
+        return self._caller.call(
             definitions.SHELVING__ON_ITEM_RETURNED,
             request,
             idempotency_key=idempotency_key,
@@ -505,15 +506,15 @@ class ItemContextClient(ContextClient):
         self._caller = ContextCaller(ctx)
         self._key = key
 
-    async def add(
+    def add(
         self,
         request: Item,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Item:
+    ) -> CallFuture[Item]:
         """Adds the item, or replaces its record. Librarians only."""
-        return await self._caller.call(
+        return self._caller.call(
             definitions.ITEM__ADD,
             request,
             key=self._key,
@@ -539,14 +540,14 @@ class ItemContextClient(ContextClient):
             headers=headers,
         )
 
-    async def get(
+    def get(
         self,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Item:
-        """Call get durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Item]:
+        """Call get durably; await the future for its result."""
+        return self._caller.call(
             definitions.ITEM__GET,
             None,
             key=self._key,
@@ -571,14 +572,14 @@ class ItemContextClient(ContextClient):
             headers=headers,
         )
 
-    async def availability(
+    def availability(
         self,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Availability:
-        """Call availability durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Availability]:
+        """Call availability durably; await the future for its result."""
+        return self._caller.call(
             definitions.ITEM__AVAILABILITY,
             None,
             key=self._key,
@@ -603,15 +604,15 @@ class ItemContextClient(ContextClient):
             headers=headers,
         )
 
-    async def reserve_copy(
+    def reserve_copy(
         self,
         request: str,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> CopyReserved:
+    ) -> CallFuture[CopyReserved]:
         """Sets a copy aside for a loan."""
-        return await self._caller.call(
+        return self._caller.call(
             definitions.ITEM__RESERVE_COPY,
             request,
             key=self._key,
@@ -637,15 +638,15 @@ class ItemContextClient(ContextClient):
             headers=headers,
         )
 
-    async def release_copy(
+    def release_copy(
         self,
         request: str,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
+    ) -> CallFuture[None]:
         """Puts the copy of a loan back on the shelf."""
-        return await self._caller.call(
+        return self._caller.call(
             definitions.ITEM__RELEASE_COPY,
             request,
             key=self._key,

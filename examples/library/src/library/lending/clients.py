@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from restagen.runtime import (
+    CallFuture,
     ContextCaller,
     ContextClient,
     ContextInvocationHandle,
@@ -115,15 +116,15 @@ class CirculationContextClient(ContextClient):
     def __init__(self, ctx: HandlerContext[Any]) -> None:
         self._caller = ContextCaller(ctx)
 
-    async def return_item(
+    def return_item(
         self,
         request: ReturnRequest,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> ItemReturned:
-        """Call return_item durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[ItemReturned]:
+        """Call return_item durably; await the future for its result."""
+        return self._caller.call(
             definitions.CIRCULATION__RETURN_ITEM,
             request,
             idempotency_key=idempotency_key,

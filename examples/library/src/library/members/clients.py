@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from restagen.runtime import (
+    CallFuture,
     ContextCaller,
     ContextClient,
     ContextInvocationHandle,
@@ -520,15 +521,15 @@ class MemberContextClient(ContextClient):
         self._caller = ContextCaller(ctx)
         self._key = key
 
-    async def join(
+    def join(
         self,
         request: Member,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Member:
-        """Call join durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Member]:
+        """Call join durably; await the future for its result."""
+        return self._caller.call(
             definitions.MEMBER__JOIN,
             request,
             key=self._key,
@@ -554,14 +555,14 @@ class MemberContextClient(ContextClient):
             headers=headers,
         )
 
-    async def profile(
+    def profile(
         self,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Member:
-        """Call profile durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[Member]:
+        """Call profile durably; await the future for its result."""
+        return self._caller.call(
             definitions.MEMBER__PROFILE,
             None,
             key=self._key,
@@ -586,14 +587,14 @@ class MemberContextClient(ContextClient):
             headers=headers,
         )
 
-    async def loans(
+    def loans(
         self,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> list[Loan]:
-        """Call loans durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[list[Loan]]:
+        """Call loans durably; await the future for its result."""
+        return self._caller.call(
             definitions.MEMBER__LOANS,
             None,
             key=self._key,
@@ -618,14 +619,14 @@ class MemberContextClient(ContextClient):
             headers=headers,
         )
 
-    async def history(
+    def history(
         self,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> list[str]:
-        """Call history durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[list[str]]:
+        """Call history durably; await the future for its result."""
+        return self._caller.call(
             definitions.MEMBER__HISTORY,
             None,
             key=self._key,
@@ -650,15 +651,15 @@ class MemberContextClient(ContextClient):
             headers=headers,
         )
 
-    async def add_loan(
+    def add_loan(
         self,
         request: Loan,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call add_loan durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call add_loan durably; await the future for its result."""
+        return self._caller.call(
             definitions.MEMBER__ADD_LOAN,
             request,
             key=self._key,
@@ -684,15 +685,15 @@ class MemberContextClient(ContextClient):
             headers=headers,
         )
 
-    async def remove_loan(
+    def remove_loan(
         self,
         request: str,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call remove_loan durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call remove_loan durably; await the future for its result."""
+        return self._caller.call(
             definitions.MEMBER__REMOVE_LOAN,
             request,
             key=self._key,
@@ -718,15 +719,15 @@ class MemberContextClient(ContextClient):
             headers=headers,
         )
 
-    async def on_loan_event(
+    def on_loan_event(
         self,
         request: ItemBorrowed | ItemReturned,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
+    ) -> CallFuture[None]:
         """Keeps the member's history of loans."""
-        return await self._caller.call(
+        return self._caller.call(
             definitions.MEMBER__ON_LOAN_EVENT,
             request,
             key=self._key,
@@ -982,15 +983,15 @@ class EnrolmentContextClient(ContextClient):
             headers=headers,
         )
 
-    async def run(
+    def run(
         self,
         request: Application,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> MembershipCard | None:
-        """Run this workflow and wait for it; fails if its run already started."""
-        return await self._caller.call(
+    ) -> CallFuture[MembershipCard | None]:
+        """Run this workflow; await the future for its result. Fails if its run already started."""
+        return self._caller.call(
             definitions.ENROLMENT__RUN,
             request,
             key=self._key,
@@ -998,15 +999,15 @@ class EnrolmentContextClient(ContextClient):
             headers=headers,
         )
 
-    async def confirm(
+    def confirm(
         self,
         request: str,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Call confirm durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[None]:
+        """Call confirm durably; await the future for its result."""
+        return self._caller.call(
             definitions.ENROLMENT__CONFIRM,
             request,
             key=self._key,
@@ -1032,14 +1033,14 @@ class EnrolmentContextClient(ContextClient):
             headers=headers,
         )
 
-    async def status(
+    def status(
         self,
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> EnrolmentStatus | None:
-        """Call status durably and wait for its result."""
-        return await self._caller.call(
+    ) -> CallFuture[EnrolmentStatus | None]:
+        """Call status durably; await the future for its result."""
+        return self._caller.call(
             definitions.ENROLMENT__STATUS,
             None,
             key=self._key,

@@ -27,8 +27,8 @@ class MemberState:
     def __init__(self, ctx: restate.ObjectContext) -> None:
         self.profile: StateKey[Member] = StateKey(ctx, "profile", codecs.MEMBER)
         self.loans: StateKey[list[Loan]] = StateKey(ctx, "loans", codecs.LIST_OF_LOAN)
-        self.history: StateKey[list[str]] = StateKey(
-            ctx, "history", codecs.LIST_OF_STRING
+        self.history: StateKey[list[str], list[str]] = StateKey(
+            ctx, "history", codecs.LIST_OF_STRING, default=[]
         )
 
 
@@ -42,8 +42,8 @@ class MemberSharedState:
         self.loans: ReadOnlyStateKey[list[Loan]] = ReadOnlyStateKey(
             ctx, "loans", codecs.LIST_OF_LOAN
         )
-        self.history: ReadOnlyStateKey[list[str]] = ReadOnlyStateKey(
-            ctx, "history", codecs.LIST_OF_STRING
+        self.history: ReadOnlyStateKey[list[str], list[str]] = ReadOnlyStateKey(
+            ctx, "history", codecs.LIST_OF_STRING, default=[]
         )
 
 

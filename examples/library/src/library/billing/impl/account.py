@@ -21,10 +21,10 @@ class AccountObject(AccountObjectBase):
         fees = await ctx.state.late_fees.get() or Money(amount=Decimal(0))
         fee = request.fee_per_day.amount * request.late_days
         ctx.state.late_fees.set(fees.model_copy(update={"amount": fees.amount + fee}))
-        ctx.state.returns.set((await ctx.state.returns.get() or 0) + 1)
+        ctx.state.returns.set(await ctx.state.returns.get() + 1)
 
     async def statement(self, ctx: AccountSharedContext) -> Statement:
         return Statement(
-            returns=await ctx.state.returns.get() or 0,
+            returns=await ctx.state.returns.get(),
             late_fees=await ctx.state.late_fees.get() or Money(amount=Decimal(0)),
         )

@@ -30,7 +30,7 @@ class MemberObject(MemberObjectBase):
         return await ctx.state.loans.get() or []
 
     async def history(self, ctx: MemberSharedContext) -> list[str]:
-        return await ctx.state.history.get() or []
+        return await ctx.state.history.get()
 
     async def add_loan(self, ctx: MemberContext, request: Loan) -> None:
         profile = await ctx.state.profile.get()
@@ -55,5 +55,5 @@ class MemberObject(MemberObjectBase):
         else:
             await self.remove_loan(ctx, request.loan_id)
             entry = f"returned {request.item_id}, {request.late_days} day(s) late"
-        history = await ctx.state.history.get() or []
+        history = await ctx.state.history.get()
         ctx.state.history.set([*history, entry])
