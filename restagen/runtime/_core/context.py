@@ -93,7 +93,11 @@ class HandlerContext(Generic[C]):
 
     @property
     def idempotency_key(self) -> str | None:
-        """The idempotency key the invocation was started with, if any."""
+        """The idempotency key the invocation was started with, if any.
+
+        None also when the server does not pass it to endpoints: restate-server 1.7 does not (nor
+        the `idempotency-key` header of the ingress request, which it consumes).
+        """
         return self.restate.request().idempotency_key
 
     @overload
