@@ -7,8 +7,14 @@ from datetime import timedelta
 
 from futures import definitions
 from futures.clients import WorkerContextClient
-from futures.contexts import ApprovalContext, ApprovalSharedContext, CounterContext, CounterSharedContext
-from futures.contexts import FanoutContext, WorkerContext
+from futures.contexts import (
+    ApprovalContext,
+    ApprovalSharedContext,
+    CounterContext,
+    CounterSharedContext,
+    FanoutContext,
+    WorkerContext,
+)
 from futures.handlers import ApprovalWorkflowBase, CounterObjectBase, FanoutServiceBase, WorkerServiceBase
 from futures.models import Metadata, Race
 
