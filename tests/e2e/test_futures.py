@@ -33,7 +33,9 @@ def test_ten_calls_are_gathered_in_order(ingress: SyncIngress) -> None:
     assert FanoutSyncClient(ingress).squares(10) == [i * i for i in range(10)]
 
 
-def test_an_awakeable_raced_against_a_sleep_wins_when_resolved_and_loses_when_not(ingress: SyncIngress) -> None:
+def test_an_awakeable_raced_against_a_sleep_wins_when_resolved_and_loses_when_not(
+    ingress: SyncIngress,
+) -> None:
     from futures.clients import FanoutSyncClient
     from futures.models import Race
 

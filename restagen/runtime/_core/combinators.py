@@ -106,5 +106,9 @@ async def gather(*futures: Awaitable[Any]) -> tuple[Any, ...]:
     if inner is not None:
         await sdk.gather(*inner)
     else:
-        await asyncio.wait([future.waitable() for future in wrapped])
+        waitables = [future.waitable() for future in wrapped]
+        await asyncio.wait(waitables)
+        for waitable in waitables:  # each failure counts as seen, not only the one raised
+            if not waitable.cancelled():
+                waitable.exception()
     return tuple([await future for future in wrapped])

@@ -1,0 +1,251 @@
+"""Durable futures over a fake context, whose futures are asyncio's: values, declared errors
+revived when awaited, combinators and timeouts falling back to asyncio, run options, request
+metadata, cancellation and state defaults."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import pytest
+from pydantic import BaseModel
+from restate.exceptions import TerminalError
+
+from restagen.runtime import (
+    CallFuture,
+    ContextCaller,
+    DeclaredError,
+    DurableFuture,
+    DurableTimeout,
+    HandlerSpec,
+    JsonCodec,
+    ObjectHandlerContext,
+    ServiceHandlerContext,
+    StateKey,
+    as_completed,
+    gather,
+    select,
+    wait_completed,
+)
+from tests.runtime.fakes import FakeRunContext
+
+T = TypeVar("T")
+
+
+class GoneDetails(BaseModel):
+    sku: str
+
+
+class Gone(DeclaredError):
+    code = 410
+    details_model = GoneDetails
+
+    def __init__(self, *, sku: str) -> None:
+        self.sku = sku
+        super().__init__(GoneDetails.model_validate({"sku": sku}))
+
+
+GET = HandlerSpec[str, int]("stock", "get", None, JsonCodec(str), JsonCodec(int), errors=(Gone,))
+
+
+def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return asyncio.run(main())
+
+
+async def value(result: T) -> T:
+    return result
+
+
+async def fail(error: Exception) -> Any:
+    raise error
+
+
+def test_a_future_wraps_any_awaitable_and_gives_its_value_when_awaited() -> None:
+    async def main() -> tuple[int, int]:
+        future = DurableFuture[int](value(7))
+        loop_future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        loop_future.set_result(8)
+        return await future, await DurableFuture[int](loop_future)
+
+    assert run(main) == (7, 8)
+
+
+def test_a_call_decodes_its_result_and_revives_its_declared_error_when_awaited() -> None:
+    ctx = FakeRunContext(reply=b"42")
+
+    async def main() -> tuple[CallFuture[int], int]:
+        future = ContextCaller(ServiceHandlerContext(ctx)).call(GET, "sku-1")  # type: ignore[arg-type]
+        return future, await future
+
+    future, result = run(main)
+    assert isinstance(future, CallFuture) and result == 42
+    assert ctx.calls[0]["target"] == "stock/get"
+
+    terminal = Gone(sku="sku-1").to_terminal()
+    with pytest.raises(Gone) as raised:
+        run(lambda: CallFuture(fail(terminal), GET)._resolve())
+    assert raised.value.sku == "sku-1"
+
+
+def test_gather_keeps_the_order_of_its_arguments_and_raises_the_first_failure_after_all_complete() -> None:
+    async def main() -> tuple[int, str]:
+        loop = asyncio.get_running_loop()
+        late: asyncio.Future[int] = loop.create_future()
+        loop.call_soon(late.set_result, 1)
+        return await gather(late, value("two"))
+
+    assert run(main) == (1, "two")
+
+    finished: list[str] = []
+
+    async def slow_success() -> str:
+        await asyncio.sleep(0)
+        finished.append("slow")
+        return "slow"
+
+    async def failing() -> None:
+        await gather(
+            DurableFuture[None](fail(TerminalError("first"))), slow_success(), fail(TerminalError("second"))
+        )
+
+    with pytest.raises(TerminalError, match="first"):
+        run(failing)
+    assert finished == ["slow"]
+    assert run(lambda: gather()) == ()
+
+
+def test_select_names_the_first_future_to_complete() -> None:
+    async def main() -> tuple[str, object]:
+        ctx = FakeRunContext()
+        handler = ServiceHandlerContext(ctx)  # type: ignore[arg-type]
+        awakeable_id, signal = handler.awakeable(str)
+        timeout = handler.sleep(timedelta(seconds=10))
+        ctx.awakeables[awakeable_id].set_result("ok")
+        first = await select(signal=signal, timeout=timeout)
+        ctx.sleeps[0].set_result(None)
+        return first
+
+    assert run(main) == ("signal", "ok")
+
+    with pytest.raises(ValueError, match="at least one"):
+        run(lambda: select())
+
+
+def test_wait_completed_and_as_completed_follow_the_order_of_completion() -> None:
+    async def main() -> tuple[list[int], bool, list[int]]:
+        loop = asyncio.get_running_loop()
+        first: asyncio.Future[int] = loop.create_future()
+        second: asyncio.Future[int] = loop.create_future()
+        futures = [DurableFuture[int](first), DurableFuture[int](second)]
+        second.set_result(2)
+        completed, pending = await wait_completed(*futures)
+        order = []
+        async for future in as_completed(*futures):
+            order.append(await future)
+            if not first.done():
+                first.set_result(1)  # only once the second came out first
+        return [await f for f in completed], pending == [futures[0]], order
+
+    completed, pending_is_first, order = run(main)
+    assert completed == [2] and pending_is_first
+    assert order == [2, 1]
+
+
+def test_a_timeout_raises_durable_timeout_or_gives_the_value() -> None:
+    async def main() -> tuple[DurableTimeout, int]:
+        loop = asyncio.get_running_loop()
+        never: asyncio.Future[int] = loop.create_future()
+        with pytest.raises(DurableTimeout) as raised:
+            await DurableFuture[int](never).timeout(timedelta(milliseconds=1))
+        assert not never.cancelled()  # the future itself keeps running
+        return raised.value, await DurableFuture[int](value(5)).timeout(timedelta(seconds=60))
+
+    timeout, result = run(main)
+    assert isinstance(timeout, TerminalError) and timeout.status_code == 408
+    assert timeout.delay == timedelta(milliseconds=1) and "timed out after" in str(timeout)
+    assert result == 5
+
+
+def test_run_takes_every_retry_option_and_may_have_no_result() -> None:
+    ctx = FakeRunContext()
+    handler = ServiceHandlerContext(ctx)  # type: ignore[arg-type]
+    effects: list[str] = []
+
+    async def main() -> tuple[None, int, datetime]:
+        nothing = await handler.run(
+            "effect",
+            lambda: effects.append("done"),  # type: ignore[func-returns-value]
+            max_attempts=3,
+            max_duration=timedelta(seconds=5),
+            initial_retry_interval=timedelta(milliseconds=10),
+            max_retry_interval=timedelta(seconds=1),
+            retry_interval_factor=1.5,
+        )
+        return nothing, await handler.run("value", lambda: 3, int), await handler.now()
+
+    nothing, three, now = run(main)
+    assert nothing is None and three == 3 and effects == ["done"]
+    assert now == datetime(1970, 1, 2, tzinfo=UTC)
+    name, options = ctx.runs[0]
+    assert name == "effect"
+    assert (options.max_attempts, options.max_duration) == (3, timedelta(seconds=5))
+    assert (options.initial_retry_interval, options.max_retry_interval) == (
+        timedelta(milliseconds=10),
+        timedelta(seconds=1),
+    )
+    assert options.retry_interval_factor == 1.5
+    assert options.serde.encode(None) == b"null"
+
+
+def test_request_metadata_and_cancellation() -> None:
+    ctx = FakeRunContext(invocation_id="inv_9", attempt_headers={"x-attempt": "2"}, idempotency_key="once")
+    handler = ServiceHandlerContext(ctx)  # type: ignore[arg-type]
+    assert handler.invocation_id == "inv_9"
+    assert handler.attempt_headers == {"x-attempt": "2"}
+    assert handler.idempotency_key == "once"
+    handler.cancel("inv_other")
+    assert ctx.cancelled == ["inv_other"]
+
+
+def test_a_state_key_gives_its_default_until_set_and_a_fresh_copy_of_a_list() -> None:
+    ctx = FakeRunContext()
+    count = StateKey(ctx, "count", JsonCodec(int), default=10)
+    tags = StateKey(ctx, "tags", JsonCodec(list[str]), default=[])
+    plain = StateKey(ctx, "plain", JsonCodec(int))
+
+    async def main() -> tuple[int, list[str], int | None, list[str]]:
+        first = await tags.get()
+        first.append("mutated")
+        return (
+            await count.get(),
+            await tags.get(),
+            await plain.get(),
+            await ObjectHandlerContext(ctx).state_keys(),
+        )  # type: ignore[arg-type]
+
+    assert run(main) == (10, [], None, [])
+    ctx.state.update(count=3, tags=["a"])
+    assert run(count.get) == 3
+    assert run(tags.get) == ["a"]
+
+
+def test_sdk_futures_do_not_mix_with_other_awaitables() -> None:
+    from restate.server_context import ServerDurableFuture
+
+    sdk_future = ServerDurableFuture.__new__(ServerDurableFuture)
+
+    async def main() -> None:
+        plain = value(1)
+        try:
+            await gather(sdk_future, plain)
+        finally:
+            plain.close()
+
+    with pytest.raises(TypeError, match="cannot be combined"):
+        run(main)
+
+
+def _awaitable(future: DurableFuture[int]) -> Awaitable[int]:
+    return future  # a DurableFuture is an Awaitable to type checkers
