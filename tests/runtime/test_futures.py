@@ -62,6 +62,10 @@ async def fail(error: Exception) -> Any:
     raise error
 
 
+async def _awaited(future: Awaitable[T]) -> T:
+    return await future
+
+
 def test_a_future_wraps_any_awaitable_and_gives_its_value_when_awaited() -> None:
     async def main() -> tuple[int, int]:
         future = DurableFuture[int](value(7))
@@ -85,7 +89,7 @@ def test_a_call_decodes_its_result_and_revives_its_declared_error_when_awaited()
 
     terminal = Gone(sku="sku-1").to_terminal()
     with pytest.raises(Gone) as raised:
-        run(lambda: CallFuture(fail(terminal), GET)._resolve())
+        run(lambda: _awaited(CallFuture(fail(terminal), GET)))
     assert raised.value.sku == "sku-1"
 
 

@@ -60,6 +60,7 @@ class ContextCaller:
 
     def __init__(self, ctx: HandlerContext[Any]) -> None:
         self._ctx: restate.Context = ctx.restate
+        self._context = ctx
         self._headers = ctx.outgoing_headers
 
     def call(
@@ -73,13 +74,10 @@ class ContextCaller:
     ) -> CallFuture[Out]:
         """Start the call now; the future gives its result (decoded, errors revived) when awaited."""
         body = spec.input.encode(request) if spec.input is not None else b""
+        # The common case (nothing to propagate, no explicit headers) without a call.
+        headers = self._headers(headers) if headers or self._context.header_policy is not None else None
         future = self._ctx.generic_call(
-            spec.component,
-            spec.name,
-            body,
-            key=key,
-            idempotency_key=idempotency_key,
-            headers=self._headers(headers),
+            spec.component, spec.name, body, key=key, idempotency_key=idempotency_key, headers=headers
         )
         return CallFuture(future, spec)
 
