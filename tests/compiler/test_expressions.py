@@ -51,6 +51,24 @@ def test_sequences_have_no_trailing_comma_but_a_one_tuple_keeps_its_own() -> Non
     assert expressions.dict_of([("'a'", "a")]) == "{'a': a}"
 
 
+@pytest.mark.parametrize(
+    ("value", "ref", "expected"),
+    [
+        (0, ir.Primitive("int"), "0"),
+        ("EUR", ir.Primitive("string"), "'EUR'"),
+        ([], ir.ListOf(ir.Primitive("string")), "[]"),
+        ("M", ir.Named("shop", "Size"), "Size.M"),
+        (["S", "M"], ir.ListOf(ir.Named("shop", "Size")), "[Size.S, Size.M]"),
+        ("x-large", ir.Named("shop", "Size"), "Size('x-large')"),
+        ("class", ir.Named("shop", "Size"), "Size('class')"),
+        ({"a": 1}, ir.MapOf(ir.Primitive("int")), "{'a': 1}"),
+        ("M", ir.Nullable(ir.Named("shop", "Size")), "Size.M"),
+    ],
+)
+def test_a_default_is_the_python_value_of_its_type(value: object, ref: ir.TypeRef, expected: str) -> None:
+    assert expressions.default_value(value, ref, lambda named: str(getattr(named, "name", named))) == expected
+
+
 def test_options_leave_out_what_is_unset_and_import_what_they_name() -> None:
     imports = Imports()
     assert expressions.options(ir.Options(serde="bson"), imports) is None

@@ -81,9 +81,11 @@ def test_request_metadata_and_the_ids_of_a_call_and_a_send(ingress: SyncIngress)
 
 def test_a_state_key_gives_its_default_until_set(ingress: SyncIngress) -> None:
     from futures.clients import CounterSyncClient
+    from futures.models import Mode
 
     counter = CounterSyncClient(ingress, key=f"counter-{uuid.uuid4()}")
     assert counter.keys() == []
+    assert counter.mode() is Mode.BURST
     assert counter.bump() == 11
     assert counter.bump() == 12
     assert counter.keys() == ["count"]

@@ -8,6 +8,7 @@ as a request to put every item on its own line. Each adds the imports it needs t
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
@@ -54,10 +55,11 @@ def dict_of(items: Iterable[tuple[str, str]]) -> str:
 
 
 def default_value(value: Any, ref: ir.TypeRef, annotate: Callable[[ir.TypeRef], str]) -> str:
-    """The Python value of a schema default of type `ref`: `0`, `'EUR'`, `[]`, `Size('M')`.
+    """The Python value of a schema default of type `ref`: `0`, `'EUR'`, `[]`, `Size.M`.
 
     The binder allows defaults of primitives, `any`, enums, lists and maps of those; an enum's
-    value is its class called with the schema's value (`annotate` names the class).
+    value is its member (`Size.M`), or the class called with the value when the value is not a
+    plain identifier (`annotate` names the class).
     """
     if isinstance(ref, ir.Nullable):
         return default_value(value, ref.inner, annotate) if value is not None else "None"
@@ -66,8 +68,21 @@ def default_value(value: Any, ref: ir.TypeRef, annotate: Callable[[ir.TypeRef], 
     if isinstance(ref, ir.MapOf):
         return dict_of((repr(key), default_value(item, ref.value, annotate)) for key, item in value.items())
     if isinstance(ref, ir.Named):
-        return f"{annotate(ref)}({value!r})"
+        if _member_name(value):
+            return f"{annotate(ref)}.{value}"
+        return f"{annotate(ref)}({value!r})"  # the member of that value, whatever its name became
     return repr(value)
+
+
+def _member_name(value: object) -> bool:
+    """Whether the enum member of `value` is named `value` in the generated model."""
+    return (
+        isinstance(value, str)
+        and value.isidentifier()
+        and not keyword.iskeyword(value)
+        and not value.startswith("_")
+        and value not in ("name", "value", "mro")
+    )
 
 
 def retry(policy: ir.Retry, imports: Imports) -> str:

@@ -16,7 +16,7 @@ from futures.contexts import (
     WorkerContext,
 )
 from futures.handlers import ApprovalWorkflowBase, CounterObjectBase, FanoutServiceBase, WorkerServiceBase
-from futures.models import Metadata, Race
+from futures.models import Metadata, Mode, Race
 
 from restagen.runtime import DurableTimeout, Endpoint, gather, select
 
@@ -88,6 +88,9 @@ class Counter(CounterObjectBase):
 
     async def keys(self, ctx: CounterSharedContext) -> list[str]:
         return sorted(await ctx.state_keys())
+
+    async def mode(self, ctx: CounterSharedContext) -> Mode:
+        return await ctx.state.mode.get()
 
 
 class Approval(ApprovalWorkflowBase):

@@ -8,6 +8,7 @@ from typing import assert_type
 
 from futures.clients import WorkerContextClient
 from futures.contexts import CounterContext, CounterSharedContext, FanoutContext
+from futures.models import Mode
 
 from restagen.runtime import (
     CallFuture,
@@ -54,4 +55,5 @@ async def futures(ctx: FanoutContext) -> None:
 async def state(ctx: CounterContext, shared: CounterSharedContext) -> None:
     assert_type(await ctx.state.count.get(), int)  # declared with a default
     assert_type(await shared.state.count.get(), int)
+    assert_type(await ctx.state.mode.get(), Mode)
     assert_type(await ctx.state_keys(), list[str])
