@@ -33,8 +33,8 @@ if TYPE_CHECKING:
         WorkflowPromise,
         WorkflowSharedHandlerContext,
     )
-    from restagen.runtime._core.errors import DeclaredError, HandlerNotImplemented
-    from restagen.runtime._core.futures import CallFuture, DurableFuture, DurableTimeout
+    from restagen.runtime._core.errors import DeclaredError, DurableTimeout, HandlerNotImplemented
+    from restagen.runtime._core.futures import CallFuture, DurableFuture
     from restagen.runtime._core.ingress import (
         Ingress,
         IngressClient,

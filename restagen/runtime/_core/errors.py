@@ -1,9 +1,11 @@
-"""Declared errors: the base class of every error a schema declares, and the error of unwritten stubs.
+"""Declared errors: the base class of every error a schema declares, and the runtime's own errors
+of handlers: an unwritten stub, a durable future that timed out.
 
     Exception
     ├── DeclaredError             a schema's error: terminal, typed, revived at the caller
     └── restate TerminalError
-        └── HandlerNotImplemented the body of a scaffold not written yet: terminal, 501
+        ├── HandlerNotImplemented the body of a scaffold not written yet: terminal, 501
+        └── DurableTimeout        a durable future's timeout passed first: terminal, 408
 
 Raising a declared error in a handler ends the invocation terminally with the declared HTTP-style
 code; the caller gets the same class back with the same field values. Each generated subclass carries
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel
@@ -24,6 +27,7 @@ __all__ = [
     "ERROR_DETAILS_KEY",
     "ERROR_NAME_KEY",
     "DeclaredError",
+    "DurableTimeout",
     "HandlerNotImplemented",
     "reraisable",
     "revive",
@@ -104,6 +108,19 @@ class HandlerNotImplemented(TerminalError):
     def __init__(self, handler: str) -> None:
         super().__init__(f"not implemented: {handler}", status_code=501)
         self.handler = handler
+
+
+class DurableTimeout(TerminalError):
+    """A durable future did not complete within its timeout (a durable sleep won the race).
+
+    Terminal, with status 408: a retry would replay the same journaled race and time out again,
+    so raised out of a handler it ends the invocation. The future itself keeps running (a call is
+    not cancelled: cancel it if it must stop).
+    """
+
+    def __init__(self, delay: timedelta) -> None:
+        super().__init__(f"timed out after {delay}", status_code=408)
+        self.delay = delay
 
 
 def revive(

@@ -19,27 +19,14 @@ import restate.asyncio as sdk
 from restate.exceptions import TerminalError
 from restate.server_context import ServerDurableFuture
 
-from restagen.runtime._core.errors import DeclaredError, reraisable
+from restagen.runtime._core.errors import DeclaredError, DurableTimeout, reraisable
 
 if TYPE_CHECKING:
     from restagen.runtime._core.specs import HandlerSpec
 
-__all__ = ["CallFuture", "DurableFuture", "DurableTimeout", "wrap"]
+__all__ = ["CallFuture", "DurableFuture", "wrap"]
 
 T = TypeVar("T")
-
-
-class DurableTimeout(TerminalError):
-    """A durable future did not complete within its timeout (a durable sleep won the race).
-
-    Terminal, with status 408: a retry would replay the same journaled race and time out again,
-    so raised out of a handler it ends the invocation. The future itself keeps running (a call is
-    not cancelled: cancel it if it must stop).
-    """
-
-    def __init__(self, delay: timedelta) -> None:
-        super().__init__(f"timed out after {delay}", status_code=408)
-        self.delay = delay
 
 
 class DurableFuture(Generic[T]):
