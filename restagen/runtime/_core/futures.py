@@ -30,7 +30,11 @@ T = TypeVar("T")
 
 
 class DurableFuture(Generic[T]):
-    """A durable result of type `T`: await it, or give it to a combinator or to `timeout`."""
+    """A durable result of type `T`: await it, or give it to a combinator or to `timeout`.
+
+    It can be awaited again (the value, or the failure, again) when what it wraps can be: the
+    SDK's futures and asyncio's can, a bare coroutine only once before a combinator saw it.
+    """
 
     __slots__ = ("_errors", "_inner")
 
@@ -39,7 +43,7 @@ class DurableFuture(Generic[T]):
         self._errors = errors  # the declared errors to revive; None: any loaded here
 
     def __await__(self) -> Generator[Any, Any, T]:
-        # A generator rather than a coroutine: awaiting allocates nothing more than it.
+        # A generator rather than a coroutine: one object less per await, on every call.
         try:
             value = yield from self._inner.__await__()
         except TerminalError as error:
