@@ -8,6 +8,7 @@ apply). `Ingress` and `SyncIngress` differ only in how they send what is built h
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -30,6 +31,8 @@ CallTimeout = float | timedelta | None
 """The timeout of one call: seconds or a duration; None: the ingress client's own."""
 
 _DEFAULT = httpx.USE_CLIENT_DEFAULT
+_PATH_SAFE = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@")
+"""What a path segment holds without percent-encoding (RFC 3986's pchar)."""
 _Http = httpx.Client | httpx.AsyncClient
 
 
@@ -139,7 +142,14 @@ class Requests:
 
     @staticmethod
     def _idempotent(spec: HandlerSpec[Any, Any], idempotency_key: str, key: str | None, what: str) -> str:
-        return f"/restate/invocation{_path(spec, key)}/{quote(idempotency_key, safe='')}/{what}"
+        # restate-server 1.7 matches this segment undecoded (unlike the object key before it): a
+        # key that would need percent-encoding cannot be found, so it is refused here, plainly.
+        if not idempotency_key or not _PATH_SAFE.issuperset(idempotency_key):
+            raise ValueError(
+                f"cannot {what} by idempotency key {idempotency_key!r}: restate-server finds "
+                "invocations by key only for keys of ASCII letters, digits and -._~!$&'()*+,;=:@"
+            )
+        return f"/restate/invocation{_path(spec, key)}/{idempotency_key}/{what}"
 
     @staticmethod
     def _workflow(spec: HandlerSpec[Any, Any], key: str, what: str) -> str:
