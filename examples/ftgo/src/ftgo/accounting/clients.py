@@ -41,6 +41,7 @@ class AccountingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Authorization:
         """Call authorize and wait for its result."""
         return await self._ingress.call(
@@ -48,6 +49,7 @@ class AccountingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_authorize(
@@ -57,6 +59,7 @@ class AccountingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Authorization]:
         """Start authorize without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -65,6 +68,7 @@ class AccountingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def reverse(
@@ -73,6 +77,7 @@ class AccountingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call reverse and wait for its result."""
         return await self._ingress.call(
@@ -80,6 +85,7 @@ class AccountingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_reverse(
@@ -89,6 +95,7 @@ class AccountingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start reverse without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -97,6 +104,7 @@ class AccountingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -112,6 +120,7 @@ class AccountingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Authorization:
         """Call authorize and wait for its result."""
         return self._ingress.call(
@@ -119,6 +128,7 @@ class AccountingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_authorize(
@@ -128,6 +138,7 @@ class AccountingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Authorization]:
         """Start authorize without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -136,6 +147,7 @@ class AccountingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def reverse(
@@ -144,6 +156,7 @@ class AccountingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call reverse and wait for its result."""
         return self._ingress.call(
@@ -151,6 +164,7 @@ class AccountingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_reverse(
@@ -160,6 +174,7 @@ class AccountingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start reverse without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -168,6 +183,7 @@ class AccountingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

@@ -44,6 +44,7 @@ class ConsumerClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Consumer:
         """Call register and wait for its result."""
         return await self._ingress.call(
@@ -52,6 +53,7 @@ class ConsumerClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_register(
@@ -61,6 +63,7 @@ class ConsumerClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Consumer]:
         """Start register without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -70,6 +73,7 @@ class ConsumerClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def get(
@@ -77,6 +81,7 @@ class ConsumerClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Consumer | None:
         """Call get and wait for its result."""
         return await self._ingress.call(
@@ -85,6 +90,7 @@ class ConsumerClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_get(
@@ -93,6 +99,7 @@ class ConsumerClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Consumer | None]:
         """Start get without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -102,6 +109,7 @@ class ConsumerClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def validate_order(
@@ -110,6 +118,7 @@ class ConsumerClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call validate_order and wait for its result."""
         return await self._ingress.call(
@@ -118,6 +127,7 @@ class ConsumerClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_validate_order(
@@ -127,6 +137,7 @@ class ConsumerClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start validate_order without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -136,6 +147,7 @@ class ConsumerClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -152,6 +164,7 @@ class ConsumerSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Consumer:
         """Call register and wait for its result."""
         return self._ingress.call(
@@ -160,6 +173,7 @@ class ConsumerSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_register(
@@ -169,6 +183,7 @@ class ConsumerSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Consumer]:
         """Start register without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -178,6 +193,7 @@ class ConsumerSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def get(
@@ -185,6 +201,7 @@ class ConsumerSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Consumer | None:
         """Call get and wait for its result."""
         return self._ingress.call(
@@ -193,6 +210,7 @@ class ConsumerSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_get(
@@ -201,6 +219,7 @@ class ConsumerSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Consumer | None]:
         """Start get without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -210,6 +229,7 @@ class ConsumerSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def validate_order(
@@ -218,6 +238,7 @@ class ConsumerSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call validate_order and wait for its result."""
         return self._ingress.call(
@@ -226,6 +247,7 @@ class ConsumerSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_validate_order(
@@ -235,6 +257,7 @@ class ConsumerSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start validate_order without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -244,6 +267,7 @@ class ConsumerSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -369,6 +393,7 @@ class SignupClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> WorkflowHandle[bool]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return await self._ingress.submit(
@@ -378,18 +403,19 @@ class SignupClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
-    async def attach(self) -> bool:
+    async def attach(self, *, timeout: float | timedelta | None = None) -> bool:
         """Wait for this workflow's run to finish and return its result."""
         return await self._ingress.workflow_attach(
-            definitions.SIGNUP__RUN, key=self._key
+            definitions.SIGNUP__RUN, key=self._key, timeout=timeout
         )
 
-    async def output(self) -> bool:
+    async def output(self, *, timeout: float | timedelta | None = None) -> bool:
         """The result of this workflow's run if it finished; raises NotReady if not."""
         return await self._ingress.workflow_output(
-            definitions.SIGNUP__RUN, key=self._key
+            definitions.SIGNUP__RUN, key=self._key, timeout=timeout
         )
 
     async def click(
@@ -398,6 +424,7 @@ class SignupClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call click and wait for its result."""
         return await self._ingress.call(
@@ -406,6 +433,7 @@ class SignupClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_click(
@@ -415,6 +443,7 @@ class SignupClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start click without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -424,6 +453,7 @@ class SignupClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -441,6 +471,7 @@ class SignupSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncWorkflowHandle[bool]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return self._ingress.submit(
@@ -450,15 +481,20 @@ class SignupSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
-    def attach(self) -> bool:
+    def attach(self, *, timeout: float | timedelta | None = None) -> bool:
         """Wait for this workflow's run to finish and return its result."""
-        return self._ingress.workflow_attach(definitions.SIGNUP__RUN, key=self._key)
+        return self._ingress.workflow_attach(
+            definitions.SIGNUP__RUN, key=self._key, timeout=timeout
+        )
 
-    def output(self) -> bool:
+    def output(self, *, timeout: float | timedelta | None = None) -> bool:
         """The result of this workflow's run if it finished; raises NotReady if not."""
-        return self._ingress.workflow_output(definitions.SIGNUP__RUN, key=self._key)
+        return self._ingress.workflow_output(
+            definitions.SIGNUP__RUN, key=self._key, timeout=timeout
+        )
 
     def click(
         self,
@@ -466,6 +502,7 @@ class SignupSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call click and wait for its result."""
         return self._ingress.call(
@@ -474,6 +511,7 @@ class SignupSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_click(
@@ -483,6 +521,7 @@ class SignupSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start click without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -492,6 +531,7 @@ class SignupSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

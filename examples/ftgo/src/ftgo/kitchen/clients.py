@@ -46,6 +46,7 @@ class KitchenClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> TicketCreated:
         """Call create_ticket and wait for its result."""
         return await self._ingress.call(
@@ -53,6 +54,7 @@ class KitchenClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_create_ticket(
@@ -62,6 +64,7 @@ class KitchenClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[TicketCreated]:
         """Start create_ticket without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -70,6 +73,7 @@ class KitchenClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def cancel_ticket(
@@ -78,6 +82,7 @@ class KitchenClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call cancel_ticket and wait for its result."""
         return await self._ingress.call(
@@ -85,6 +90,7 @@ class KitchenClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_cancel_ticket(
@@ -94,6 +100,7 @@ class KitchenClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start cancel_ticket without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -102,6 +109,7 @@ class KitchenClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def confirm_ticket(
@@ -110,6 +118,7 @@ class KitchenClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call confirm_ticket and wait for its result."""
         return await self._ingress.call(
@@ -117,6 +126,7 @@ class KitchenClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_confirm_ticket(
@@ -126,6 +136,7 @@ class KitchenClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start confirm_ticket without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -134,6 +145,7 @@ class KitchenClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -149,6 +161,7 @@ class KitchenSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> TicketCreated:
         """Call create_ticket and wait for its result."""
         return self._ingress.call(
@@ -156,6 +169,7 @@ class KitchenSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_create_ticket(
@@ -165,6 +179,7 @@ class KitchenSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[TicketCreated]:
         """Start create_ticket without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -173,6 +188,7 @@ class KitchenSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def cancel_ticket(
@@ -181,6 +197,7 @@ class KitchenSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call cancel_ticket and wait for its result."""
         return self._ingress.call(
@@ -188,6 +205,7 @@ class KitchenSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_cancel_ticket(
@@ -197,6 +215,7 @@ class KitchenSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start cancel_ticket without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -205,6 +224,7 @@ class KitchenSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def confirm_ticket(
@@ -213,6 +233,7 @@ class KitchenSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call confirm_ticket and wait for its result."""
         return self._ingress.call(
@@ -220,6 +241,7 @@ class KitchenSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_confirm_ticket(
@@ -229,6 +251,7 @@ class KitchenSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start confirm_ticket without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -237,6 +260,7 @@ class KitchenSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

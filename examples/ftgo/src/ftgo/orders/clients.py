@@ -43,6 +43,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Order:
         """Call create and wait for its result."""
         return await self._ingress.call(
@@ -50,6 +51,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_create(
@@ -59,6 +61,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Order]:
         """Start create without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -67,6 +70,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def approve(
@@ -75,6 +79,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call approve and wait for its result."""
         return await self._ingress.call(
@@ -82,6 +87,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_approve(
@@ -91,6 +97,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start approve without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -99,6 +106,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def reject(
@@ -107,6 +115,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call reject and wait for its result."""
         return await self._ingress.call(
@@ -114,6 +123,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_reject(
@@ -123,6 +133,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start reject without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -131,6 +142,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def get(
@@ -139,6 +151,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Order:
         """Call get and wait for its result."""
         return await self._ingress.call(
@@ -146,6 +159,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_get(
@@ -155,6 +169,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Order]:
         """Start get without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -163,6 +178,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def on_ticket_created(
@@ -171,6 +187,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call on_ticket_created and wait for its result."""
         return await self._ingress.call(
@@ -178,6 +195,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_on_ticket_created(
@@ -187,6 +205,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start on_ticket_created without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -195,6 +214,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -210,6 +230,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Order:
         """Call create and wait for its result."""
         return self._ingress.call(
@@ -217,6 +238,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_create(
@@ -226,6 +248,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Order]:
         """Start create without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -234,6 +257,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def approve(
@@ -242,6 +266,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call approve and wait for its result."""
         return self._ingress.call(
@@ -249,6 +274,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_approve(
@@ -258,6 +284,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start approve without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -266,6 +293,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def reject(
@@ -274,6 +302,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call reject and wait for its result."""
         return self._ingress.call(
@@ -281,6 +310,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_reject(
@@ -290,6 +320,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start reject without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -298,6 +329,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def get(
@@ -306,6 +338,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Order:
         """Call get and wait for its result."""
         return self._ingress.call(
@@ -313,6 +346,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_get(
@@ -322,6 +356,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Order]:
         """Start get without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -330,6 +365,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def on_ticket_created(
@@ -338,6 +374,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call on_ticket_created and wait for its result."""
         return self._ingress.call(
@@ -345,6 +382,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_on_ticket_created(
@@ -354,6 +392,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start on_ticket_created without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -362,6 +401,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

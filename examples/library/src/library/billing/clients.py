@@ -49,6 +49,7 @@ class BillingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Receipt:
         """Call charge and wait for its result."""
         return await self._ingress.call(
@@ -56,6 +57,7 @@ class BillingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_charge(
@@ -65,6 +67,7 @@ class BillingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Receipt]:
         """Start charge without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -73,6 +76,7 @@ class BillingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def refund(
@@ -81,6 +85,7 @@ class BillingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call refund and wait for its result."""
         return await self._ingress.call(
@@ -88,6 +93,7 @@ class BillingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_refund(
@@ -97,6 +103,7 @@ class BillingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start refund without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -105,6 +112,7 @@ class BillingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def on_item_returned(
@@ -113,6 +121,7 @@ class BillingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Charges a late fee; also fed by the returns topic of the
         self-service kiosks.
@@ -122,6 +131,7 @@ class BillingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_on_item_returned(
@@ -131,6 +141,7 @@ class BillingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start on_item_returned without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -139,6 +150,7 @@ class BillingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -154,6 +166,7 @@ class BillingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Receipt:
         """Call charge and wait for its result."""
         return self._ingress.call(
@@ -161,6 +174,7 @@ class BillingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_charge(
@@ -170,6 +184,7 @@ class BillingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Receipt]:
         """Start charge without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -178,6 +193,7 @@ class BillingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def refund(
@@ -186,6 +202,7 @@ class BillingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call refund and wait for its result."""
         return self._ingress.call(
@@ -193,6 +210,7 @@ class BillingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_refund(
@@ -202,6 +220,7 @@ class BillingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start refund without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -210,6 +229,7 @@ class BillingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def on_item_returned(
@@ -218,6 +238,7 @@ class BillingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Charges a late fee; also fed by the returns topic of the
         self-service kiosks.
@@ -227,6 +248,7 @@ class BillingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_on_item_returned(
@@ -236,6 +258,7 @@ class BillingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start on_item_returned without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -244,6 +267,7 @@ class BillingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -367,6 +391,7 @@ class AccountClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call add_return and wait for its result."""
         return await self._ingress.call(
@@ -375,6 +400,7 @@ class AccountClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_add_return(
@@ -384,6 +410,7 @@ class AccountClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start add_return without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -393,6 +420,7 @@ class AccountClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def statement(
@@ -400,6 +428,7 @@ class AccountClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Statement:
         """Call statement and wait for its result."""
         return await self._ingress.call(
@@ -408,6 +437,7 @@ class AccountClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_statement(
@@ -416,6 +446,7 @@ class AccountClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Statement]:
         """Start statement without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -425,6 +456,7 @@ class AccountClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -441,6 +473,7 @@ class AccountSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call add_return and wait for its result."""
         return self._ingress.call(
@@ -449,6 +482,7 @@ class AccountSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_add_return(
@@ -458,6 +492,7 @@ class AccountSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start add_return without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -467,6 +502,7 @@ class AccountSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def statement(
@@ -474,6 +510,7 @@ class AccountSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Statement:
         """Call statement and wait for its result."""
         return self._ingress.call(
@@ -482,6 +519,7 @@ class AccountSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_statement(
@@ -490,6 +528,7 @@ class AccountSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Statement]:
         """Start statement without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -499,6 +538,7 @@ class AccountSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

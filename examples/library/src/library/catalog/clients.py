@@ -43,6 +43,7 @@ class ShelvingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call on_item_returned and wait for its result."""
         return await self._ingress.call(
@@ -50,6 +51,7 @@ class ShelvingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_on_item_returned(
@@ -59,6 +61,7 @@ class ShelvingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start on_item_returned without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -67,6 +70,7 @@ class ShelvingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -82,6 +86,7 @@ class ShelvingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call on_item_returned and wait for its result."""
         return self._ingress.call(
@@ -89,6 +94,7 @@ class ShelvingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_on_item_returned(
@@ -98,6 +104,7 @@ class ShelvingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start on_item_returned without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -106,6 +113,7 @@ class ShelvingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -163,6 +171,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Item:
         """Adds the item, or replaces its record. Librarians only."""
         return await self._ingress.call(
@@ -171,6 +180,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_add(
@@ -180,6 +190,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Item]:
         """Start add without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -189,6 +200,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def get(
@@ -196,6 +208,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Item:
         """Call get and wait for its result."""
         return await self._ingress.call(
@@ -204,6 +217,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_get(
@@ -212,6 +226,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Item]:
         """Start get without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -221,6 +236,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def availability(
@@ -228,6 +244,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Availability:
         """Call availability and wait for its result."""
         return await self._ingress.call(
@@ -236,6 +253,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_availability(
@@ -244,6 +262,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Availability]:
         """Start availability without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -253,6 +272,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def reserve_copy(
@@ -261,6 +281,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> CopyReserved:
         """Sets a copy aside for a loan."""
         return await self._ingress.call(
@@ -269,6 +290,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_reserve_copy(
@@ -278,6 +300,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[CopyReserved]:
         """Start reserve_copy without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -287,6 +310,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def release_copy(
@@ -295,6 +319,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Puts the copy of a loan back on the shelf."""
         return await self._ingress.call(
@@ -303,6 +328,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_release_copy(
@@ -312,6 +338,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start release_copy without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -321,6 +348,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -337,6 +365,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Item:
         """Adds the item, or replaces its record. Librarians only."""
         return self._ingress.call(
@@ -345,6 +374,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_add(
@@ -354,6 +384,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Item]:
         """Start add without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -363,6 +394,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def get(
@@ -370,6 +402,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Item:
         """Call get and wait for its result."""
         return self._ingress.call(
@@ -378,6 +411,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_get(
@@ -386,6 +420,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Item]:
         """Start get without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -395,6 +430,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def availability(
@@ -402,6 +438,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Availability:
         """Call availability and wait for its result."""
         return self._ingress.call(
@@ -410,6 +447,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_availability(
@@ -418,6 +456,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Availability]:
         """Start availability without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -427,6 +466,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def reserve_copy(
@@ -435,6 +475,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> CopyReserved:
         """Sets a copy aside for a loan."""
         return self._ingress.call(
@@ -443,6 +484,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_reserve_copy(
@@ -452,6 +494,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[CopyReserved]:
         """Start reserve_copy without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -461,6 +504,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def release_copy(
@@ -469,6 +513,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Puts the copy of a loan back on the shelf."""
         return self._ingress.call(
@@ -477,6 +522,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_release_copy(
@@ -486,6 +532,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start release_copy without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -495,6 +542,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

@@ -43,6 +43,7 @@ class CirculationClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> ItemReturned:
         """Call return_item and wait for its result."""
         return await self._ingress.call(
@@ -50,6 +51,7 @@ class CirculationClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_return_item(
@@ -59,6 +61,7 @@ class CirculationClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[ItemReturned]:
         """Start return_item without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -67,6 +70,7 @@ class CirculationClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -82,6 +86,7 @@ class CirculationSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> ItemReturned:
         """Call return_item and wait for its result."""
         return self._ingress.call(
@@ -89,6 +94,7 @@ class CirculationSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_return_item(
@@ -98,6 +104,7 @@ class CirculationSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[ItemReturned]:
         """Start return_item without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -106,6 +113,7 @@ class CirculationSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

@@ -46,6 +46,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Member:
         """Call join and wait for its result."""
         return await self._ingress.call(
@@ -54,6 +55,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_join(
@@ -63,6 +65,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Member]:
         """Start join without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -72,6 +75,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def profile(
@@ -79,6 +83,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Member:
         """Call profile and wait for its result."""
         return await self._ingress.call(
@@ -87,6 +92,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_profile(
@@ -95,6 +101,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Member]:
         """Start profile without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -104,6 +111,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def loans(
@@ -111,6 +119,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> list[Loan]:
         """Call loans and wait for its result."""
         return await self._ingress.call(
@@ -119,6 +128,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_loans(
@@ -127,6 +137,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[list[Loan]]:
         """Start loans without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -136,6 +147,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def history(
@@ -143,6 +155,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> list[str]:
         """Call history and wait for its result."""
         return await self._ingress.call(
@@ -151,6 +164,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_history(
@@ -159,6 +173,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[list[str]]:
         """Start history without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -168,6 +183,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def add_loan(
@@ -176,6 +192,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call add_loan and wait for its result."""
         return await self._ingress.call(
@@ -184,6 +201,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_add_loan(
@@ -193,6 +211,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start add_loan without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -202,6 +221,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def remove_loan(
@@ -210,6 +230,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call remove_loan and wait for its result."""
         return await self._ingress.call(
@@ -218,6 +239,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_remove_loan(
@@ -227,6 +249,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start remove_loan without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -236,6 +259,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def on_loan_event(
@@ -244,6 +268,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Keeps the member's history of loans."""
         return await self._ingress.call(
@@ -252,6 +277,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_on_loan_event(
@@ -261,6 +287,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start on_loan_event without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -270,6 +297,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -286,6 +314,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Member:
         """Call join and wait for its result."""
         return self._ingress.call(
@@ -294,6 +323,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_join(
@@ -303,6 +333,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Member]:
         """Start join without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -312,6 +343,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def profile(
@@ -319,6 +351,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Member:
         """Call profile and wait for its result."""
         return self._ingress.call(
@@ -327,6 +360,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_profile(
@@ -335,6 +369,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Member]:
         """Start profile without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -344,6 +379,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def loans(
@@ -351,6 +387,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> list[Loan]:
         """Call loans and wait for its result."""
         return self._ingress.call(
@@ -359,6 +396,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_loans(
@@ -367,6 +405,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[list[Loan]]:
         """Start loans without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -376,6 +415,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def history(
@@ -383,6 +423,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> list[str]:
         """Call history and wait for its result."""
         return self._ingress.call(
@@ -391,6 +432,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_history(
@@ -399,6 +441,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[list[str]]:
         """Start history without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -408,6 +451,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def add_loan(
@@ -416,6 +460,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call add_loan and wait for its result."""
         return self._ingress.call(
@@ -424,6 +469,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_add_loan(
@@ -433,6 +479,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start add_loan without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -442,6 +489,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def remove_loan(
@@ -450,6 +498,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call remove_loan and wait for its result."""
         return self._ingress.call(
@@ -458,6 +507,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_remove_loan(
@@ -467,6 +517,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start remove_loan without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -476,6 +527,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def on_loan_event(
@@ -484,6 +536,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Keeps the member's history of loans."""
         return self._ingress.call(
@@ -492,6 +545,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_on_loan_event(
@@ -501,6 +555,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start on_loan_event without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -510,6 +565,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -767,6 +823,7 @@ class EnrolmentClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> WorkflowHandle[MembershipCard | None]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return await self._ingress.submit(
@@ -776,18 +833,23 @@ class EnrolmentClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
-    async def attach(self) -> MembershipCard | None:
+    async def attach(
+        self, *, timeout: float | timedelta | None = None
+    ) -> MembershipCard | None:
         """Wait for this workflow's run to finish and return its result."""
         return await self._ingress.workflow_attach(
-            definitions.ENROLMENT__RUN, key=self._key
+            definitions.ENROLMENT__RUN, key=self._key, timeout=timeout
         )
 
-    async def output(self) -> MembershipCard | None:
+    async def output(
+        self, *, timeout: float | timedelta | None = None
+    ) -> MembershipCard | None:
         """The result of this workflow's run if it finished; raises NotReady if not."""
         return await self._ingress.workflow_output(
-            definitions.ENROLMENT__RUN, key=self._key
+            definitions.ENROLMENT__RUN, key=self._key, timeout=timeout
         )
 
     async def confirm(
@@ -796,6 +858,7 @@ class EnrolmentClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call confirm and wait for its result."""
         return await self._ingress.call(
@@ -804,6 +867,7 @@ class EnrolmentClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_confirm(
@@ -813,6 +877,7 @@ class EnrolmentClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start confirm without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -822,6 +887,7 @@ class EnrolmentClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def status(
@@ -829,6 +895,7 @@ class EnrolmentClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> EnrolmentStatus | None:
         """Call status and wait for its result."""
         return await self._ingress.call(
@@ -837,6 +904,7 @@ class EnrolmentClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_status(
@@ -845,6 +913,7 @@ class EnrolmentClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[EnrolmentStatus | None]:
         """Start status without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -854,6 +923,7 @@ class EnrolmentClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -871,6 +941,7 @@ class EnrolmentSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncWorkflowHandle[MembershipCard | None]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return self._ingress.submit(
@@ -880,15 +951,24 @@ class EnrolmentSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
-    def attach(self) -> MembershipCard | None:
+    def attach(
+        self, *, timeout: float | timedelta | None = None
+    ) -> MembershipCard | None:
         """Wait for this workflow's run to finish and return its result."""
-        return self._ingress.workflow_attach(definitions.ENROLMENT__RUN, key=self._key)
+        return self._ingress.workflow_attach(
+            definitions.ENROLMENT__RUN, key=self._key, timeout=timeout
+        )
 
-    def output(self) -> MembershipCard | None:
+    def output(
+        self, *, timeout: float | timedelta | None = None
+    ) -> MembershipCard | None:
         """The result of this workflow's run if it finished; raises NotReady if not."""
-        return self._ingress.workflow_output(definitions.ENROLMENT__RUN, key=self._key)
+        return self._ingress.workflow_output(
+            definitions.ENROLMENT__RUN, key=self._key, timeout=timeout
+        )
 
     def confirm(
         self,
@@ -896,6 +976,7 @@ class EnrolmentSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call confirm and wait for its result."""
         return self._ingress.call(
@@ -904,6 +985,7 @@ class EnrolmentSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_confirm(
@@ -913,6 +995,7 @@ class EnrolmentSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start confirm without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -922,6 +1005,7 @@ class EnrolmentSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def status(
@@ -929,6 +1013,7 @@ class EnrolmentSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> EnrolmentStatus | None:
         """Call status and wait for its result."""
         return self._ingress.call(
@@ -937,6 +1022,7 @@ class EnrolmentSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_status(
@@ -945,6 +1031,7 @@ class EnrolmentSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[EnrolmentStatus | None]:
         """Start status without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -954,6 +1041,7 @@ class EnrolmentSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
