@@ -4,7 +4,7 @@ per invocation, header propagation into context calls, and every startup error."
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import BaseModel
@@ -231,8 +231,11 @@ def test_an_unknown_middleware_name_fails_at_startup() -> None:
 
 
 class WantsIngress:
+    built: ClassVar[list[Ingress]] = []
+
     def __init__(self, ingress: Ingress) -> None:
         self.ingress = ingress
+        self.built.append(ingress)
 
     async def echo(self, ctx: ServiceHandlerContext, request: str) -> str:
         return request
@@ -244,6 +247,13 @@ def test_an_ingress_without_its_section_fails_naming_the_section() -> None:
         endpoint.components()
     endpoint = _plain(Endpoint(_config(ingress={"url": "http://127.0.0.1:8080"}))).bind(SVC, WantsIngress)
     assert endpoint.components()
+    assert WantsIngress.built[-1].admin_url is None
+
+
+def test_an_injected_ingress_cancels_through_the_configured_admin_api() -> None:
+    config = _config(ingress={"url": "http://127.0.0.1:8080"}, admin={"url": "http://127.0.0.1:9070/"})
+    assert _plain(Endpoint(config)).bind(SVC, WantsIngress).components()
+    assert WantsIngress.built[-1].admin_url == "http://127.0.0.1:9070"
 
 
 class Wrong:

@@ -3,7 +3,8 @@
 Handler implementations and middleware classes declare what they need as annotated constructor
 parameters. The injector provides:
 
-- the configuration (`Config`) and, from its `ingress` section, `Ingress` and `SyncIngress`;
+- the configuration (`Config`) and, from its `ingress` section (and the `admin` section's URL, for
+  cancelling), `Ingress` and `SyncIngress`;
 - the invocation's context: any `HandlerContext` class (checked at startup against the contexts
   of the handlers it will serve) or the SDK's `restate.Context` classes;
 - generated clients of services: ingress clients (from the configured ingress) and context
@@ -230,7 +231,10 @@ class Injector:
             section = self._config.require("ingress", f"injecting {wanted.__name__} into {what}")
         except ConfigError as error:
             raise InjectionError(str(error)) from None
-        value = self._singletons[wanted] = wanted(section.url, headers=section.headers)
+        admin = self._config.admin  # cancelling and killing go through the admin API
+        value = self._singletons[wanted] = wanted(
+            section.url, headers=section.headers, admin_url=admin.url if admin is not None else None
+        )
         return Plan(False, lambda _invocation: value)
 
 
