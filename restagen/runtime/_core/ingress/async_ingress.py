@@ -108,7 +108,7 @@ class Ingress(Requests):
         """Invoke the handler and wait for its result; repeated after a transient failure only
         with an idempotency key."""
         http = self._http()
-        sent = self._call(http, spec, request, key, idempotency_key, headers, timeout)
+        sent = self._call_request(http, spec, request, key, idempotency_key, headers, timeout)
         if idempotency_key is None:
             return result(spec, await http.send(sent))
         return result(spec, await self._repeat(http, sent))
@@ -131,7 +131,7 @@ class Ingress(Requests):
         with an idempotency key.
         """
         http = self._http()
-        sent = self._send(http, spec, request, key, delay, idempotency_key, headers, timeout)
+        sent = self._send_request(http, spec, request, key, delay, idempotency_key, headers, timeout)
         response = await (http.send(sent) if idempotency_key is None else self._repeat(http, sent))
         invocation_id, status = accepted(spec, response)
         return InvocationHandle(self, spec, invocation_id, status)
@@ -155,25 +155,25 @@ class Ingress(Requests):
         (HTTP 400): the workflow key already dedups.
         """
         http = self._http()
-        sent = self._send(http, spec, request, key, delay, idempotency_key, headers, timeout)
+        sent = self._send_request(http, spec, request, key, delay, idempotency_key, headers, timeout)
         invocation_id, status = accepted(spec, await self._repeat(http, sent))
         return WorkflowHandle(self, spec, key, invocation_id, status)
 
     async def _read(self, spec: HandlerSpec[Any, Out], path: str, timeout: CallTimeout) -> Out:
         http = self._http()
-        return result(spec, await self._repeat(http, self._get(http, path, timeout)))
+        return result(spec, await self._repeat(http, self._get_request(http, path, timeout)))
 
     async def attach(
         self, spec: HandlerSpec[Any, Out], invocation_id: str, *, timeout: CallTimeout = None
     ) -> Out:
         """Wait for invocation `invocation_id` (of `spec`'s handler) to finish; its result or error."""
-        return await self._read(spec, self._invocation(invocation_id, "attach"), timeout)
+        return await self._read(spec, self._invocation_path(invocation_id, "attach"), timeout)
 
     async def output(
         self, spec: HandlerSpec[Any, Out], invocation_id: str, *, timeout: CallTimeout = None
     ) -> Out:
         """The result of invocation `invocation_id` if it finished; raises `NotReady` otherwise."""
-        return await self._read(spec, self._invocation(invocation_id, "output"), timeout)
+        return await self._read(spec, self._invocation_path(invocation_id, "output"), timeout)
 
     async def attach_idempotent(
         self,
@@ -185,7 +185,7 @@ class Ingress(Requests):
     ) -> Out:
         """Wait for the invocation of `spec`'s handler (on object `key`) that was started with
         `idempotency_key`, and return its result or raise its error."""
-        return await self._read(spec, self._idempotent(spec, idempotency_key, key, "attach"), timeout)
+        return await self._read(spec, self._idempotent_path(spec, idempotency_key, key, "attach"), timeout)
 
     async def output_idempotent(
         self,
@@ -197,31 +197,31 @@ class Ingress(Requests):
     ) -> Out:
         """The result of the invocation started with `idempotency_key` if it finished; raises
         `NotReady` otherwise."""
-        return await self._read(spec, self._idempotent(spec, idempotency_key, key, "output"), timeout)
+        return await self._read(spec, self._idempotent_path(spec, idempotency_key, key, "output"), timeout)
 
     async def workflow_attach(
         self, spec: HandlerSpec[Any, Out], key: str, *, timeout: CallTimeout = None
     ) -> Out:
         """Wait for the run of workflow `key` to finish; its result or error."""
-        return await self._read(spec, self._workflow(spec, key, "attach"), timeout)
+        return await self._read(spec, self._workflow_path(spec, key, "attach"), timeout)
 
     async def workflow_output(
         self, spec: HandlerSpec[Any, Out], key: str, *, timeout: CallTimeout = None
     ) -> Out:
         """The result of the run of workflow `key` if it finished; raises `NotReady` otherwise."""
-        return await self._read(spec, self._workflow(spec, key, "output"), timeout)
+        return await self._read(spec, self._workflow_path(spec, key, "output"), timeout)
 
     async def resolve_awakeable(
         self, awakeable_id: str, value: Any, codec: Codec[Any] | None = None, *, timeout: CallTimeout = None
     ) -> None:
         """Complete the awakeable a handler waits on with `value` (JSON of its type by default)."""
         http = self._http()
-        done(await self._repeat(http, self._resolve(http, awakeable_id, value, codec, timeout)))
+        done(await self._repeat(http, self._resolve_request(http, awakeable_id, value, codec, timeout)))
 
     async def reject_awakeable(self, awakeable_id: str, reason: str, *, timeout: CallTimeout = None) -> None:
         """Fail the awakeable a handler waits on: it raises a terminal error with `reason`."""
         http = self._http()
-        done(await self._repeat(http, self._reject(http, awakeable_id, reason, timeout)))
+        done(await self._repeat(http, self._reject_request(http, awakeable_id, reason, timeout)))
 
     async def cancel(self, invocation_id: str, *, timeout: CallTimeout = None) -> None:
         """Cancel the invocation: it ends with a terminal error, compensating what it needs to
@@ -232,7 +232,7 @@ class Ingress(Requests):
         Never repeated: a second cancellation could interrupt the compensation of the first.
         """
         http = self._http()
-        done(await http.send(self._admin(http, invocation_id, "cancel", timeout)), "admin")
+        done(await http.send(self._admin_request(http, invocation_id, "cancel", timeout)), "admin")
 
     async def kill(self, invocation_id: str, *, timeout: CallTimeout = None) -> None:
         """Kill the invocation: it ends at once, without running any more of its code (the admin
@@ -241,4 +241,4 @@ class Ingress(Requests):
         Raises `IngressError` 404 for an unknown invocation, 409 for one that already completed.
         """
         http = self._http()
-        done(await http.send(self._admin(http, invocation_id, "kill", timeout)), "admin")
+        done(await http.send(self._admin_request(http, invocation_id, "kill", timeout)), "admin")

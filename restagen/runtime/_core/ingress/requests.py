@@ -90,7 +90,7 @@ class Requests:
                 headers[name.lower()] = value
         return headers
 
-    def _call(
+    def _call_request(
         self,
         http: _Http,
         spec: HandlerSpec[In, Any],
@@ -108,7 +108,7 @@ class Requests:
             timeout=_DEFAULT if timeout is None else _timeout(timeout),
         )
 
-    def _send(
+    def _send_request(
         self,
         http: _Http,
         spec: HandlerSpec[In, Any],
@@ -128,7 +128,7 @@ class Requests:
             timeout=_DEFAULT if timeout is None else _timeout(timeout),
         )
 
-    def _get(self, http: _Http, path: str, timeout: CallTimeout) -> httpx.Request:
+    def _get_request(self, http: _Http, path: str, timeout: CallTimeout) -> httpx.Request:
         return http.build_request(
             "GET",
             self.url + path,
@@ -137,11 +137,13 @@ class Requests:
         )
 
     @staticmethod
-    def _invocation(invocation_id: str, what: str) -> str:
+    def _invocation_path(invocation_id: str, what: str) -> str:
         return f"/restate/invocation/{quote(invocation_id, safe='')}/{what}"
 
     @staticmethod
-    def _idempotent(spec: HandlerSpec[Any, Any], idempotency_key: str, key: str | None, what: str) -> str:
+    def _idempotent_path(
+        spec: HandlerSpec[Any, Any], idempotency_key: str, key: str | None, what: str
+    ) -> str:
         # restate-server 1.7 matches this segment undecoded (unlike the object key before it): a
         # key that would need percent-encoding cannot be found, so it is refused here, plainly.
         if not idempotency_key or not _PATH_SAFE.issuperset(idempotency_key):
@@ -152,10 +154,10 @@ class Requests:
         return f"/restate/invocation{_path(spec, key)}/{idempotency_key}/{what}"
 
     @staticmethod
-    def _workflow(spec: HandlerSpec[Any, Any], key: str, what: str) -> str:
+    def _workflow_path(spec: HandlerSpec[Any, Any], key: str, what: str) -> str:
         return f"/restate/workflow/{spec.component}/{quote(key, safe='')}/{what}"
 
-    def _awakeable(
+    def _awakeable_request(
         self, http: _Http, awakeable_id: str, what: str, body: bytes, timeout: CallTimeout
     ) -> httpx.Request:
         return http.build_request(
@@ -166,16 +168,20 @@ class Requests:
             timeout=_DEFAULT if timeout is None else _timeout(timeout),
         )
 
-    def _resolve(
+    def _resolve_request(
         self, http: _Http, awakeable_id: str, value: Any, codec: Codec[Any] | None, timeout: CallTimeout
     ) -> httpx.Request:
         body = (codec or JsonCodec(type(value))).encode(value)
-        return self._awakeable(http, awakeable_id, "resolve", body, timeout)
+        return self._awakeable_request(http, awakeable_id, "resolve", body, timeout)
 
-    def _reject(self, http: _Http, awakeable_id: str, reason: str, timeout: CallTimeout) -> httpx.Request:
-        return self._awakeable(http, awakeable_id, "reject", reason.encode(), timeout)
+    def _reject_request(
+        self, http: _Http, awakeable_id: str, reason: str, timeout: CallTimeout
+    ) -> httpx.Request:
+        return self._awakeable_request(http, awakeable_id, "reject", reason.encode(), timeout)
 
-    def _admin(self, http: _Http, invocation_id: str, what: str, timeout: CallTimeout) -> httpx.Request:
+    def _admin_request(
+        self, http: _Http, invocation_id: str, what: str, timeout: CallTimeout
+    ) -> httpx.Request:
         """`PATCH /invocations/{id}/cancel` or `/kill` of the admin API."""
         if self.admin_url is None:
             raise ValueError(
