@@ -332,7 +332,7 @@ def test_an_awakeable_completed_twice_keeps_the_first_value(ingress: SyncIngress
 
 
 def test_attach_and_output_by_idempotency_key(ingress: SyncIngress) -> None:
-    once = f"nap-{uuid.uuid4().hex}:1"
+    once = f"nap-{uuid.uuid4().hex}._~!$&'()*+,;=:@"  # every character a key may hold
     ingress.send(NAP, 300, idempotency_key=once)
     with pytest.raises(NotReady):
         ingress.output_idempotent(NAP, once)

@@ -336,10 +336,10 @@ def test_a_call_timeout_is_positive(timeout: float | timedelta) -> None:
 
 def test_attach_and_output_by_idempotency_key_paths() -> None:
     ingress, seen = _sync(lambda request: httpx.Response(200, content=b"5"))
-    assert ingress.attach_idempotent(GET, "order-1:a@b", key="k/1 ü") == 5
+    assert ingress.attach_idempotent(GET, "order-1:a@b!$&'()*+,;=~.", key="k/1 ü") == 5
     assert ingress.output_idempotent(PING, "once") is None
     assert [(r.method, r.url.raw_path) for r in seen] == [
-        ("GET", b"/restate/invocation/stock/k%2F1%20%C3%BC/get/order-1:a@b/attach"),
+        ("GET", b"/restate/invocation/stock/k%2F1%20%C3%BC/get/order-1:a@b!$&'()*+,;=~./attach"),
         ("GET", b"/restate/invocation/stock/ping/once/output"),
     ]
 
