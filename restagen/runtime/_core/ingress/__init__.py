@@ -22,15 +22,11 @@ from restagen.runtime._core.ingress.handles import (
     SyncWorkflowHandle,
     WorkflowHandle,
 )
-from restagen.runtime._core.ingress.requests import DEFAULT_TIMEOUT, CallTimeout
 from restagen.runtime._core.ingress.responses import SendStatus
-from restagen.runtime._core.ingress.retries import DEFAULT_RETRIES, IngressRetries
+from restagen.runtime._core.ingress.retries import IngressRetries
 from restagen.runtime._core.ingress.sync_ingress import SyncIngress
 
 __all__ = [
-    "DEFAULT_RETRIES",
-    "DEFAULT_TIMEOUT",
-    "CallTimeout",
     "Ingress",
     "IngressClient",
     "IngressError",
