@@ -14,7 +14,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from restagen.runtime._core.codecs import Codec
 from restagen.runtime._core.errors import DeclaredError
-from restagen.runtime.events._model import EventSpec
+from restagen.runtime.events._spec import EventSpec
 
 __all__ = ["ComponentKind", "ComponentSpec", "HandlerKind", "HandlerSpec", "Options", "RetryPolicy"]
 
