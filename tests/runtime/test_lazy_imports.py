@@ -42,7 +42,7 @@ def test_an_endpoint_configured_in_code_loads_no_settings_reader_and_no_events(t
     assert "restagen.runtime._endpoint.endpoint" in loaded
     for module in (
         "pydantic_settings",
-        "restagen.runtime._endpoint.settings",
+        "pydantic_settings.main",
         "restagen.runtime.events._wire",
         "restagen.runtime.events._publish",
         "restagen.runtime.events._registry",

@@ -1,20 +1,15 @@
 """Configuration of an endpoint: the sections `server`, `ingress`, `admin`, `pubsub` and `identity`.
 
 A section that is absent turns its feature off; a feature used without its section raises a
-`ConfigError` naming the section. `load_config(...)` reads, most important first: its keyword
-arguments, environment variables (`RESTAGEN_SERVER__PORT=9080`, lists and tables as JSON), the
-file named by `RESTAGEN_CONFIG` (TOML), and `[tool.restagen.<section>]` of the pyproject.toml in
-the working directory. `Config(...)` takes code only. The reader of those sources
-(pydantic-settings) is imported only when one of them exists.
+`ConfigError` naming the section. `Config(...)` takes code only; `load_config(...)`
+(restagen.runtime._endpoint.settings) also reads the environment and configuration files.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 __all__ = [
     "AdminConfig",
@@ -24,7 +19,6 @@ __all__ = [
     "IngressConfig",
     "PubSubConfig",
     "ServerConfig",
-    "load_config",
 ]
 
 SectionName = Literal["server", "ingress", "admin", "pubsub", "identity"]
@@ -138,43 +132,4 @@ class Config(BaseModel):
         return self.server or _DEFAULT_SERVER
 
 
-def _describe(error: ValidationError) -> str:
-    lines = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"]) or "configuration"
-        lines.append(f"  {where}: {problem['msg']} (got {problem.get('input')!r})")
-    return "invalid restagen configuration:\n" + "\n".join(lines)
-
-
 _DEFAULT_SERVER = ServerConfig.model_construct()  # the defaults need no validation
-
-CONFIG_FILE_VARIABLE = "RESTAGEN_CONFIG"
-ENV_PREFIX = "RESTAGEN_"
-
-
-def _has_sources() -> bool:
-    """Whether anything but code may hold configuration (a cheap look, before importing a reader)."""
-    if any(name.startswith(ENV_PREFIX) for name in os.environ):
-        return True
-    pyproject = Path("pyproject.toml")
-    try:
-        return "[tool.restagen" in pyproject.read_text(encoding="utf-8")
-    except OSError:
-        return False
-
-
-def load_config(**sections: Any) -> Config:
-    """The configuration from every source, with `sections` given in code taking precedence.
-
-    Raises ConfigError, listing every invalid value, rather than pydantic's ValidationError.
-    """
-    try:
-        if not _has_sources():
-            return Config(**sections) if sections else Config.model_construct()
-        from restagen.runtime._endpoint.settings import read_settings
-
-        return read_settings(sections)
-    except ValidationError as error:
-        raise ConfigError(_describe(error)) from None
-    except ValueError as error:  # a source that cannot be parsed (a TOML syntax error, bad JSON)
-        raise ConfigError(f"invalid restagen configuration: {error}") from None

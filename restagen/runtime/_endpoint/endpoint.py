@@ -26,7 +26,7 @@ from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
 from restagen.runtime._endpoint.admin import RegistrationError, register_async
 from restagen.runtime._endpoint.binding import Pipeline, RestateComponent, Step, bind
-from restagen.runtime._endpoint.config import Config, ConfigError, PubSubConfig, load_config
+from restagen.runtime._endpoint.config import Config, ConfigError, PubSubConfig
 from restagen.runtime._endpoint.headers import HeaderPolicy
 from restagen.runtime._endpoint.injection import InjectionError, Injector, Invocation, Plan, Scope
 from restagen.runtime._endpoint.middleware import (
@@ -36,6 +36,7 @@ from restagen.runtime._endpoint.middleware import (
     MiddlewareLike,
     label,
 )
+from restagen.runtime._endpoint.settings import load_config
 
 if TYPE_CHECKING:  # events are imported when the endpoint has a `pubsub` section or subscribers
     from restagen.runtime.events._wire import PublishRequest, SubscribeRequest
