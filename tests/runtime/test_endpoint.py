@@ -25,8 +25,8 @@ from restagen.runtime import (
     ServiceHandlerContext,
 )
 from restagen.runtime._endpoint.endpoint import InjectionError
-from tests.polling import until
 from restagen.testing import FakeContext
+from tests.polling import until
 
 STR = JsonCodec(str)
 NEXT = HandlerSpec[str, str](component="next", name="echo", kind=None, input=STR, output=STR)
