@@ -39,6 +39,7 @@ def local_restate(
     disable_retries: bool = False,
     env: Mapping[str, str] | None = None,
     binary: Path | None = None,
+    base_dir: Path | None = None,
 ) -> LocalRestate:
     """A restate-server for tests; `with local_restate() as server:` runs it for the block.
 
