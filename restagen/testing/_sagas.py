@@ -18,9 +18,6 @@ saga asked of whom, in order, and `states` every state it persisted.
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +26,6 @@ from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar, cast
 
 import restate
-from hypercorn.asyncio import serve as hypercorn_serve
-from hypercorn.config import Config as HypercornConfig
 from pydantic import BaseModel
 
 from restagen.runtime._core.ingress import Ingress
@@ -50,6 +45,7 @@ from restagen.runtime.sagas._engine import (
     run_saga,
 )
 from restagen.testing._context import FakeAwakeable, FakeCall, FakeContext
+from restagen.testing._serve import AppThread
 
 __all__ = ["SagaCall", "SagaServerKit", "SagaTestError", "SagaTestKit"]
 
@@ -257,9 +253,7 @@ class SagaServerKit(_Mocks[D]):
         super().__init__(spec, saga)
         self.ingress_url = ingress_url
         self.admin_url = admin_url
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
+        self._thread: AppThread | None = None
 
     def app(self) -> Any:
         """The ASGI app: the saga's workflow and one mock per participant component."""
@@ -276,35 +270,24 @@ class SagaServerKit(_Mocks[D]):
         return restate.app(components)
 
     async def __aenter__(self) -> Self:
-        port = _free_port()
-        ready = threading.Event()
-        app = self.app()
-
-        def serve() -> None:
-            loop = self._loop = asyncio.new_event_loop()
-            self._stop = asyncio.Event()
-            config = HypercornConfig()
-            config.bind = [f"127.0.0.1:{port}"]
-            config.keep_alive_max_requests = config.h2_max_concurrent_streams = 2**31 - 1
-            config.keep_alive_timeout = float(2**31 - 1)
-            config.accesslog = None
-            ready.set()
-            loop.run_until_complete(hypercorn_serve(app, config, shutdown_trigger=self._stop.wait))
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="saga-server-kit", daemon=True)
-        self._thread.start()
-        await asyncio.to_thread(ready.wait)
-        await register_async(self.admin_url, f"http://127.0.0.1:{port}")
+        thread = self._thread = AppThread(self.app())
+        thread.start()
+        try:
+            await register_async(self.admin_url, thread.url)
+        except BaseException:
+            self._stop()
+            raise
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        if self._thread is not None:
-            await asyncio.to_thread(self._thread.join, 10)
+        self._stop()
+
+    def _stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.stop()
 
     async def run(self, saga_id: str, data: D) -> SagaState[D]:
         """Start saga `saga_id` with `data` through the ingress and wait for its end."""
@@ -312,9 +295,3 @@ class SagaServerKit(_Mocks[D]):
             client = SagaClient(ingress, self.spec)
             await client.start(saga_id, data)
             return await client.result(saga_id)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

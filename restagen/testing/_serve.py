@@ -55,7 +55,7 @@ def asgi_app(app: App) -> Any:
     raise TypeError(f"serve() takes an Endpoint, restate-sdk components or an ASGI app, not {app!r}")
 
 
-class _Thread:
+class AppThread:
     """The ASGI app served by hypercorn in a thread of its own, with its own event loop."""
 
     def __init__(self, app: Any) -> None:
@@ -173,10 +173,10 @@ class Serving:
         self._always_replay = always_replay
         self._disable_retries = disable_retries
         self._server: LocalRestate | None = None
-        self._thread: _Thread | None = None
+        self._thread: AppThread | None = None
         self._env: ServedApp | None = None
 
-    def _start(self) -> tuple[LocalRestate, _Thread]:
+    def _start(self) -> tuple[LocalRestate, AppThread]:
         """Start the server (unless given) and the endpoint; on failure, stop what started."""
         try:
             server = self._given
@@ -185,7 +185,7 @@ class Serving:
                     always_replay=self._always_replay, disable_retries=self._disable_retries
                 )
                 server.start()
-            thread = self._thread = _Thread(asgi_app(self._app))
+            thread = self._thread = AppThread(asgi_app(self._app))
             thread.start()
         except BaseException:
             self._stop()
