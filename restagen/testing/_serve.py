@@ -127,7 +127,10 @@ class ServedApp:
     def client(self, cls: type[C], *args: Any, **kwargs: Any) -> C:
         """A generated ingress client (`...Client` or `...SyncClient`, sagas' too) over this env's
         ingress; `args` follow the ingress (an object's or workflow's key)."""
-        hint = typing.get_type_hints(cls.__init__).get("ingress")
+        try:
+            hint = typing.get_type_hints(cls.__init__).get("ingress")
+        except (NameError, TypeError):  # annotations that do not resolve: not a generated client
+            hint = None
         if hint is SyncIngress:
             return cls(self.sync_ingress, *args, **kwargs)  # type: ignore[call-arg]
         if hint is Ingress:
