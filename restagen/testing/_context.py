@@ -167,14 +167,33 @@ def _failed(error: BaseException) -> asyncio.Future[Any]:
     return future
 
 
-def _attempt(action: Callable[[], T]) -> asyncio.Future[T]:
-    """A future of what `action()` returns or raises (a declared error raised as on the wire)."""
+def _attempt(action: Callable[[], T], future: asyncio.Future[T] | None = None) -> asyncio.Future[T]:
+    """`future` (default: a new one) completed with what `action()` returns or raises; a declared
+    error is raised as on the wire, as the terminal error that carries it."""
+    if future is None:
+        future = asyncio.get_running_loop().create_future()
     try:
-        return _completed(action())
+        future.set_result(action())
     except DeclaredError as error:
-        return _failed(error.to_terminal())
+        future.set_exception(error.to_terminal())
     except Exception as error:
-        return _failed(error)
+        future.set_exception(error)
+    return future
+
+
+class _CallFuture(asyncio.Future[T]):
+    """The result of a call, which also knows the id of the invocation it started (as the SDK's)."""
+
+    def __init__(self, fake: FakeContext, invocation_id: str) -> None:
+        super().__init__(loop=asyncio.get_running_loop())
+        self._fake = fake
+        self._id = invocation_id
+
+    async def invocation_id(self) -> str:
+        return self._id
+
+    async def cancel_invocation(self) -> None:
+        self._fake.cancelled.append(self._id)
 
 
 def _serde(serde: Serde[Any], type_hint: Any) -> Serde[Any]:
@@ -233,7 +252,7 @@ class FakeContext:
         """The completed durable promises: the value (encoded), or the rejection."""
         self._waiters: dict[str, list[tuple[asyncio.Future[Any], Serde[Any]]]] = {}
         self._on_awakeable = on_awakeable
-        self._sent: dict[str, asyncio.Future[bytes]] = {}
+        self._sent: dict[str, FakeCall] = {}
         self._random = Random(invocation_id)
 
     # -- preparing: what the handler's calls answer ---------------------------------------------
@@ -391,7 +410,7 @@ class FakeContext:
         **_: Any,
     ) -> asyncio.Future[bytes]:
         call = self._record("call", f"{service}/{handler}", arg, key, idempotency_key, headers, None)
-        return _attempt(lambda: self._answer(call))
+        return _attempt(lambda: self._answer(call), _CallFuture(self, f"inv_fake_call_{len(self.calls)}"))
 
     def generic_send(
         self,
@@ -404,22 +423,22 @@ class FakeContext:
         headers: dict[str, str] | None = None,
         **_: Any,
     ) -> _SendHandle:
-        """Recorded; a mocked answer is computed if the handler attaches to the invocation."""
+        """Recorded; the mocked answer is computed when the handler attaches to the invocation."""
         call = self._record("send", f"{service}/{handler}", arg, key, idempotency_key, headers, send_delay)
         invocation_id = f"inv_fake_send_{len(self.calls)}"
-        if call.target in self._answers:
-            self._sent[invocation_id] = _attempt(lambda: self._answer(call))
+        self._sent[invocation_id] = call
         return _SendHandle(self, invocation_id)
 
     def attach_invocation(
         self, invocation_id: str, serde: Serde[Any] = _DEFAULT, type_hint: Any = None
     ) -> asyncio.Future[Any]:
-        sent = self._sent.get(invocation_id)
-        if sent is None:
-            return _failed(FakeContextError(f"attach to {invocation_id}: mock the handler the send went to"))
-        if sent.exception() is not None:
-            return _failed(sent.exception())  # type: ignore[arg-type]
-        return _completed(_serde(serde, type_hint).deserialize(sent.result()))
+        call = self._sent.get(invocation_id)
+        if call is None:
+            return _failed(
+                FakeContextError(f"attach to {invocation_id}: not an invocation this handler sent")
+            )
+        decoder = _serde(serde, type_hint)
+        return _attempt(lambda: decoder.deserialize(self._answer(call)))
 
     def cancel_invocation(self, invocation_id: str) -> None:
         self.cancelled.append(invocation_id)

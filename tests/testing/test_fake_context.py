@@ -235,11 +235,13 @@ def test_sends_are_recorded_and_attach_to_the_mocked_answer() -> None:
     async def handler() -> list[Any]:
         handle = caller.send(RESERVE, Book(title="Dune", copies=1), key="dune", delay=timedelta(minutes=5))
         unmocked = caller.send(NOTIFY, "hi")
-        raw = await fake.generic_call("raw", "echo", b"in")
+        call = fake.generic_call("raw", "echo", b"in")
         await unmocked.cancel()
-        return [await handle.attach(), raw, await unmocked.invocation_id()]
+        with pytest.raises(FakeContextError, match="mail/notify: mock it"):
+            await unmocked.attach()
+        return [await handle.attach(), await call, await call.invocation_id(), await unmocked.invocation_id()]  # type: ignore[attr-defined]
 
-    assert run(handler) == [3, b"\x00bytes", "inv_fake_send_2"]
+    assert run(handler) == [3, b"\x00bytes", "inv_fake_call_3", "inv_fake_send_2"]
     assert [(call.kind, call.target, call.delay) for call in fake.calls] == [
         ("send", "stock/reserve", timedelta(minutes=5)),
         ("send", "mail/notify", None),
