@@ -38,6 +38,7 @@ from restate.context import AttemptFinishedEvent, Request
 from restate.exceptions import TerminalError
 from restate.serde import BytesSerde, DefaultSerde, Serde
 
+from restagen.runtime._core.codecs import JsonCodec
 from restagen.runtime._core.errors import DeclaredError
 from restagen.runtime._core.specs import HandlerSpec
 
@@ -196,6 +197,11 @@ class _CallFuture(asyncio.Future[T]):
         self._fake.cancelled.append(self._id)
 
 
+def _encode(value: Any) -> bytes:
+    """`value` as restagen's JSON codec of its type writes it (models by their schema names)."""
+    return JsonCodec(type(value)).encode(value)
+
+
 def _serde(serde: Serde[Any], type_hint: Any) -> Serde[Any]:
     return serde.with_maybe_type(type_hint) if isinstance(serde, DefaultSerde) and type_hint else serde
 
@@ -207,7 +213,7 @@ class FakeContext:
     """A fake of the SDK context of one invocation; see the module's text.
 
     `key` is the object or workflow key, `headers` the request's headers, `state` the initial
-    state (encoded values, or any JSON value), `invocation_id` the invocation's id (it seeds
+    state (values, written with the JSON codec of their type, or bytes as they are), `invocation_id` the invocation's id (it seeds
     `random` and `uuid`), `now` the clock's start in seconds since the epoch. `on_awakeable` is
     called with each awakeable the handler creates (after a queued outcome completed it, if any):
     it may complete it, or raise to fail the handler where it created it.
@@ -227,7 +233,7 @@ class FakeContext:
         self.headers = dict(headers or {})
         self.invocation_id = invocation_id
         self.state: dict[str, bytes] = {
-            name: value if isinstance(value, bytes) else DefaultSerde().serialize(value)
+            name: value if isinstance(value, bytes) else _encode(value)
             for name, value in (state or {}).items()
         }
         """The state, encoded: what a handler set, with the codec it set it with."""
@@ -287,8 +293,9 @@ class FakeContext:
         return self
 
     def resolve_promise(self, name: str, value: Any, serde: Serde[Any] | None = None) -> None:
-        """Resolve the workflow's durable promise `name`; a second completion is a TerminalError."""
-        self._complete_promise(name, (serde or DefaultSerde()).serialize(value))
+        """Resolve the workflow's durable promise `name` with `value` (encoded with `serde`, default
+        the JSON codec of its type); a second completion is a TerminalError."""
+        self._complete_promise(name, serde.serialize(value) if serde is not None else _encode(value))
 
     def reject_promise(self, name: str, message: str, code: int = 500) -> None:
         self._complete_promise(name, TerminalError(message, status_code=code))
@@ -297,7 +304,7 @@ class FakeContext:
         """The state value `name` decoded with `serde` (a codec or serde, or a type), or None."""
         if name not in self.state:
             return None
-        codec = serde if isinstance(serde, Serde) else DefaultSerde(serde)
+        codec = serde if isinstance(serde, Serde) else JsonCodec(serde)
         return codec.deserialize(self.state[name])
 
     # -- the SDK context ------------------------------------------------------------------------

@@ -79,6 +79,9 @@ def test_state_is_kept_encoded_with_the_handlers_codec() -> None:
     assert fake.get_state("book", BOOK) == Book(title="Emma", copies=1)
     assert fake.get_state("book", Book) == Book(title="Emma", copies=1)
     assert fake.get_state("count", int) is None
+    models = FakeContext(state={"book": Book(title="Ulysses", copies=2), "raw": b"7"})
+    assert run(lambda: StateKey(models, "book", BOOK).get()) == Book(title="Ulysses", copies=2)  # type: ignore[arg-type]
+    assert models.get_state("raw", int) == 7
 
 
 def test_run_runs_once_and_hands_its_result_back_through_the_codec() -> None:
@@ -186,16 +189,18 @@ def test_promises_wait_for_their_completion_once() -> None:
         await approved.resolve(True)
         with pytest.raises(TerminalError, match="already completed"):
             await approved.reject("late")
-        return [early, value, await clicked.peek(), await approved.value()]
+        book = await ctx.promise("book", BOOK).value()
+        return [early, value, await clicked.peek(), await approved.value(), book]
 
     async def test() -> list[Any]:
         task = asyncio.ensure_future(handler())
         await asyncio.sleep(0)
         assert not task.done()
         fake.resolve_promise("clicked", "ann@example.org")
+        fake.resolve_promise("book", Book(title="Dune", copies=1))
         return await task
 
-    assert run(test) == [None, "ann@example.org", "ann@example.org", True]
+    assert run(test) == [None, "ann@example.org", "ann@example.org", True, Book(title="Dune", copies=1)]
     fake.reject_promise("cancelled", "changed my mind", 410)
     with pytest.raises(TerminalError) as rejected:
         run(lambda: ctx.promise("cancelled", STR).value())
