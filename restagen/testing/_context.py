@@ -34,8 +34,16 @@ from random import Random
 from typing import Any, TypeVar
 from uuid import UUID
 
-from restate.context import AttemptFinishedEvent, Request
+from restate.context import (
+    AttemptFinishedEvent,
+    DurablePromise,
+    Request,
+    SendHandle,
+    WorkflowContext,
+    WorkflowSharedContext,
+)
 from restate.exceptions import TerminalError
+from restate.handler import handler_from_callable
 from restate.serde import BytesSerde, DefaultSerde, Serde
 
 from restagen.runtime._core.codecs import JsonCodec
@@ -105,15 +113,16 @@ class FakeAwakeable:
         outcome(self.future)
 
 
-class _FakePromise:
+class _FakePromise(DurablePromise[Any]):
     """A durable promise of a workflow, as `restate.DurablePromise`: every method returns a future."""
 
     def __init__(self, fake: FakeContext, name: str, serde: Serde[Any]) -> None:
+        super().__init__(name, serde)
         self._fake = fake
         self._name = name
         self._serde = serde
 
-    def value(self) -> asyncio.Future[Any]:
+    def value(self) -> asyncio.Future[Any]:  # type: ignore[override]  # an asyncio future, not the SDK's
         """Completes when the promise is resolved or rejected (by the test, or the handler)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._fake._waiters.setdefault(self._name, []).append((future, self._serde))
@@ -144,7 +153,7 @@ class _Finished(AttemptFinishedEvent):
         await asyncio.Event().wait()
 
 
-class _SendHandle:
+class _SendHandle(SendHandle):
     def __init__(self, fake: FakeContext, invocation_id: str) -> None:
         self._fake = fake
         self._id = invocation_id
@@ -209,8 +218,12 @@ def _serde(serde: Serde[Any], type_hint: Any) -> Serde[Any]:
 _Answer = Callable[[FakeCall], Any]
 
 
-class FakeContext:
+class FakeContext(WorkflowContext, WorkflowSharedContext):
     """A fake of the SDK context of one invocation; see the module's text.
+
+    It is each kind of SDK context at once, so that any typed context can be built on it. Where
+    the SDK returns its own durable futures, the fake returns asyncio futures (hence the
+    `type: ignore[override]` of those methods): awaitable and combinable alike.
 
     `key` is the object or workflow key, `headers` the request's headers, `state` the initial
     state (values, written with the JSON codec of their type, or bytes as they are), `invocation_id` the invocation's id (it seeds
@@ -321,7 +334,7 @@ class FakeContext:
             attempt_finished_event=_Finished(),
         )
 
-    def get(
+    def get(  # type: ignore[override]
         self,
         name: str,
         serde: Serde[T] = _DEFAULT,
@@ -346,7 +359,9 @@ class FakeContext:
         self.writes.extend((name, None) for name in sorted(self.state))
         self.state.clear()
 
-    def run_typed(self, name: str, action: Callable[..., Any], options: Any = None, /, **kwargs: Any) -> Any:
+    def run_typed(  # type: ignore[override]
+        self, name: str, action: Callable[..., Any], options: Any = None, /, **kwargs: Any
+    ) -> Any:
         """Run `action` once; its result goes through the options' serde, as through the journal."""
         serde = getattr(options, "serde", None) or DefaultSerde()
         self.runs.append(name)
@@ -359,18 +374,20 @@ class FakeContext:
 
         return asyncio.ensure_future(once())
 
-    def run(self, name: str, action: Callable[..., Any], serde: Serde[Any] = _DEFAULT, **options: Any) -> Any:
+    def run(  # type: ignore[override]
+        self, name: str, action: Callable[..., Any], serde: Serde[Any] = _DEFAULT, **options: Any
+    ) -> Any:
         from restate.context import RunOptions
 
         return self.run_typed(name, action, RunOptions(serde=serde))
 
-    def sleep(self, delta: timedelta, name: str | None = None) -> asyncio.Future[None]:
+    def sleep(self, delta: timedelta, name: str | None = None) -> asyncio.Future[None]:  # type: ignore[override]
         """Returns at once; the clock moves on by `delta`."""
         self.sleeps.append(delta)
         self.now += delta.total_seconds()
         return _completed(None)
 
-    def time(self) -> asyncio.Future[float]:
+    def time(self) -> asyncio.Future[float]:  # type: ignore[override]
         return _completed(self.now)
 
     def random(self) -> Random:
@@ -379,7 +396,9 @@ class FakeContext:
     def uuid(self) -> UUID:
         return UUID(int=self._random.getrandbits(128), version=4)
 
-    def awakeable(self, serde: Serde[T] = _DEFAULT, type_hint: type[T] | None = None) -> tuple[str, Any]:
+    def awakeable(  # type: ignore[override]
+        self, serde: Serde[T] = _DEFAULT, type_hint: type[T] | None = None
+    ) -> tuple[str, asyncio.Future[T]]:
         awakeable = FakeAwakeable(f"awk_fake_{len(self.awakeables) + 1}", _serde(serde, type_hint))
         self.awakeables.append(awakeable)
         if self._queued:
@@ -403,10 +422,12 @@ class FakeContext:
         else:
             self.rejected_awakeables[name] = failure_message
 
-    def promise(self, name: str, serde: Serde[Any] = _DEFAULT, type_hint: Any = None) -> _FakePromise:
+    def promise(
+        self, name: str, serde: Serde[T] = _DEFAULT, type_hint: type[T] | None = None
+    ) -> DurablePromise[T]:
         return _FakePromise(self, name, _serde(serde, type_hint))
 
-    def generic_call(
+    def generic_call(  # type: ignore[override]
         self,
         service: str,
         handler: str,
@@ -414,7 +435,8 @@ class FakeContext:
         key: str | None = None,
         idempotency_key: str | None = None,
         headers: dict[str, str] | None = None,
-        **_: Any,
+        scope: str | None = None,
+        limit_key: str | None = None,
     ) -> asyncio.Future[bytes]:
         call = self._record("call", f"{service}/{handler}", arg, key, idempotency_key, headers, None)
         return _attempt(lambda: self._answer(call), _CallFuture(self, f"inv_fake_call_{len(self.calls)}"))
@@ -428,7 +450,8 @@ class FakeContext:
         send_delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: dict[str, str] | None = None,
-        **_: Any,
+        scope: str | None = None,
+        limit_key: str | None = None,
     ) -> _SendHandle:
         """Recorded; the mocked answer is computed when the handler attaches to the invocation."""
         call = self._record("send", f"{service}/{handler}", arg, key, idempotency_key, headers, send_delay)
@@ -436,7 +459,7 @@ class FakeContext:
         self._sent[invocation_id] = call
         return _SendHandle(self, invocation_id)
 
-    def attach_invocation(
+    def attach_invocation(  # type: ignore[override]
         self, invocation_id: str, serde: Serde[Any] = _DEFAULT, type_hint: Any = None
     ) -> asyncio.Future[Any]:
         call = self._sent.get(invocation_id)
@@ -449,6 +472,81 @@ class FakeContext:
 
     def cancel_invocation(self, invocation_id: str) -> None:
         self.cancelled.append(invocation_id)
+
+    # The SDK's typed calls: to handlers of restate-sdk components, by their decorated functions.
+
+    def service_call(  # type: ignore[override]
+        self, tpe: Any, arg: Any, idempotency_key: str | None = None, headers: dict[str, str] | None = None
+    ) -> asyncio.Future[Any]:
+        return self._typed_call(tpe, arg, None, idempotency_key, headers)
+
+    def object_call(  # type: ignore[override]
+        self,
+        tpe: Any,
+        key: str,
+        arg: Any,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> asyncio.Future[Any]:
+        return self._typed_call(tpe, arg, key, idempotency_key, headers)
+
+    def workflow_call(  # type: ignore[override]
+        self,
+        tpe: Any,
+        key: str,
+        arg: Any,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> asyncio.Future[Any]:
+        return self._typed_call(tpe, arg, key, idempotency_key, headers)
+
+    def service_send(
+        self,
+        tpe: Any,
+        arg: Any,
+        send_delay: timedelta | None = None,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> SendHandle:
+        return self._typed_send(tpe, arg, None, send_delay, idempotency_key, headers)
+
+    def object_send(
+        self,
+        tpe: Any,
+        key: str,
+        arg: Any,
+        send_delay: timedelta | None = None,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> SendHandle:
+        return self._typed_send(tpe, arg, key, send_delay, idempotency_key, headers)
+
+    def workflow_send(
+        self,
+        tpe: Any,
+        key: str,
+        arg: Any,
+        send_delay: timedelta | None = None,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> SendHandle:
+        return self._typed_send(tpe, arg, key, send_delay, idempotency_key, headers)
+
+    # Preview features of restate-server 1.7, not faked.
+
+    def scope(self, scope: str) -> Any:
+        raise NotImplementedError("FakeContext does not fake scopes")
+
+    def signal(self, name: str, serde: Serde[T] = _DEFAULT, type_hint: type[T] | None = None) -> Any:
+        raise NotImplementedError("FakeContext does not fake signals")
+
+    def resolve_signal(self, invocation_id: str, name: str, value: Any, serde: Serde[Any] = _DEFAULT) -> None:
+        raise NotImplementedError("FakeContext does not fake signals")
+
+    def reject_signal(
+        self, invocation_id: str, name: str, failure_message: str, failure_code: int = 500
+    ) -> None:
+        raise NotImplementedError("FakeContext does not fake signals")
 
     # -- inside ---------------------------------------------------------------------------------
 
@@ -469,6 +567,31 @@ class FakeContext:
         call = FakeCall(kind, target, key, request, body, dict(headers or {}), idempotency_key, delay)
         self.calls.append(call)
         return call
+
+    def _typed_call(
+        self, tpe: Any, arg: Any, key: str | None, idempotency_key: str | None, headers: dict[str, str] | None
+    ) -> asyncio.Future[Any]:
+        target: Any = handler_from_callable(tpe)
+        io = target.handler_io
+        body = io.input_serde.serialize(arg)
+        raw = self.generic_call(target.service_tag.name, target.name, body, key, idempotency_key, headers)
+        typed: _CallFuture[Any] = _CallFuture(self, f"inv_fake_call_{len(self.calls)}")
+        return _attempt(lambda: io.output_serde.deserialize(raw.result()), typed)
+
+    def _typed_send(
+        self,
+        tpe: Any,
+        arg: Any,
+        key: str | None,
+        delay: timedelta | None,
+        idempotency_key: str | None,
+        headers: dict[str, str] | None,
+    ) -> SendHandle:
+        target: Any = handler_from_callable(tpe)
+        body = target.handler_io.input_serde.serialize(arg)
+        return self.generic_send(
+            target.service_tag.name, target.name, body, key, delay, idempotency_key, headers
+        )
 
     def _answer(self, call: FakeCall) -> bytes:
         if call.target not in self._answers:

@@ -173,7 +173,7 @@ class SagaTestKit(_Mocks[D]):
         for spec in self._participants():
             fake.answer(spec, self._participant(spec))
         try:
-            return await run_saga(self.spec, self.saga, SagaContext(cast(Any, fake)), data)
+            return await run_saga(self.spec, self.saga, SagaContext(fake), data)
         finally:
             self.sleeps.extend(fake.sleeps)
 

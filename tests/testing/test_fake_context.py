@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
+import restate
 from pydantic import BaseModel
 from restate.exceptions import TerminalError
 
@@ -57,14 +58,14 @@ NOTIFY = HandlerSpec[str, None](component="mail", name="notify", kind=None, inpu
 
 
 def run(body: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(body())  # type: ignore[arg-type]
+    return asyncio.run(body())
 
 
 def test_state_is_kept_encoded_with_the_handlers_codec() -> None:
     fake = FakeContext(key="shelf-1", state={"count": 2})
-    ctx = ObjectHandlerContext(fake)  # type: ignore[arg-type]
-    count = StateKey(fake, "count", INT)  # type: ignore[arg-type]
-    book = StateKey(fake, "book", BOOK)  # type: ignore[arg-type]
+    ctx = ObjectHandlerContext(fake)
+    count = StateKey(fake, "count", INT)
+    book = StateKey(fake, "book", BOOK)
 
     async def handler() -> list[Any]:
         book.set(Book(title="Dune", copies=(await count.get() or 0) + 1))
@@ -80,13 +81,13 @@ def test_state_is_kept_encoded_with_the_handlers_codec() -> None:
     assert fake.get_state("book", Book) == Book(title="Emma", copies=1)
     assert fake.get_state("count", int) is None
     models = FakeContext(state={"book": Book(title="Ulysses", copies=2), "raw": b"7"})
-    assert run(lambda: StateKey(models, "book", BOOK).get()) == Book(title="Ulysses", copies=2)  # type: ignore[arg-type]
+    assert run(lambda: StateKey(models, "book", BOOK).get()) == Book(title="Ulysses", copies=2)
     assert models.get_state("raw", int) == 7
 
 
 def test_run_runs_once_and_hands_its_result_back_through_the_codec() -> None:
     fake = FakeContext()
-    ctx = ServiceHandlerContext(fake)  # type: ignore[arg-type]
+    ctx = ServiceHandlerContext(fake)
     ran: list[str] = []
 
     fetched = Book(title="Dune", copies=4)
@@ -116,7 +117,7 @@ def test_run_runs_once_and_hands_its_result_back_through_the_codec() -> None:
 
 def test_sleeps_return_at_once_and_move_the_clock() -> None:
     fake = FakeContext()
-    ctx = ServiceHandlerContext(fake)  # type: ignore[arg-type]
+    ctx = ServiceHandlerContext(fake)
 
     async def handler() -> list[float]:
         before = await ctx.now()
@@ -131,7 +132,7 @@ def test_sleeps_return_at_once_and_move_the_clock() -> None:
 
 def test_awakeables_complete_when_queued_resolved_later_or_rejected() -> None:
     fake = FakeContext().resolve_next_awakeable(Book(title="Dune", copies=1)).reject_next_awakeable("no", 409)
-    ctx = ServiceHandlerContext(fake)  # type: ignore[arg-type]
+    ctx = ServiceHandlerContext(fake)
 
     async def handler() -> list[Any]:
         first_id, first = ctx.awakeable(Book)
@@ -162,7 +163,7 @@ def test_a_handler_resolving_awakeables_completes_its_own_and_records_others() -
         created.append(awakeable.id)
 
     fake = FakeContext(on_awakeable=seen)
-    ctx = ServiceHandlerContext(fake)  # type: ignore[arg-type]
+    ctx = ServiceHandlerContext(fake)
 
     async def handler() -> str:
         awakeable_id, value = ctx.awakeable(str)
@@ -179,7 +180,7 @@ def test_a_handler_resolving_awakeables_completes_its_own_and_records_others() -
 
 def test_promises_wait_for_their_completion_once() -> None:
     fake = FakeContext(key="signup-1")
-    ctx = WorkflowHandlerContext(fake)  # type: ignore[arg-type]
+    ctx = WorkflowHandlerContext(fake)
     clicked = ctx.promise("clicked", STR)
     approved = ctx.promise("approved", JsonCodec(bool))
 
@@ -210,7 +211,7 @@ def test_promises_wait_for_their_completion_once() -> None:
 def test_calls_go_to_mocked_handlers_typed_with_declared_errors_revived() -> None:
     fake = FakeContext(headers={"x-user": "ann"})
     fake.answer(RESERVE, lambda call: call.request.copies * 10)
-    ctx = ServiceHandlerContext(fake)  # type: ignore[arg-type]
+    ctx = ServiceHandlerContext(fake)
     caller = ContextCaller(ctx)
 
     async def handler() -> int:
@@ -235,7 +236,7 @@ def test_calls_go_to_mocked_handlers_typed_with_declared_errors_revived() -> Non
 
 def test_sends_are_recorded_and_attach_to_the_mocked_answer() -> None:
     fake = FakeContext().reply(RESERVE, 3).reply("raw/echo", b"\x00bytes")
-    caller = ContextCaller(ServiceHandlerContext(fake))  # type: ignore[arg-type]
+    caller = ContextCaller(ServiceHandlerContext(fake))
 
     async def handler() -> list[Any]:
         handle = caller.send(RESERVE, Book(title="Dune", copies=1), key="dune", delay=timedelta(minutes=5))
@@ -258,11 +259,11 @@ def test_sends_are_recorded_and_attach_to_the_mocked_answer() -> None:
 
 def test_request_headers_ids_and_seeded_random_values() -> None:
     fake = FakeContext(headers={"x-user": "ann"}, invocation_id="inv_1")
-    ctx = ServiceHandlerContext(fake)  # type: ignore[arg-type]
+    ctx = ServiceHandlerContext(fake)
     assert ctx.headers == {"x-user": "ann"} and ctx.invocation_id == "inv_1"
     first = [ctx.random().random(), ctx.uuid()]
-    again = ServiceHandlerContext(FakeContext(invocation_id="inv_1"))  # type: ignore[arg-type]
-    other = ServiceHandlerContext(FakeContext(invocation_id="inv_2"))  # type: ignore[arg-type]
+    again = ServiceHandlerContext(FakeContext(invocation_id="inv_1"))
+    other = ServiceHandlerContext(FakeContext(invocation_id="inv_2"))
     assert [again.random().random(), again.uuid()] == first
     assert [other.random().random(), other.uuid()] != first
     assert first[1].version == 4  # type: ignore[union-attr]
@@ -287,3 +288,28 @@ def test_journaled_methods_return_asyncio_futures_that_combine() -> None:
         return list(await asyncio.gather(*awaitables))
 
     assert run(handler) == [1, None, EPOCH + 1, 2, b"5", 9]  # the sleep came first
+
+
+def test_it_is_every_kind_of_sdk_context_and_fakes_the_sdks_typed_calls() -> None:
+    greeter = restate.Service("greeter")
+
+    @greeter.handler()
+    async def greet(ctx: restate.Context, name: str) -> str:
+        raise AssertionError("never run: the fake answers")
+
+    fake = FakeContext().answer("greeter/greet", lambda call: b'"hello ' + call.body.strip(b'"') + b'"')
+    kinds = (restate.Context, restate.ObjectContext, restate.ObjectSharedContext, restate.WorkflowContext)
+    assert all(isinstance(fake, kind) for kind in (*kinds, restate.WorkflowSharedContext))
+
+    async def handler() -> list[Any]:
+        call = fake.service_call(greet, "ann")
+        fake.object_send(greet, "k", "bob", send_delay=timedelta(seconds=1))
+        return [await call, await call.invocation_id()]  # type: ignore[attr-defined]
+
+    assert run(handler) == ["hello ann", "inv_fake_call_1"]
+    assert [(call.kind, call.key, call.body, call.delay) for call in fake.calls] == [
+        ("call", None, b'"ann"', None),
+        ("send", "k", b'"bob"', timedelta(seconds=1)),
+    ]
+    with pytest.raises(NotImplementedError, match="scopes"):
+        fake.scope("s")
