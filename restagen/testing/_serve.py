@@ -38,6 +38,10 @@ __all__ = ["ServedApp", "Serving", "serve"]
 
 C = TypeVar("C")
 
+_ATTEMPTS = 5
+"""Registrations tried: the server is up and the app listens before the first, so a refusal is
+the app's (not a Restate endpoint, or a discovery that fails), and waiting longer changes nothing."""
+
 App = Endpoint | restate.Service | restate.VirtualObject | restate.Workflow | Sequence[Any] | Any
 """An `Endpoint`, the restate-sdk components to serve, or an ASGI app."""
 
@@ -208,7 +212,7 @@ class Serving:
     async def __aenter__(self) -> ServedApp:
         server, thread = self._start()
         try:
-            services = await register_async(server.admin_url, thread.url)
+            services = await register_async(server.admin_url, thread.url, attempts=_ATTEMPTS)
         except BaseException:
             self._stop()
             raise
@@ -228,7 +232,7 @@ class Serving:
     def __enter__(self) -> ServedApp:
         server, thread = self._start()
         try:
-            services = register(server.admin_url, thread.url)
+            services = register(server.admin_url, thread.url, attempts=_ATTEMPTS)
         except BaseException:
             self._stop()
             raise

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from restagen.cli import main as restagen
-from restagen.runtime import Config, Endpoint, IngressError
+from restagen.runtime import Config, Endpoint, IngressError, RegistrationError
 from restagen.testing import LocalRestate, local_restate, serve
 from tests.processes import SESSION, marked
 
@@ -168,4 +168,16 @@ def test_a_failure_to_start_stops_the_server_it_started() -> None:
 
     with pytest.raises(TypeError, match="not <object"):
         asyncio.run(refused())
+    assert servers() == before
+
+    async def not_restate(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def unregistered() -> None:
+        async with serve(not_restate):
+            raise AssertionError("never entered")
+
+    with pytest.raises(RegistrationError, match="could not register"):
+        asyncio.run(unregistered())
     assert servers() == before
