@@ -14,7 +14,8 @@ What it does, as Restate would, but at once and in memory:
 - `run` runs its action once and hands back its result through the codec (as the journal would);
 - sleeps return at once and move the fake's clock on; `time()` reads that clock;
 - calls and sends go to the replies mocked per handler (`reply`, `answer`, `fail`), encoded and
-  decoded as on the wire, declared errors revived at the caller; every one is recorded in `calls`;
+  decoded as on the wire, declared errors revived at the caller; every one is recorded in `calls`
+  (the SDK's own typed calls too, mocked by `"component/handler"` with bytes);
 - awakeables and promises complete when the test (or the handler) resolves or rejects them;
 - random values and uuids are seeded by the invocation id: the same on every run.
 
