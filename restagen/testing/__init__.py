@@ -10,7 +10,8 @@ from restagen.runtime._exports import lazy_exports
 
 if TYPE_CHECKING:
     from restagen.local.server import LocalRestate
-    from restagen.testing._context import FakeAwakeable, FakeCall, FakeContext, FakeContextError
+    from restagen.testing._context import FakeCall, FakeContext
+    from restagen.testing._futures import FakeAwakeable, FakeContextError
     from restagen.testing._sagas import SagaCall, SagaServerKit, SagaTestError, SagaTestKit
     from restagen.testing._serve import ServedApp, Serving, serve
     from restagen.testing._server import local_restate

@@ -36,7 +36,6 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from restate.context import (
-    AttemptFinishedEvent,
     DurablePromise,
     Request,
     SendHandle,
@@ -48,10 +47,21 @@ from restate.handler import handler_from_callable
 from restate.serde import BytesSerde, DefaultSerde, Serde
 
 from restagen.runtime._core.codecs import JsonCodec
-from restagen.runtime._core.errors import DeclaredError
 from restagen.runtime._core.specs import HandlerSpec
+from restagen.testing._futures import (
+    CallFuture,
+    FakeAwakeable,
+    FakeContextError,
+    FakePromise,
+    FakeSendHandle,
+    NeverFinished,
+    Promises,
+    attempt,
+    completed,
+    failed,
+)
 
-__all__ = ["FakeAwakeable", "FakeCall", "FakeContext", "FakeContextError"]
+__all__ = ["FakeCall", "FakeContext"]
 
 T = TypeVar("T")
 
@@ -64,10 +74,6 @@ EPOCH = 1_767_225_600.0
 
 _DEFAULT: Serde[Any] = DefaultSerde()
 """The SDK's default serde: JSON, or per the type hint given alongside it."""
-
-
-class FakeContextError(AssertionError):
-    """The handler did something the test did not prepare for (a call to an unmocked handler)."""
 
 
 @dataclass(frozen=True)
@@ -86,125 +92,6 @@ class FakeCall:
     headers: Mapping[str, str]
     idempotency_key: str | None = None
     delay: timedelta | None = None
-
-
-class FakeAwakeable:
-    """An awakeable the handler created: the test completes it with `resolve` or `reject`."""
-
-    def __init__(self, awakeable_id: str, serde: Serde[Any]) -> None:
-        self.id = awakeable_id
-        self._serde = serde
-        self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-
-    @property
-    def done(self) -> bool:
-        return self.future.done()
-
-    def resolve(self, value: Any, serde: Serde[Any] | None = None) -> None:
-        """Complete it with `value` (encoded with `serde`, default the awakeable's own)."""
-        body = (serde or self._serde).serialize(value)
-        self._complete(lambda future: future.set_result(self._serde.deserialize(body)))
-
-    def reject(self, message: str, code: int = 500) -> None:
-        self._complete(lambda future: future.set_exception(TerminalError(message, status_code=code)))
-
-    def _complete(self, outcome: Callable[[asyncio.Future[Any]], None]) -> None:
-        if self.future.done():
-            raise FakeContextError(f"awakeable {self.id} is already completed")
-        outcome(self.future)
-
-
-class _FakePromise(DurablePromise[Any]):
-    """A durable promise of a workflow, as `restate.DurablePromise`: every method returns a future."""
-
-    def __init__(self, fake: FakeContext, name: str, serde: Serde[Any]) -> None:
-        super().__init__(name, serde)
-        self._fake = fake
-        self._name = name
-        self._serde = serde
-
-    def value(self) -> asyncio.Future[Any]:  # type: ignore[override]  # an asyncio future, not the SDK's
-        """Completes when the promise is resolved or rejected (by the test, or the handler)."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._fake._waiters.setdefault(self._name, []).append((future, self._serde))
-        self._fake._wake(self._name)
-        return future
-
-    def peek(self) -> asyncio.Future[Any]:
-        outcome = self._fake.promises.get(self._name)
-        if isinstance(outcome, TerminalError):
-            return _failed(outcome)
-        return _completed(None if outcome is None else self._serde.deserialize(outcome))
-
-    def resolve(self, value: Any) -> asyncio.Future[None]:
-        return _attempt(lambda: self._fake.resolve_promise(self._name, value, self._serde))
-
-    def reject(self, message: str, code: int = 500) -> asyncio.Future[None]:
-        return _attempt(lambda: self._fake.reject_promise(self._name, message, code))
-
-    def __await__(self) -> Any:
-        return self.value().__await__()
-
-
-class _Finished(AttemptFinishedEvent):
-    def is_set(self) -> bool:
-        return False
-
-    async def wait(self) -> None:
-        await asyncio.Event().wait()
-
-
-class _SendHandle(SendHandle):
-    def __init__(self, fake: FakeContext, invocation_id: str) -> None:
-        self._fake = fake
-        self._id = invocation_id
-
-    async def invocation_id(self) -> str:
-        return self._id
-
-    async def cancel_invocation(self) -> None:
-        self._fake.cancelled.append(self._id)
-
-
-def _completed(value: T) -> asyncio.Future[T]:
-    future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-    future.set_result(value)
-    return future
-
-
-def _failed(error: BaseException) -> asyncio.Future[Any]:
-    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    future.set_exception(error)
-    return future
-
-
-def _attempt(action: Callable[[], T], future: asyncio.Future[T] | None = None) -> asyncio.Future[T]:
-    """`future` (default: a new one) completed with what `action()` returns or raises; a declared
-    error is raised as on the wire, as the terminal error that carries it."""
-    if future is None:
-        future = asyncio.get_running_loop().create_future()
-    try:
-        future.set_result(action())
-    except DeclaredError as error:
-        future.set_exception(error.to_terminal())
-    except Exception as error:
-        future.set_exception(error)
-    return future
-
-
-class _CallFuture(asyncio.Future[T]):
-    """The result of a call, which also knows the id of the invocation it started (as the SDK's)."""
-
-    def __init__(self, fake: FakeContext, invocation_id: str) -> None:
-        super().__init__(loop=asyncio.get_running_loop())
-        self._fake = fake
-        self._id = invocation_id
-
-    async def invocation_id(self) -> str:
-        return self._id
-
-    async def cancel_invocation(self) -> None:
-        self._fake.cancelled.append(self._id)
 
 
 def _encode(value: Any) -> bytes:
@@ -268,9 +155,9 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         """The invocation ids the handler cancelled."""
         self._answers: dict[str, tuple[HandlerSpec[Any, Any] | None, _Answer]] = {}
         self._queued: deque[Callable[[FakeAwakeable], None]] = deque()
-        self.promises: dict[str, bytes | TerminalError] = {}
+        self._promises = Promises()
+        self.promises = self._promises.outcomes
         """The completed durable promises: the value (encoded), or the rejection."""
-        self._waiters: dict[str, list[tuple[asyncio.Future[Any], Serde[Any]]]] = {}
         self._on_awakeable = on_awakeable
         self._sent: dict[str, FakeCall] = {}
         self._random = Random(invocation_id)
@@ -309,10 +196,10 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
     def resolve_promise(self, name: str, value: Any, serde: Serde[Any] | None = None) -> None:
         """Resolve the workflow's durable promise `name` with `value` (encoded with `serde`, default
         the JSON codec of its type); a second completion is a TerminalError."""
-        self._complete_promise(name, serde.serialize(value) if serde is not None else _encode(value))
+        self._promises.complete(name, serde.serialize(value) if serde is not None else _encode(value))
 
     def reject_promise(self, name: str, message: str, code: int = 500) -> None:
-        self._complete_promise(name, TerminalError(message, status_code=code))
+        self._promises.complete(name, TerminalError(message, status_code=code))
 
     def get_state(self, name: str, serde: Serde[T] | type[T]) -> T | None:
         """The state value `name` decoded with `serde` (a codec or serde, or a type), or None."""
@@ -332,7 +219,7 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
             headers=dict(self.headers),
             attempt_headers=dict(self.headers),
             body=b"",
-            attempt_finished_event=_Finished(),
+            attempt_finished_event=NeverFinished(),
         )
 
     def get(  # type: ignore[override]
@@ -343,10 +230,10 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         entry_name: str | None = None,
     ) -> asyncio.Future[T | None]:
         body = self.state.get(name)
-        return _completed(None if body is None else _serde(serde, type_hint).deserialize(body))
+        return completed(None if body is None else _serde(serde, type_hint).deserialize(body))
 
     def state_keys(self, entry_name: str | None = None) -> asyncio.Future[list[str]]:
-        return _completed(sorted(self.state))
+        return completed(sorted(self.state))
 
     def set(self, name: str, value: T, serde: Serde[T] = _DEFAULT, entry_name: str | None = None) -> None:
         self.state[name] = _serde(serde, type(value)).serialize(value)
@@ -386,10 +273,10 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         """Returns at once; the clock moves on by `delta`."""
         self.sleeps.append(delta)
         self.now += delta.total_seconds()
-        return _completed(None)
+        return completed(None)
 
     def time(self) -> asyncio.Future[float]:  # type: ignore[override]
-        return _completed(self.now)
+        return completed(self.now)
 
     def random(self) -> Random:
         return self._random
@@ -426,7 +313,7 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
     def promise(
         self, name: str, serde: Serde[T] = _DEFAULT, type_hint: type[T] | None = None
     ) -> DurablePromise[T]:
-        return _FakePromise(self, name, _serde(serde, type_hint))
+        return FakePromise(self._promises, name, _serde(serde, type_hint))
 
     def generic_call(  # type: ignore[override]
         self,
@@ -440,7 +327,9 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         limit_key: str | None = None,
     ) -> asyncio.Future[bytes]:
         call = self._record("call", f"{service}/{handler}", arg, key, idempotency_key, headers, None)
-        return _attempt(lambda: self._answer(call), _CallFuture(self, f"inv_fake_call_{len(self.calls)}"))
+        return attempt(
+            lambda: self._answer(call), CallFuture(f"inv_fake_call_{len(self.calls)}", self.cancelled)
+        )
 
     def generic_send(
         self,
@@ -453,23 +342,21 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         headers: dict[str, str] | None = None,
         scope: str | None = None,
         limit_key: str | None = None,
-    ) -> _SendHandle:
+    ) -> FakeSendHandle:
         """Recorded; the mocked answer is computed when the handler attaches to the invocation."""
         call = self._record("send", f"{service}/{handler}", arg, key, idempotency_key, headers, send_delay)
         invocation_id = f"inv_fake_send_{len(self.calls)}"
         self._sent[invocation_id] = call
-        return _SendHandle(self, invocation_id)
+        return FakeSendHandle(invocation_id, self.cancelled)
 
     def attach_invocation(  # type: ignore[override]
         self, invocation_id: str, serde: Serde[Any] = _DEFAULT, type_hint: Any = None
     ) -> asyncio.Future[Any]:
         call = self._sent.get(invocation_id)
         if call is None:
-            return _failed(
-                FakeContextError(f"attach to {invocation_id}: not an invocation this handler sent")
-            )
+            return failed(FakeContextError(f"attach to {invocation_id}: not an invocation this handler sent"))
         decoder = _serde(serde, type_hint)
-        return _attempt(lambda: decoder.deserialize(self._answer(call)))
+        return attempt(lambda: decoder.deserialize(self._answer(call)))
 
     def cancel_invocation(self, invocation_id: str) -> None:
         self.cancelled.append(invocation_id)
@@ -576,8 +463,8 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         io = target.handler_io
         body = io.input_serde.serialize(arg)
         raw = self.generic_call(target.service_tag.name, target.name, body, key, idempotency_key, headers)
-        typed: _CallFuture[Any] = _CallFuture(self, f"inv_fake_call_{len(self.calls)}")
-        return _attempt(lambda: io.output_serde.deserialize(raw.result()), typed)
+        typed: CallFuture[Any] = CallFuture(f"inv_fake_call_{len(self.calls)}", self.cancelled)
+        return attempt(lambda: io.output_serde.deserialize(raw.result()), typed)
 
     def _typed_send(
         self,
@@ -605,22 +492,3 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         if spec is None:
             return BytesSerde().serialize(reply)
         return spec.output.encode(reply) if spec.output is not None else b""
-
-    def _complete_promise(self, name: str, outcome: bytes | TerminalError) -> None:
-        if name in self.promises:
-            raise TerminalError(f"promise {name} is already completed", status_code=409)
-        self.promises[name] = outcome
-        self._wake(name)
-
-    def _wake(self, name: str) -> None:
-        """Complete whatever waits on promise `name`, once it is completed."""
-        outcome = self.promises.get(name)
-        if outcome is None:
-            return
-        for future, serde in self._waiters.pop(name, []):
-            if future.done():
-                continue
-            if isinstance(outcome, TerminalError):
-                future.set_exception(outcome)
-            else:
-                future.set_result(serde.deserialize(outcome))

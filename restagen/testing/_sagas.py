@@ -44,7 +44,8 @@ from restagen.runtime.sagas._engine import (
     SagaStatus,
     run_saga,
 )
-from restagen.testing._context import FakeAwakeable, FakeCall, FakeContext
+from restagen.testing._context import FakeCall, FakeContext
+from restagen.testing._futures import FakeAwakeable
 from restagen.testing._serve import AppThread
 
 __all__ = ["SagaCall", "SagaServerKit", "SagaTestError", "SagaTestKit"]
