@@ -13,6 +13,10 @@ handlers and tests share the process: a test can look at what a handler recorded
 
 `with serve(...)` works too (a module fixture serving one app for many tests); there, the async
 `ingress` is not available (it belongs to one event loop), `sync_ingress` is.
+
+Entering starts a server of its own in the calling thread, blocking it for the half second the
+server takes: the server gets a signal from the kernel when that thread ends, so it cannot
+outlive the test even if the test process is killed.
 """
 
 from __future__ import annotations
