@@ -1,7 +1,7 @@
 """The ingress clients against a real Restate server, with the hand-written app of `ingress_app.py`.
 
 No generated code here: the specs, codecs and declared error are written by hand, bound with
-`bind`, served by `restagen serve` and called through `Ingress` / `SyncIngress`.
+`bind`, served from the tests' process by `restagen.testing.serve` and called through `Ingress` / `SyncIngress`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,6 +29,8 @@ from restagen.runtime import (
     SyncIngress,
     SyncWorkflowHandle,
 )
+from restagen.testing import ServedApp, serve
+from tests.e2e import ingress_app
 from tests.e2e.ingress_app import (
     ADD,
     AWAKEABLE,
@@ -49,14 +50,12 @@ from tests.polling import until, wait_until
 
 pytestmark = pytest.mark.e2e
 
-HERE = Path(__file__).resolve().parent
-
 
 @pytest.fixture(scope="module")
-def served(endpoint: Any) -> Any:
-    served = endpoint("ingress_app:app", [HERE])
-    assert served.services == ["approval", "pricing", "tally"]
-    return served
+def served(restate: LocalRestate) -> Iterator[ServedApp]:
+    with serve(ingress_app.app, server=restate) as env:
+        assert env.services == ["approval", "pricing", "tally"]
+        yield env
 
 
 @pytest.fixture
@@ -381,7 +380,7 @@ def test_a_call_timeout_fires_async(restate: LocalRestate, served: Any) -> None:
 def test_a_request_with_an_idempotency_key_is_retried_across_a_restart(
     own_restate: LocalRestate, served: Any
 ) -> None:
-    own_restate.register(served.uri)
+    own_restate.register(served.endpoint_url)
     sent: list[str] = []
     client = httpx.Client(
         timeout=30, event_hooks={"request": [lambda request: sent.append(request.url.path)]}
