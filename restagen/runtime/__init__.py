@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         Ingress,
         IngressClient,
         IngressError,
+        IngressRetries,
         InvocationHandle,
         NotReady,
         SendStatus,
@@ -65,7 +66,6 @@ if TYPE_CHECKING:
         IngressConfig,
         PubSubConfig,
         ServerConfig,
-        load_config,
     )
     from restagen.runtime._endpoint.endpoint import Endpoint
     from restagen.runtime._endpoint.injection import InjectionError, Scope
@@ -76,6 +76,7 @@ if TYPE_CHECKING:
         MiddlewareFunction,
         MiddlewareLike,
     )
+    from restagen.runtime._endpoint.settings import load_config
 else:
     __getattr__, __dir__ = lazy_exports(__name__)
 
@@ -107,6 +108,7 @@ __all__ = [
     "IngressClient",
     "IngressConfig",
     "IngressError",
+    "IngressRetries",
     "InjectionError",
     "InvocationHandle",
     "JsonCodec",

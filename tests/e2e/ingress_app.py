@@ -2,7 +2,8 @@
 
 Written the way generated code is, without the generator: pydantic models, a declared error,
 one `ComponentSpec` per component with `JsonCodec`s, and implementations bound with `bind`.
-A service (`pricing`), a virtual object (`tally`) and a workflow (`approval`).
+A service (`pricing`), a virtual object (`tally`) and a workflow (`approval`), whose run of a
+subject named `hold...` waits on an awakeable instead of its promise (and records a cancellation).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import timedelta
 
 import restate
 from pydantic import BaseModel
+from restate.exceptions import TerminalError
 
 from restagen.runtime import ComponentSpec, DeclaredError, HandlerSpec, JsonCodec
 from restagen.runtime._endpoint.binding import bind
@@ -57,7 +59,8 @@ TALLY = ComponentSpec("object", "tally", (ADD, TOTAL, RUNS))
 RUN = HandlerSpec[str, str]("approval", "run", "workflow", STR, STR, errors=(OutOfStock,))
 DECIDE = HandlerSpec[str, None]("approval", "decide", "shared", STR, None)
 STATUS = HandlerSpec[None, str]("approval", "status", "shared", None, STR)
-APPROVAL = ComponentSpec("workflow", "approval", (RUN, DECIDE, STATUS))
+AWAKEABLE = HandlerSpec[None, str]("approval", "awakeable", "shared", None, STR)
+APPROVAL = ComponentSpec("workflow", "approval", (RUN, DECIDE, STATUS, AWAKEABLE))
 
 ATTEMPTS: Counter[str] = Counter()
 """Attempts of `flaky` per request, in this process: shows that Restate retried."""
@@ -101,10 +104,26 @@ class Approval:
     async def run(self, ctx: restate.WorkflowContext, subject: str) -> str:
         if subject == "none":
             raise OutOfStock(sku=subject, wanted=0)
+        if subject.startswith("hold"):
+            return await self._hold(ctx, subject)
         ctx.set("status", "waiting", STR)
         decision = await ctx.promise("decision", STR).value()
         ctx.set("status", "decided", STR)
         return f"{subject}: {decision}"
+
+    async def _hold(self, ctx: restate.WorkflowContext, subject: str) -> str:
+        """Wait on an awakeable; a cancellation is recorded before the run ends (a kill is not)."""
+        name, value = ctx.awakeable(STR)
+        ctx.set("awakeable", name, STR)
+        ctx.set("status", "holding", STR)
+        try:
+            return f"{subject}: {await value}"
+        except TerminalError:
+            ctx.set("status", "cancelled", STR)
+            raise
+
+    async def awakeable(self, ctx: restate.WorkflowSharedContext) -> str:
+        return await ctx.get("awakeable", STR) or ""
 
     async def decide(self, ctx: restate.WorkflowSharedContext, decision: str) -> None:
         await ctx.promise("decision", STR).resolve(decision)

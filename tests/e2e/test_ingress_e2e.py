@@ -1,7 +1,7 @@
 """The ingress clients against a real Restate server, with the hand-written app of `ingress_app.py`.
 
 No generated code here: the specs, codecs and declared error are written by hand, bound with
-`bind`, served by `restagen serve` and called through `Ingress` / `SyncIngress`.
+`bind`, served from the tests' process by `restagen.testing.serve` and called through `Ingress` / `SyncIngress`.
 """
 
 from __future__ import annotations
@@ -10,17 +10,30 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 
 from restagen.local.server import LocalRestate
-from restagen.runtime import HandlerSpec, Ingress, IngressError, JsonCodec, NotReady, SyncIngress
+from restagen.runtime import (
+    HandlerSpec,
+    Ingress,
+    IngressError,
+    IngressRetries,
+    JsonCodec,
+    NotReady,
+    SyncIngress,
+    SyncWorkflowHandle,
+)
+from restagen.testing import ServedApp, serve
+from tests.e2e import ingress_app
 from tests.e2e.ingress_app import (
     ADD,
+    AWAKEABLE,
     DECIDE,
     FLAKY,
     NAP,
@@ -33,23 +46,21 @@ from tests.e2e.ingress_app import (
     Order,
     OutOfStock,
 )
-from tests.polling import wait_until
+from tests.polling import until, wait_until
 
 pytestmark = pytest.mark.e2e
 
-HERE = Path(__file__).resolve().parent
-
 
 @pytest.fixture(scope="module")
-def served(endpoint: Any) -> Any:
-    served = endpoint("ingress_app:app", [HERE])
-    assert served.services == ["approval", "pricing", "tally"]
-    return served
+def served(restate: LocalRestate) -> Iterator[ServedApp]:
+    with serve(ingress_app.app, server=restate) as env:
+        assert env.services == ["approval", "pricing", "tally"]
+        yield env
 
 
 @pytest.fixture
 def ingress(restate: LocalRestate, served: Any) -> Iterator[SyncIngress]:
-    with SyncIngress(restate.ingress_url, timeout=30) as client:
+    with SyncIngress(restate.ingress_url, timeout=30, admin_url=restate.admin_url) as client:
         yield client
 
 
@@ -250,3 +261,143 @@ def test_unknown_service_and_bad_invocation_id(ingress: SyncIngress) -> None:
     with pytest.raises(IngressError) as bad:
         ingress.attach(NAP, "inv_not-an-id")
     assert bad.value.status_code == 400
+
+
+def _holding(ingress: SyncIngress) -> tuple[str, SyncWorkflowHandle[str]]:
+    """A workflow run that waits on an awakeable, once it waits."""
+    key = unique("hold")
+    handle = ingress.submit(RUN, "hold", key=key)
+    wait_until(lambda: ingress.call(STATUS, None, key=key) == "holding", "the run never started holding")
+    return key, handle
+
+
+def test_cancel_ends_a_waiting_invocation_through_its_own_code(ingress: SyncIngress) -> None:
+    key, handle = _holding(ingress)
+    handle.cancel()
+    with pytest.raises(IngressError) as caught:
+        handle.attach()
+    assert (caught.value.status_code, caught.value.message) == (409, "cancelled")
+    assert ingress.call(STATUS, None, key=key) == "cancelled", "the run saw the cancellation"
+    with pytest.raises(IngressError) as again:
+        ingress.cancel(handle.invocation_id)
+    assert again.value.status_code == 409 and again.value.source == "admin"
+    assert "already completed" in again.value.message
+
+
+def test_kill_ends_a_waiting_invocation_at_once(ingress: SyncIngress) -> None:
+    key, handle = _holding(ingress)
+    handle.kill()
+    with pytest.raises(IngressError) as caught:
+        handle.attach()
+    assert (caught.value.status_code, caught.value.message) == (409, "killed")
+    assert ingress.call(STATUS, None, key=key) == "holding", "no more of the run's code ran"
+    with pytest.raises(IngressError) as again:
+        ingress.kill(handle.invocation_id)
+    assert again.value.status_code == 409
+
+
+def test_cancel_and_kill_async(restate: LocalRestate, served: Any) -> None:
+    async def scenario() -> None:
+        async with Ingress(restate.ingress_url, timeout=30, admin_url=restate.admin_url) as ingress:
+            for end, message in (("cancel", "cancelled"), ("kill", "killed")):
+                key = unique(f"hold {end}")
+                handle = await ingress.submit(RUN, "hold", key=key)
+                await until(partial(_holds, ingress, key), "the run never started holding")
+                await getattr(handle, end)()
+                with pytest.raises(IngressError) as caught:
+                    await handle.attach()
+                assert caught.value.message == message
+
+    asyncio.run(scenario())
+
+
+async def _holds(ingress: Ingress, key: str) -> bool:
+    return await ingress.call(STATUS, None, key=key) == "holding"
+
+
+def test_cancel_without_the_admin_api(restate: LocalRestate, served: Any) -> None:
+    with SyncIngress(restate.ingress_url) as ingress, pytest.raises(ValueError, match="admin_url"):
+        ingress.submit(RUN, "x", key=unique("no admin")).cancel()
+
+
+def test_an_awakeable_completed_twice_keeps_the_first_value(ingress: SyncIngress) -> None:
+    """Why completing an awakeable may be repeated: the server accepts a repeat and ignores it."""
+    key, handle = _holding(ingress)
+    awakeable = ingress.call(AWAKEABLE, None, key=key)
+    ingress.resolve_awakeable(awakeable, "first")
+    ingress.resolve_awakeable(awakeable, "second")
+    ingress.reject_awakeable(awakeable, "late")
+    assert handle.attach() == "hold: first"
+
+
+def test_attach_and_output_by_idempotency_key(ingress: SyncIngress) -> None:
+    once = f"nap-{uuid.uuid4().hex}._~!$&'()*+,;=:@"  # every character a key may hold
+    ingress.send(NAP, 300, idempotency_key=once)
+    with pytest.raises(NotReady):
+        ingress.output_idempotent(NAP, once)
+    assert ingress.attach_idempotent(NAP, once) == 300
+    assert ingress.output_idempotent(NAP, once) == 300
+    key = unique("tally")
+    assert ingress.send(ADD, 4, key=key, idempotency_key=once).status == "Accepted", "per object key"
+    assert ingress.attach_idempotent(ADD, once, key=key) == 4
+    with pytest.raises(IngressError) as caught:
+        ingress.attach_idempotent(ADD, once, key=unique("other"))
+    assert caught.value.status_code == 404
+
+
+def test_attach_by_idempotency_key_async(restate: LocalRestate, served: Any) -> None:
+    once = f"async-nap-{uuid.uuid4().hex}"
+
+    async def scenario() -> None:
+        async with Ingress(restate.ingress_url, timeout=30) as ingress:
+            await ingress.send(NAP, 200, idempotency_key=once)
+            assert await ingress.attach_idempotent(NAP, once) == 200
+            assert await ingress.output_idempotent(NAP, once) == 200
+
+    asyncio.run(scenario())
+
+
+def test_a_call_timeout_fires_and_the_invocation_goes_on(ingress: SyncIngress) -> None:
+    once = f"slow-{uuid.uuid4().hex}"
+    with pytest.raises(httpx.ReadTimeout):
+        ingress.call(NAP, 1500, idempotency_key=once, timeout=timedelta(milliseconds=300))
+    with pytest.raises(NotReady):
+        ingress.output_idempotent(NAP, once)
+    assert ingress.attach_idempotent(NAP, once, timeout=30) == 1500
+
+
+def test_a_call_timeout_fires_async(restate: LocalRestate, served: Any) -> None:
+    async def scenario() -> None:
+        async with Ingress(restate.ingress_url, timeout=30) as ingress:
+            handle = await ingress.send(NAP, 1500)
+            with pytest.raises(httpx.ReadTimeout):
+                await handle.attach(timeout=0.3)
+            assert await handle.attach() == 1500
+
+    asyncio.run(scenario())
+
+
+def test_a_request_with_an_idempotency_key_is_retried_across_a_restart(
+    own_restate: LocalRestate, served: Any
+) -> None:
+    own_restate.register(served.endpoint_url)
+    sent: list[str] = []
+    client = httpx.Client(
+        timeout=30, event_hooks={"request": [lambda request: sent.append(request.url.path)]}
+    )
+    retries = IngressRetries(attempts=10_000, backoff=0.05, max_backoff=0.2, deadline=120)
+    key = unique("restart")
+    with SyncIngress(own_restate.ingress_url, client=client, retries=retries) as ingress, client:
+        assert ingress.call(ADD, 1, key=key, idempotency_key=unique("first")) == 1
+        own_restate.stop()
+        sent.clear()
+        with pytest.raises(httpx.ConnectError):
+            ingress.call(ADD, 2, key=key)
+        assert len(sent) == 1, "without an idempotency key a call is sent once"
+        with ThreadPoolExecutor(1) as pool:
+            call = pool.submit(ingress.call, ADD, 5, key=key, idempotency_key=unique("second"))
+            wait_until(lambda: len(sent) >= 4, "the call was not repeated while the server was down")
+            assert not call.done()
+            own_restate.start()
+            assert call.result(timeout=120) == 6
+        assert ingress.call(RUNS, None, key=key) == 2, "the refused call never ran"

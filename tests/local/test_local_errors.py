@@ -205,3 +205,30 @@ def test_a_failed_download_is_a_user_error(tmp_path: Path) -> None:
     assert "npm error network ETIMEDOUT" in message
     assert f"npm could not install @restatedev/restate-server@{RESTATE_SERVER_VERSION} into " in message
     assert "(exit code 7, its output is above)" in message
+
+
+def test_free_ports_are_never_handed_out_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system may give a port it just freed again: a server's three ports would collide."""
+    from restagen.local import server
+
+    given = iter([47001, 47001, 47002, 47001, 47003])
+
+    class Socket:
+        def __init__(self, *args: object) -> None:
+            self.port = next(given)
+
+        def __enter__(self) -> Socket:
+            return self
+
+        def __exit__(self, *args: object) -> None:
+            return None
+
+        def bind(self, address: tuple[str, int]) -> None:
+            return None
+
+        def getsockname(self) -> tuple[str, int]:
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(server, "_HANDED_OUT", set())
+    monkeypatch.setattr(server.socket, "socket", Socket)
+    assert [server.free_port() for _ in range(3)] == [47001, 47002, 47003]

@@ -4,7 +4,7 @@ per invocation, header propagation into context calls, and every startup error."
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import BaseModel
@@ -25,8 +25,8 @@ from restagen.runtime import (
     ServiceHandlerContext,
 )
 from restagen.runtime._endpoint.endpoint import InjectionError
+from restagen.testing import FakeContext
 from tests.polling import until
-from tests.runtime.fakes import FakeContext
 
 STR = JsonCodec(str)
 NEXT = HandlerSpec[str, str](component="next", name="echo", kind=None, input=STR, output=STR)
@@ -231,8 +231,11 @@ def test_an_unknown_middleware_name_fails_at_startup() -> None:
 
 
 class WantsIngress:
+    built: ClassVar[list[Ingress]] = []
+
     def __init__(self, ingress: Ingress) -> None:
         self.ingress = ingress
+        self.built.append(ingress)
 
     async def echo(self, ctx: ServiceHandlerContext, request: str) -> str:
         return request
@@ -244,6 +247,13 @@ def test_an_ingress_without_its_section_fails_naming_the_section() -> None:
         endpoint.components()
     endpoint = _plain(Endpoint(_config(ingress={"url": "http://127.0.0.1:8080"}))).bind(SVC, WantsIngress)
     assert endpoint.components()
+    assert WantsIngress.built[-1].admin_url is None
+
+
+def test_an_injected_ingress_cancels_through_the_configured_admin_api() -> None:
+    config = _config(ingress={"url": "http://127.0.0.1:8080"}, admin={"url": "http://127.0.0.1:9070/"})
+    assert _plain(Endpoint(config)).bind(SVC, WantsIngress).components()
+    assert WantsIngress.built[-1].admin_url == "http://127.0.0.1:9070"
 
 
 class Wrong:
@@ -295,9 +305,9 @@ INCOMING = {
 def test_header_propagation_into_context_calls(setting: Any, explicit: Any, forwarded: Any) -> None:
     endpoint = _plain(Endpoint(_config(server={"propagate_incoming_headers": setting})))
     endpoint.bind(SVC, Forwarding(explicit))
-    ctx = FakeContext(headers=dict(INCOMING))
-    _invoke(endpoint, ctx)
-    assert ctx.calls[0]["headers"] == forwarded
+    ctx = FakeContext(headers=dict(INCOMING)).reply(NEXT, "ok")
+    assert _invoke(endpoint, ctx) == b'"ok"'
+    assert ctx.calls[0].headers == (forwarded or {})
 
 
 def test_an_endpoint_with_pubsub_serves_the_registry_and_mounts_its_sse_hub_with_middleware() -> None:

@@ -1,11 +1,11 @@
-"""Durable futures over a fake context, whose futures are asyncio's: values, declared errors
-revived when awaited, combinators and timeouts falling back to asyncio, run options, request
-metadata, cancellation and state defaults."""
+"""Durable futures over `restagen.testing.FakeContext`, whose futures are asyncio's: values,
+declared errors revived when awaited, combinators and timeouts falling back to asyncio, run
+options, request metadata, cancellation and state defaults."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -29,7 +29,7 @@ from restagen.runtime import (
     select,
     wait_completed,
 )
-from tests.runtime.fakes import FakeRunContext
+from restagen.testing import FakeContext
 
 T = TypeVar("T")
 
@@ -62,8 +62,8 @@ async def fail(error: Exception) -> Any:
     raise error
 
 
-async def _awaited(future: Awaitable[T]) -> T:
-    return await future
+async def _call(caller: ContextCaller, sku: str) -> int:
+    return await caller.call(GET, sku)
 
 
 def test_a_future_wraps_any_awaitable_and_gives_its_value_when_awaited() -> None:
@@ -77,19 +77,23 @@ def test_a_future_wraps_any_awaitable_and_gives_its_value_when_awaited() -> None
 
 
 def test_a_call_decodes_its_result_and_revives_its_declared_error_when_awaited() -> None:
-    ctx = FakeRunContext(reply=b"42")
+    fake = FakeContext().reply(GET, 42)
+    caller = ContextCaller(ServiceHandlerContext(fake))
 
-    async def main() -> tuple[CallFuture[int], int]:
-        future = ContextCaller(ServiceHandlerContext(ctx)).call(GET, "sku-1")  # type: ignore[arg-type]
-        return future, await future
+    async def main() -> tuple[CallFuture[int], int, str]:
+        future = caller.call(GET, "sku-1")
+        assert [call.target for call in fake.calls] == ["stock/get"]  # made at once, not when awaited
+        result = await future
+        await future.cancel()
+        return future, result, await future.invocation_id()
 
-    future, result = run(main)
+    future, result, invocation_id = run(main)
     assert isinstance(future, CallFuture) and result == 42
-    assert ctx.calls[0]["target"] == "stock/get"
+    assert fake.cancelled == [invocation_id]
 
-    terminal = Gone(sku="sku-1").to_terminal()
+    fake.fail(GET, Gone(sku="sku-1"))
     with pytest.raises(Gone) as raised:
-        run(lambda: _awaited(CallFuture(fail(terminal), GET)))
+        run(lambda: _call(caller, "sku-2"))
     assert raised.value.sku == "sku-1"
 
 
@@ -121,17 +125,14 @@ def test_gather_keeps_the_order_of_its_arguments_and_raises_the_first_failure_af
 
 
 def test_select_names_the_first_future_to_complete() -> None:
-    async def main() -> tuple[str, object]:
-        ctx = FakeRunContext()
-        handler = ServiceHandlerContext(ctx)  # type: ignore[arg-type]
-        awakeable_id, signal = handler.awakeable(str)
-        timeout = handler.sleep(timedelta(seconds=10))
-        ctx.awakeables[awakeable_id].set_result("ok")
-        first = await select(signal=signal, timeout=timeout)
-        ctx.sleeps[0].set_result(None)
-        return first
+    async def race(fake: FakeContext) -> tuple[str, object]:
+        ctx = ServiceHandlerContext(fake)
+        _, signal = ctx.awakeable(str)
+        return await select(signal=signal, timeout=ctx.sleep(timedelta(seconds=10)))
 
-    assert run(main) == ("signal", "ok")
+    # the fake's sleeps end at once: only an awakeable completed as it is made wins (named first)
+    assert run(lambda: race(FakeContext().resolve_next_awakeable("ok"))) == ("signal", "ok")
+    assert run(lambda: race(FakeContext())) == ("timeout", None)
 
     with pytest.raises(ValueError, match="at least one"):
         run(lambda: select())
@@ -172,13 +173,25 @@ def test_a_timeout_raises_durable_timeout_or_gives_the_value() -> None:
     assert result == 5
 
 
+class RecordingFake(FakeContext):
+    """Also keeps the options each `run` was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.options: list[Any] = []
+
+    def run_typed(self, name: str, action: Callable[..., Any], options: Any = None, /, **kwargs: Any) -> Any:
+        self.options.append(options)
+        return super().run_typed(name, action, options, **kwargs)
+
+
 def test_run_takes_every_retry_option_and_may_have_no_result() -> None:
-    ctx = FakeRunContext()
-    handler = ServiceHandlerContext(ctx)  # type: ignore[arg-type]
+    fake = RecordingFake()
+    ctx = ServiceHandlerContext(fake)
     effects: list[str] = []
 
     async def main() -> tuple[None, int, datetime]:
-        nothing = await handler.run(
+        nothing = await ctx.run(
             "effect",
             lambda: effects.append("done"),  # type: ignore[func-returns-value]
             max_attempts=3,
@@ -187,13 +200,13 @@ def test_run_takes_every_retry_option_and_may_have_no_result() -> None:
             max_retry_interval=timedelta(seconds=1),
             retry_interval_factor=1.5,
         )
-        return nothing, await handler.run("value", lambda: 3, int), await handler.now()
+        return nothing, await ctx.run("value", lambda: 3, int), await ctx.now()
 
     nothing, three, now = run(main)
     assert nothing is None and three == 3 and effects == ["done"]
-    assert now == datetime(1970, 1, 2, tzinfo=UTC)
-    name, options = ctx.runs[0]
-    assert name == "effect"
+    assert now == datetime.fromtimestamp(fake.now, tz=UTC)
+    assert fake.runs == ["effect", "value"]
+    options = fake.options[0]
     assert (options.max_attempts, options.max_duration) == (3, timedelta(seconds=5))
     assert (options.initial_retry_interval, options.max_retry_interval) == (
         timedelta(milliseconds=10),
@@ -204,35 +217,40 @@ def test_run_takes_every_retry_option_and_may_have_no_result() -> None:
 
 
 def test_request_metadata_and_cancellation() -> None:
-    ctx = FakeRunContext(invocation_id="inv_9", attempt_headers={"x-attempt": "2"}, idempotency_key="once")
-    handler = ServiceHandlerContext(ctx)  # type: ignore[arg-type]
-    assert handler.invocation_id == "inv_9"
-    assert handler.attempt_headers == {"x-attempt": "2"}
-    assert handler.idempotency_key == "once"
-    handler.cancel("inv_other")
-    assert ctx.cancelled == ["inv_other"]
+    fake = FakeContext(invocation_id="inv_9", headers={"x-user": "ann"})
+    ctx = ServiceHandlerContext(fake)
+    assert ctx.invocation_id == "inv_9"
+    assert ctx.attempt_headers == {"x-user": "ann"}  # the fake's attempts carry the request's headers
+    assert ctx.idempotency_key is None
+    ctx.cancel("inv_other")
+    assert fake.cancelled == ["inv_other"]
 
 
 def test_a_state_key_gives_its_default_until_set_and_a_fresh_copy_of_a_list() -> None:
-    ctx = FakeRunContext()
-    count = StateKey(ctx, "count", JsonCodec(int), default=10)
-    tags = StateKey(ctx, "tags", JsonCodec(list[str]), default=[])
-    plain = StateKey(ctx, "plain", JsonCodec(int))
+    def keys(fake: FakeContext) -> tuple[StateKey[int, int], StateKey[list[str], list[str]], StateKey[int]]:
+        return (
+            StateKey(fake, "count", JsonCodec(int), default=10),
+            StateKey(fake, "tags", JsonCodec(list[str]), default=[]),
+            StateKey(fake, "plain", JsonCodec(int)),
+        )
 
-    async def main() -> tuple[int, list[str], int | None, list[str]]:
-        first = await tags.get()
-        first.append("mutated")
+    async def read(fake: FakeContext) -> tuple[int, list[str], int | None, list[str]]:
+        count, tags, plain = keys(fake)
+        (await tags.get()).append("mutated")
         return (
             await count.get(),
             await tags.get(),
             await plain.get(),
-            await ObjectHandlerContext(ctx).state_keys(),
-        )  # type: ignore[arg-type]
+            await ObjectHandlerContext(fake).state_keys(),
+        )
 
-    assert run(main) == (10, [], None, [])
-    ctx.state.update(count=3, tags=["a"])
-    assert run(count.get) == 3
-    assert run(tags.get) == ["a"]
+    assert run(lambda: read(FakeContext())) == (10, [], None, [])
+    assert run(lambda: read(FakeContext(state={"count": 3, "tags": ["a"]}))) == (
+        3,
+        ["a"],
+        None,
+        ["count", "tags"],
+    )
 
 
 def test_sdk_futures_do_not_mix_with_other_awaitables() -> None:
@@ -250,6 +268,3 @@ def test_sdk_futures_do_not_mix_with_other_awaitables() -> None:
     with pytest.raises(TypeError, match="cannot be combined"):
         run(main)
 
-
-def _awaitable(future: DurableFuture[int]) -> Awaitable[int]:
-    return future  # a DurableFuture is an Awaitable to type checkers

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -70,14 +72,19 @@ def _async(respond: Respond) -> tuple[Ingress, list[httpx.Request]]:
 
 
 def test_public_surface() -> None:
+    """Every public class of the package's modules is exported, but what the two flavours share."""
+    modules = [
+        importlib.import_module(f"{ingress_module.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(ingress_module.__path__)
+    ]
     defined = {
         name
-        for name, value in vars(ingress_module).items()
-        if isinstance(value, type)
-        and value.__module__ == ingress_module.__name__
-        and not name.startswith("_")
+        for module in [ingress_module, *modules]
+        for name, value in vars(module).items()
+        if isinstance(value, type) and value.__module__ == module.__name__ and not name.startswith("_")
     }
-    assert defined == set(ingress_module.__all__)
+    exported = {name for name in ingress_module.__all__ if isinstance(getattr(ingress_module, name), type)}
+    assert defined - {"Requests", "Attempts"} == exported
 
 
 def test_call_path_headers_and_result() -> None:
@@ -304,3 +311,130 @@ def test_the_sdk_client_sends_a_bare_delay_and_an_unquoted_key() -> None:
 
     asyncio.run(scenario())
     assert seen[0].url.raw_path == b"/stock/k/1/get/send?delay=1500"
+
+
+@pytest.mark.parametrize(
+    ("timeout", "sent"),
+    [(2.5, 2.5), (timedelta(milliseconds=300), 0.3), (None, 60.0)],
+)
+def test_a_call_timeout_replaces_the_client_default(timeout: float | timedelta | None, sent: float) -> None:
+    ingress, seen = _sync(lambda request: httpx.Response(200, content=b"7"))
+    ingress._http().timeout = httpx.Timeout(60.0)
+    ingress.call(GET, "x", timeout=timeout)
+    ingress.output(GET, "inv_1", timeout=timeout)
+    for request in seen:
+        assert request.extensions["timeout"] == dict.fromkeys(("connect", "read", "write", "pool"), sent)
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, timedelta(0)])
+def test_a_call_timeout_is_positive(timeout: float | timedelta) -> None:
+    ingress, seen = _sync(lambda request: httpx.Response(200, content=b"7"))
+    with pytest.raises(ValueError, match="positive"):
+        ingress.call(GET, "x", timeout=timeout)
+    assert seen == []
+
+
+def test_attach_and_output_by_idempotency_key_paths() -> None:
+    ingress, seen = _sync(lambda request: httpx.Response(200, content=b"5"))
+    assert ingress.attach_idempotent(GET, "order-1:a@b!$&'()*+,;=~.", key="k/1 ü") == 5
+    assert ingress.output_idempotent(PING, "once") is None
+    assert [(r.method, r.url.raw_path) for r in seen] == [
+        ("GET", b"/restate/invocation/stock/k%2F1%20%C3%BC/get/order-1:a@b!$&'()*+,;=~./attach"),
+        ("GET", b"/restate/invocation/stock/ping/once/output"),
+    ]
+
+
+@pytest.mark.parametrize("idempotency_key", ["a b", "a/b", "100%", "ü", ""])
+def test_an_idempotency_key_the_server_cannot_find_is_refused(idempotency_key: str) -> None:
+    ingress, seen = _sync(lambda request: httpx.Response(200, content=b"5"))
+    with pytest.raises(ValueError, match="idempotency key"):
+        ingress.attach_idempotent(GET, idempotency_key)
+    assert seen == []
+
+
+def test_cancel_and_kill_through_the_admin_api() -> None:
+    def respond(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return accepted(request)
+        return httpx.Response(202 if request.url.path.endswith("/cancel") else 200)
+
+    seen: list[httpx.Request] = []
+    client = httpx.Client(
+        transport=httpx.MockTransport(lambda request: seen.append(request) or respond(request))
+    )
+    ingress = SyncIngress(
+        "http://restate:8080", admin_url="http://admin:9070/", headers={"x-team": "a"}, client=client
+    )
+    handle = ingress.send(GET, "x")
+    handle.cancel()
+    handle.kill()
+    workflow = ingress.submit(RUN, "x", key="w")
+    workflow.cancel(timeout=5)
+    assert [(r.method, str(r.url)) for r in seen[1:]] == [
+        ("PATCH", "http://admin:9070/invocations/inv_1/cancel"),
+        ("PATCH", "http://admin:9070/invocations/inv_1/kill"),
+        ("POST", "http://restate:8080/checkout/w/run/send"),
+        ("PATCH", "http://admin:9070/invocations/inv_1/cancel"),
+    ]
+    assert seen[1].headers["x-team"] == "a"
+    assert seen[-1].extensions["timeout"]["read"] == 5
+
+
+def test_cancel_refused_by_the_admin_api() -> None:
+    body = {"message": "The invocation 'inv_1' was already completed.", "restate_code": None}
+    ingress = SyncIngress(
+        "http://restate:8080",
+        admin_url="http://admin:9070",
+        client=httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(409, json=body))),
+    )
+    with pytest.raises(IngressError) as caught:
+        ingress.kill("inv_1")
+    assert (caught.value.status_code, caught.value.source) == (409, "admin")
+    assert (
+        str(caught.value)
+        == "Restate admin API answered HTTP 409: The invocation 'inv_1' was already completed."
+    )
+
+
+def test_cancel_needs_the_admin_url() -> None:
+    ingress, seen = _sync(accepted)
+    handle = ingress.send(GET, "x")
+    with pytest.raises(ValueError, match="admin_url"):
+        handle.cancel()
+    assert len(seen) == 1
+
+
+def test_async_handles_cancel_kill_and_attach_with_a_timeout() -> None:
+    seen: list[httpx.Request] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST":
+            return accepted(request)
+        return httpx.Response(200, content=b"3")
+
+    async def scenario() -> None:
+        client = httpx.AsyncClient(transport=httpx.MockTransport(respond))
+        async with (
+            Ingress("http://restate:8080", admin_url="http://admin:9070", client=client) as ingress,
+            client,
+        ):
+            handle = await ingress.send(GET, "x")
+            assert await handle.attach(timeout=1.5) == 3
+            await handle.cancel()
+            await handle.kill()
+            workflow = await ingress.submit(RUN, "x", key="w")
+            await workflow.kill()
+            assert await ingress.attach_idempotent(GET, "once", timeout=2) == 3
+
+    asyncio.run(scenario())
+    assert [(r.method, r.url.path) for r in seen] == [
+        ("POST", "/stock/get/send"),
+        ("GET", "/restate/invocation/inv_1/attach"),
+        ("PATCH", "/invocations/inv_1/cancel"),
+        ("PATCH", "/invocations/inv_1/kill"),
+        ("POST", "/checkout/w/run/send"),
+        ("PATCH", "/invocations/inv_1/kill"),
+        ("GET", "/restate/invocation/stock/get/once/attach"),
+    ]
+    assert seen[1].extensions["timeout"]["read"] == 1.5 and seen[-1].extensions["timeout"]["pool"] == 2

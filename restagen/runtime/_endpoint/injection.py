@@ -3,7 +3,8 @@
 Handler implementations and middleware classes declare what they need as annotated constructor
 parameters. The injector provides:
 
-- the configuration (`Config`) and, from its `ingress` section, `Ingress` and `SyncIngress`;
+- the configuration (`Config`) and, from its `ingress` section (and the `admin` section's URL, for
+  cancelling), `Ingress` and `SyncIngress`;
 - the invocation's context: any `HandlerContext` class (checked at startup against the contexts
   of the handlers it will serve) or the SDK's `restate.Context` classes;
 - generated clients of services: ingress clients (from the configured ingress) and context
@@ -25,7 +26,7 @@ import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import restate
 
@@ -33,8 +34,13 @@ from restagen.runtime._core.calls import ContextClient
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.ingress import Ingress, IngressClient, SyncIngress
 from restagen.runtime._endpoint.config import Config, ConfigError
-from restagen.runtime.events._model import EventsClient
-from restagen.runtime.events._publish import ContextPublisher, EventPublisher, IngressPublisher
+from restagen.runtime.events._spec import EventsClient
+
+if TYPE_CHECKING:
+    from restagen.runtime.events._publish import EventPublisher
+
+_PUBLISHERS = "restagen.runtime.events._publish"
+"""The module of the event publishers: imported once something asks for one."""
 
 __all__ = ["InjectionError", "Injector", "Invocation", "Plan", "Scope"]
 
@@ -156,8 +162,8 @@ class Injector:
                 return Plan(True, lambda invocation: invocation.context.restate)  # type: ignore[union-attr]
             if wanted in (Ingress, SyncIngress):
                 return self._ingress(wanted, what)
-            if wanted in (EventPublisher, ContextPublisher, IngressPublisher):
-                return self._publisher(wanted, what)
+            if wanted.__module__ == _PUBLISHERS:
+                return self._publisher(typing.cast("type[EventPublisher]", wanted), what)
             if issubclass(wanted, (IngressClient, ContextClient, EventsClient)):
                 return self._guarded(
                     wanted, lambda: self.plan(wanted, f"{_name(wanted)} (for {what})", contexts)
@@ -215,6 +221,8 @@ class Injector:
         return Plan(True, lambda invocation: invocation.context)  # type: ignore[union-attr]
 
     def _publisher(self, wanted: type[EventPublisher], what: str) -> Plan:
+        from restagen.runtime.events._publish import ContextPublisher, IngressPublisher
+
         try:
             pubsub = self._config.require("pubsub", f"injecting {wanted.__name__} into {what}")
         except ConfigError as error:
@@ -230,7 +238,10 @@ class Injector:
             section = self._config.require("ingress", f"injecting {wanted.__name__} into {what}")
         except ConfigError as error:
             raise InjectionError(str(error)) from None
-        value = self._singletons[wanted] = wanted(section.url, headers=section.headers)
+        admin = self._config.admin  # cancelling and killing go through the admin API
+        value = self._singletons[wanted] = wanted(
+            section.url, headers=section.headers, admin_url=admin.url if admin is not None else None
+        )
         return Plan(False, lambda _invocation: value)
 
 

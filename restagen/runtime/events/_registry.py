@@ -21,10 +21,8 @@ import restate
 
 from restagen.runtime._core.codecs import JsonCodec
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
-from restagen.runtime.events._model import (
-    EVENT_HEADER,
-    EVENT_ID_HEADER,
-    EVENT_VERSION_HEADER,
+from restagen.runtime.events._spec import EVENT_HEADER, EVENT_ID_HEADER, EVENT_VERSION_HEADER
+from restagen.runtime.events._wire import (
     EventEnvelope,
     EventSubscription,
     PublishRequest,

@@ -42,6 +42,7 @@ class AccountingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Authorization:
         """Call authorize and wait for its result."""
         return await self._ingress.call(
@@ -49,6 +50,7 @@ class AccountingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_authorize(
@@ -58,6 +60,7 @@ class AccountingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Authorization]:
         """Start authorize without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -66,6 +69,7 @@ class AccountingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def reverse(
@@ -74,6 +78,7 @@ class AccountingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call reverse and wait for its result."""
         return await self._ingress.call(
@@ -81,6 +86,7 @@ class AccountingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_reverse(
@@ -90,6 +96,7 @@ class AccountingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start reverse without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -98,6 +105,7 @@ class AccountingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -113,6 +121,7 @@ class AccountingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Authorization:
         """Call authorize and wait for its result."""
         return self._ingress.call(
@@ -120,6 +129,7 @@ class AccountingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_authorize(
@@ -129,6 +139,7 @@ class AccountingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Authorization]:
         """Start authorize without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -137,6 +148,7 @@ class AccountingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def reverse(
@@ -145,6 +157,7 @@ class AccountingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call reverse and wait for its result."""
         return self._ingress.call(
@@ -152,6 +165,7 @@ class AccountingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_reverse(
@@ -161,6 +175,7 @@ class AccountingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start reverse without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -169,6 +184,7 @@ class AccountingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

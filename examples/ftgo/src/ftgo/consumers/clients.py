@@ -45,6 +45,7 @@ class ConsumerClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Consumer:
         """Call register and wait for its result."""
         return await self._ingress.call(
@@ -53,6 +54,7 @@ class ConsumerClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_register(
@@ -62,6 +64,7 @@ class ConsumerClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Consumer]:
         """Start register without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -71,6 +74,7 @@ class ConsumerClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def get(
@@ -78,6 +82,7 @@ class ConsumerClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Consumer | None:
         """Call get and wait for its result."""
         return await self._ingress.call(
@@ -86,6 +91,7 @@ class ConsumerClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_get(
@@ -94,6 +100,7 @@ class ConsumerClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Consumer | None]:
         """Start get without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -103,6 +110,7 @@ class ConsumerClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def validate_order(
@@ -111,6 +119,7 @@ class ConsumerClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call validate_order and wait for its result."""
         return await self._ingress.call(
@@ -119,6 +128,7 @@ class ConsumerClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_validate_order(
@@ -128,6 +138,7 @@ class ConsumerClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start validate_order without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -137,6 +148,7 @@ class ConsumerClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -153,6 +165,7 @@ class ConsumerSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Consumer:
         """Call register and wait for its result."""
         return self._ingress.call(
@@ -161,6 +174,7 @@ class ConsumerSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_register(
@@ -170,6 +184,7 @@ class ConsumerSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Consumer]:
         """Start register without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -179,6 +194,7 @@ class ConsumerSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def get(
@@ -186,6 +202,7 @@ class ConsumerSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Consumer | None:
         """Call get and wait for its result."""
         return self._ingress.call(
@@ -194,6 +211,7 @@ class ConsumerSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_get(
@@ -202,6 +220,7 @@ class ConsumerSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Consumer | None]:
         """Start get without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -211,6 +230,7 @@ class ConsumerSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def validate_order(
@@ -219,6 +239,7 @@ class ConsumerSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call validate_order and wait for its result."""
         return self._ingress.call(
@@ -227,6 +248,7 @@ class ConsumerSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_validate_order(
@@ -236,6 +258,7 @@ class ConsumerSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start validate_order without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -245,6 +268,7 @@ class ConsumerSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -370,6 +394,7 @@ class SignupClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> WorkflowHandle[bool]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return await self._ingress.submit(
@@ -379,18 +404,19 @@ class SignupClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
-    async def attach(self) -> bool:
+    async def attach(self, *, timeout: float | timedelta | None = None) -> bool:
         """Wait for this workflow's run to finish and return its result."""
         return await self._ingress.workflow_attach(
-            definitions.SIGNUP__RUN, key=self._key
+            definitions.SIGNUP__RUN, key=self._key, timeout=timeout
         )
 
-    async def output(self) -> bool:
+    async def output(self, *, timeout: float | timedelta | None = None) -> bool:
         """The result of this workflow's run if it finished; raises NotReady if not."""
         return await self._ingress.workflow_output(
-            definitions.SIGNUP__RUN, key=self._key
+            definitions.SIGNUP__RUN, key=self._key, timeout=timeout
         )
 
     async def click(
@@ -399,6 +425,7 @@ class SignupClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call click and wait for its result."""
         return await self._ingress.call(
@@ -407,6 +434,7 @@ class SignupClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_click(
@@ -416,6 +444,7 @@ class SignupClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start click without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -425,6 +454,7 @@ class SignupClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -442,6 +472,7 @@ class SignupSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncWorkflowHandle[bool]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return self._ingress.submit(
@@ -451,15 +482,20 @@ class SignupSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
-    def attach(self) -> bool:
+    def attach(self, *, timeout: float | timedelta | None = None) -> bool:
         """Wait for this workflow's run to finish and return its result."""
-        return self._ingress.workflow_attach(definitions.SIGNUP__RUN, key=self._key)
+        return self._ingress.workflow_attach(
+            definitions.SIGNUP__RUN, key=self._key, timeout=timeout
+        )
 
-    def output(self) -> bool:
+    def output(self, *, timeout: float | timedelta | None = None) -> bool:
         """The result of this workflow's run if it finished; raises NotReady if not."""
-        return self._ingress.workflow_output(definitions.SIGNUP__RUN, key=self._key)
+        return self._ingress.workflow_output(
+            definitions.SIGNUP__RUN, key=self._key, timeout=timeout
+        )
 
     def click(
         self,
@@ -467,6 +503,7 @@ class SignupSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call click and wait for its result."""
         return self._ingress.call(
@@ -475,6 +512,7 @@ class SignupSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_click(
@@ -484,6 +522,7 @@ class SignupSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start click without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -493,6 +532,7 @@ class SignupSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

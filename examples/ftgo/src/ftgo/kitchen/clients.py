@@ -47,6 +47,7 @@ class KitchenClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> TicketCreated:
         """Call create_ticket and wait for its result."""
         return await self._ingress.call(
@@ -54,6 +55,7 @@ class KitchenClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_create_ticket(
@@ -63,6 +65,7 @@ class KitchenClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[TicketCreated]:
         """Start create_ticket without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -71,6 +74,7 @@ class KitchenClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def cancel_ticket(
@@ -79,6 +83,7 @@ class KitchenClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call cancel_ticket and wait for its result."""
         return await self._ingress.call(
@@ -86,6 +91,7 @@ class KitchenClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_cancel_ticket(
@@ -95,6 +101,7 @@ class KitchenClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start cancel_ticket without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -103,6 +110,7 @@ class KitchenClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def confirm_ticket(
@@ -111,6 +119,7 @@ class KitchenClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call confirm_ticket and wait for its result."""
         return await self._ingress.call(
@@ -118,6 +127,7 @@ class KitchenClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_confirm_ticket(
@@ -127,6 +137,7 @@ class KitchenClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start confirm_ticket without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -135,6 +146,7 @@ class KitchenClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -150,6 +162,7 @@ class KitchenSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> TicketCreated:
         """Call create_ticket and wait for its result."""
         return self._ingress.call(
@@ -157,6 +170,7 @@ class KitchenSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_create_ticket(
@@ -166,6 +180,7 @@ class KitchenSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[TicketCreated]:
         """Start create_ticket without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -174,6 +189,7 @@ class KitchenSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def cancel_ticket(
@@ -182,6 +198,7 @@ class KitchenSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call cancel_ticket and wait for its result."""
         return self._ingress.call(
@@ -189,6 +206,7 @@ class KitchenSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_cancel_ticket(
@@ -198,6 +216,7 @@ class KitchenSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start cancel_ticket without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -206,6 +225,7 @@ class KitchenSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def confirm_ticket(
@@ -214,6 +234,7 @@ class KitchenSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call confirm_ticket and wait for its result."""
         return self._ingress.call(
@@ -221,6 +242,7 @@ class KitchenSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_confirm_ticket(
@@ -230,6 +252,7 @@ class KitchenSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start confirm_ticket without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -238,6 +261,7 @@ class KitchenSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

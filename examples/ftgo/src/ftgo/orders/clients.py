@@ -44,6 +44,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Order:
         """Call create and wait for its result."""
         return await self._ingress.call(
@@ -51,6 +52,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_create(
@@ -60,6 +62,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Order]:
         """Start create without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -68,6 +71,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def approve(
@@ -76,6 +80,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call approve and wait for its result."""
         return await self._ingress.call(
@@ -83,6 +88,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_approve(
@@ -92,6 +98,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start approve without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -100,6 +107,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def reject(
@@ -108,6 +116,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call reject and wait for its result."""
         return await self._ingress.call(
@@ -115,6 +124,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_reject(
@@ -124,6 +134,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start reject without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -132,6 +143,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def get(
@@ -140,6 +152,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Order:
         """Call get and wait for its result."""
         return await self._ingress.call(
@@ -147,6 +160,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_get(
@@ -156,6 +170,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Order]:
         """Start get without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -164,6 +179,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def on_ticket_created(
@@ -172,6 +188,7 @@ class OrderClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call on_ticket_created and wait for its result."""
         return await self._ingress.call(
@@ -179,6 +196,7 @@ class OrderClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_on_ticket_created(
@@ -188,6 +206,7 @@ class OrderClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start on_ticket_created without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -196,6 +215,7 @@ class OrderClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -211,6 +231,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Order:
         """Call create and wait for its result."""
         return self._ingress.call(
@@ -218,6 +239,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_create(
@@ -227,6 +249,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Order]:
         """Start create without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -235,6 +258,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def approve(
@@ -243,6 +267,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call approve and wait for its result."""
         return self._ingress.call(
@@ -250,6 +275,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_approve(
@@ -259,6 +285,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start approve without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -267,6 +294,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def reject(
@@ -275,6 +303,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call reject and wait for its result."""
         return self._ingress.call(
@@ -282,6 +311,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_reject(
@@ -291,6 +321,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start reject without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -299,6 +330,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def get(
@@ -307,6 +339,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Order:
         """Call get and wait for its result."""
         return self._ingress.call(
@@ -314,6 +347,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_get(
@@ -323,6 +357,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Order]:
         """Start get without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -331,6 +366,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def on_ticket_created(
@@ -339,6 +375,7 @@ class OrderSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call on_ticket_created and wait for its result."""
         return self._ingress.call(
@@ -346,6 +383,7 @@ class OrderSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_on_ticket_created(
@@ -355,6 +393,7 @@ class OrderSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start on_ticket_created without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -363,6 +402,7 @@ class OrderSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

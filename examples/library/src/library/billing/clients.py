@@ -50,6 +50,7 @@ class BillingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Receipt:
         """Call charge and wait for its result."""
         return await self._ingress.call(
@@ -57,6 +58,7 @@ class BillingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_charge(
@@ -66,6 +68,7 @@ class BillingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Receipt]:
         """Start charge without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -74,6 +77,7 @@ class BillingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def refund(
@@ -82,6 +86,7 @@ class BillingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call refund and wait for its result."""
         return await self._ingress.call(
@@ -89,6 +94,7 @@ class BillingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_refund(
@@ -98,6 +104,7 @@ class BillingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start refund without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -106,6 +113,7 @@ class BillingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def on_item_returned(
@@ -114,6 +122,7 @@ class BillingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Charges a late fee; also fed by the returns topic of the
         self-service kiosks.
@@ -123,6 +132,7 @@ class BillingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_on_item_returned(
@@ -132,6 +142,7 @@ class BillingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start on_item_returned without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -140,6 +151,7 @@ class BillingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -155,6 +167,7 @@ class BillingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Receipt:
         """Call charge and wait for its result."""
         return self._ingress.call(
@@ -162,6 +175,7 @@ class BillingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_charge(
@@ -171,6 +185,7 @@ class BillingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Receipt]:
         """Start charge without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -179,6 +194,7 @@ class BillingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def refund(
@@ -187,6 +203,7 @@ class BillingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call refund and wait for its result."""
         return self._ingress.call(
@@ -194,6 +211,7 @@ class BillingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_refund(
@@ -203,6 +221,7 @@ class BillingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start refund without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -211,6 +230,7 @@ class BillingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def on_item_returned(
@@ -219,6 +239,7 @@ class BillingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Charges a late fee; also fed by the returns topic of the
         self-service kiosks.
@@ -228,6 +249,7 @@ class BillingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_on_item_returned(
@@ -237,6 +259,7 @@ class BillingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start on_item_returned without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -245,6 +268,7 @@ class BillingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -368,6 +392,7 @@ class AccountClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call add_return and wait for its result."""
         return await self._ingress.call(
@@ -376,6 +401,7 @@ class AccountClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_add_return(
@@ -385,6 +411,7 @@ class AccountClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start add_return without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -394,6 +421,7 @@ class AccountClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def statement(
@@ -401,6 +429,7 @@ class AccountClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Statement:
         """Call statement and wait for its result."""
         return await self._ingress.call(
@@ -409,6 +438,7 @@ class AccountClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_statement(
@@ -417,6 +447,7 @@ class AccountClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Statement]:
         """Start statement without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -426,6 +457,7 @@ class AccountClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -442,6 +474,7 @@ class AccountSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call add_return and wait for its result."""
         return self._ingress.call(
@@ -450,6 +483,7 @@ class AccountSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_add_return(
@@ -459,6 +493,7 @@ class AccountSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start add_return without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -468,6 +503,7 @@ class AccountSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def statement(
@@ -475,6 +511,7 @@ class AccountSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Statement:
         """Call statement and wait for its result."""
         return self._ingress.call(
@@ -483,6 +520,7 @@ class AccountSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_statement(
@@ -491,6 +529,7 @@ class AccountSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Statement]:
         """Start statement without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -500,6 +539,7 @@ class AccountSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

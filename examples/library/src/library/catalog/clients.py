@@ -44,6 +44,7 @@ class ShelvingClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call on_item_returned and wait for its result."""
         return await self._ingress.call(
@@ -51,6 +52,7 @@ class ShelvingClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_on_item_returned(
@@ -60,6 +62,7 @@ class ShelvingClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start on_item_returned without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -68,6 +71,7 @@ class ShelvingClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -83,6 +87,7 @@ class ShelvingSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call on_item_returned and wait for its result."""
         return self._ingress.call(
@@ -90,6 +95,7 @@ class ShelvingSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_on_item_returned(
@@ -99,6 +105,7 @@ class ShelvingSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start on_item_returned without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -107,6 +114,7 @@ class ShelvingSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -164,6 +172,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Item:
         """Adds the item, or replaces its record. Librarians only."""
         return await self._ingress.call(
@@ -172,6 +181,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_add(
@@ -181,6 +191,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Item]:
         """Start add without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -190,6 +201,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def get(
@@ -197,6 +209,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Item:
         """Call get and wait for its result."""
         return await self._ingress.call(
@@ -205,6 +218,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_get(
@@ -213,6 +227,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Item]:
         """Start get without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -222,6 +237,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def availability(
@@ -229,6 +245,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Availability:
         """Call availability and wait for its result."""
         return await self._ingress.call(
@@ -237,6 +254,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_availability(
@@ -245,6 +263,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Availability]:
         """Start availability without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -254,6 +273,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def reserve_copy(
@@ -262,6 +282,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> CopyReserved:
         """Sets a copy aside for a loan."""
         return await self._ingress.call(
@@ -270,6 +291,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_reserve_copy(
@@ -279,6 +301,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[CopyReserved]:
         """Start reserve_copy without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -288,6 +311,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def release_copy(
@@ -296,6 +320,7 @@ class ItemClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Puts the copy of a loan back on the shelf."""
         return await self._ingress.call(
@@ -304,6 +329,7 @@ class ItemClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_release_copy(
@@ -313,6 +339,7 @@ class ItemClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start release_copy without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -322,6 +349,7 @@ class ItemClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -338,6 +366,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Item:
         """Adds the item, or replaces its record. Librarians only."""
         return self._ingress.call(
@@ -346,6 +375,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_add(
@@ -355,6 +385,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Item]:
         """Start add without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -364,6 +395,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def get(
@@ -371,6 +403,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Item:
         """Call get and wait for its result."""
         return self._ingress.call(
@@ -379,6 +412,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_get(
@@ -387,6 +421,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Item]:
         """Start get without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -396,6 +431,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def availability(
@@ -403,6 +439,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Availability:
         """Call availability and wait for its result."""
         return self._ingress.call(
@@ -411,6 +448,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_availability(
@@ -419,6 +457,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Availability]:
         """Start availability without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -428,6 +467,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def reserve_copy(
@@ -436,6 +476,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> CopyReserved:
         """Sets a copy aside for a loan."""
         return self._ingress.call(
@@ -444,6 +485,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_reserve_copy(
@@ -453,6 +495,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[CopyReserved]:
         """Start reserve_copy without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -462,6 +505,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def release_copy(
@@ -470,6 +514,7 @@ class ItemSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Puts the copy of a loan back on the shelf."""
         return self._ingress.call(
@@ -478,6 +523,7 @@ class ItemSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_release_copy(
@@ -487,6 +533,7 @@ class ItemSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start release_copy without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -496,6 +543,7 @@ class ItemSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

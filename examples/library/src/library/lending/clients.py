@@ -44,6 +44,7 @@ class CirculationClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> ItemReturned:
         """Call return_item and wait for its result."""
         return await self._ingress.call(
@@ -51,6 +52,7 @@ class CirculationClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_return_item(
@@ -60,6 +62,7 @@ class CirculationClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[ItemReturned]:
         """Start return_item without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -68,6 +71,7 @@ class CirculationClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -83,6 +87,7 @@ class CirculationSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> ItemReturned:
         """Call return_item and wait for its result."""
         return self._ingress.call(
@@ -90,6 +95,7 @@ class CirculationSyncClient(IngressClient):
             request,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_return_item(
@@ -99,6 +105,7 @@ class CirculationSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[ItemReturned]:
         """Start return_item without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -107,6 +114,7 @@ class CirculationSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 

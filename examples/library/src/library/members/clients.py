@@ -47,6 +47,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Member:
         """Call join and wait for its result."""
         return await self._ingress.call(
@@ -55,6 +56,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_join(
@@ -64,6 +66,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Member]:
         """Start join without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -73,6 +76,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def profile(
@@ -80,6 +84,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Member:
         """Call profile and wait for its result."""
         return await self._ingress.call(
@@ -88,6 +93,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_profile(
@@ -96,6 +102,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[Member]:
         """Start profile without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -105,6 +112,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def loans(
@@ -112,6 +120,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> list[Loan]:
         """Call loans and wait for its result."""
         return await self._ingress.call(
@@ -120,6 +129,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_loans(
@@ -128,6 +138,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[list[Loan]]:
         """Start loans without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -137,6 +148,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def history(
@@ -144,6 +156,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> list[str]:
         """Call history and wait for its result."""
         return await self._ingress.call(
@@ -152,6 +165,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_history(
@@ -160,6 +174,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[list[str]]:
         """Start history without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -169,6 +184,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def add_loan(
@@ -177,6 +193,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call add_loan and wait for its result."""
         return await self._ingress.call(
@@ -185,6 +202,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_add_loan(
@@ -194,6 +212,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start add_loan without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -203,6 +222,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def remove_loan(
@@ -211,6 +231,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call remove_loan and wait for its result."""
         return await self._ingress.call(
@@ -219,6 +240,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_remove_loan(
@@ -228,6 +250,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start remove_loan without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -237,6 +260,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def on_loan_event(
@@ -245,6 +269,7 @@ class MemberClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Keeps the member's history of loans."""
         return await self._ingress.call(
@@ -253,6 +278,7 @@ class MemberClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_on_loan_event(
@@ -262,6 +288,7 @@ class MemberClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start on_loan_event without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -271,6 +298,7 @@ class MemberClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -287,6 +315,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Member:
         """Call join and wait for its result."""
         return self._ingress.call(
@@ -295,6 +324,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_join(
@@ -304,6 +334,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Member]:
         """Start join without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -313,6 +344,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def profile(
@@ -320,6 +352,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> Member:
         """Call profile and wait for its result."""
         return self._ingress.call(
@@ -328,6 +361,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_profile(
@@ -336,6 +370,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[Member]:
         """Start profile without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -345,6 +380,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def loans(
@@ -352,6 +388,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> list[Loan]:
         """Call loans and wait for its result."""
         return self._ingress.call(
@@ -360,6 +397,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_loans(
@@ -368,6 +406,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[list[Loan]]:
         """Start loans without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -377,6 +416,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def history(
@@ -384,6 +424,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> list[str]:
         """Call history and wait for its result."""
         return self._ingress.call(
@@ -392,6 +433,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_history(
@@ -400,6 +442,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[list[str]]:
         """Start history without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -409,6 +452,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def add_loan(
@@ -417,6 +461,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call add_loan and wait for its result."""
         return self._ingress.call(
@@ -425,6 +470,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_add_loan(
@@ -434,6 +480,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start add_loan without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -443,6 +490,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def remove_loan(
@@ -451,6 +499,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call remove_loan and wait for its result."""
         return self._ingress.call(
@@ -459,6 +508,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_remove_loan(
@@ -468,6 +518,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start remove_loan without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -477,6 +528,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def on_loan_event(
@@ -485,6 +537,7 @@ class MemberSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Keeps the member's history of loans."""
         return self._ingress.call(
@@ -493,6 +546,7 @@ class MemberSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_on_loan_event(
@@ -502,6 +556,7 @@ class MemberSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start on_loan_event without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -511,6 +566,7 @@ class MemberSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -768,6 +824,7 @@ class EnrolmentClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> WorkflowHandle[MembershipCard | None]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return await self._ingress.submit(
@@ -777,18 +834,23 @@ class EnrolmentClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
-    async def attach(self) -> MembershipCard | None:
+    async def attach(
+        self, *, timeout: float | timedelta | None = None
+    ) -> MembershipCard | None:
         """Wait for this workflow's run to finish and return its result."""
         return await self._ingress.workflow_attach(
-            definitions.ENROLMENT__RUN, key=self._key
+            definitions.ENROLMENT__RUN, key=self._key, timeout=timeout
         )
 
-    async def output(self) -> MembershipCard | None:
+    async def output(
+        self, *, timeout: float | timedelta | None = None
+    ) -> MembershipCard | None:
         """The result of this workflow's run if it finished; raises NotReady if not."""
         return await self._ingress.workflow_output(
-            definitions.ENROLMENT__RUN, key=self._key
+            definitions.ENROLMENT__RUN, key=self._key, timeout=timeout
         )
 
     async def confirm(
@@ -797,6 +859,7 @@ class EnrolmentClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call confirm and wait for its result."""
         return await self._ingress.call(
@@ -805,6 +868,7 @@ class EnrolmentClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_confirm(
@@ -814,6 +878,7 @@ class EnrolmentClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[None]:
         """Start confirm without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -823,6 +888,7 @@ class EnrolmentClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def status(
@@ -830,6 +896,7 @@ class EnrolmentClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> EnrolmentStatus | None:
         """Call status and wait for its result."""
         return await self._ingress.call(
@@ -838,6 +905,7 @@ class EnrolmentClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     async def send_status(
@@ -846,6 +914,7 @@ class EnrolmentClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> InvocationHandle[EnrolmentStatus | None]:
         """Start status without waiting; the handle gets its result."""
         return await self._ingress.send(
@@ -855,6 +924,7 @@ class EnrolmentClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
@@ -872,6 +942,7 @@ class EnrolmentSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncWorkflowHandle[MembershipCard | None]:
         """Start this workflow's run (once per key); the handle gets its result."""
         return self._ingress.submit(
@@ -881,15 +952,24 @@ class EnrolmentSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
-    def attach(self) -> MembershipCard | None:
+    def attach(
+        self, *, timeout: float | timedelta | None = None
+    ) -> MembershipCard | None:
         """Wait for this workflow's run to finish and return its result."""
-        return self._ingress.workflow_attach(definitions.ENROLMENT__RUN, key=self._key)
+        return self._ingress.workflow_attach(
+            definitions.ENROLMENT__RUN, key=self._key, timeout=timeout
+        )
 
-    def output(self) -> MembershipCard | None:
+    def output(
+        self, *, timeout: float | timedelta | None = None
+    ) -> MembershipCard | None:
         """The result of this workflow's run if it finished; raises NotReady if not."""
-        return self._ingress.workflow_output(definitions.ENROLMENT__RUN, key=self._key)
+        return self._ingress.workflow_output(
+            definitions.ENROLMENT__RUN, key=self._key, timeout=timeout
+        )
 
     def confirm(
         self,
@@ -897,6 +977,7 @@ class EnrolmentSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> None:
         """Call confirm and wait for its result."""
         return self._ingress.call(
@@ -905,6 +986,7 @@ class EnrolmentSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_confirm(
@@ -914,6 +996,7 @@ class EnrolmentSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[None]:
         """Start confirm without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -923,6 +1006,7 @@ class EnrolmentSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def status(
@@ -930,6 +1014,7 @@ class EnrolmentSyncClient(IngressClient):
         *,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> EnrolmentStatus | None:
         """Call status and wait for its result."""
         return self._ingress.call(
@@ -938,6 +1023,7 @@ class EnrolmentSyncClient(IngressClient):
             key=self._key,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
     def send_status(
@@ -946,6 +1032,7 @@ class EnrolmentSyncClient(IngressClient):
         delay: timedelta | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | timedelta | None = None,
     ) -> SyncInvocationHandle[EnrolmentStatus | None]:
         """Start status without waiting; the handle gets its result."""
         return self._ingress.send(
@@ -955,6 +1042,7 @@ class EnrolmentSyncClient(IngressClient):
             delay=delay,
             idempotency_key=idempotency_key,
             headers=headers,
+            timeout=timeout,
         )
 
 
