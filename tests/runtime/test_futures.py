@@ -173,6 +173,21 @@ def test_a_timeout_raises_durable_timeout_or_gives_the_value() -> None:
     assert result == 5
 
 
+def test_a_timeout_on_a_fake_context_follows_the_fakes_clock() -> None:
+    async def wait(fake: FakeContext) -> str:
+        ctx = ServiceHandlerContext(fake)
+        _, signal = ctx.awakeable(str)
+        try:
+            return await signal.timeout(timedelta(hours=1))  # the fake's sleeps end at once
+        except DurableTimeout:
+            return "timed out"
+
+    fake = FakeContext()
+    assert run(lambda: wait(fake)) == "timed out"
+    assert fake.sleeps == [timedelta(hours=1)]
+    assert run(lambda: wait(FakeContext().resolve_next_awakeable("ok"))) == "ok"
+
+
 class RecordingFake(FakeContext):
     """Also keeps the options each `run` was given."""
 

@@ -152,11 +152,13 @@ class HandlerContext(Generic[C]):
             max_retry_interval=max_retry_interval,
             retry_interval_factor=retry_interval_factor,
         )
-        return DurableFuture(self.restate.run_typed(name, _terminal_when_declared(action), options))
+        return DurableFuture(
+            self.restate.run_typed(name, _terminal_when_declared(action), options), None, self.restate
+        )
 
     def sleep(self, delay: timedelta, name: str | None = None) -> DurableFuture[None]:
         """A durable sleep: survives restarts of the endpoint and of Restate."""
-        return DurableFuture(self.restate.sleep(delay, name))
+        return DurableFuture(self.restate.sleep(delay, name), None, self.restate)
 
     def cancel(self, invocation_id: str) -> None:
         """Cancel the invocation `invocation_id` (a call's or a send's, or any other)."""
@@ -171,12 +173,12 @@ class HandlerContext(Generic[C]):
 
     def now(self) -> DurableFuture[datetime]:
         """The current time, journaled so that replays see the same value."""
-        return _TimeFuture(self.restate.time())
+        return _TimeFuture(self.restate.time(), None, self.restate)
 
     def awakeable(self, value: Codec[T] | type[T]) -> tuple[str, DurableFuture[T]]:
         """A new awakeable: its id (to hand to whoever completes it) and the typed value to await."""
         awakeable_id, future = self.restate.awakeable(serde=_codec(value))
-        return awakeable_id, DurableFuture(future)
+        return awakeable_id, DurableFuture(future, None, self.restate)
 
     def resolve_awakeable(self, awakeable_id: str, value: T, codec: Codec[T] | type[T]) -> None:
         self.restate.resolve_awakeable(awakeable_id, value, serde=_codec(codec))
@@ -231,7 +233,7 @@ class _KeyedContext(HandlerContext[K]):
 
     def state_keys(self) -> DurableFuture[list[str]]:
         """The names of the state keys this object or workflow instance has a value for."""
-        return DurableFuture(self.restate.state_keys())
+        return DurableFuture(self.restate.state_keys(), None, self.restate)
 
 
 class ServiceHandlerContext(HandlerContext[restate.Context]):
@@ -297,12 +299,13 @@ class ObjectHandlerContext(_KeyedContext[restate.ObjectContext]):
 class WorkflowPromise(Generic[T]):
     """A typed durable promise of a workflow run."""
 
-    def __init__(self, promise: restate.DurablePromise[T]) -> None:
+    def __init__(self, promise: restate.DurablePromise[T], ctx: Any = None) -> None:
         self._promise = promise
+        self._ctx = ctx  # what a timeout on the value sleeps on (see DurableFuture)
 
     def value(self) -> DurableFuture[T]:
         """The promise's value once resolved: await it, put a timeout on it, or select over it."""
-        return DurableFuture(self._promise.value())
+        return DurableFuture(self._promise.value(), None, self._ctx)
 
     async def peek(self) -> T | None:
         return await self._promise.peek()
@@ -318,14 +321,14 @@ class WorkflowSharedHandlerContext(_KeyedContext[restate.WorkflowSharedContext])
     """The context of a workflow's shared handler: the key, read-only state, promises."""
 
     def promise(self, name: str, codec: Codec[T]) -> WorkflowPromise[T]:
-        return WorkflowPromise(self.restate.promise(name, serde=codec))
+        return WorkflowPromise(self.restate.promise(name, serde=codec), self.restate)
 
 
 class WorkflowHandlerContext(_KeyedContext[restate.WorkflowContext]):
     """The context of a workflow's `run`: the key, state to read and write, promises."""
 
     def promise(self, name: str, codec: Codec[T]) -> WorkflowPromise[T]:
-        return WorkflowPromise(self.restate.promise(name, serde=codec))
+        return WorkflowPromise(self.restate.promise(name, serde=codec), self.restate)
 
     def clear_all_state(self) -> None:
         self.restate.clear_all()

@@ -11,6 +11,7 @@ futures (a fake context's, in unit tests) the combinators and timeouts use async
 from __future__ import annotations
 
 import asyncio
+from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Generator, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -36,11 +37,16 @@ class DurableFuture(Generic[T]):
     SDK's futures and asyncio's can, a bare coroutine only once before a combinator saw it.
     """
 
-    __slots__ = ("_errors", "_inner")
+    __slots__ = ("_ctx", "_errors", "_inner")
 
-    def __init__(self, inner: Awaitable[Any], errors: Iterable[type[DeclaredError]] | None = None) -> None:
+    def __init__(
+        self, inner: Awaitable[Any], errors: Iterable[type[DeclaredError]] | None = None, ctx: Any = None
+    ) -> None:
         self._inner = inner
         self._errors = errors  # the declared errors to revive; None: any loaded here
+        # The context that made it, when not the SDK's (whose futures know theirs): a timeout
+        # sleeps on it, so that on a fake context it follows the fake's clock.
+        self._ctx = ctx
 
     def __await__(self) -> Generator[Any, Any, T]:
         # A generator rather than a coroutine: one object less per await, on every call.
@@ -80,8 +86,15 @@ class DurableFuture(Generic[T]):
             if inner not in completed:
                 raise DurableTimeout(delay)
             return await self
-        done, _ = await asyncio.wait([self.waitable()], timeout=delay.total_seconds())
-        if not done:
+        waitable = self.waitable()
+        ctx = getattr(self, "_ctx", None)  # unset on calls, which a fake answers at once
+        if ctx is not None:
+            await asyncio.wait(
+                [waitable, asyncio.ensure_future(ctx.sleep(delay))], return_when=FIRST_COMPLETED
+            )
+        else:
+            await asyncio.wait([waitable], timeout=delay.total_seconds())
+        if not waitable.done():
             raise DurableTimeout(delay)
         return await self
 

@@ -68,7 +68,7 @@ class SignupPromises:
         self, ctx: restate.WorkflowContext | restate.WorkflowSharedContext
     ) -> None:
         self.email_clicked: WorkflowPromise[str] = WorkflowPromise(
-            ctx.promise("email_clicked", serde=codecs.STRING)
+            ctx.promise("email_clicked", serde=codecs.STRING), ctx
         )
 
 

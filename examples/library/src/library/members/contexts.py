@@ -90,7 +90,7 @@ class EnrolmentPromises:
         self, ctx: restate.WorkflowContext | restate.WorkflowSharedContext
     ) -> None:
         self.email_confirmed: WorkflowPromise[str] = WorkflowPromise(
-            ctx.promise("email_confirmed", serde=codecs.STRING)
+            ctx.promise("email_confirmed", serde=codecs.STRING), ctx
         )
 
 
