@@ -111,11 +111,12 @@ class CallFuture(DurableFuture[T]):
         self._spec = spec
 
     def __await__(self) -> Generator[Any, Any, T]:
+        spec = self._spec
         try:
             value = yield from self._inner.__await__()
         except TerminalError as error:
-            raise reraisable(error, self._spec.errors) from None
-        output = self._spec.output
+            raise reraisable(error, spec.errors) from None
+        output = spec.output
         return None if output is None else output.decode(value)  # type: ignore[return-value]
 
     async def invocation_id(self) -> str:
