@@ -68,17 +68,22 @@ if TYPE_CHECKING:
     from restagen.runtime._endpoint.endpoint import Endpoint
     from restagen.runtime._endpoint.injection import InjectionError, Scope
     from restagen.runtime._endpoint.middleware import (
+        AroundFunction,
+        AroundMiddleware,
         ComponentInfo,
         HandlerInfo,
         Middleware,
         MiddlewareFunction,
         MiddlewareLike,
+        Proceed,
     )
 else:
     __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "AdminConfig",
+    "AroundFunction",
+    "AroundMiddleware",
     "BsonCodec",
     "Codec",
     "CodecError",
@@ -113,6 +118,7 @@ __all__ = [
     "ObjectHandlerContext",
     "ObjectSharedHandlerContext",
     "Options",
+    "Proceed",
     "PubSubConfig",
     "ReadOnlyStateKey",
     "RegistrationError",

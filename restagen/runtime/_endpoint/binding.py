@@ -22,11 +22,12 @@ from restate.serde import BytesSerde
 from restagen.runtime._core.codecs import Codec, CodecError
 from restagen.runtime._core.errors import DeclaredError
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec, Options
+from restagen.runtime._endpoint.chain import Chain
 from restagen.runtime._endpoint.headers import HeaderPolicy
 from restagen.runtime._endpoint.injection import Invocation
 from restagen.runtime.events._model import EVENT_HEADER, EVENT_VERSION_HEADER, SUBSCRIBES_METADATA
 
-__all__ = ["Pipeline", "RestateComponent", "Step", "bind"]
+__all__ = ["Pipeline", "RestateComponent", "bind"]
 
 RestateComponent = restate.Service | restate.VirtualObject | restate.Workflow
 
@@ -70,15 +71,11 @@ def _type_hint(codec: Codec[Any] | None) -> TypeHint[Any]:
     return TypeHint(annotation=codec.type, generate_json_schema=codec.json_schema)
 
 
-Step = Callable[[Invocation], Awaitable[None]]
-"""One middleware of a chain, ready to run on an invocation."""
-
-
 @dataclass(frozen=True)
 class Pipeline:
-    """What runs around one handler: middleware steps, how to get the implementation, headers."""
+    """What runs around one handler: its middleware chain, how to get the implementation, headers."""
 
-    steps: tuple[Step, ...] = ()
+    chain: Chain | None = None
     implementation: Callable[[Invocation], object] | None = None
     """Builds the implementation per invocation (None: the object given to `bind` serves them all)."""
     header_policy: HeaderPolicy | None = None
@@ -95,7 +92,7 @@ def _invoker(
     declared = spec.errors
     label = f"{spec.component}/{spec.name}"
     name = spec.name
-    steps = pipeline.steps
+    chain = pipeline.chain
     per_invocation = pipeline.implementation
     policy = pipeline.header_policy
     method: Callable[..., Awaitable[Any]] | None = (
@@ -103,14 +100,23 @@ def _invoker(
     )
 
     async def run(typed: Any, args: tuple[Any, ...]) -> Any:
-        if not steps and method is not None:
+        if chain is None and method is not None:
             return await method(typed, *args)
         invocation = Invocation(typed)
-        for step in steps:
-            await step(invocation)
         if method is not None:
-            return await method(typed, *args)
-        return await getattr(per_invocation(invocation), name)(typed, *args)  # type: ignore[misc]
+
+            def handle() -> Awaitable[Any]:
+                return method(typed, *args)
+
+        else:
+
+            def handle() -> Awaitable[Any]:
+                implementation = per_invocation(invocation)  # type: ignore[misc]
+                return getattr(implementation, name)(typed, *args)  # type: ignore[no-any-return]
+
+        if chain is None:
+            return await handle()
+        return await chain(invocation, handle)
 
     async def finish(ctx: Any, *args: Any) -> bytes:
         typed = make_context(ctx) if make_context is not None else ctx
