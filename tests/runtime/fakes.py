@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,8 @@ class FakeRequest:
 
 @dataclass
 class FakeContext:
-    """Answers `request()`, and records the calls a handler makes, answering each with `reply`."""
+    """Answers `request()`, and records the calls and sends a handler makes, answering each call
+    with `reply`."""
 
     headers: dict[str, str] = field(default_factory=dict)
     invocation_id: str = "inv_1"
@@ -27,3 +29,10 @@ class FakeContext:
     async def generic_call(self, service: str, handler: str, arg: bytes, **options: Any) -> bytes:
         self.calls.append({"target": f"{service}/{handler}", "body": arg, **options})
         return self.reply
+
+    def generic_send(self, service: str, handler: str, arg: bytes, **options: Any) -> object:
+        self.calls.append({"target": f"{service}/{handler}", "body": arg, "send": True, **options})
+        return object()
+
+    def uuid(self) -> uuid.UUID:
+        return uuid.UUID(int=len(self.calls) + 1)

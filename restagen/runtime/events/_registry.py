@@ -37,6 +37,7 @@ __all__ = [
     "REGISTRY",
     "SUBSCRIBE",
     "SUBSCRIPTIONS",
+    "TRACE_HEADERS",
     "UNDELIVERED",
     "EventRegistry",
     "registry_spec",
@@ -44,6 +45,7 @@ __all__ = [
 
 REGISTRY: Final = "restagen_events"
 _SUBSCRIPTIONS = "subscriptions"
+TRACE_HEADERS: Final = ("traceparent", "tracestate")
 _UNDELIVERED = "undelivered"
 
 _log = logging.getLogger("restagen.events")
@@ -103,6 +105,10 @@ class EventRegistry:
         for subscription in subscriptions:
             by_type.setdefault(subscription.type, []).append(subscription)
         undelivered = []
+        # The publisher's trace context goes on to each delivery, so that a subscriber's span is
+        # a child of the publish (W3C trace context; nothing when the publish carried none).
+        incoming = ctx.request().headers
+        trace: dict[str, str] = {name: incoming[name] for name in TRACE_HEADERS if name in incoming}
         for event in request.events:
             for subscription in by_type.get(event.type, ()):
                 reason = _refusal(event, subscription, request.key)
@@ -116,6 +122,7 @@ class EventRegistry:
                     key=request.key if subscription.kind != "service" else None,
                     idempotency_key=event.id,
                     headers={
+                        **trace,
                         EVENT_HEADER: event.type,
                         EVENT_VERSION_HEADER: event.version,
                         EVENT_ID_HEADER: event.id,
