@@ -33,7 +33,13 @@ STR = JsonCodec(str)
 NEXT = HandlerSpec[str, str](component="next", name="echo", kind=None, input=STR, output=STR)
 LATER = HandlerSpec[str, None](component="later", name="take", kind="exclusive", input=STR, output=None)
 RELAY = HandlerSpec[str, str](
-    component="svc", name="relay", kind=None, input=STR, output=STR, errors=(Denied,), context=ServiceHandlerContext
+    component="svc",
+    name="relay",
+    kind=None,
+    input=STR,
+    output=STR,
+    errors=(Denied,),
+    context=ServiceHandlerContext,
 )
 SVC = ComponentSpec(kind="service", name="svc", handlers=(RELAY,))
 PINGED = EventSpec[str](name="test.Pinged", version="v1", codec=STR)
@@ -166,7 +172,11 @@ def test_a_replayed_attempt_sends_the_same_headers_and_records_no_second_call_sp
     ],
 )
 def test_an_attempt_records_how_it_ended(
-    spans: tuple[TracerProvider, InMemorySpanExporter], body: bytes, outcome: str, error: str | None, code: int | None
+    spans: tuple[TracerProvider, InMemorySpanExporter],
+    body: bytes,
+    outcome: str,
+    error: str | None,
+    code: int | None,
 ) -> None:
     provider, exporter = spans
     with pytest.raises((TerminalError, ValueError)):
@@ -189,7 +199,9 @@ def test_a_publish_carries_the_trace_context_only_when_traced(
     _invoke(provider, traced, b'"publish"')
     (publish,) = traced.calls
     assert publish["target"] == "restagen_events/publish"
-    assert publish["headers"] == {"traceparent": _traceparent(_by_name(exporter)["publish restagen_events/publish"])}
+    assert publish["headers"] == {
+        "traceparent": _traceparent(_by_name(exporter)["publish restagen_events/publish"])
+    }
 
     untraced = FakeContext()
     (component,) = Endpoint(Config.model_validate({})).bind(SVC, Relay(provider)).components()
@@ -200,3 +212,45 @@ def test_a_publish_carries_the_trace_context_only_when_traced(
 def test_tracing_needs_an_sdk_tracer_provider() -> None:
     with pytest.raises(TypeError, match="needs an OpenTelemetry SDK TracerProvider"):
         tracing(NoOpTracerProvider())  # type: ignore[arg-type]
+
+
+class Registry(FakeContext):
+    """The registry's context: its state holds one subscription to `test.Pinged`."""
+
+    async def get(self, name: str, serde: Any) -> Any:
+        from restagen.runtime.events import EventSubscription
+
+        if name != "subscriptions":
+            return None
+        return (
+            EventSubscription(
+                type="test.Pinged", version="v1", component="sub", handler="on", kind="service"
+            ),
+        )
+
+    def key(self) -> str:
+        return "default"
+
+
+@pytest.mark.parametrize(
+    ("incoming", "forwarded"),
+    [
+        (
+            {"traceparent": TRACEPARENT, "tracestate": "a=1", "x-other": "no"},
+            {"traceparent": TRACEPARENT, "tracestate": "a=1"},
+        ),
+        ({}, {}),
+    ],
+)
+def test_the_registry_passes_a_publish_trace_context_on_to_each_delivery(
+    incoming: dict[str, str], forwarded: dict[str, str]
+) -> None:
+    from restagen.runtime.events import EventEnvelope, EventRegistry, PublishRequest
+
+    ctx = Registry(headers=incoming)
+    event = EventEnvelope(id="e1", type="test.Pinged", version="v1", data='"ping"')
+    asyncio.run(EventRegistry().publish(ctx, PublishRequest(stream="s", events=(event,))))  # type: ignore[arg-type]
+    (delivery,) = ctx.calls
+    assert delivery["target"] == "sub/on"
+    trace = {name: value for name, value in delivery["headers"].items() if not name.startswith("restagen")}
+    assert trace == forwarded
