@@ -22,7 +22,7 @@ from restate.serde import BytesSerde
 from restagen.runtime._core.codecs import Codec, CodecError
 from restagen.runtime._core.errors import DeclaredError
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec, Options
-from restagen.runtime._endpoint.chain import Chain
+from restagen.runtime._endpoint.chain import Before, Chain
 from restagen.runtime._endpoint.headers import HeaderPolicy
 from restagen.runtime._endpoint.injection import Invocation
 from restagen.runtime.events._model import EVENT_HEADER, EVENT_VERSION_HEADER, SUBSCRIBES_METADATA
@@ -75,7 +75,10 @@ def _type_hint(codec: Codec[Any] | None) -> TypeHint[Any]:
 class Pipeline:
     """What runs around one handler: its middleware chain, how to get the implementation, headers."""
 
+    before: tuple[Before, ...] = ()
+    """The middleware steps that run first, in turn, before anything runs around the handler."""
     chain: Chain | None = None
+    """The rest of the chain, from its first around middleware on."""
     implementation: Callable[[Invocation], object] | None = None
     """Builds the implementation per invocation (None: the object given to `bind` serves them all)."""
     header_policy: HeaderPolicy | None = None
@@ -92,7 +95,9 @@ def _invoker(
     declared = spec.errors
     label = f"{spec.component}/{spec.name}"
     name = spec.name
+    before = pipeline.before
     chain = pipeline.chain
+    direct = not before and chain is None
     per_invocation = pipeline.implementation
     policy = pipeline.header_policy
     method: Callable[..., Awaitable[Any]] | None = (
@@ -100,9 +105,15 @@ def _invoker(
     )
 
     async def run(typed: Any, args: tuple[Any, ...]) -> Any:
-        if chain is None and method is not None:
+        if direct and method is not None:
             return await method(typed, *args)
         invocation = Invocation(typed)
+        for step in before:
+            await step(invocation)
+        if chain is None:
+            if method is not None:
+                return await method(typed, *args)
+            return await getattr(per_invocation(invocation), name)(typed, *args)  # type: ignore[misc]
         if method is not None:
 
             def handle() -> Awaitable[Any]:
@@ -114,8 +125,6 @@ def _invoker(
                 implementation = per_invocation(invocation)  # type: ignore[misc]
                 return getattr(implementation, name)(typed, *args)  # type: ignore[no-any-return]
 
-        if chain is None:
-            return await handle()
         return await chain(invocation, handle)
 
     async def finish(ctx: Any, *args: Any) -> bytes:

@@ -2,9 +2,9 @@
 
 A chain mixes two kinds of steps: `before` steps, awaited in turn before what follows them, and
 `around` steps, which get a `proceed` continuation that runs the rest of the chain and the handler
-and returns its result (or raises its exception). Consecutive before steps run in one loop, as they
-did before around steps existed, so a chain of before steps only costs what it always cost; each
-around step adds one closure per invocation.
+and returns its result (or raises its exception). The before steps that lead the chain run in the
+binding's own loop, as they did before around steps existed, so a chain of before steps costs what
+it always cost; from the first around step on, each step is a closure around the next.
 """
 
 from __future__ import annotations
@@ -35,22 +35,25 @@ class AroundStep:
         self.run = run
 
 
-def compose(steps: Sequence[Before | AroundStep]) -> Chain | None:
-    """The chain of `steps`, outermost first; None when there are none."""
+def compose(steps: Sequence[Before | AroundStep]) -> tuple[tuple[Before, ...], Chain | None]:
+    """The before steps that lead `steps` (run in a loop by the caller, as a chain of before steps
+    always was), and the chain of the rest from the first around step on (None: there is none)."""
+    first = next((i for i, step in enumerate(steps) if isinstance(step, AroundStep)), len(steps))
+    leading: tuple[Before, ...] = tuple(steps[:first])  # type: ignore[arg-type]
     chain: Chain | None = None
     index = len(steps)
-    while index > 0:
+    while index > first:
         step = steps[index - 1]
         if isinstance(step, AroundStep):
             chain = _around(step.run, chain)
             index -= 1
             continue
         start = index - 1
-        while start > 0 and not isinstance(steps[start - 1], AroundStep):
+        while not isinstance(steps[start - 1], AroundStep):
             start -= 1
         chain = _before(tuple(steps[start:index]), chain)  # type: ignore[arg-type]
         index = start
-    return chain
+    return leading, chain
 
 
 def _before(steps: tuple[Before, ...], inner: Chain | None) -> Chain:

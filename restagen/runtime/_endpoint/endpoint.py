@@ -202,9 +202,12 @@ class Endpoint:
             own = self._steps(
                 handler_chain, f"middleware of {spec.name}/{handler.name}", _contexts([handler])
             )
-            chain = compose([step(info, handler_info) for step in (*outer, *own)])
+            before, chain = compose([step(info, handler_info) for step in (*outer, *own)])
             pipelines[handler.name] = Pipeline(
-                chain=chain, implementation=built.build if built is not None else None, header_policy=policy
+                before=before,
+                chain=chain,
+                implementation=built.build if built is not None else None,
+                header_policy=policy,
             )
         return bind(spec, implementation, pipelines)
 
