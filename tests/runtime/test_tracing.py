@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import NoOpTracerProvider, SpanKind, StatusCode
-from restate.exceptions import TerminalError
+from restate.exceptions import SuspendedException, TerminalError
 
 from restagen.runtime import (
     ComponentSpec,
@@ -25,7 +25,7 @@ from restagen.runtime import (
     ServiceHandlerContext,
 )
 from restagen.runtime.events import ContextPublisher, EventSpec
-from restagen.runtime.tracing import tracing
+from restagen.runtime.tracing import trace_headers, tracing
 from tests.runtime.fakes import FakeContext
 from tests.runtime.test_endpoint import Denied
 
@@ -69,6 +69,8 @@ class Relay:
             raise ValueError("crash")
         if request == "terminal":
             raise TerminalError("gone", status_code=410)
+        if request == "suspend":
+            raise SuspendedException()  # what the SDK raises while the invocation waits
         return answer
 
 
@@ -191,6 +193,17 @@ def test_an_attempt_records_how_it_ended(
         assert [event.name for event in server.events] == ["exception"]
 
 
+def test_a_suspended_attempt_ends_its_span_as_suspended(
+    spans: tuple[TracerProvider, InMemorySpanExporter],
+) -> None:
+    provider, exporter = spans
+    with pytest.raises(SuspendedException):
+        _invoke(provider, FakeContext(), b'"suspend"')
+    server = _by_name(exporter)["svc/relay"]
+    assert server.attributes is not None and server.attributes["restagen.outcome"] == "suspended"
+    assert server.status.status_code == StatusCode.UNSET
+
+
 def test_a_publish_carries_the_trace_context_only_when_traced(
     spans: tuple[TracerProvider, InMemorySpanExporter],
 ) -> None:
@@ -254,3 +267,16 @@ def test_the_registry_passes_a_publish_trace_context_on_to_each_delivery(
     assert delivery["target"] == "sub/on"
     trace = {name: value for name, value in delivery["headers"].items() if not name.startswith("restagen")}
     assert trace == forwarded
+
+
+def test_trace_headers_carry_the_current_span_for_an_ingress_call(
+    spans: tuple[TracerProvider, InMemorySpanExporter],
+) -> None:
+    provider, _ = spans
+    assert trace_headers() == {}
+    with provider.get_tracer("app").start_as_current_span("web request") as span:
+        headers = trace_headers()
+    context = span.get_span_context()
+    assert headers == {
+        "traceparent": f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+    }

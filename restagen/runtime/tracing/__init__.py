@@ -11,7 +11,8 @@ the runtime imports nothing of this package, and an endpoint that does not use i
 - each call, send and publish from inside a handler is a client (or producer) span, child of the
   attempt's span, and carries a W3C `traceparent` so that the callee's span is its child;
 - the incoming `traceparent` of an invocation is the parent of its spans; the event registry
-  passes a publish's trace context on to every delivery.
+  passes a publish's trace context on to every delivery;
+- `trace_headers()` gives the current trace context as headers for a call through the ingress.
 
 A call's headers are journaled, so a replay sends the same `traceparent`: its ids are derived from
 the invocation, never random, and a replayed call records no second span (see `_ids`).
@@ -30,9 +31,10 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess
 from restagen.runtime._exports import lazy_exports
 
 if TYPE_CHECKING:
+    from restagen.runtime.tracing._headers import trace_headers
     from restagen.runtime.tracing._server import Tracing
     from restagen.runtime.tracing._setup import tracing
 else:
     __getattr__, __dir__ = lazy_exports(__name__)
 
-__all__ = ["Tracing", "tracing"]
+__all__ = ["Tracing", "trace_headers", "tracing"]
