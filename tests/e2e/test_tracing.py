@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from restagen.cli import main as restagen
 from restagen.runtime import SyncIngress
 from tests.e2e.conftest import generated
 from tests.polling import wait_until
@@ -33,10 +34,24 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def spans_file(traced: Path, endpoint: Any) -> Path:
+def spans_file(traced: Path, restate: Any, endpoint: Any) -> Path:
     path = traced / "spans.jsonl"
     path.touch()
-    endpoint("impl:app", [traced, HERE / "traced"], env={"TRACED_SPANS": str(path)})
+    # A cluster of its own, so that no other test's subscriptions get these events.
+    env = {"TRACED_SPANS": str(path), "RESTAGEN_PUBSUB__CLUSTER": "traced"}
+    served = endpoint("impl:app", [traced, HERE / "traced"], env=env)
+    command = [
+        "register",
+        "--admin",
+        restate.admin_url,
+        "--uri",
+        served.uri,
+        "--ingress",
+        restate.ingress_url,
+        "--cluster",
+        "traced",
+    ]
+    assert restagen(command) == 0  # the deployment, and its subscriptions with the registry
     return path
 
 
@@ -55,9 +70,7 @@ def _ask(restate: Any, request: str, headers: dict[str, str] | None = None) -> s
         return answer
 
 
-def test_an_around_middleware_sees_the_result_and_the_declared_error(
-    restate: Any, spans_file: Path
-) -> None:
+def test_an_around_middleware_sees_the_result_and_the_declared_error(restate: Any, spans_file: Path) -> None:
     from traced.clients import FrontSyncClient
 
     assert _ask(restate, "plain") == "answer to plain (seen by front/ask)"
@@ -128,3 +141,27 @@ def test_an_invocation_without_a_traceparent_keeps_one_trace_across_attempts(
     same = wait_until(complete, "a root trace with two attempts of front/ask")
     names = sorted(span["name"] for span in same)
     assert names == ["back/answer", "call back/answer", "front/ask", "front/ask"]
+
+
+def test_a_publish_is_the_parent_of_each_delivery(restate: Any, spans_file: Path) -> None:
+    from traced.clients import FrontSyncClient
+
+    trace_id = "6bf92f3577b34da6a3ce929d0e0e4738"
+    with SyncIngress(restate.ingress_url) as ingress:
+        FrontSyncClient(ingress).note(
+            "hear this", headers={"traceparent": f"00-{trace_id}-{INCOMING_SPAN}-01"}
+        )
+
+    def complete() -> dict[str, dict[str, Any]] | None:
+        by_name = {span["name"]: span for span in _spans(spans_file, trace_id)}
+        return by_name if {"front/note", "back/on_noted"} <= set(by_name) else None
+
+    by_name = wait_until(complete, "the spans of front/note and of the delivery to back/on_noted")
+    front, publish, back = (
+        by_name["front/note"],
+        by_name["publish restagen_events/publish"],
+        by_name["back/on_noted"],
+    )
+    assert publish["kind"] == "SpanKind.PRODUCER"
+    assert publish["parent_id"] == front["context"]["span_id"]
+    assert back["parent_id"] == publish["context"]["span_id"]

@@ -1,4 +1,4 @@
-"""front → back, traced: spans go as JSON lines to the file named by TRACED_SPANS (written by the
+"""front → back (a call, and an event), traced: spans go as JSON lines to the file named by TRACED_SPANS (written by the
 OpenTelemetry SDK's console exporter), and an around middleware annotates what front answers."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from traced import definitions
 from traced.clients import BackContextClient
 from traced.contexts import BackContext, FrontContext
 from traced.errors import Refused
+from traced.events import TracedEvents
 from traced.handlers import BackServiceBase, FrontServiceBase
+from traced.models import Noted
 
 from restagen.runtime import ComponentInfo, Endpoint, HandlerContext, HandlerInfo, Proceed
 from restagen.runtime.tracing import tracing
@@ -23,8 +25,9 @@ ATTEMPTS: Counter[str] = Counter()
 
 
 class Front(FrontServiceBase):
-    def __init__(self, back: BackContextClient) -> None:
+    def __init__(self, back: BackContextClient, events: TracedEvents) -> None:
         self.back = back
+        self.events = events
 
     async def ask(self, ctx: FrontContext, request: str) -> str:
         answer = await self.back.answer(request)
@@ -36,10 +39,16 @@ class Front(FrontServiceBase):
     async def refuse(self, ctx: FrontContext, request: str) -> str:
         raise Refused(reason=request)
 
+    async def note(self, ctx: FrontContext, request: str) -> None:
+        await self.events.noted(Noted(text=request))
+
 
 class Back(BackServiceBase):
     async def answer(self, ctx: BackContext, request: str) -> str:
         return f"answer to {request}"
+
+    async def on_noted(self, ctx: BackContext, request: Noted) -> None:
+        pass
 
 
 class Annotate:
@@ -58,7 +67,9 @@ class Annotate:
 provider = TracerProvider()
 spans = open(os.environ["TRACED_SPANS"], "a", encoding="utf-8")  # noqa: SIM115 - open while serving
 provider.add_span_processor(
-    SimpleSpanProcessor(ConsoleSpanExporter(out=spans, formatter=lambda span: span.to_json(indent=None) + "\n"))
+    SimpleSpanProcessor(
+        ConsoleSpanExporter(out=spans, formatter=lambda span: span.to_json(indent=None) + "\n")
+    )
 )
 
 endpoint = Endpoint()
