@@ -216,3 +216,15 @@ def test_a_middleware_that_is_not_one_fails_at_startup(middleware: Any, message:
     endpoint.bind(SVC, Echo())
     with pytest.raises(InjectionError, match=message):
         endpoint.components()
+
+
+def test_a_function_with_an_optional_fourth_parameter_runs_before() -> None:
+    trail: list[str] = []
+
+    async def before(ctx: Any, component: Any, handler: Any, note: str = "before") -> None:
+        trail.append(note)
+
+    endpoint = _endpoint(trail, check=before)
+    endpoint.bind(SVC, Echo(trail))
+    assert _invoke(endpoint) == b'"echo hi"'
+    assert trail[3:5] == ["before", "handler"]

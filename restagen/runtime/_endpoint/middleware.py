@@ -102,13 +102,17 @@ MiddlewareLike = (
 
 
 def is_around_function(function: Callable[..., Any]) -> bool:
-    """Whether `function` takes a `proceed` continuation (a fourth positional parameter)."""
+    """Whether `function` takes a `proceed` continuation: a fourth required positional parameter."""
     try:
         parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):
         return False
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return len(positional) >= 4
+    required = [
+        p
+        for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(required) >= 4
 
 
 def label(middleware: MiddlewareLike | str) -> str:
