@@ -280,3 +280,18 @@ def test_trace_headers_carry_the_current_span_for_an_ingress_call(
     assert headers == {
         "traceparent": f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
     }
+
+
+def test_an_unsampled_invocation_records_nothing_and_still_sends_the_same_headers() -> None:
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    provider = TracerProvider(sampler=ALWAYS_OFF)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    first, again = FakeContext(invocation_id="inv_u"), FakeContext(invocation_id="inv_u")
+    _invoke(provider, first)
+    _invoke(provider, again)
+    assert exporter.get_finished_spans() == ()
+    traceparent = first.calls[0]["headers"]["traceparent"]
+    assert traceparent == again.calls[0]["headers"]["traceparent"]
+    assert int(traceparent.rsplit("-", 1)[1], 16) & 1 == 0  # not sampled: the callee records nothing either
