@@ -9,6 +9,7 @@ is importable from here, or from the subpackages named for one feature:
 - `restagen.runtime.events`: event specs, publishers and subscribers.
 - `restagen.runtime.sagas`: the saga engine and saga clients.
 - `restagen.runtime.sse`: Server-Sent Events (the `sse` extra).
+- `restagen.runtime.tracing`: OpenTelemetry spans of invocations and calls (the `otel` extra).
 
 The modules behind these names are private; each is imported when one of its names is first used.
 """

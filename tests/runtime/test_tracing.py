@@ -5,6 +5,8 @@ outcomes."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -295,3 +297,22 @@ def test_an_unsampled_invocation_records_nothing_and_still_sends_the_same_header
     traceparent = first.calls[0]["headers"]["traceparent"]
     assert traceparent == again.calls[0]["headers"]["traceparent"]
     assert int(traceparent.rsplit("-", 1)[1], 16) & 1 == 0  # not sampled: the callee records nothing either
+
+
+def test_the_runtime_and_an_endpoint_work_without_the_otel_extra() -> None:
+    script = """
+import importlib, pkgutil, sys
+sys.modules["opentelemetry"] = None  # as if not installed
+import restagen.runtime
+from restagen.runtime import Config, Endpoint
+for module in pkgutil.iter_modules(restagen.runtime.__path__, "restagen.runtime."):
+    if module.name not in ("restagen.runtime.tracing", "restagen.runtime.sse"):
+        importlib.import_module(module.name)
+assert callable(Endpoint(Config.model_validate({})).app())
+try:
+    import restagen.runtime.tracing
+except ImportError as error:
+    print(error)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "restagen.runtime.tracing needs the otel extra: pip install 'restagen[otel]'" in done.stdout
