@@ -79,10 +79,11 @@ def test_register_runs_without_the_compiler() -> None:
     assert "unreachable" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_the_runtime_and_the_project_configuration_import_without_the_compiler() -> None:
+def test_the_runtime_the_testing_kit_and_the_project_configuration_import_without_the_compiler() -> None:
     body = (
         "import restagen, restagen.project, restagen.kafka_subscriptions, restagen.local.serve\n"
         "import restagen.runtime, restagen.runtime._endpoint.endpoint, restagen.runtime._core.ingress\n"
+        "from restagen.testing import FakeContext, SagaTestKit, local_restate, serve\n"
         "code = 0"
     )
     done = run(body=body)

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
+from restagen.testing import local_restate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,7 +94,7 @@ def serving() -> Iterator[list[Served]]:
 @pytest.fixture(scope="module")
 def server() -> Iterator[LocalRestate]:
     prefix = Path(os.environ.get("RESTAGEN_RESTATE_DIR", ROOT / ".restate"))
-    with LocalRestate(find_server_binary(prefix) or install_server(prefix)) as local:
+    with local_restate(binary=find_server_binary(prefix) or install_server(prefix)) as local:
         yield local
 
 

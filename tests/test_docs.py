@@ -21,7 +21,7 @@ first key is none of these is an ordinary comment.
                                It is checked as well, by its language and other markers.
     <!-- run -->               python: executed in a fresh interpreter in the page's folder, with the
                                code generated from the nearest yaml definition block above it (and its
-                               imports) importable.
+                               imports) and the page's `file:` blocks importable.
                                console/bash/shell: every `$ restagen ...` line runs through the CLI in
                                the page's folder, in order; each must exit 0, and every other
                                non-blank line must appear in the output of the command above it.
@@ -213,7 +213,7 @@ def _run_python(block: Block, tmp_path: Path) -> None:
     _generate(_definition_path(_definition_above(block), folder), out)
     script = tmp_path / "example.py"
     script.write_text(block.text, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(out), *sys.path])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(out), str(folder), *sys.path])}
     result = subprocess.run(
         [sys.executable, str(script)], cwd=folder, env=env, capture_output=True, text=True, check=False
     )

@@ -64,7 +64,6 @@ if TYPE_CHECKING:
         IngressConfig,
         PubSubConfig,
         ServerConfig,
-        load_config,
     )
     from restagen.runtime._endpoint.endpoint import Endpoint
     from restagen.runtime._endpoint.injection import InjectionError, Scope
@@ -78,6 +77,7 @@ if TYPE_CHECKING:
         MiddlewareLike,
         Proceed,
     )
+    from restagen.runtime._endpoint.settings import load_config
 else:
     __getattr__, __dir__ = lazy_exports(__name__)
 

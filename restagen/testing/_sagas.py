@@ -18,26 +18,16 @@ saga asked of whom, in order, and `states` every state it persisted.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import socket
-import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from random import Random
 from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar, cast
-from uuid import UUID
 
 import restate
-from hypercorn.asyncio import serve as hypercorn_serve
-from hypercorn.config import Config as HypercornConfig
 from pydantic import BaseModel
-from restate.exceptions import TerminalError
 
-from restagen.runtime._core.errors import DeclaredError
 from restagen.runtime._core.ingress import Ingress
 from restagen.runtime._core.specs import ComponentKind, ComponentSpec, HandlerSpec
 from restagen.runtime._endpoint.admin import register_async
@@ -54,6 +44,9 @@ from restagen.runtime.sagas._engine import (
     SagaStatus,
     run_saga,
 )
+from restagen.testing._context import FakeCall, FakeContext
+from restagen.testing._futures import FakeAwakeable
+from restagen.testing._serve import AppThread
 
 __all__ = ["SagaCall", "SagaServerKit", "SagaTestError", "SagaTestKit"]
 
@@ -152,83 +145,13 @@ class _Mocks(Generic[D]):
         return outcome(request)
 
 
-class _Request:
-    def __init__(self, key: str) -> None:
-        self.id = f"inv_test_{key}"
-        self.headers: dict[str, str] = {}
-
-
-class _FakeWorkflowContext:
-    """What the saga engine uses of `restate.WorkflowContext`, answered by the kit."""
-
-    def __init__(self, kit: SagaTestKit[Any], key: str) -> None:
-        self._kit = kit
-        self._key = key
-        self._state: dict[str, bytes] = {}
-        self._awakeables = 0
-        self._random = Random(key)
-
-    def key(self) -> str:
-        return self._key
-
-    def request(self) -> _Request:
-        return _Request(self._key)
-
-    def set(self, name: str, value: Any, serde: Any, entry_name: str | None = None) -> None:
-        self._state[name] = serde.serialize(value)
-        if name == STATE_KEY:
-            self._kit.states.append(cast(SagaState[Any], serde.deserialize(self._state[name])))
-
-    async def get(self, name: str, serde: Any, type_hint: Any = None) -> Any:
-        return serde.deserialize(self._state[name]) if name in self._state else None
-
-    def clear(self, name: str) -> None:
-        self._state.pop(name, None)
-
-    def clear_all(self) -> None:
-        self._state.clear()
-
-    async def generic_call(
-        self,
-        service: str,
-        handler: str,
-        arg: bytes,
-        key: str | None = None,
-        headers: dict[str, str] | None = None,
-        **_: Any,
-    ) -> bytes:
-        return self._kit._call(f"{service}/{handler}", arg, key, headers or {})
-
-    async def sleep(self, delta: timedelta, name: str | None = None) -> None:
-        self._kit.sleeps.append(delta)
-
-    def awakeable(self, serde: Any = None) -> tuple[str, Any]:
-        self._awakeables += 1
-        awakeable_id = f"awk_test_{self._key}_{self._awakeables}"
-        return awakeable_id, self._kit._awakeable(awakeable_id)
-
-    async def run_typed(self, name: str, action: Callable[[], Any], options: Any = None) -> Any:
-        result = action()
-        return await result if inspect.isawaitable(result) else result
-
-    def random(self) -> Random:
-        return self._random
-
-    def uuid(self) -> UUID:
-        return UUID(int=self._random.getrandbits(128), version=4)
-
-    async def time(self) -> float:
-        return 0.0
-
-
 class SagaTestKit(_Mocks[D]):
     """Runs saga `spec` with the implementation `saga` against mocked participants, no server."""
 
     def __init__(self, spec: SagaSpec[D], saga: Saga[D]) -> None:
         super().__init__(spec, saga)
-        self._awakeable_outcomes: deque[_Outcome] = deque()
-        self.states: list[SagaState[D]] = []
-        """Every state the saga persisted, in order."""
+        self._awakeable_outcomes: deque[Callable[[FakeAwakeable], None]] = deque()
+        self._writes: list[tuple[str, bytes | None]] = []
         self.sleeps: list[timedelta] = []
         """Every durable sleep (compensation back-offs included)."""
         self.awakeables: list[str] = []
@@ -236,19 +159,50 @@ class SagaTestKit(_Mocks[D]):
 
     def resolve_awakeable(self, value: Any) -> Self:
         """The next awakeable the saga waits on completes with `value`."""
-        self._awakeable_outcomes.append(lambda awakeable_id: value)
+        self._awakeable_outcomes.append(lambda awakeable: awakeable.resolve(value))
         return self
 
     def reject_awakeable(self, message: str, code: int = 500) -> Self:
         """The next awakeable the saga waits on fails with a terminal error."""
-        self._awakeable_outcomes.append(_raise(TerminalError(message, status_code=code)))
+        self._awakeable_outcomes.append(lambda awakeable: awakeable.reject(message, code))
         return self
 
     async def run(self, saga_id: str, data: D) -> SagaState[D]:
         """Run the saga to its end and return its final state."""
-        fake = _FakeWorkflowContext(self, saga_id)
-        ctx = SagaContext(cast(Any, fake))
-        return await run_saga(self.spec, self.saga, ctx, data)
+        fake = FakeContext(key=saga_id, invocation_id=f"inv_test_{saga_id}", on_awakeable=self._awakeable)
+        fake.writes = self._writes  # every run's, in one list
+        for spec in self._participants():
+            fake.answer(spec, self._participant(spec))
+        try:
+            return await run_saga(self.spec, self.saga, SagaContext(fake), data)
+        finally:
+            self.sleeps.extend(fake.sleeps)
+
+    def _participants(self) -> list[HandlerSpec[Any, Any]]:
+        """The participant handlers the steps call, each once."""
+        specs: list[HandlerSpec[Any, Any]] = []
+        for step in self.spec.steps:
+            specs += [
+                spec for spec in (step.invoke, step.compensate) if spec is not None and spec not in specs
+            ]
+        return specs
+
+    def _participant(self, spec: HandlerSpec[Any, Any]) -> Callable[[FakeCall], Any]:
+        """The fake's answer to calls of `spec`: the mock of the step and phase they carry."""
+        target = f"{spec.component}/{spec.name}"
+
+        def answer(call: FakeCall) -> Any:
+            phase = cast(Phase, call.headers[PHASE_HEADER])
+            return self._answer(call.headers[STEP_HEADER], phase, target, call.key, call.request)
+
+        return answer
+
+    @property
+    def states(self) -> list[SagaState[D]]:
+        """Every state the saga persisted, in order."""
+        codec = self.spec.run.output
+        assert codec is not None
+        return [codec.decode(body) for name, body in self._writes if name == STATE_KEY and body is not None]
 
     @property
     def statuses(self) -> list[SagaStatus]:
@@ -259,26 +213,14 @@ class SagaTestKit(_Mocks[D]):
                 seen.append(state.status)
         return seen
 
-    def _call(self, target: str, body: bytes, key: str | None, headers: dict[str, str]) -> bytes:
-        phase = cast(Phase, headers[PHASE_HEADER])
-        step = self.spec.step(headers[STEP_HEADER])
-        spec = step.compensate if phase == "compensate" else step.invoke
-        assert spec is not None
-        request = spec.input.decode(body) if spec.input is not None else None
-        try:
-            reply = self._answer(step.name, phase, target, key, request)
-        except DeclaredError as error:
-            raise error.to_terminal() from None
-        return spec.output.encode(reply) if spec.output is not None else b""
-
-    async def _awakeable(self, awakeable_id: str) -> Any:
-        self.awakeables.append(awakeable_id)
+    def _awakeable(self, awakeable: FakeAwakeable) -> None:
+        self.awakeables.append(awakeable.id)
         if not self._awakeable_outcomes:
             raise SagaTestError(
                 f"step {self.states[-1].current_step!r} waits on an awakeable: "
                 "complete it with kit.resolve_awakeable(...) or kit.reject_awakeable(...)"
             )
-        return self._awakeable_outcomes.popleft()(awakeable_id)
+        self._awakeable_outcomes.popleft()(awakeable)
 
 
 def _mock(kit: SagaServerKit[Any], component: str, specs: list[HandlerSpec[Any, Any]]) -> object:
@@ -312,9 +254,7 @@ class SagaServerKit(_Mocks[D]):
         super().__init__(spec, saga)
         self.ingress_url = ingress_url
         self.admin_url = admin_url
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
+        self._thread: AppThread | None = None
 
     def app(self) -> Any:
         """The ASGI app: the saga's workflow and one mock per participant component."""
@@ -331,35 +271,24 @@ class SagaServerKit(_Mocks[D]):
         return restate.app(components)
 
     async def __aenter__(self) -> Self:
-        port = _free_port()
-        ready = threading.Event()
-        app = self.app()
-
-        def serve() -> None:
-            loop = self._loop = asyncio.new_event_loop()
-            self._stop = asyncio.Event()
-            config = HypercornConfig()
-            config.bind = [f"127.0.0.1:{port}"]
-            config.keep_alive_max_requests = config.h2_max_concurrent_streams = 2**31 - 1
-            config.keep_alive_timeout = float(2**31 - 1)
-            config.accesslog = None
-            ready.set()
-            loop.run_until_complete(hypercorn_serve(app, config, shutdown_trigger=self._stop.wait))
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="saga-server-kit", daemon=True)
-        self._thread.start()
-        await asyncio.to_thread(ready.wait)
-        await register_async(self.admin_url, f"http://127.0.0.1:{port}")
+        thread = self._thread = AppThread(self.app())
+        thread.start()
+        try:
+            await register_async(self.admin_url, thread.url)
+        except BaseException:
+            self._stop()
+            raise
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        if self._thread is not None:
-            await asyncio.to_thread(self._thread.join, 10)
+        self._stop()
+
+    def _stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.stop()
 
     async def run(self, saga_id: str, data: D) -> SagaState[D]:
         """Start saga `saga_id` with `data` through the ingress and wait for its end."""
@@ -367,9 +296,3 @@ class SagaServerKit(_Mocks[D]):
             client = SagaClient(ingress, self.spec)
             await client.start(saga_id, data)
             return await client.result(saga_id)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -1,12 +1,15 @@
 """End-to-end fixtures: a real restate-server, and endpoints served by `restagen serve`.
 
-`restate` is one server for the whole test session (free loopback ports, a temporary data
-folder); its binary is `RESTATE_SERVER_BIN`, the project's `.restate/` install or PATH, else it
-is installed into `.restate/` with npm. `endpoint(app, paths)` serves an ASGI app (`module:attr`,
-importable from `paths`) in a child process, waits until it listens, registers it (forced) and
-stops it after the test module; `Endpoint.kill()` and `restart()` serve crash tests. No process
-outlives the session, whatever the tests do: each child is started with `spawn` (its own process
-group, stopped at teardown with `stop`) and so ends with pytest too, even a killed one.
+`restate` is one server for the whole test session, from `restagen.testing.local_restate` (free
+loopback ports, a temporary data folder); its binary is `RESTATE_SERVER_BIN`, the project's
+`.restate/` install or PATH, else it is installed into `.restate/` with npm. Most tests serve
+their app on it from their own process, with `restagen.testing.serve` in a module fixture.
+`endpoint(app, paths)` serves an ASGI app (`module:attr`, importable from `paths`) in a child
+process instead, for what needs one (crash tests, configuration from the environment): it waits
+until it listens, registers it (forced) and stops it after the test module; `Endpoint.kill()`
+and `restart()` serve crash tests. No process outlives the session, whatever the tests do: each
+child is started with `spawn` (its own process group, stopped at teardown with `stop`) and so
+ends with pytest too, even a killed one.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from restagen.cli import main as restagen
 from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 from restagen.runtime import register
+from restagen.testing import local_restate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,14 +155,14 @@ def request_signing(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
 def restate(request_signing: SigningKey) -> Iterator[LocalRestate]:
     """The session's server; it signs its requests (endpoints without identity keys ignore that)."""
     env = {"RESTATE_WORKER__INVOKER__REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE": str(request_signing.pem_file)}
-    with LocalRestate(server_binary(), env=env) as server:
+    with local_restate(binary=server_binary(), env=env) as server:
         yield server
 
 
 @pytest.fixture
 def own_restate(tmp_path: Path) -> Iterator[LocalRestate]:
     """A server of the test's own, which it may kill and restart on the same data folder."""
-    with LocalRestate(server_binary(), base_dir=tmp_path) as server:
+    with local_restate(binary=server_binary(), base_dir=tmp_path) as server:
         yield server
 
 

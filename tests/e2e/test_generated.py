@@ -1,7 +1,7 @@
 """Generated code on a real Restate server: a service, an object and a workflow of `shop/`.
 
-The shop is generated into a temporary folder, served by `restagen serve` with the hand-written
-implementations of `shop/impl.py`, registered, and driven through the generated clients: from
+The shop is generated into a temporary folder, served from the tests' process by
+`restagen.testing.serve` with the hand-written implementations of `shop/impl.py`, and driven through the generated clients: from
 outside (async and sync ingress clients) and from inside a handler (context clients).
 """
 
@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from restagen.local.server import LocalRestate
+from restagen.testing import ServedApp, serve
 from tests.e2e.conftest import generated
 from tests.polling import until, wait_until
 
@@ -28,13 +30,16 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with generated(tmp_path_factory.mktemp("shop"), HERE / "shop", "shop") as out:
+    with generated(tmp_path_factory.mktemp("shop"), HERE / "shop", "shop", "impl") as out:
         yield out
 
 
 @pytest.fixture(scope="module")
-def served(shop: Path, restate: Any, endpoint: Any) -> Any:
-    return endpoint("impl:app", [shop, HERE / "shop"])
+def served(shop: Path, restate: LocalRestate) -> Iterator[ServedApp]:
+    import impl
+
+    with serve(impl.app, server=restate) as env:
+        yield env
 
 
 def _item(sku: str, price: str = "1.25", tags: list[str] | None = None) -> Any:

@@ -1,7 +1,7 @@
 """The ingress clients against a real Restate server, with the hand-written app of `ingress_app.py`.
 
 No generated code here: the specs, codecs and declared error are written by hand, bound with
-`bind`, served by `restagen serve` and called through `Ingress` / `SyncIngress`.
+`bind`, served from the tests' process by `restagen.testing.serve` and called through `Ingress` / `SyncIngress`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +18,8 @@ import pytest
 
 from restagen.local.server import LocalRestate
 from restagen.runtime import HandlerSpec, Ingress, IngressError, JsonCodec, NotReady, SyncIngress
+from restagen.testing import ServedApp, serve
+from tests.e2e import ingress_app
 from tests.e2e.ingress_app import (
     ADD,
     DECIDE,
@@ -37,14 +38,12 @@ from tests.polling import wait_until
 
 pytestmark = pytest.mark.e2e
 
-HERE = Path(__file__).resolve().parent
-
 
 @pytest.fixture(scope="module")
-def served(endpoint: Any) -> Any:
-    served = endpoint("ingress_app:app", [HERE])
-    assert served.services == ["approval", "pricing", "tally"]
-    return served
+def served(restate: LocalRestate) -> Iterator[ServedApp]:
+    with serve(ingress_app.app, server=restate) as env:
+        assert env.services == ["approval", "pricing", "tally"]
+        yield env
 
 
 @pytest.fixture

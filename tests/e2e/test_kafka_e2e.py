@@ -30,6 +30,7 @@ from restagen.compiler.pipeline import compile_paths
 from restagen.compiler.render.deploy import render_deploy
 from restagen.compiler.render.deploy_settings import DeploySettings
 from restagen.local.server import LocalRestate
+from restagen.testing import local_restate
 from tests.e2e.conftest import Endpoint, server_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +74,9 @@ def _clusters(server: LocalRestate) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def kafka_restate(deploy: Path) -> Iterator[LocalRestate]:
     """A server of its own, configured by the generated restate-kafka.toml."""
-    with LocalRestate(server_binary(), env={"RESTATE_CONFIG": str(deploy / "restate-kafka.toml")}) as server:
+    with local_restate(
+        binary=server_binary(), env={"RESTATE_CONFIG": str(deploy / "restate-kafka.toml")}
+    ) as server:
         yield server
 
 
@@ -88,7 +91,7 @@ def test_the_server_reads_the_compose_stacks_clusters(deploy: Path) -> None:
             "RESTATE_INGRESS__KAFKA_CLUSTERS"
         ]
     }
-    with LocalRestate(server_binary(), env=env) as server:
+    with local_restate(binary=server_binary(), env=env) as server:
         assert _clusters(server)["kafka"]["metadata.broker.list"] == UNREACHABLE
 
 

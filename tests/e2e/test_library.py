@@ -19,8 +19,10 @@ import httpx
 import pytest
 
 from restagen.cli import main as restagen
+from restagen.local.server import LocalRestate
 from restagen.runtime import SyncIngress
 from restagen.runtime.sagas import SagaStatus
+from restagen.testing import ServedApp, serve
 from tests.polling import wait_until
 
 SRC = Path(__file__).resolve().parents[2] / "examples" / "library" / "src"
@@ -41,14 +43,16 @@ def library() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def served(library: Path, restate: Any, endpoint: Any) -> Any:
-    served = endpoint("library_endpoint:app", [library])
-    command = [
-        "register", "--admin", restate.admin_url, "--uri", served.uri,
-        "--ingress", restate.ingress_url, "--cluster", "library",
-    ]  # fmt: skip
-    assert restagen(command) == 0
-    return served
+def served(library: Path, restate: LocalRestate) -> Iterator[ServedApp]:
+    from library_endpoint import app
+
+    with serve(app, server=restate) as env:
+        command = [
+            "register", "--admin", restate.admin_url, "--uri", env.endpoint_url,
+            "--ingress", restate.ingress_url, "--cluster", "library",
+        ]  # fmt: skip
+        assert restagen(command) == 0
+        yield env
 
 
 @pytest.fixture

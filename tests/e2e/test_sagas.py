@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from restagen.cli import main as restagen
+from restagen.local.server import LocalRestate
+from restagen.testing import ServedApp, serve
 from tests.polling import wait_until
 
 HERE = Path(__file__).resolve().parent
@@ -34,13 +36,20 @@ def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield out
     finally:
         sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == "trip" or m.startswith("trip.")]:
+        for name in [m for m in sys.modules if m in ("trip", "impl") or m.startswith("trip.")]:
             del sys.modules[name]
 
 
 @pytest.fixture(scope="module")
-def served(trip: Path, restate: Any, endpoint: Any) -> Any:
-    return endpoint("impl:app", [trip, HERE / "trip"])
+def served(trip: Path, restate: LocalRestate) -> Iterator[ServedApp]:
+    sys.path.insert(0, str(HERE / "trip"))
+    try:
+        import impl
+
+        with serve(impl.app, server=restate) as env:
+            yield env
+    finally:
+        sys.path.remove(str(HERE / "trip"))
 
 
 def _data(trip_id: str, **fields: Any) -> Any:

@@ -25,8 +25,8 @@ from restagen.runtime import (
     ServiceHandlerContext,
 )
 from restagen.runtime._endpoint.endpoint import InjectionError
+from restagen.testing import FakeContext
 from tests.polling import until
-from tests.runtime.fakes import FakeContext
 
 STR = JsonCodec(str)
 NEXT = HandlerSpec[str, str](component="next", name="echo", kind=None, input=STR, output=STR)
@@ -295,9 +295,9 @@ INCOMING = {
 def test_header_propagation_into_context_calls(setting: Any, explicit: Any, forwarded: Any) -> None:
     endpoint = _plain(Endpoint(_config(server={"propagate_incoming_headers": setting})))
     endpoint.bind(SVC, Forwarding(explicit))
-    ctx = FakeContext(headers=dict(INCOMING))
-    _invoke(endpoint, ctx)
-    assert ctx.calls[0]["headers"] == forwarded
+    ctx = FakeContext(headers=dict(INCOMING)).reply(NEXT, "ok")
+    assert _invoke(endpoint, ctx) == b'"ok"'
+    assert ctx.calls[0].headers == (forwarded or {})
 
 
 def test_an_endpoint_with_pubsub_serves_the_registry_and_mounts_its_sse_hub_with_middleware() -> None:

@@ -22,7 +22,7 @@ from restagen.runtime import (
     Proceed,
     ServiceHandlerContext,
 )
-from tests.runtime.fakes import FakeContext
+from restagen.testing import FakeContext
 from tests.runtime.test_endpoint import Denied
 
 STR = JsonCodec(str)

@@ -22,7 +22,7 @@ import restate
 from starlette.requests import Request
 
 from restagen.local.serve import running
-from restagen.runtime import Config, ConfigError, PubSubConfig, load_config
+from restagen.runtime import ConfigError, PubSubConfig, load_config
 from restagen.runtime.sse import (
     PREFIX,
     SIGNATURE_HEADER,
@@ -203,7 +203,7 @@ def test_from_config() -> None:
 def test_config_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RESTAGEN_PUBSUB__SSE_SECRET", "from-env")
     monkeypatch.setenv("RESTAGEN_PUBSUB__SSE_PEERS", '["http://a:1", "http://b:2"]')
-    pubsub = Config().require("pubsub", "SSE")
+    pubsub = load_config().require("pubsub", "SSE")
     assert pubsub.sse_secret.get_secret_value() == "from-env"
     assert pubsub.sse_peers == ("http://a:1", "http://b:2")
 

@@ -28,7 +28,7 @@ from restagen.runtime import (
 )
 from restagen.runtime.events import ContextPublisher, EventSpec
 from restagen.runtime.tracing import trace_headers, tracing
-from tests.runtime.fakes import FakeContext
+from restagen.testing import FakeContext
 from tests.runtime.test_endpoint import Denied
 
 STR = JsonCodec(str)
@@ -93,6 +93,11 @@ def spans() -> tuple[TracerProvider, InMemorySpanExporter]:
     return provider, exporter
 
 
+def _fake(**options: Any) -> FakeContext:
+    """A fake context whose calls to next/echo answer "ok"."""
+    return FakeContext(**options).reply(NEXT, "ok")
+
+
 def _invoke(provider: TracerProvider, ctx: FakeContext, body: bytes = b'"hi"', config: Any = None) -> bytes:
     endpoint = Endpoint(Config.model_validate(config or {})).use(tracing(provider))
     (component,) = endpoint.bind(SVC, Relay(provider)).components()
@@ -111,7 +116,7 @@ def test_an_invocation_is_a_server_span_and_each_call_a_child_span_whose_context
     spans: tuple[TracerProvider, InMemorySpanExporter],
 ) -> None:
     provider, exporter = spans
-    ctx = FakeContext(invocation_id="inv_a")
+    ctx = _fake(invocation_id="inv_a")
     assert _invoke(provider, ctx) == b'"ok"'
     found = _by_name(exporter)
     assert sorted(found) == ["call next/echo", "inside", "send later/take", "svc/relay"]
@@ -127,20 +132,20 @@ def test_an_invocation_is_a_server_span_and_each_call_a_child_span_whose_context
     for child in (call, send, inside):
         assert child.parent is not None and child.parent.span_id == server.context.span_id
         assert child.context.trace_id == server.context.trace_id
-    assert [c["headers"]["traceparent"] for c in ctx.calls] == [_traceparent(call), _traceparent(send)]
+    assert [c.headers["traceparent"] for c in ctx.calls] == [_traceparent(call), _traceparent(send)]
 
 
 def test_the_incoming_traceparent_is_the_parent_and_replaces_a_propagated_one(
     spans: tuple[TracerProvider, InMemorySpanExporter],
 ) -> None:
     provider, exporter = spans
-    ctx = FakeContext(headers={"traceparent": TRACEPARENT, "x-tenant": "t1"})
+    ctx = _fake(headers={"traceparent": TRACEPARENT, "x-tenant": "t1"})
     _invoke(provider, ctx, config={"server": {"propagate_incoming_headers": True}})
     found = _by_name(exporter)
     server = found["svc/relay"]
     assert server.parent is not None and f"{server.parent.span_id:016x}" == INCOMING_SPAN
     assert f"{server.context.trace_id:032x}" == INCOMING_TRACE
-    headers = ctx.calls[0]["headers"]
+    headers = ctx.calls[0].headers
     assert headers == {"x-tenant": "t1", "traceparent": _traceparent(found["call next/echo"])}
 
 
@@ -148,13 +153,13 @@ def test_a_replayed_attempt_sends_the_same_headers_and_records_no_second_call_sp
     spans: tuple[TracerProvider, InMemorySpanExporter],
 ) -> None:
     provider, exporter = spans
-    first = FakeContext(invocation_id="inv_r")
+    first = _fake(invocation_id="inv_r")
     with pytest.raises(ValueError, match="crash"):
         _invoke(provider, first, b'"crash"')
-    retry = Replaying(invocation_id="inv_r")
+    retry = Replaying(invocation_id="inv_r").reply(NEXT, "ok")
     with pytest.raises(ValueError, match="crash"):
         _invoke(provider, retry, b'"crash"')
-    assert [c["headers"] for c in retry.calls] == [c["headers"] for c in first.calls]
+    assert [c.headers for c in retry.calls] == [c.headers for c in first.calls]
     finished = exporter.get_finished_spans()
     attempts = [span for span in finished if span.name == "svc/relay"]
     assert len(attempts) == 2
@@ -162,9 +167,9 @@ def test_a_replayed_attempt_sends_the_same_headers_and_records_no_second_call_sp
     assert attempts[0].context.span_id != attempts[1].context.span_id
     assert [a.attributes["restate.replaying"] for a in attempts if a.attributes] == [False, True]
     assert [span.name for span in finished].count("call next/echo") == 1
-    other = FakeContext(invocation_id="inv_other")
+    other = _fake(invocation_id="inv_other")
     _invoke(provider, other)
-    assert other.calls[0]["headers"] != first.calls[0]["headers"]
+    assert other.calls[0].headers != first.calls[0].headers
 
 
 @pytest.mark.parametrize(
@@ -184,7 +189,7 @@ def test_an_attempt_records_how_it_ended(
 ) -> None:
     provider, exporter = spans
     with pytest.raises((TerminalError, ValueError)):
-        _invoke(provider, FakeContext(), body)
+        _invoke(provider, _fake(), body)
     server = _by_name(exporter)["svc/relay"]
     assert server.attributes is not None
     assert server.attributes["restagen.outcome"] == outcome
@@ -200,7 +205,7 @@ def test_a_suspended_attempt_ends_its_span_as_suspended(
 ) -> None:
     provider, exporter = spans
     with pytest.raises(SuspendedException):
-        _invoke(provider, FakeContext(), b'"suspend"')
+        _invoke(provider, _fake(), b'"suspend"')
     server = _by_name(exporter)["svc/relay"]
     assert server.attributes is not None and server.attributes["restagen.outcome"] == "suspended"
     assert server.status.status_code == StatusCode.UNSET
@@ -210,41 +215,23 @@ def test_a_publish_carries_the_trace_context_only_when_traced(
     spans: tuple[TracerProvider, InMemorySpanExporter],
 ) -> None:
     provider, exporter = spans
-    traced = FakeContext()
+    traced = _fake()
     _invoke(provider, traced, b'"publish"')
     (publish,) = traced.calls
-    assert publish["target"] == "restagen_events/publish"
-    assert publish["headers"] == {
+    assert publish.target == "restagen_events/publish"
+    assert publish.headers == {
         "traceparent": _traceparent(_by_name(exporter)["publish restagen_events/publish"])
     }
 
-    untraced = FakeContext()
+    untraced = _fake()
     (component,) = Endpoint(Config.model_validate({})).bind(SVC, Relay(provider)).components()
     asyncio.run(component.handlers["relay"].fn(untraced, b'"publish"'))
-    assert untraced.calls[0]["headers"] is None
+    assert untraced.calls[0].headers == {}
 
 
 def test_tracing_needs_an_sdk_tracer_provider() -> None:
     with pytest.raises(TypeError, match="needs an OpenTelemetry SDK TracerProvider"):
         tracing(NoOpTracerProvider())  # type: ignore[arg-type]
-
-
-class Registry(FakeContext):
-    """The registry's context: its state holds one subscription to `test.Pinged`."""
-
-    async def get(self, name: str, serde: Any) -> Any:
-        from restagen.runtime.events import EventSubscription
-
-        if name != "subscriptions":
-            return None
-        return (
-            EventSubscription(
-                type="test.Pinged", version="v1", component="sub", handler="on", kind="service"
-            ),
-        )
-
-    def key(self) -> str:
-        return "default"
 
 
 @pytest.mark.parametrize(
@@ -260,14 +247,18 @@ class Registry(FakeContext):
 def test_the_registry_passes_a_publish_trace_context_on_to_each_delivery(
     incoming: dict[str, str], forwarded: dict[str, str]
 ) -> None:
-    from restagen.runtime.events import EventEnvelope, EventRegistry, PublishRequest
+    from restagen.runtime.events import EventEnvelope, EventRegistry, EventSubscription, PublishRequest
 
-    ctx = Registry(headers=incoming)
+    subscription = EventSubscription(
+        type="test.Pinged", version="v1", component="sub", handler="on", kind="service"
+    )
+    subscriptions = JsonCodec(tuple[EventSubscription, ...]).encode((subscription,))
+    ctx = FakeContext(key="default", headers=incoming, state={"subscriptions": subscriptions})
     event = EventEnvelope(id="e1", type="test.Pinged", version="v1", data='"ping"')
     asyncio.run(EventRegistry().publish(ctx, PublishRequest(stream="s", events=(event,))))  # type: ignore[arg-type]
     (delivery,) = ctx.calls
-    assert delivery["target"] == "sub/on"
-    trace = {name: value for name, value in delivery["headers"].items() if not name.startswith("restagen")}
+    assert delivery.target == "sub/on"
+    trace = {name: value for name, value in delivery.headers.items() if not name.startswith("restagen")}
     assert trace == forwarded
 
 
@@ -290,12 +281,12 @@ def test_an_unsampled_invocation_records_nothing_and_still_sends_the_same_header
     provider = TracerProvider(sampler=ALWAYS_OFF)
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    first, again = FakeContext(invocation_id="inv_u"), FakeContext(invocation_id="inv_u")
+    first, again = _fake(invocation_id="inv_u"), _fake(invocation_id="inv_u")
     _invoke(provider, first)
     _invoke(provider, again)
     assert exporter.get_finished_spans() == ()
-    traceparent = first.calls[0]["headers"]["traceparent"]
-    assert traceparent == again.calls[0]["headers"]["traceparent"]
+    traceparent = first.calls[0].headers["traceparent"]
+    assert traceparent == again.calls[0].headers["traceparent"]
     assert int(traceparent.rsplit("-", 1)[1], 16) & 1 == 0  # not sampled: the callee records nothing either
 
 

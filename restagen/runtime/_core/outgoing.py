@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from restagen.runtime._core.specs import HandlerSpec
 
-__all__ = ["OutgoingHook", "OutgoingKind"]
+__all__ = ["TRACE_HEADERS", "OutgoingHook", "OutgoingKind"]
+
+TRACE_HEADERS = ("traceparent", "tracestate")
+"""The W3C trace context headers, lower case as Restate passes them on."""
 
 OutgoingKind = Literal["call", "send", "publish"]
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from restagen.runtime._core.codecs import Codec
+
+if TYPE_CHECKING:
+    from restagen.runtime.events._spec import EventSpec
 from restagen.runtime._core.errors import DeclaredError
-from restagen.runtime.events._model import EventSpec
 
 __all__ = ["ComponentKind", "ComponentSpec", "HandlerKind", "HandlerSpec", "Options", "RetryPolicy"]
 

@@ -25,7 +25,7 @@ from restagen.runtime._core.specs import ComponentSpec, HandlerSpec, Options
 from restagen.runtime._endpoint.chain import Before, Chain
 from restagen.runtime._endpoint.headers import HeaderPolicy
 from restagen.runtime._endpoint.injection import Invocation
-from restagen.runtime.events._model import EVENT_HEADER, EVENT_VERSION_HEADER, SUBSCRIBES_METADATA
+from restagen.runtime.events._spec import EVENT_HEADER, EVENT_VERSION_HEADER, SUBSCRIBES_METADATA
 
 __all__ = ["Pipeline", "RestateComponent", "bind"]
 

@@ -1,26 +1,15 @@
 """Configuration of an endpoint: the sections `server`, `ingress`, `admin`, `pubsub` and `identity`.
 
 A section that is absent turns its feature off; a feature used without its section raises a
-`ConfigError` naming the section. Values come from, most important first: code (keyword arguments
-of `Config(...)`), environment variables (`RESTAGEN_SERVER__PORT=9080`, lists and tables as JSON),
-the file named by `RESTAGEN_CONFIG` (TOML), and `[tool.restagen.<section>]` of the pyproject.toml
-in the working directory. `Config.model_validate({...})` reads code only.
+`ConfigError` naming the section. `Config(...)` takes code only; `load_config(...)`
+(restagen.runtime._endpoint.settings) also reads the environment and configuration files.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    PyprojectTomlConfigSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 __all__ = [
     "AdminConfig",
@@ -30,7 +19,6 @@ __all__ = [
     "IngressConfig",
     "PubSubConfig",
     "ServerConfig",
-    "load_config",
 ]
 
 SectionName = Literal["server", "ingress", "admin", "pubsub", "identity"]
@@ -41,7 +29,8 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built when a section is first validated, not when the runtime is imported.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ServerConfig(_Section):
@@ -117,42 +106,17 @@ _WHERE = (
 )
 
 
-class Config(BaseSettings):
-    """The configuration of an endpoint; every section is optional."""
+class Config(BaseModel):
+    """The configuration of an endpoint; every section is optional. `load_config` reads it."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="RESTAGEN_",
-        env_nested_delimiter="__",
-        extra="ignore",  # [tool.restagen] also holds the generator's settings
-        frozen=True,
-        pyproject_toml_table_header=("tool", "restagen"),
-    )
+    # [tool.restagen] also holds the generator's settings; validators are built on first use.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     server: ServerConfig | None = None
     ingress: IngressConfig | None = None
     admin: AdminConfig | None = None
     pubsub: PubSubConfig | None = None
     identity: IdentityConfig | None = None
-
-    config_file_variable: ClassVar[str] = "RESTAGEN_CONFIG"
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        named = os.environ.get(cls.config_file_variable)
-        if named:
-            if not Path(named).is_file():
-                raise ConfigError(f"{cls.config_file_variable} names {named}, which is not a file")
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=named))
-        sources.append(PyprojectTomlConfigSettingsSource(settings_cls, Path("pyproject.toml")))  # if any
-        return tuple(sources)
 
     def require(self, name: SectionName, feature: str) -> Any:
         """The section `name`, or a ConfigError saying that `feature` needs it."""
@@ -165,25 +129,7 @@ class Config(BaseSettings):
     @property
     def listen(self) -> ServerConfig:
         """The server section, or its defaults when it is absent."""
-        return self.server or ServerConfig()
+        return self.server or _DEFAULT_SERVER
 
 
-def _describe(error: ValidationError) -> str:
-    lines = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"]) or "configuration"
-        lines.append(f"  {where}: {problem['msg']} (got {problem.get('input')!r})")
-    return "invalid restagen configuration:\n" + "\n".join(lines)
-
-
-def load_config(**sections: Any) -> Config:
-    """The configuration from every source, with `sections` given in code taking precedence.
-
-    Raises ConfigError, listing every invalid value, rather than pydantic's ValidationError.
-    """
-    try:
-        return Config(**sections)
-    except ValidationError as error:
-        raise ConfigError(_describe(error)) from None
-    except ValueError as error:  # a source that cannot be parsed (a TOML syntax error, bad JSON)
-        raise ConfigError(f"invalid restagen configuration: {error}") from None
+_DEFAULT_SERVER = ServerConfig.model_construct()  # the defaults need no validation

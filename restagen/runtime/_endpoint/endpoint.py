@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import restate
 
@@ -27,7 +27,7 @@ from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
 from restagen.runtime._endpoint.admin import RegistrationError, register_async
 from restagen.runtime._endpoint.binding import Pipeline, RestateComponent, bind
 from restagen.runtime._endpoint.chain import AroundStep, Before, Proceed, compose
-from restagen.runtime._endpoint.config import Config, ConfigError, PubSubConfig, load_config
+from restagen.runtime._endpoint.config import Config, ConfigError, PubSubConfig
 from restagen.runtime._endpoint.headers import HeaderPolicy
 from restagen.runtime._endpoint.injection import InjectionError, Injector, Invocation, Plan, Scope
 from restagen.runtime._endpoint.middleware import (
@@ -37,9 +37,10 @@ from restagen.runtime._endpoint.middleware import (
     is_around_function,
     label,
 )
-from restagen.runtime.events._model import PublishRequest, SubscribeRequest
-from restagen.runtime.events._registry import EventRegistry, registry_spec
-from restagen.runtime.events._subscriptions import register_subscriptions, subscriptions_of
+from restagen.runtime._endpoint.settings import load_config
+
+if TYPE_CHECKING:  # events are imported when the endpoint has a `pubsub` section or subscribers
+    from restagen.runtime.events._wire import PublishRequest, SubscribeRequest
 
 __all__ = ["Endpoint", "InjectionError"]
 
@@ -121,6 +122,8 @@ class Endpoint:
         policy = HeaderPolicy.from_setting(self.config.listen.propagate_incoming_headers)
         components = [self._component(bound, policy) for bound in self._bound]
         if self.config.pubsub is not None:
+            from restagen.runtime.events._registry import EventRegistry, registry_spec
+
             hub = self.sse_hub()
             components.append(
                 bind(registry_spec(), EventRegistry(sse=_pusher(hub) if hub is not None else None))
@@ -145,6 +148,8 @@ class Endpoint:
 
     def subscriptions(self) -> SubscribeRequest:
         """What the bound components subscribe to, for the registry of the cluster."""
+        from restagen.runtime.events._subscriptions import subscriptions_of
+
         return subscriptions_of(bound.spec for bound in self._bound)
 
     def app(self) -> Any:
@@ -167,6 +172,8 @@ class Endpoint:
             cluster = self.config.pubsub.cluster if self.config.pubsub is not None else PubSubConfig().cluster
 
             async def subscribe() -> None:
+                from restagen.runtime.events._subscriptions import register_subscriptions
+
                 await register_subscriptions(ingress.url, cluster, subscriptions, timeout=admin.timeout)
                 _log.info("registered the subscriptions of %s in cluster %s", uri, cluster)
 

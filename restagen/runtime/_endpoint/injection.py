@@ -25,7 +25,7 @@ import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import restate
 
@@ -33,8 +33,13 @@ from restagen.runtime._core.calls import ContextClient
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.ingress import Ingress, IngressClient, SyncIngress
 from restagen.runtime._endpoint.config import Config, ConfigError
-from restagen.runtime.events._model import EventsClient
-from restagen.runtime.events._publish import ContextPublisher, EventPublisher, IngressPublisher
+from restagen.runtime.events._spec import EventsClient
+
+if TYPE_CHECKING:
+    from restagen.runtime.events._publish import EventPublisher
+
+_PUBLISHERS = "restagen.runtime.events._publish"
+"""The module of the event publishers: imported once something asks for one."""
 
 __all__ = ["InjectionError", "Injector", "Invocation", "Plan", "Scope"]
 
@@ -156,8 +161,8 @@ class Injector:
                 return Plan(True, lambda invocation: invocation.context.restate)  # type: ignore[union-attr]
             if wanted in (Ingress, SyncIngress):
                 return self._ingress(wanted, what)
-            if wanted in (EventPublisher, ContextPublisher, IngressPublisher):
-                return self._publisher(wanted, what)
+            if wanted.__module__ == _PUBLISHERS:
+                return self._publisher(typing.cast("type[EventPublisher]", wanted), what)
             if issubclass(wanted, (IngressClient, ContextClient, EventsClient)):
                 return self._guarded(
                     wanted, lambda: self.plan(wanted, f"{_name(wanted)} (for {what})", contexts)
@@ -215,6 +220,8 @@ class Injector:
         return Plan(True, lambda invocation: invocation.context)  # type: ignore[union-attr]
 
     def _publisher(self, wanted: type[EventPublisher], what: str) -> Plan:
+        from restagen.runtime.events._publish import ContextPublisher, IngressPublisher
+
         try:
             pubsub = self._config.require("pubsub", f"injecting {wanted.__name__} into {what}")
         except ConfigError as error:

@@ -11,26 +11,28 @@ from restagen.runtime._exports import lazy_exports
 
 if TYPE_CHECKING:
     from restagen.runtime.events._listen import subscribe_events
-    from restagen.runtime.events._model import (
+    from restagen.runtime.events._publish import ContextPublisher, EventPublisher, IngressPublisher
+    from restagen.runtime.events._registry import SUBSCRIPTIONS, UNDELIVERED, EventRegistry
+    from restagen.runtime.events._spec import (
         EVENT_HEADER,
         EVENT_ID_HEADER,
         EVENT_VERSION_HEADER,
         SUBSCRIBES_METADATA,
-        EventEnvelope,
         EventsClient,
         EventSpec,
-        EventSubscription,
-        PublishRequest,
-        SubscribeRequest,
-        Undelivered,
     )
-    from restagen.runtime.events._publish import ContextPublisher, EventPublisher, IngressPublisher
-    from restagen.runtime.events._registry import SUBSCRIPTIONS, UNDELIVERED, EventRegistry
     from restagen.runtime.events._subscriptions import (
         SubscriptionError,
         register_subscriptions,
         subscriptions_from_admin,
         subscriptions_of,
+    )
+    from restagen.runtime.events._wire import (
+        EventEnvelope,
+        EventSubscription,
+        PublishRequest,
+        SubscribeRequest,
+        Undelivered,
     )
 else:
     __getattr__, __dir__ = lazy_exports(__name__)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from restagen.runtime.events._model import EventSpec
+from restagen.runtime.events._spec import EventSpec
 
 if TYPE_CHECKING:
     from restagen.runtime.sse import SseEvent, SseSubscription

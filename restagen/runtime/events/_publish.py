@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.ingress import Ingress
 from restagen.runtime._endpoint.config import PubSubConfig
-from restagen.runtime.events._model import EventEnvelope, EventSpec, PublishRequest
 from restagen.runtime.events._registry import PUBLISH, REGISTRY
+from restagen.runtime.events._spec import EventSpec
+from restagen.runtime.events._wire import EventEnvelope, PublishRequest
 
 __all__ = ["ContextPublisher", "EventPublisher", "IngressPublisher"]
 

@@ -20,11 +20,10 @@ from typing import Final
 import restate
 
 from restagen.runtime._core.codecs import JsonCodec
+from restagen.runtime._core.outgoing import TRACE_HEADERS
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
-from restagen.runtime.events._model import (
-    EVENT_HEADER,
-    EVENT_ID_HEADER,
-    EVENT_VERSION_HEADER,
+from restagen.runtime.events._spec import EVENT_HEADER, EVENT_ID_HEADER, EVENT_VERSION_HEADER
+from restagen.runtime.events._wire import (
     EventEnvelope,
     EventSubscription,
     PublishRequest,
@@ -37,7 +36,6 @@ __all__ = [
     "REGISTRY",
     "SUBSCRIBE",
     "SUBSCRIPTIONS",
-    "TRACE_HEADERS",
     "UNDELIVERED",
     "EventRegistry",
     "registry_spec",
@@ -45,7 +43,6 @@ __all__ = [
 
 REGISTRY: Final = "restagen_events"
 _SUBSCRIPTIONS = "subscriptions"
-TRACE_HEADERS: Final = ("traceparent", "tracestate")
 _UNDELIVERED = "undelivered"
 
 _log = logging.getLogger("restagen.events")

@@ -16,8 +16,9 @@ import httpx
 
 from restagen.runtime._core.ingress import Ingress, IngressError
 from restagen.runtime._core.specs import ComponentSpec
-from restagen.runtime.events._model import SUBSCRIBES_METADATA, EventSubscription, SubscribeRequest
 from restagen.runtime.events._registry import REGISTRY, SUBSCRIBE
+from restagen.runtime.events._spec import SUBSCRIBES_METADATA
+from restagen.runtime.events._wire import EventSubscription, SubscribeRequest
 
 __all__ = ["SubscriptionError", "register_subscriptions", "subscriptions_from_admin", "subscriptions_of"]
 

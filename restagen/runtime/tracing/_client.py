@@ -19,9 +19,8 @@ from opentelemetry.trace import (
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from restagen.runtime._core.outgoing import OutgoingKind
+from restagen.runtime._core.outgoing import TRACE_HEADERS, OutgoingKind
 from restagen.runtime._core.specs import HandlerSpec
-from restagen.runtime.events._registry import TRACE_HEADERS
 from restagen.runtime.tracing._ids import call_span_id, planned
 
 __all__ = ["OutgoingSpans", "replaying"]

@@ -20,8 +20,8 @@ from restate.exceptions import SuspendedException, TerminalError
 
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.errors import DeclaredError
+from restagen.runtime._core.outgoing import TRACE_HEADERS
 from restagen.runtime._endpoint.middleware import ComponentInfo, HandlerInfo, Proceed
-from restagen.runtime.events._registry import TRACE_HEADERS
 from restagen.runtime.tracing._client import OutgoingSpans, replaying
 from restagen.runtime.tracing._ids import install, invocation_trace_id, planned
 
