@@ -1,9 +1,10 @@
 """The outgoing hook: how a feature sees, and adds headers to, every call, send and publish a
 handler makes through its context.
 
-The hook is set on a handler's context for one invocation attempt (tracing sets one); context
-clients and publishers pass each outgoing call through `HandlerContext.outgoing_headers`, which
-calls the hook with what the call is and the headers it would carry, and sends what it returns.
+The hook is set on a handler's context for one invocation attempt (tracing sets one). Context
+clients pass each call and send through `HandlerContext.outgoing_headers`, which calls the hook
+with what the call is and the headers it would carry, and sends what it returns; the durable
+publisher calls the hook itself for each publish.
 Whatever a hook returns is journaled with the call, so it must return the same headers when the
 attempt replays the call.
 """
