@@ -9,6 +9,7 @@ is importable from here, or from the subpackages named for one feature:
 - `restagen.runtime.events`: event specs, publishers and subscribers.
 - `restagen.runtime.sagas`: the saga engine and saga clients.
 - `restagen.runtime.sse`: Server-Sent Events (the `sse` extra).
+- `restagen.runtime.tracing`: OpenTelemetry spans of invocations and calls (the `otel` extra).
 
 The modules behind these names are private; each is imported when one of its names is first used.
 """
@@ -68,11 +69,14 @@ if TYPE_CHECKING:
     from restagen.runtime._endpoint.endpoint import Endpoint
     from restagen.runtime._endpoint.injection import InjectionError, Scope
     from restagen.runtime._endpoint.middleware import (
+        AroundFunction,
+        AroundMiddleware,
         ComponentInfo,
         HandlerInfo,
         Middleware,
         MiddlewareFunction,
         MiddlewareLike,
+        Proceed,
     )
     from restagen.runtime._endpoint.settings import load_config
 else:
@@ -80,6 +84,8 @@ else:
 
 __all__ = [
     "AdminConfig",
+    "AroundFunction",
+    "AroundMiddleware",
     "BsonCodec",
     "Codec",
     "CodecError",
@@ -115,6 +121,7 @@ __all__ = [
     "ObjectHandlerContext",
     "ObjectSharedHandlerContext",
     "Options",
+    "Proceed",
     "PubSubConfig",
     "ReadOnlyStateKey",
     "RegistrationError",

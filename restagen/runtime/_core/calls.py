@@ -83,7 +83,7 @@ class ContextCaller:
                 body,
                 key=key,
                 idempotency_key=idempotency_key,
-                headers=self._headers(headers),
+                headers=self._headers(headers, "call", spec, key),
             )
         except TerminalError as error:
             raise reraisable(error, spec.errors) from None
@@ -107,7 +107,7 @@ class ContextCaller:
             key=key,
             send_delay=delay,
             idempotency_key=idempotency_key,
-            headers=self._headers(headers),
+            headers=self._headers(headers, "send", spec, key),
         )
         return ContextInvocationHandle(self._ctx, spec, handle)
 
