@@ -6,7 +6,8 @@ by several percent from run to run), so these costs are also measured where they
 - endpoint side: the handlers the endpoints register with restate-sdk are run as the SDK runs
   them (`restate.handler.invoke_handler`: input serde, handler, output serde) with a stand-in for
   the SDK's context (answering `request()` and `generic_call`): the generated handler (restagen's
-  binding and codecs, with and without a middleware chain, with and without header propagation)
+  binding and codecs, with and without a middleware chain or an around middleware, with and
+  without header propagation, traced or not)
   and the hand-written one (the SDK's pydantic serde);
 - client side: the generated ingress client, a raw httpx POST and restate-sdk's client, each on an
   httpx client whose transport answers at once (`httpx.MockTransport`).
@@ -64,6 +65,19 @@ async def _empty_3(ctx: Any, component: Any, handler: Any) -> None:
     return None
 
 
+async def _around(ctx: Any, component: Any, handler: Any, proceed: Callable[[], Awaitable[Any]]) -> Any:
+    return await proceed()
+
+
+def _traced() -> Any:
+    """The tracing middleware on a provider that keeps nothing: what spans cost to make."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from restagen.runtime.tracing import tracing
+
+    return tracing(TracerProvider())
+
+
 def _handler(components: list[Any], component: str, name: str) -> Any:
     for built in components:
         if built.name == component:
@@ -105,6 +119,8 @@ ENDPOINT_HAND = "hand-written echo handler"
 ENDPOINT_CHAIN = "generated echo handler, 3 empty middleware"
 ENDPOINT_QUIET = "generated relay handler, 10 incoming headers, none propagated"
 ENDPOINT_PROPAGATING = "generated relay handler, 10 incoming headers, all propagated"
+ENDPOINT_AROUND = "generated echo handler, 1 empty around middleware"
+ENDPOINT_TRACED = "generated relay handler, traced (spans made, none exported)"
 
 
 def endpoint_side(generated_app: Any, handwritten: Any, *, number: int, rounds: int) -> dict[str, float]:
@@ -118,6 +134,8 @@ def endpoint_side(generated_app: Any, handwritten: Any, *, number: int, rounds: 
     plain = generated_app.build().components()
     chained = generated_app.build(middleware=[_empty, _empty_2, _empty_3]).components()
     forwarding = generated_app.build(propagate).components()
+    around = generated_app.build(middleware=[_around]).components()
+    traced = generated_app.build(middleware=[_traced()]).components()
     hand = [handwritten.echo]
     propagating = _Context(body, dict(HEADERS))
     variants = {
@@ -126,6 +144,10 @@ def endpoint_side(generated_app: Any, handwritten: Any, *, number: int, rounds: 
         ENDPOINT_CHAIN: _invocation(_handler(chained, "echo", "echo"), _Context(body), body),
         ENDPOINT_QUIET: _invocation(_handler(plain, "relay", "forward"), _Context(body, dict(HEADERS)), body),
         ENDPOINT_PROPAGATING: _invocation(_handler(forwarding, "relay", "forward"), propagating, body),
+        ENDPOINT_AROUND: _invocation(_handler(around, "echo", "echo"), _Context(body), body),
+        ENDPOINT_TRACED: _invocation(
+            _handler(traced, "relay", "forward"), _Context(body, dict(HEADERS)), body
+        ),
     }
 
     async def main() -> dict[str, float]:

@@ -351,17 +351,27 @@ def report_layers(sizes: Sizes, round_trip: float) -> None:
     for label in (
         overhead.ENDPOINT_GENERATED,
         overhead.ENDPOINT_CHAIN,
+        overhead.ENDPOINT_AROUND,
         overhead.ENDPOINT_QUIET,
         overhead.ENDPOINT_PROPAGATING,
+        overhead.ENDPOINT_TRACED,
     ):
         table.add(label, f"{endpoint[label] * 1e6:.1f}", "", "")
     for label, feature, base in (
         ("cost of an empty middleware chain of 3", overhead.ENDPOINT_CHAIN, overhead.ENDPOINT_GENERATED),
+        ("cost of an empty around middleware", overhead.ENDPOINT_AROUND, overhead.ENDPOINT_GENERATED),
         ("cost of propagating 10 headers", overhead.ENDPOINT_PROPAGATING, overhead.ENDPOINT_QUIET),
     ):
         cost = endpoint[feature] - endpoint[base]
         share = cost / round_trip
         table.add(label, f"{cost * 1e6:.1f}", f"{share:.2%}", f"< 2%: {_verdict(share < 0.02)}")
+    traced = endpoint[overhead.ENDPOINT_TRACED] - endpoint[overhead.ENDPOINT_QUIET]
+    table.add(
+        "cost of tracing (a server span, a call span)",
+        f"{traced * 1e6:.1f}",
+        f"{traced / round_trip:.2%}",
+        "",
+    )
     table.print()
 
 

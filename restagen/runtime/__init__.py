@@ -9,6 +9,7 @@ is importable from here, or from the subpackages named for one feature:
 - `restagen.runtime.events`: event specs, publishers and subscribers.
 - `restagen.runtime.sagas`: the saga engine and saga clients.
 - `restagen.runtime.sse`: Server-Sent Events (the `sse` extra).
+- `restagen.runtime.tracing`: OpenTelemetry spans of invocations and calls (the `otel` extra).
 
 The modules behind these names are private; each is imported when one of its names is first used.
 """
@@ -70,11 +71,14 @@ if TYPE_CHECKING:
     from restagen.runtime._endpoint.endpoint import Endpoint
     from restagen.runtime._endpoint.injection import InjectionError, Scope
     from restagen.runtime._endpoint.middleware import (
+        AroundFunction,
+        AroundMiddleware,
         ComponentInfo,
         HandlerInfo,
         Middleware,
         MiddlewareFunction,
         MiddlewareLike,
+        Proceed,
     )
     from restagen.runtime._endpoint.settings import load_config
 else:
@@ -82,6 +86,8 @@ else:
 
 __all__ = [
     "AdminConfig",
+    "AroundFunction",
+    "AroundMiddleware",
     "BsonCodec",
     "CallFuture",
     "Codec",
@@ -120,6 +126,7 @@ __all__ = [
     "ObjectHandlerContext",
     "ObjectSharedHandlerContext",
     "Options",
+    "Proceed",
     "PubSubConfig",
     "ReadOnlyStateKey",
     "RegistrationError",

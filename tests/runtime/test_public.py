@@ -12,7 +12,13 @@ import pytest
 from restagen.runtime._exports import exported_names
 
 ROOT = Path(__file__).resolve().parents[2]
-PUBLIC = ["restagen.runtime", "restagen.runtime.events", "restagen.runtime.sagas", "restagen.testing"]
+PUBLIC = [
+    "restagen.runtime",
+    "restagen.runtime.events",
+    "restagen.runtime.sagas",
+    "restagen.runtime.tracing",
+    "restagen.testing",
+]
 PRIVATE = re.compile(r"^\s*(?:from|import) restagen\.(?:runtime|testing)(?:\.\w+)*\._", re.M)
 
 

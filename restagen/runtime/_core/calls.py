@@ -74,8 +74,12 @@ class ContextCaller:
     ) -> CallFuture[Out]:
         """Start the call now; the future gives its result (decoded, errors revived) when awaited."""
         body = spec.input.encode(request) if spec.input is not None else b""
-        # The common case (nothing to propagate, no explicit headers) without a call.
-        headers = self._headers(headers) if headers or self._context.header_policy is not None else None
+        context = self._context
+        # The common case (nothing to propagate or to follow, no explicit headers) without a call.
+        if headers or context.header_policy is not None or context.outgoing_hook is not None:
+            headers = self._headers(headers, "call", spec, key)
+        else:
+            headers = None
         future = self._ctx.generic_call(
             spec.component, spec.name, body, key=key, idempotency_key=idempotency_key, headers=headers
         )
@@ -99,6 +103,6 @@ class ContextCaller:
             key=key,
             send_delay=delay,
             idempotency_key=idempotency_key,
-            headers=self._headers(headers),
+            headers=self._headers(headers, "send", spec, key),
         )
         return ContextInvocationHandle(self._ctx, spec, handle)

@@ -23,6 +23,8 @@ from typing_extensions import TypeVar as TypeVarDefault
 from restagen.runtime._core.codecs import Codec, JsonCodec
 from restagen.runtime._core.errors import DeclaredError
 from restagen.runtime._core.futures import DurableFuture
+from restagen.runtime._core.outgoing import OutgoingHook, OutgoingKind
+from restagen.runtime._core.specs import HandlerSpec
 from restagen.runtime._endpoint.headers import HeaderPolicy, merge_headers
 
 __all__ = [
@@ -61,12 +63,27 @@ class HandlerContext(Generic[C]):
     # Set by the binding when the endpoint propagates incoming headers; read by context clients.
     header_policy: HeaderPolicy | None = None
     _forwarded: dict[str, str] | None = None
+    # Set per invocation by a middleware that follows outgoing calls (restagen.runtime.tracing).
+    outgoing_hook: OutgoingHook | None = None
 
     def __init__(self, ctx: C) -> None:
         self.restate = ctx
 
-    def outgoing_headers(self, explicit: Mapping[str, str] | None) -> dict[str, str] | None:
-        """The headers of a downstream call: the propagated incoming ones, then `explicit`."""
+    def outgoing_headers(
+        self,
+        explicit: Mapping[str, str] | None,
+        kind: OutgoingKind | None = None,
+        spec: HandlerSpec[Any, Any] | None = None,
+        key: str | None = None,
+    ) -> dict[str, str] | None:
+        """The headers of a downstream call: the propagated incoming ones, then `explicit`; with an
+        outgoing hook, and `kind` and `spec` naming the call, what the hook makes of them."""
+        hook = self.outgoing_hook
+        if hook is not None and kind is not None and spec is not None:
+            return hook(kind, spec, key, self._propagated(explicit))
+        return self._propagated(explicit)
+
+    def _propagated(self, explicit: Mapping[str, str] | None) -> dict[str, str] | None:
         policy = self.header_policy
         if policy is None:
             return dict(explicit) if explicit else None

@@ -22,11 +22,12 @@ from restate.serde import BytesSerde
 from restagen.runtime._core.codecs import Codec, CodecError
 from restagen.runtime._core.errors import DeclaredError
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec, Options
+from restagen.runtime._endpoint.chain import Before, Chain
 from restagen.runtime._endpoint.headers import HeaderPolicy
 from restagen.runtime._endpoint.injection import Invocation
 from restagen.runtime.events._spec import EVENT_HEADER, EVENT_VERSION_HEADER, SUBSCRIBES_METADATA
 
-__all__ = ["Pipeline", "RestateComponent", "Step", "bind"]
+__all__ = ["Pipeline", "RestateComponent", "bind"]
 
 RestateComponent = restate.Service | restate.VirtualObject | restate.Workflow
 
@@ -70,15 +71,14 @@ def _type_hint(codec: Codec[Any] | None) -> TypeHint[Any]:
     return TypeHint(annotation=codec.type, generate_json_schema=codec.json_schema)
 
 
-Step = Callable[[Invocation], Awaitable[None]]
-"""One middleware of a chain, ready to run on an invocation."""
-
-
 @dataclass(frozen=True)
 class Pipeline:
-    """What runs around one handler: middleware steps, how to get the implementation, headers."""
+    """What runs around one handler: its middleware chain, how to get the implementation, headers."""
 
-    steps: tuple[Step, ...] = ()
+    before: tuple[Before, ...] = ()
+    """The middleware steps that run first, in turn, before anything runs around the handler."""
+    chain: Chain | None = None
+    """The rest of the chain, from its first around middleware on."""
     implementation: Callable[[Invocation], object] | None = None
     """Builds the implementation per invocation (None: the object given to `bind` serves them all)."""
     header_policy: HeaderPolicy | None = None
@@ -95,7 +95,9 @@ def _invoker(
     declared = spec.errors
     label = f"{spec.component}/{spec.name}"
     name = spec.name
-    steps = pipeline.steps
+    before = pipeline.before
+    chain = pipeline.chain
+    direct = not before and chain is None
     per_invocation = pipeline.implementation
     policy = pipeline.header_policy
     method: Callable[..., Awaitable[Any]] | None = (
@@ -103,14 +105,27 @@ def _invoker(
     )
 
     async def run(typed: Any, args: tuple[Any, ...]) -> Any:
-        if not steps and method is not None:
+        if direct and method is not None:
             return await method(typed, *args)
         invocation = Invocation(typed)
-        for step in steps:
+        for step in before:
             await step(invocation)
+        if chain is None:
+            if method is not None:
+                return await method(typed, *args)
+            return await getattr(per_invocation(invocation), name)(typed, *args)  # type: ignore[misc]
         if method is not None:
-            return await method(typed, *args)
-        return await getattr(per_invocation(invocation), name)(typed, *args)  # type: ignore[misc]
+
+            def handle() -> Awaitable[Any]:
+                return method(typed, *args)
+
+        else:
+
+            def handle() -> Awaitable[Any]:
+                implementation = per_invocation(invocation)  # type: ignore[misc]
+                return getattr(implementation, name)(typed, *args)  # type: ignore[no-any-return]
+
+        return await chain(invocation, handle)
 
     async def finish(ctx: Any, *args: Any) -> bytes:
         typed = make_context(ctx) if make_context is not None else ctx

@@ -25,15 +25,16 @@ import restate
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
 from restagen.runtime._endpoint.admin import RegistrationError, register_async
-from restagen.runtime._endpoint.binding import Pipeline, RestateComponent, Step, bind
+from restagen.runtime._endpoint.binding import Pipeline, RestateComponent, bind
+from restagen.runtime._endpoint.chain import AroundStep, Before, Proceed, compose
 from restagen.runtime._endpoint.config import Config, ConfigError, PubSubConfig
 from restagen.runtime._endpoint.headers import HeaderPolicy
 from restagen.runtime._endpoint.injection import InjectionError, Injector, Invocation, Plan, Scope
 from restagen.runtime._endpoint.middleware import (
     ComponentInfo,
     HandlerInfo,
-    Middleware,
     MiddlewareLike,
+    is_around_function,
     label,
 )
 from restagen.runtime._endpoint.settings import load_config
@@ -79,7 +80,7 @@ class Endpoint:
         return self
 
     def use(self, *middleware: MiddlewareLike) -> Self:
-        """Global middleware: runs before every handler, before component and handler middleware."""
+        """Global middleware: runs for every handler, outside component and handler middleware."""
         self._global.extend(middleware)
         return self
 
@@ -208,9 +209,12 @@ class Endpoint:
             own = self._steps(
                 handler_chain, f"middleware of {spec.name}/{handler.name}", _contexts([handler])
             )
-            steps = tuple(step(info, handler_info) for step in (*outer, *own))
+            before, chain = compose([step(info, handler_info) for step in (*outer, *own)])
             pipelines[handler.name] = Pipeline(
-                steps=steps, implementation=built.build if built is not None else None, header_policy=policy
+                before=before,
+                chain=chain,
+                implementation=built.build if built is not None else None,
+                header_policy=policy,
             )
         return bind(spec, implementation, pipelines)
 
@@ -219,7 +223,7 @@ class Endpoint:
         chain: Iterable[MiddlewareLike | str],
         where: str,
         contexts: Sequence[type[HandlerContext[Any]]],
-    ) -> list[Callable[[ComponentInfo, HandlerInfo], Step]]:
+    ) -> list[Callable[[ComponentInfo, HandlerInfo], Before | AroundStep]]:
         makers = []
         for item in chain:
             middleware = item
@@ -234,35 +238,76 @@ class Endpoint:
 
     def _step(
         self, middleware: MiddlewareLike, what: str, contexts: Sequence[type[HandlerContext[Any]]]
-    ) -> Callable[[ComponentInfo, HandlerInfo], Step]:
+    ) -> Callable[[ComponentInfo, HandlerInfo], Before | AroundStep]:
         if isinstance(middleware, type):
+            name = _method_name(middleware, what)
             plan = self._injector.plan(middleware, what, contexts)
             if plan.per_invocation:
-                build = plan.build
-
-                def per_invocation(component: ComponentInfo, handler: HandlerInfo) -> Step:
-                    async def step(invocation: Invocation) -> None:
-                        await build(invocation).handle(invocation.context, component, handler)
-
-                    return step
-
-                return per_invocation
+                return _built_per_invocation(plan, name)
             middleware = plan.build(None)
-        handle: Callable[[HandlerContext[Any], ComponentInfo, HandlerInfo], Awaitable[None]]
-        if isinstance(middleware, Middleware):
-            handle = middleware.handle
-        elif callable(middleware):
-            handle = middleware  # type: ignore[assignment]
-        else:
-            raise InjectionError(f"{what}: is neither an async function nor an object with a handle method")
+        name = _method_name(middleware, what)
+        if name is None and not callable(middleware):
+            raise InjectionError(
+                f"{what}: is neither an async function nor an object with a handle or around method"
+            )
+        function: Callable[..., Awaitable[Any]] = getattr(middleware, name) if name else middleware  # type: ignore[assignment]
+        if name == "around" or (name is None and is_around_function(function)):
+            around = function
 
-        def once(component: ComponentInfo, handler: HandlerInfo) -> Step:
+            def wrapping(component: ComponentInfo, handler: HandlerInfo) -> Before | AroundStep:
+                async def step(invocation: Invocation, proceed: Proceed) -> Any:
+                    return await around(invocation.context, component, handler, proceed)
+
+                return AroundStep(step)
+
+            return wrapping
+        handle = function
+
+        def once(component: ComponentInfo, handler: HandlerInfo) -> Before | AroundStep:
             async def step(invocation: Invocation) -> None:
                 await handle(invocation.context, component, handler)
 
             return step
 
         return once
+
+
+def _method_name(middleware: object, what: str) -> str | None:
+    """`handle` or `around` for a middleware object or class, None for a function."""
+    has_handle = callable(getattr(middleware, "handle", None))
+    has_around = callable(getattr(middleware, "around", None))
+    if has_handle and has_around:
+        raise InjectionError(f"{what}: has both a handle and an around method; keep one")
+    if has_around:
+        return "around"
+    if has_handle:
+        return "handle"
+    if isinstance(middleware, type):
+        raise InjectionError(f"{what}: a middleware class needs a handle or an around method")
+    return None
+
+
+def _built_per_invocation(
+    plan: Plan, name: str | None
+) -> Callable[[ComponentInfo, HandlerInfo], Before | AroundStep]:
+    build = plan.build
+    if name == "around":
+
+        def wrapping(component: ComponentInfo, handler: HandlerInfo) -> Before | AroundStep:
+            async def step(invocation: Invocation, proceed: Proceed) -> Any:
+                return await build(invocation).around(invocation.context, component, handler, proceed)
+
+            return AroundStep(step)
+
+        return wrapping
+
+    def per_invocation(component: ComponentInfo, handler: HandlerInfo) -> Before | AroundStep:
+        async def step(invocation: Invocation) -> None:
+            await build(invocation).handle(invocation.context, component, handler)
+
+        return step
+
+    return per_invocation
 
 
 def _pusher(hub: Any) -> Callable[[str, PublishRequest], Awaitable[None]]:

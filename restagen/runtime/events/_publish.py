@@ -78,14 +78,22 @@ class ContextPublisher(EventPublisher):
     def __init__(self, ctx: HandlerContext[Any], pubsub: PubSubConfig) -> None:
         super().__init__(pubsub)
         self._ctx = ctx.restate
+        self._typed = ctx
 
     def _ids(self, count: int) -> list[str]:
         return [str(self._ctx.uuid()) for _ in range(count)]
 
     async def _send(self, cluster: str, request: PublishRequest, delay: timedelta | None) -> None:
         assert PUBLISH.input is not None
+        # Without an outgoing hook (tracing), a publish carries no headers, as it always did.
+        hook = self._typed.outgoing_hook
         self._ctx.generic_send(
-            REGISTRY, PUBLISH.name, PUBLISH.input.encode(request), key=cluster, send_delay=delay
+            REGISTRY,
+            PUBLISH.name,
+            PUBLISH.input.encode(request),
+            key=cluster,
+            send_delay=delay,
+            headers=hook("publish", PUBLISH, cluster, None) if hook is not None else None,
         )
 
 

@@ -20,6 +20,7 @@ from typing import Final
 import restate
 
 from restagen.runtime._core.codecs import JsonCodec
+from restagen.runtime._core.outgoing import TRACE_HEADERS
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
 from restagen.runtime.events._spec import EVENT_HEADER, EVENT_ID_HEADER, EVENT_VERSION_HEADER
 from restagen.runtime.events._wire import (
@@ -101,6 +102,10 @@ class EventRegistry:
         for subscription in subscriptions:
             by_type.setdefault(subscription.type, []).append(subscription)
         undelivered = []
+        # The publisher's trace context goes on to each delivery, so that a subscriber's span is
+        # a child of the publish (W3C trace context; nothing when the publish carried none).
+        incoming = ctx.request().headers
+        trace: dict[str, str] = {name: incoming[name] for name in TRACE_HEADERS if name in incoming}
         for event in request.events:
             for subscription in by_type.get(event.type, ()):
                 reason = _refusal(event, subscription, request.key)
@@ -114,6 +119,7 @@ class EventRegistry:
                     key=request.key if subscription.kind != "service" else None,
                     idempotency_key=event.id,
                     headers={
+                        **trace,
                         EVENT_HEADER: event.type,
                         EVENT_VERSION_HEADER: event.version,
                         EVENT_ID_HEADER: event.id,
