@@ -263,7 +263,9 @@ def test_bson_reads_decimals_and_uuids_written_by_bson_itself(value: Everything)
     document = bson.decode(BSON_EVERYTHING.encode(value), codec_options=CodecOptions(uuid_representation=4))
     if len(value.price.as_tuple().digits) <= 34 and -6176 <= int(value.price.as_tuple().exponent) <= 6111:
         document["v"]["price"] = Decimal128(value.price)
-    written = bson.encode(document, codec_options=CodecOptions(uuid_representation=UuidRepresentation.STANDARD))
+    written = bson.encode(
+        document, codec_options=CodecOptions(uuid_representation=UuidRepresentation.STANDARD)
+    )
     again = BSON_EVERYTHING.decode(written)
     assert again == value
     assert str(again.price) == str(value.price)
@@ -295,7 +297,9 @@ def test_bson_writes_typed_decimals_as_strings_and_untyped_ones_as_decimal128() 
     import bson
     from bson.decimal128 import Decimal128
 
-    value = Priced(price=Decimal("-0.000"), loose={"d": Decimal("1E+2")}, at=datetime(2026, 1, 2, 3, 4, 5, 6, UTC))
+    value = Priced(
+        price=Decimal("-0.000"), loose={"d": Decimal("1E+2")}, at=datetime(2026, 1, 2, 3, 4, 5, 6, UTC)
+    )
     encoded = BsonCodec(Priced).encode(value)
     document = bson.decode(encoded)["v"]
     assert document["unit-price"] == "-0.000"
@@ -307,11 +311,13 @@ def test_bson_writes_typed_decimals_as_strings_and_untyped_ones_as_decimal128() 
 
 class Tree(Model):
     weight: Decimal
-    children: list[Tree] = []
+    children: list[Tree] = Field(default_factory=list)
 
 
 def test_bson_round_trips_recursive_types() -> None:
-    value = Tree(weight=Decimal("1.50"), children=[Tree(weight=Decimal("2E+3"), children=[Tree(weight=Decimal("-0"))])])
+    value = Tree(
+        weight=Decimal("1.50"), children=[Tree(weight=Decimal("2E+3"), children=[Tree(weight=Decimal("-0"))])]
+    )
     codec = BsonCodec(Tree)
     again = codec.decode(codec.encode(value))
     assert again == value
