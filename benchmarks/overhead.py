@@ -81,14 +81,15 @@ async def _per_call(call: Call, number: int) -> float:
     return (time.perf_counter() - start) / number
 
 
-async def _best(variants: dict[str, Call], number: int, rounds: int) -> dict[str, float]:
-    best = dict.fromkeys(variants, float("inf"))
+async def _rounds(variants: dict[str, Call], number: int, rounds: int) -> dict[str, list[float]]:
+    """Seconds per call of each variant in each round; the rounds interleave the variants."""
+    seconds: dict[str, list[float]] = {label: [] for label in variants}
     labels = list(variants)
     for round_ in range(rounds):
         shift = round_ % len(labels)
         for label in labels[shift:] + labels[:shift]:
-            best[label] = min(best[label], await _per_call(variants[label], number))
-    return best
+            seconds[label].append(await _per_call(variants[label], number))
+    return seconds
 
 
 def _invocation(handler: Any, ctx: _Context, body: bytes) -> Call:
@@ -107,8 +108,10 @@ ENDPOINT_QUIET = "generated relay handler, 10 incoming headers, none propagated"
 ENDPOINT_PROPAGATING = "generated relay handler, 10 incoming headers, all propagated"
 
 
-def endpoint_side(generated_app: Any, handwritten: Any, *, number: int, rounds: int) -> dict[str, float]:
-    """Seconds per invocation of each handler variant, run as restate-sdk runs it."""
+def endpoint_side(
+    generated_app: Any, handwritten: Any, *, number: int, rounds: int
+) -> dict[str, list[float]]:
+    """Seconds per invocation of each handler variant in each round, run as restate-sdk runs it."""
     from benchsvc.models import Greeting
 
     from restagen.runtime import Config
@@ -128,11 +131,11 @@ def endpoint_side(generated_app: Any, handwritten: Any, *, number: int, rounds: 
         ENDPOINT_PROPAGATING: _invocation(_handler(forwarding, "relay", "forward"), propagating, body),
     }
 
-    async def main() -> dict[str, float]:
+    async def main() -> dict[str, list[float]]:
         for call in variants.values():
             assert Greeting.model_validate_json(await call()) == Greeting.model_validate_json(body)  # type: ignore[arg-type]
         assert propagating.forwarded == HEADERS
-        return await _best(variants, number, rounds)
+        return await _rounds(variants, number, rounds)
 
     return asyncio.run(main())
 
@@ -142,8 +145,8 @@ CLIENT_RAW = "raw httpx POST (+ pydantic)"
 CLIENT_SDK = "restate-sdk client"
 
 
-def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, float]:
-    """Seconds per call of each client, on a transport that answers at once."""
+def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, list[float]]:
+    """Seconds per call of each client in each round, on a transport that answers at once."""
     import httpx
     from benchsvc import clients
     from benchsvc.models import Greeting
@@ -158,7 +161,7 @@ def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, floa
     hand_request = handwritten.Greeting(name="bench", count=7, tags=["a", "b", "c"])
     json_headers = {"content-type": "application/json"}
 
-    async def main() -> dict[str, float]:
+    async def main() -> dict[str, list[float]]:
         async with (
             httpx.AsyncClient(transport=transport) as for_ingress,
             httpx.AsyncClient(transport=transport) as raw,
@@ -187,6 +190,6 @@ def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, floa
             }
             for call in variants.values():
                 assert (await call()).model_dump() == request.model_dump()  # type: ignore[attr-defined]
-            return await _best(variants, number, rounds)
+            return await _rounds(variants, number, rounds)
 
     return asyncio.run(main())
