@@ -331,3 +331,16 @@ def test_bson_decode_errors_name_the_fields() -> None:
         BSON_EVERYTHING.decode(bson.encode({"v": {"lines": [{"sku": "a", "quantity": "many"}]}}))
     with pytest.raises(CodecError, match="single key"):
         BsonCodec(Line).decode(bson.encode({"v": {}, "w": 1}))
+
+
+def test_bson_reads_the_member_of_a_tagged_union_by_its_tag() -> None:
+    """A tagged union's members are converted by their own plan: a decimal of `Cash` is its string."""
+    import bson
+
+    codec = BsonCodec(list[Payment])
+    value = [Payment(Cash(change=Decimal("0.50"))), Payment(Card(token="t")), Payment(Cash())]
+    encoded = codec.encode(value)
+    assert bson.decode(encoded)["v"][0] == {"kind": "Cash", "change": "0.50"}
+    assert codec.decode(encoded) == value
+    with pytest.raises(CodecError, match="0"):
+        codec.decode(bson.encode({"v": [{"kind": ["Cash"], "change": "1"}]}))

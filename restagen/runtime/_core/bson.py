@@ -4,9 +4,9 @@ A BSON document must be a mapping, so every value travels wrapped as `{"v": valu
 representations chosen to round-trip exactly: BSON's own datetime keeps only milliseconds and no
 offset, so datetimes, dates, times and durations travel as ISO 8601 strings; a value the schema
 types as a decimal as its string (exact, and read back by pydantic-core as fast as in JSON); a
-decimal the schema does not announce (in an `any` value, in a member of a union) as Decimal128 when
-that is exact (at most 34 digits, exponent in range), so that it comes back a decimal, else as its
-string; uuids as binary subtype 4; bytes as binary subtype 0; ints as int32/int64. Both decimal
+decimal the schema does not announce (in an `any` value, in a member of an untagged union) as
+Decimal128 when that is exact (at most 34 digits, exponent in range), so that it comes back a
+decimal, else as its string; uuids as binary subtype 4; bytes as binary subtype 0; ints as int32/int64. Both decimal
 forms are read wherever a decimal is expected. Values BSON cannot hold (ints beyond 64 bits, NUL in
 a map key) are refused at encoding with a `CodecError` naming the field; nothing is silently altered.
 
@@ -15,7 +15,8 @@ reads them; Python touches only the values BSON would not keep exactly. Once per
 reads pydantic's core schema of the type into a plan: which keys of which dumped dicts hold
 datetimes, dates, times, durations, decimals, uuids or `Any`, and so need converting; a type without
 such values is written with no walk in Python. Where the plan cannot tell (unions whose members
-need converting, custom serializers, recursive types) the value is walked by exact type. A refused
+need converting and carry no tag, custom serializers, recursive types) the value is walked by
+exact type. A refused
 value is found by walking again with a path, on failure only, so that the error names the field.
 """
 
@@ -395,11 +396,30 @@ class _Plan:
             return self._fields(node["schema"], "model-fields")
         if kind == "typed-dict":
             return self._fields(node, "typed-dict")
+        if kind == "tagged-union" and isinstance(node["discriminator"], str):
+            return self._tagged(node["discriminator"], node["choices"])
         if kind in ("union", "tagged-union"):
             choices = node["choices"].values() if isinstance(node["choices"], dict) else node["choices"]
             schemas = [choice[0] if isinstance(choice, tuple) else choice for choice in choices]
             return None if all(self.convert(schema) is None for schema in schemas) else self.general
         return self.general
+
+    def _tagged(self, key: str, choices: Mapping[Any, Any]) -> _Convert | None:
+        """A union told apart by a field: the member's converter, picked by the tag in the dict."""
+        table = {tag: self.convert(schema) for tag, schema in choices.items()}
+        if all(convert is None for convert in table.values()):
+            return None
+        general = self.general
+
+        def tagged(value: Any) -> Any:
+            if type(value) is dict:
+                tag = value.get(key)
+                if type(tag) in (str, int, bool) and tag in table:
+                    convert = table[tag]
+                    return value if convert is None else convert(value)
+            return general(value)
+
+        return tagged
 
     def _fields(self, node: Mapping[str, Any], kind: str) -> _Convert | None:
         if node.get("type") != kind or node.get("computed_fields") or node.get("extras_schema"):
