@@ -435,6 +435,17 @@ class _Plan:
 
     def _document(self, pairs: tuple[tuple[str, _Convert], ...]) -> _Convert:
         general = self.general
+        if len(pairs) == 1:  # the common case of a line item: one decimal, one datetime
+            ((only, convert_only),) = pairs
+
+            def one(value: Any) -> Any:
+                if type(value) is not dict:
+                    return general(value)
+                if only in value:
+                    value[only] = convert_only(value[only])
+                return value
+
+            return one
 
         def document(value: Any) -> Any:
             if type(value) is not dict:
