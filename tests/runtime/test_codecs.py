@@ -344,3 +344,14 @@ def test_bson_reads_the_member_of_a_tagged_union_by_its_tag() -> None:
     assert codec.decode(encoded) == value
     with pytest.raises(CodecError, match="0"):
         codec.decode(bson.encode({"v": [{"kind": ["Cash"], "change": "1"}]}))
+
+
+@pytest.mark.parametrize("type_", [uuid.UUID | str, str | uuid.UUID, bytes | uuid.UUID, uuid.UUID | bytes])
+def test_bson_reads_a_uuid_in_a_union_as_a_uuid(type_: Any) -> None:
+    """A uuid travels as 16 bytes; where a union also takes bytes or a string, they must not win."""
+    value = uuid.UUID(bytes=b"abcdefghijklmnop")  # bytes that are valid UTF-8 too
+    codec = BsonCodec[Any](type_)
+    again = codec.decode(codec.encode(value))
+    assert type(again) is uuid.UUID and again == value
+    nested = BsonCodec[Any](dict[str, type_])
+    assert type(nested.decode(nested.encode({"k": value}))["k"]) is uuid.UUID

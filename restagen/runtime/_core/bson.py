@@ -338,6 +338,9 @@ class _Plan:
         self.definitions: dict[str, Any] = {}
         self.visiting: set[str] = set()
         self.walks = False  # whether some value is left to the general walk
+        # Inside an untagged union a uuid's 16 bytes could be taken for bytes or a string: there
+        # the decoder makes it a UUID first.
+        self.unions = 0
         self._collect(schema)
 
     def _collect(self, node: Any) -> None:
@@ -364,6 +367,8 @@ class _Plan:
             return self.general  # a custom serializer: its output is not known here
         if kind in _NATIVE:
             return None
+        if kind == "uuid" and self.unions and self.leaves is _DECODE:
+            return self.general
         if kind in self.leaves:
             return self.leaves[kind]
         if kind == "literal":
@@ -401,7 +406,12 @@ class _Plan:
         if kind in ("union", "tagged-union"):
             choices = node["choices"].values() if isinstance(node["choices"], dict) else node["choices"]
             schemas = [choice[0] if isinstance(choice, tuple) else choice for choice in choices]
-            return None if all(self.convert(schema) is None for schema in schemas) else self.general
+            self.unions += 1
+            try:
+                converts = [self.convert(schema) for schema in schemas]
+            finally:
+                self.unions -= 1
+            return None if all(convert is None for convert in converts) else self.general
         return self.general
 
     def _tagged(self, key: str, choices: Mapping[Any, Any]) -> _Convert | None:
