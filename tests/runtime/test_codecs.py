@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import Field, RootModel, TypeAdapter
+from pydantic import ConfigDict, Field, RootModel, TypeAdapter
 
 from restagen.runtime import BsonCodec, Codec, CodecError, JsonCodec, Model
 
@@ -355,3 +355,21 @@ def test_bson_reads_a_uuid_in_a_union_as_a_uuid(type_: Any) -> None:
     assert type(again) is uuid.UUID and again == value
     nested = BsonCodec[Any](dict[str, type_])
     assert type(nested.decode(nested.encode({"k": value}))["k"]) is uuid.UUID
+
+
+class StrictPrice(Model):
+    amount: Annotated[Decimal, Field(strict=True)]
+
+
+class StrictModel(Model):
+    model_config = ConfigDict(strict=True)
+    amount: Decimal
+    items: list[StrictPrice]
+
+
+def test_bson_decimals_of_strict_fields_travel_as_decimal128() -> None:
+    """Strict validation takes no string for a decimal: those fields keep Decimal128."""
+    value = StrictModel(amount=Decimal("1.10"), items=[StrictPrice(amount=Decimal("-0.0"))])
+    codec = BsonCodec(StrictModel)
+    again = codec.decode(codec.encode(value))
+    assert again == value and str(again.items[0].amount) == "-0.0"

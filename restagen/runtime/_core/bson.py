@@ -341,6 +341,7 @@ class _Plan:
         # Inside an untagged union a uuid's 16 bytes could be taken for bytes or a string: there
         # the decoder makes it a UUID first.
         self.unions = 0
+        self.strict = 0  # inside a model configured strict
         self._collect(schema)
 
     def _collect(self, node: Any) -> None:
@@ -369,6 +370,8 @@ class _Plan:
             return None
         if kind == "uuid" and self.unions and self.leaves is _DECODE:
             return self.general
+        if kind == "decimal" and self.leaves is _ENCODE and (node.get("strict") or self.strict):
+            return _fast  # strict validation takes no string: Decimal128, which decodes to a Decimal
         if kind in self.leaves:
             return self.leaves[kind]
         if kind == "literal":
@@ -396,9 +399,14 @@ class _Plan:
             inner = self.convert(node["values_schema"]) if "values_schema" in node else self.general
             return None if inner is None else self._dict(inner)
         if kind == "model":
-            if node.get("root_model"):
-                return self.convert(node["schema"])
-            return self._fields(node["schema"], "model-fields")
+            strict = bool(node.get("config", {}).get("strict"))
+            self.strict += strict
+            try:
+                if node.get("root_model"):
+                    return self.convert(node["schema"])
+                return self._fields(node["schema"], "model-fields")
+            finally:
+                self.strict -= strict
         if kind == "typed-dict":
             return self._fields(node, "typed-dict")
         if kind == "tagged-union" and isinstance(node["discriminator"], str):
