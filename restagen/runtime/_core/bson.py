@@ -4,8 +4,8 @@ A BSON document must be a mapping, so every value travels wrapped as `{"v": valu
 representations chosen to round-trip exactly: BSON's own datetime keeps only milliseconds and no
 offset, so datetimes, dates, times and durations travel as ISO 8601 strings; a value the schema
 types as a decimal as its string (exact, and read back by pydantic-core as fast as in JSON); a
-decimal the schema does not announce (in an `any` value, in a member of an untagged union) as
-Decimal128 when that is exact (at most 34 digits, exponent in range), so that it comes back a
+decimal the schema does not announce (in an `any` value, in a member of an untagged union), or
+of a strict field, as Decimal128 when that is exact (at most 34 digits, exponent in range), so that it comes back a
 decimal, else as its string; uuids as binary subtype 4; bytes as binary subtype 0; ints as int32/int64. Both decimal
 forms are read wherever a decimal is expected. Values BSON cannot hold (ints beyond 64 bits, NUL in
 a map key) are refused at encoding with a `CodecError` naming the field; nothing is silently altered.
