@@ -234,3 +234,23 @@ def test_bootstrap_intervals_and_verdicts() -> None:
     assert stats.verdict(1.0, None, at_most=1.03) == "n/a: under 3 rounds"
     cpu = stats.paired_interval([1.0, 1.1, 0.9, 1.0], [1.0, 1.0, 1.0, 1.0])
     assert cpu is not None and cpu[0] <= 1.0 <= cpu[1]
+
+
+def test_cpu_gates_read_the_rounds(run_py: Any) -> None:
+    """The endpoint-CPU gate: ratio of the totals, its interval over the rounds, MISSED only past it."""
+    from roundtrip import Result
+
+    tick = 1 / os.sysconf("SC_CLK_TCK")
+    base = [10 * tick, 11 * tick, 9 * tick, 10 * tick]
+    hand = Result("raw httpx", calls=400, endpoint_cpu=sum(base), cpu_per_round=base)
+    costly = [2 * value for value in base]
+    slow = Result("generated", calls=400, endpoint_cpu=sum(costly), cpu_per_round=costly)
+    gate = run_py._cpu_gate("service call", slow, hand)
+    assert gate.value == pytest.approx(2.0) and gate.verdict == "MISSED"
+    noisy = [value * factor for value, factor in zip(base, (0.9, 1.2, 1.0, 1.1), strict=True)]
+    close = Result("generated", calls=400, endpoint_cpu=sum(noisy), cpu_per_round=noisy)
+    gate = run_py._cpu_gate("service call", close, hand)
+    assert gate.interval is not None and gate.interval[0] < 1.03 < gate.value
+    assert gate.verdict == "within noise"
+    few = Result("generated", calls=10, endpoint_cpu=tick, cpu_per_round=[tick])
+    assert run_py._cpu_gate("send", few, hand).verdict == "n/a: under 10 CPU clock ticks"
