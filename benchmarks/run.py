@@ -17,7 +17,11 @@ It generates the package of `app/bench.restagen.yaml` into a scratch folder, the
    and how generation time grows with the number of handlers (`generation.py`);
 6. process cost: import time of the generated app and of the hand-written one, RSS of the endpoints.
 
-It prints markdown tables; docs/performance.md holds those of a full run.
+It prints markdown tables; docs/performance.md holds those of a full run. The steady figures are
+the gates (endpoint CPU per call and in-process per-call costs, generated over hand-written, at most
+1.03x); throughput, p50 and serde speeds carry a 95% bootstrap interval over the rounds, and a
+target is missed only when the whole interval is on the wrong side (`stats.py`). `--json FILE`
+writes every figure with its context (`history.py`), for `compare.py`.
 """
 
 from __future__ import annotations
