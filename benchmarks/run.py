@@ -20,8 +20,9 @@ It generates the package of `app/bench.restagen.yaml` into a scratch folder, the
 It prints markdown tables; docs/performance.md holds those of a full run. The steady figures are
 the gates (endpoint CPU per call and in-process per-call costs, generated over hand-written, at most
 1.03x); throughput, p50 and serde speeds carry a 95% bootstrap interval over the rounds, and a
-target is missed only when the whole interval is on the wrong side (`stats.py`). `--json FILE`
-writes every figure with its context (`history.py`), for `compare.py`.
+target is missed only when the whole interval is on the wrong side (`stats.py`); the run exits 1
+when a gate is missed (not with --quick). `--json FILE` writes every figure with its context
+(`history.py`), for `compare.py`.
 """
 
 from __future__ import annotations
@@ -720,6 +721,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json is not None:
         figures.write(args.json, quick=args.quick, server=_server_version())
         print(f"figures written to {args.json}")
+    missed = [gate.name for gate in gates if gate.verdict == "MISSED"]
+    if missed and not args.quick:  # a quick run's figures mean nothing
+        print("gates MISSED: " + "; ".join(missed))
+        return 1
     return 0
 
 
