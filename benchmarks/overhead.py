@@ -12,7 +12,8 @@ by several percent from run to run), so these costs are also measured where they
 - client side: the generated ingress client, a raw httpx POST and restate-sdk's client, each on an
   httpx client whose transport answers at once (`httpx.MockTransport`).
 
-Variants run in interleaved rounds; the best round of each counts.
+Variants run in interleaved rounds, and every round is returned: the suite shows the best round of
+each and judges its gates on the per-round ratios.
 """
 
 from __future__ import annotations
@@ -95,14 +96,15 @@ async def _per_call(call: Call, number: int) -> float:
     return (time.perf_counter() - start) / number
 
 
-async def _best(variants: dict[str, Call], number: int, rounds: int) -> dict[str, float]:
-    best = dict.fromkeys(variants, float("inf"))
+async def _rounds(variants: dict[str, Call], number: int, rounds: int) -> dict[str, list[float]]:
+    """Seconds per call of each variant in each round; the rounds interleave the variants."""
+    seconds: dict[str, list[float]] = {label: [] for label in variants}
     labels = list(variants)
     for round_ in range(rounds):
         shift = round_ % len(labels)
         for label in labels[shift:] + labels[:shift]:
-            best[label] = min(best[label], await _per_call(variants[label], number))
-    return best
+            seconds[label].append(await _per_call(variants[label], number))
+    return seconds
 
 
 def _invocation(handler: Any, ctx: _Context, body: bytes) -> Call:
@@ -123,8 +125,10 @@ ENDPOINT_AROUND = "generated echo handler, 1 empty around middleware"
 ENDPOINT_TRACED = "generated relay handler, traced (spans made, none exported)"
 
 
-def endpoint_side(generated_app: Any, handwritten: Any, *, number: int, rounds: int) -> dict[str, float]:
-    """Seconds per invocation of each handler variant, run as restate-sdk runs it."""
+def endpoint_side(
+    generated_app: Any, handwritten: Any, *, number: int, rounds: int
+) -> dict[str, list[float]]:
+    """Seconds per invocation of each handler variant in each round, run as restate-sdk runs it."""
     from benchsvc.models import Greeting
 
     from restagen.runtime import Config
@@ -150,11 +154,11 @@ def endpoint_side(generated_app: Any, handwritten: Any, *, number: int, rounds: 
         ),
     }
 
-    async def main() -> dict[str, float]:
+    async def main() -> dict[str, list[float]]:
         for call in variants.values():
             assert Greeting.model_validate_json(await call()) == Greeting.model_validate_json(body)  # type: ignore[arg-type]
         assert propagating.forwarded == HEADERS
-        return await _best(variants, number, rounds)
+        return await _rounds(variants, number, rounds)
 
     return asyncio.run(main())
 
@@ -164,8 +168,8 @@ CLIENT_RAW = "raw httpx POST (+ pydantic)"
 CLIENT_SDK = "restate-sdk client"
 
 
-def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, float]:
-    """Seconds per call of each client, on a transport that answers at once."""
+def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, list[float]]:
+    """Seconds per call of each client in each round, on a transport that answers at once."""
     import httpx
     from benchsvc import clients
     from benchsvc.models import Greeting
@@ -180,7 +184,7 @@ def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, floa
     hand_request = handwritten.Greeting(name="bench", count=7, tags=["a", "b", "c"])
     json_headers = {"content-type": "application/json"}
 
-    async def main() -> dict[str, float]:
+    async def main() -> dict[str, list[float]]:
         async with (
             httpx.AsyncClient(transport=transport) as for_ingress,
             httpx.AsyncClient(transport=transport) as raw,
@@ -209,6 +213,6 @@ def client_side(handwritten: Any, *, number: int, rounds: int) -> dict[str, floa
             }
             for call in variants.values():
                 assert (await call()).model_dump() == request.model_dump()  # type: ignore[attr-defined]
-            return await _best(variants, number, rounds)
+            return await _rounds(variants, number, rounds)
 
     return asyncio.run(main())

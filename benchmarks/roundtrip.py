@@ -65,6 +65,10 @@ class Result:
     """Throughput of each round."""
     endpoint_cpu: float = 0.0
     """CPU seconds the serving endpoint spent over all rounds (0 when not counted)."""
+    cpu_per_round: list[float] | None = None
+    """CPU seconds of the serving endpoint in each round."""
+    p50_per_round: list[float] | None = None
+    """The median latency of each round."""
 
     @property
     def cpu_per_call(self) -> float:
@@ -120,7 +124,10 @@ async def compare(
     variants: list[Variant], *, calls: int, concurrency: int, rounds: int, warmup: int = 10
 ) -> list[Result]:
     """Each variant `rounds` times, interleaved; `warmup` untimed calls of each first."""
-    results = {variant.label: Result(variant.label, latencies=[], per_round=[]) for variant in variants}
+    results = {
+        variant.label: Result(variant.label, latencies=[], per_round=[], cpu_per_round=[], p50_per_round=[])
+        for variant in variants
+    }
     for variant in variants:
         await _run(variant.call, warmup, min(concurrency, warmup))
     for round_ in range(rounds):
@@ -129,13 +136,16 @@ async def compare(
             cpu = cpu_seconds(variant.endpoint) if variant.endpoint is not None else 0.0
             seconds, latencies = await _run(variant.call, calls, concurrency)
             result = results[variant.label]
-            if variant.endpoint is not None:
-                result.endpoint_cpu += cpu_seconds(variant.endpoint) - cpu
+            spent = cpu_seconds(variant.endpoint) - cpu if variant.endpoint is not None else 0.0
+            result.endpoint_cpu += spent
             result.calls += len(latencies)
             result.seconds += seconds
             assert result.latencies is not None and result.per_round is not None
+            assert result.cpu_per_round is not None and result.p50_per_round is not None
             result.latencies.extend(latencies)
             result.per_round.append(len(latencies) / seconds)
+            result.cpu_per_round.append(spent)
+            result.p50_per_round.append(statistics.median(latencies))
     return [results[variant.label] for variant in variants]
 
 

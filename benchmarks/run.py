@@ -17,7 +17,12 @@ It generates the package of `app/bench.restagen.yaml` into a scratch folder, the
    and how generation time grows with the number of handlers (`generation.py`);
 6. process cost: import time of the generated app and of the hand-written one, RSS of the endpoints.
 
-It prints markdown tables; docs/performance.md holds those of a full run.
+It prints markdown tables; docs/performance.md holds those of a full run. The steady figures are
+the gates (endpoint CPU per call and in-process per-call costs, generated over hand-written, at most
+1.03x); throughput, p50 and serde speeds carry a 95% bootstrap interval over the rounds, and a
+target is missed only when the whole interval is on the wrong side (`stats.py`); the run exits 1
+when a gate is missed (not with --quick). `--json FILE` writes every figure with its context
+(`history.py`), for `compare.py`.
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ import overhead
 import profiling
 import serde
 from generation import DMCG, FULL, NOOP, Bench, _machine, _working_dir
+from history import Figures
 from roundtrip import APP_DIR, ROOT, Result, Stack, Variant, compare
+from stats import median_interval, paired_interval, verdict
 from synthetic import SchemaSize
 
 from restagen import cli
@@ -92,6 +99,29 @@ class Table:
 
 def _verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
+
+
+GATE = 1.03
+"""Generated over hand-written, at most: the steady figures (endpoint CPU per call, in-process per-call
+costs), which the load of the machine moves far less than throughput."""
+
+
+@dataclass
+class Gate:
+    name: str
+    value: float | None
+    interval: tuple[float, float] | None
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.value is None:
+            return f"n/a: {self.note}"
+        return verdict(self.value, self.interval, at_most=GATE)
+
+
+def _interval(band: tuple[float, float] | None) -> str:
+    return f"{band[0]:.3f}-{band[1]:.3f}" if band is not None else "n/a"
 
 
 def generate(scratch: Path) -> Path:
@@ -228,15 +258,28 @@ CPU_TICKS_FOR_A_RATIO = 10
 for the few calls of a quick run, where a side may measure no tick at all."""
 
 
+def _cpu_measured(generated: Result, baseline: Result) -> bool:
+    ticks = min(generated.endpoint_cpu, baseline.endpoint_cpu) * os.sysconf("SC_CLK_TCK")
+    return round(ticks) >= CPU_TICKS_FOR_A_RATIO
+
+
 def _cpu_ratio(generated: Result, baseline: Result) -> str:
     """Endpoint CPU per call, generated over baseline; or why this run cannot tell."""
-    ticks = min(generated.endpoint_cpu, baseline.endpoint_cpu) * os.sysconf("SC_CLK_TCK")
-    if round(ticks) < CPU_TICKS_FOR_A_RATIO:
+    if not _cpu_measured(generated, baseline):
         return f"n/a: under {CPU_TICKS_FOR_A_RATIO} CPU clock ticks"
     return f"{generated.cpu_per_call / baseline.cpu_per_call:.3f}"
 
 
-def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
+def _cpu_gate(name: str, generated: Result, baseline: Result) -> Gate:
+    if not _cpu_measured(generated, baseline):
+        return Gate(name, None, None, f"under {CPU_TICKS_FOR_A_RATIO} CPU clock ticks")
+    band = paired_interval(generated.cpu_per_round or [], baseline.cpu_per_round or [])
+    return Gate(name, generated.cpu_per_call / baseline.cpu_per_call, band)
+
+
+def report_round_trips(
+    scenarios: list[tuple[str, list[Result]]], figures: Figures, gates: list[Gate]
+) -> None:
     detail = Table(
         "1-2. Round trips through a local restate-server (measured)",
         "scenario",
@@ -248,15 +291,17 @@ def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
         "endpoint CPU ms/call",
     )
     ratios = Table(
-        "1-2. Round trips: ratios (generated / baseline, same run; throughput: median of per-round ratios)",
+        "1-2. Round trips: ratios (generated / baseline, same run; throughput and p50: median of "
+        "per-round ratios, with its 95% bootstrap interval over the rounds)",
         "scenario",
         "baseline",
         "throughput",
-        "rounds: min-max",
+        "95% interval",
         "p50",
+        "p50 95% interval",
         "p99",
         "endpoint CPU/call",
-        "target",
+        "targets (MISSED: the whole interval on the wrong side)",
     )
     for name, results in scenarios:
         for result in results:
@@ -269,66 +314,172 @@ def report_round_trips(scenarios: list[tuple[str, list[Result]]]) -> None:
                 _ms(result.p99),
                 _ms(result.cpu_per_call),
             )
+            key = f"round trip/{name}/{result.label}"
+            rounds = result.per_round or [result.throughput]
+            figures.add(
+                f"{key}/calls per s",
+                statistics.median(rounds),
+                "calls/s",
+                interval=median_interval(rounds),
+                better="higher",
+            )
+            figures.add(f"{key}/p50", result.p50 * 1000, "ms", better="lower")
+            figures.add(f"{key}/p99", result.p99 * 1000, "ms", better="lower")
+            figures.add(f"{key}/endpoint CPU per call", result.cpu_per_call * 1000, "ms", better="lower")
         generated, *baselines = results
         for baseline in baselines:
-            throughput = generated.paired_ratio(baseline)
-            p50 = generated.p50 / baseline.p50
-            p99 = generated.p99 / baseline.p99
-            if baseline.label == "restate-sdk client":
-                target = f"faster: {_verdict(throughput > 1.0)}"
-            else:
-                target = f">= 0.97x, p50 <= 1.05x: {_verdict(throughput >= 0.97 and p50 <= 1.05)}"
             spread = generated.paired_ratios(baseline)
+            throughput = statistics.median(spread)
+            band = median_interval(spread)
+            p50_spread = [
+                mine / theirs
+                for mine, theirs in zip(
+                    generated.p50_per_round or [], baseline.p50_per_round or [], strict=True
+                )
+            ]
+            p50 = statistics.median(p50_spread)
+            p50_band = median_interval(p50_spread)
+            p99 = generated.p99 / baseline.p99
+            floor = 1.0 if baseline.label == "restate-sdk client" else 0.97
+            targets = f">= {floor:.2f}x: {verdict(throughput, band, at_least=floor)}"
+            if baseline.label != "restate-sdk client":
+                targets += f"; p50 <= 1.05x: {verdict(p50, p50_band, at_most=1.05)}"
             ratios.add(
                 name,
                 baseline.label,
                 f"{throughput:.3f}",
-                f"{min(spread):.2f}-{max(spread):.2f}",
+                _interval(band),
                 f"{p50:.3f}",
+                _interval(p50_band),
                 f"{p99:.3f}",
                 _cpu_ratio(generated, baseline),
-                target,
+                targets,
             )
+            key = f"round trip ratio/{name}/generated vs {baseline.label}"
+            figures.add(f"{key}/throughput", throughput, "x", interval=band, better="higher")
+            figures.add(f"{key}/p50", p50, "x", interval=p50_band, better="lower")
+            figures.add(f"{key}/p99", p99, "x", better="lower")
+            if baseline.label != "restate-sdk client":
+                gate = _cpu_gate(f"endpoint CPU per call, {name} (vs {baseline.label})", generated, baseline)
+                gates.append(gate)
+                if gate.value is not None:
+                    figures.add(
+                        f"{key}/endpoint CPU per call",
+                        gate.value,
+                        "x",
+                        interval=gate.interval,
+                        better="lower",
+                    )
     detail.print()
     ratios.print()
+
+
+def report_gates(gates: list[Gate]) -> None:
+    table = Table(
+        f"Gates: generated / hand-written, steady figures (at most {GATE}x; MISSED only when the whole "
+        "95% interval lies above)",
+        "figure",
+        "ratio",
+        "95% interval",
+        "verdict",
+    )
+    for gate in gates:
+        value = f"{gate.value:.3f}" if gate.value is not None else "n/a"
+        band = _interval(gate.interval) if gate.interval is not None else "n/a"
+        table.add(gate.name, value, band, gate.verdict)
+    table.print()
+    verdicts = [gate.verdict for gate in gates]
+    print(
+        f"\ngates: {verdicts.count('met')} met, {verdicts.count('within noise')} within noise, "
+        f"{verdicts.count('MISSED')} MISSED, {sum(v.startswith('n/a') for v in verdicts)} not measured"
+    )
 
 
 # --- 3: serde ----------------------------------------------------------------------------------
 
 
-def report_serde(sizes: Sizes) -> None:
+JSON_CODEC = "restagen JSON codec"
+PYDANTIC = "pydantic model_dump_json/model_validate_json"
+BSON_CODEC = "restagen BSON codec"
+SERDE_TARGETS = {JSON_CODEC: (PYDANTIC, 0.95), BSON_CODEC: (JSON_CODEC, 0.5)}
+"""Speed of a variant against another, at least (the per-round median, judged on its interval)."""
+
+
+def report_serde(sizes: Sizes, figures: Figures) -> None:
     from benchsvc import codecs, models
 
-    seconds = serde.measure(codecs, models, number=sizes.serde_number, rounds=max(3, sizes.rounds))
-    pydantic = seconds["pydantic model_dump_json/model_validate_json"]
+    rounds = serde.measure(codecs, models, number=sizes.serde_number, rounds=max(3, sizes.rounds))
+    best = {label: min(values) for label, values in rounds.items()}
     table = Table(
-        "3. Serde: encode + decode of a nested Order (10 line items)",
+        "3. Serde: encode + decode of a nested Order (10 line items; best round, speeds: median of "
+        "per-round ratios)",
         "variant",
         "µs per round trip",
         "speed vs pydantic",
+        "speed vs JSON codec",
+        "95% interval",
         "target",
     )
-    for label, value in seconds.items():
-        speed = pydantic / value
+    for label, values in rounds.items():
+        speeds = {
+            other: [theirs / mine for mine, theirs in zip(values, rounds[other], strict=True)]
+            for other in (PYDANTIC, JSON_CODEC)
+        }
+        vs_json = speeds[JSON_CODEC]
         target = ""
-        if label == "restagen JSON codec":
-            target = f">= 0.95x: {_verdict(speed >= 0.95)}"
-        table.add(label, f"{value * 1e6:.1f}", f"{speed:.3f}", target)
+        if label in SERDE_TARGETS:
+            other, floor = SERDE_TARGETS[label]
+            speed = statistics.median(speeds[other])
+            target = f">= {floor}x {'pydantic' if other == PYDANTIC else 'JSON'}: "
+            target += verdict(speed, median_interval(speeds[other]), at_least=floor)
+        band = median_interval(vs_json)
+        table.add(
+            label,
+            f"{best[label] * 1e6:.1f}",
+            f"{statistics.median(speeds[PYDANTIC]):.3f}",
+            f"{statistics.median(vs_json):.3f}",
+            _interval(band),
+            target,
+        )
+        figures.add(f"serde/{label}/µs per round trip", best[label] * 1e6, "µs", better="lower")
+        figures.add(
+            f"serde/{label}/speed vs JSON codec",
+            statistics.median(vs_json),
+            "x",
+            interval=band,
+            better="higher",
+        )
+        figures.add(
+            f"serde/{label}/speed vs pydantic",
+            statistics.median(speeds[PYDANTIC]),
+            "x",
+            interval=median_interval(speeds[PYDANTIC]),
+            better="higher",
+        )
     table.print()
 
 
 # --- 4: middleware and header propagation ------------------------------------------------------
 
 
-def report_layers(sizes: Sizes, round_trip: float) -> None:
+def _in_process_gate(name: str, rounds: dict[str, list[float]], label: str, base: str) -> Gate:
+    spread = [mine / theirs for mine, theirs in zip(rounds[label], rounds[base], strict=True)]
+    return Gate(name, statistics.median(spread), median_interval(spread))
+
+
+def report_layers(sizes: Sizes, round_trip: float, figures: Figures, gates: list[Gate]) -> None:
     import generated_app
     import handwritten
 
     rounds = max(3, sizes.rounds)
-    client = overhead.client_side(handwritten, number=sizes.overhead_number // 4, rounds=rounds)
-    endpoint = overhead.endpoint_side(generated_app, handwritten, number=sizes.overhead_number, rounds=rounds)
+    client_rounds = overhead.client_side(handwritten, number=sizes.overhead_number // 4, rounds=rounds)
+    endpoint_rounds = overhead.endpoint_side(
+        generated_app, handwritten, number=sizes.overhead_number, rounds=rounds
+    )
+    client = {label: min(values) for label, values in client_rounds.items()}
+    endpoint = {label: min(values) for label, values in endpoint_rounds.items()}
     layers = Table(
-        "1-2. Per call, in-process: what each layer costs without the server",
+        "1-2. Per call, in-process: what each layer costs without the server (best round)",
         "side",
         "variant",
         "µs per call",
@@ -336,10 +487,30 @@ def report_layers(sizes: Sizes, round_trip: float) -> None:
     )
     for label, value in client.items():
         layers.add("client", label, f"{value * 1e6:.1f}", f"{value / client[overhead.CLIENT_RAW]:.3f}")
+        figures.add(f"in-process/client/{label}/µs per call", value * 1e6, "µs", better="lower")
     for label in (overhead.ENDPOINT_GENERATED, overhead.ENDPOINT_HAND):
         value = endpoint[label]
         layers.add("endpoint", label, f"{value * 1e6:.1f}", f"{value / endpoint[overhead.ENDPOINT_HAND]:.3f}")
+    for label, value in endpoint.items():
+        figures.add(f"in-process/endpoint/{label}/µs per call", value * 1e6, "µs", better="lower")
     layers.print()
+    for gate in (
+        _in_process_gate(
+            "in-process client per call (generated ingress client vs raw httpx POST)",
+            client_rounds,
+            overhead.CLIENT_GENERATED,
+            overhead.CLIENT_RAW,
+        ),
+        _in_process_gate(
+            "in-process endpoint per call (generated vs hand-written echo handler)",
+            endpoint_rounds,
+            overhead.ENDPOINT_GENERATED,
+            overhead.ENDPOINT_HAND,
+        ),
+    ):
+        gates.append(gate)
+        assert gate.value is not None
+        figures.add(f"in-process ratio/{gate.name}", gate.value, "x", interval=gate.interval, better="lower")
 
     table = Table(
         f"4. Middleware and header propagation, per call (round trip p50 of item 1: {_ms(round_trip)} ms)",
@@ -365,6 +536,10 @@ def report_layers(sizes: Sizes, round_trip: float) -> None:
         cost = endpoint[feature] - endpoint[base]
         share = cost / round_trip
         table.add(label, f"{cost * 1e6:.1f}", f"{share:.2%}", f"< 2%: {_verdict(share < 0.02)}")
+        figures.add(f"middleware and headers/{label}/µs per call", cost * 1e6, "µs", better="lower")
+        figures.add(
+            f"middleware and headers/{label}/share of a round trip", share, "fraction", better="lower"
+        )
     traced = endpoint[overhead.ENDPOINT_TRACED] - endpoint[overhead.ENDPOINT_QUIET]
     table.add(
         "cost of tracing (a server span, a call span)",
@@ -372,13 +547,14 @@ def report_layers(sizes: Sizes, round_trip: float) -> None:
         f"{traced / round_trip:.2%}",
         "",
     )
+    figures.add("middleware and headers/cost of tracing/µs per call", traced * 1e6, "µs", better="lower")
     table.print()
 
 
 # --- 5: generation -----------------------------------------------------------------------------
 
 
-def report_generation(scratch: Path, sizes: Sizes) -> None:
+def report_generation(scratch: Path, sizes: Sizes, figures: Figures) -> None:
     root = scratch / "generation"
     root.mkdir()
     with _working_dir(root):
@@ -410,6 +586,10 @@ def report_generation(scratch: Path, sizes: Sizes) -> None:
     fraction = noop.median / full.median
     table.add("no-op / full", "", f"{fraction:.0%}", f"<= 20%: {_verdict(fraction <= 0.2)}")
     table.print()
+    for sample in (full, dmcg, noop):
+        figures.add(f"generation/{sample.label}/median", sample.median, "s", better="lower")
+    figures.add("generation/restagen full vs datamodel-code-generator", ratio, "x", better="lower")
+    figures.add("generation/no-op vs full", fraction, "x", better="lower")
     growth = Table(
         "5. Generation time by number of handlers", "handlers", "median s", "ms per handler", "growth"
     )
@@ -420,6 +600,7 @@ def report_generation(scratch: Path, sizes: Sizes) -> None:
             factor = sample.median / previous[1]
             growth_cell = f"x{factor:.1f} for x{handlers // previous[0]} handlers"
         growth.add(handlers, f"{sample.median:.3f}", f"{sample.median / handlers * 1000:.2f}", growth_cell)
+        figures.add(f"generation/{handlers} handlers/median", sample.median, "s", better="lower")
         previous = (handlers, sample.median)
     growth.print()
 
@@ -447,7 +628,7 @@ def _mib(value: float | None) -> str:
     return f"{value:.1f}" if value is not None else "n/a: exited"
 
 
-def report_process(stack: Stack, generated: Path, scratch: Path, sizes: Sizes) -> None:
+def report_process(stack: Stack, generated: Path, scratch: Path, sizes: Sizes, figures: Figures) -> None:
     paths = [ROOT, APP_DIR, generated]
     variants = {
         "generated app (generated_app: benchsvc + runtime, app built)": "generated_app",
@@ -483,8 +664,13 @@ def report_process(stack: Stack, generated: Path, scratch: Path, sizes: Sizes) -
         _ms(hand_s - floor),
         above,
     )
+    for label, value in medians.items():
+        figures.add(f"process/import time/{label}", value * 1000, "ms", better="lower")
     generated_rss = stack.endpoints["generated"].rss_mib()
     hand_rss = stack.endpoints["handwritten"].rss_mib()
+    for name, rss in (("generated", generated_rss), ("hand-written", hand_rss)):
+        if rss is not None:
+            figures.add(f"process/RSS of the endpoint/{name}", rss, "MiB", better="lower")
     table.add(
         "RSS of the endpoint process after the round trips, MiB",
         _mib(generated_rss),
@@ -501,15 +687,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=Path, metavar="DIR", help="sample the endpoints with py-spy during the round trips"
     )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write every figure, with the commit, machine and versions",
+    )
     args = parser.parse_args(argv)
     sizes = Sizes.pick(args.quick)
     started = time.perf_counter()
+    figures = Figures()
+    gates: list[Gate] = []
     print(f"machine: {_machine()}, {os.cpu_count()} CPUs seen by Python")
+    print("load average at the start: " + ", ".join(f"{value:.2f}" for value in figures.load_at_start))
     with tempfile.TemporaryDirectory(prefix="restagen-bench-") as folder:
         scratch = Path(folder)
         generated = generate(scratch)
         sys.path[:0] = [str(APP_DIR), str(generated)]
-        report_serde(sizes)
+        report_serde(sizes, figures)
         stack = Stack(generated, scratch)
         with stack.running():
             spies = []
@@ -522,17 +717,41 @@ def main(argv: list[str] | None = None) -> int:
             scenarios, round_trip = asyncio.run(round_trips(stack, sizes))
             for spy in spies:
                 spy.stop()
-            report_round_trips(scenarios)
-            report_layers(sizes, round_trip)
-            report_process(stack, generated, scratch, sizes)
+            report_round_trips(scenarios, figures, gates)
+            report_layers(sizes, round_trip, figures, gates)
+            report_gates(gates)
+            report_process(stack, generated, scratch, sizes, figures)
         if not args.skip_generation:
-            report_generation(scratch, sizes)
+            report_generation(scratch, sizes, figures)
     if args.profile is not None:
         print("\n### Profiles of the endpoints during the round trips (py-spy)\n")
         for name in ("generated", "handwritten"):
             print(profiling.summary(args.profile / f"{name}.txt"))
-    print(f"\nsuite finished in {time.perf_counter() - started:.0f} s")
+    print("\nload average at the end: " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
+    print(f"suite finished in {time.perf_counter() - started:.0f} s")
+    if args.json is not None:
+        figures.write(args.json, quick=args.quick, server=_server_version())
+        print(f"figures written to {args.json}")
+    missed = [gate.name for gate in gates if gate.verdict == "MISSED"]
+    if missed and not args.quick:  # a quick run's figures mean nothing
+        print("gates MISSED: " + "; ".join(missed))
+        return 1
     return 0
+
+
+def _server_version() -> str | None:
+    from restagen.local.server import find_server_binary
+
+    binary = find_server_binary(Path(os.environ.get("RESTAGEN_RESTATE_DIR", ROOT / ".restate")))
+    if binary is None:
+        return None
+    try:
+        result = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, check=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip().split()[-1] if result.stdout.strip() else None
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 The model is `Order` of `app/bench.restagen.yaml` (uuid, datetime, enum, decimals, a list of line
 items, nested addresses, a map), with 10 line items. Each variant turns the model into bytes and
 back into a model (the plain `json` baseline: a dict into bytes and back into a dict, no
-validation, for scale). Variants are timed in interleaved rounds; the best round of each counts
-(the least disturbed by the rest of the machine).
+validation, for scale). Variants are timed in interleaved rounds; the suite reports the best
+round of each (the least disturbed by the rest of the machine) and the per-round ratios.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def _per_call(run: Callable[[], object], number: int) -> float:
     return (time.perf_counter() - start) / number
 
 
-def measure(codecs: Any, models: Any, *, number: int, rounds: int) -> dict[str, float]:
-    """Seconds per encode+decode of each variant (best of `rounds` rounds of `number` calls)."""
+def measure(codecs: Any, models: Any, *, number: int, rounds: int) -> dict[str, list[float]]:
+    """Seconds per encode+decode of each variant in each of `rounds` interleaved rounds of `number` calls."""
     order = sample_order(models)
     order_type = models.Order
     codec = codecs.ORDER
@@ -74,10 +74,10 @@ def measure(codecs: Any, models: Any, *, number: int, rounds: int) -> dict[str, 
         variants["restagen BSON codec"] = lambda: bson_codec.decode(bson_codec.encode(order))
     for run in variants.values():  # same result everywhere, and warm
         assert run() in (order, plain)
-    best = dict.fromkeys(variants, float("inf"))
+    seconds: dict[str, list[float]] = {label: [] for label in variants}
     labels = list(variants)
     for round_ in range(rounds):
         shift = round_ % len(labels)
         for label in labels[shift:] + labels[:shift]:
-            best[label] = min(best[label], _per_call(variants[label], number))
-    return best
+            seconds[label].append(_per_call(variants[label], number))
+    return seconds

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import Field, RootModel, TypeAdapter
+from pydantic import ConfigDict, Field, RootModel, TypeAdapter
 
 from restagen.runtime import BsonCodec, Codec, CodecError, JsonCodec, Model
 
@@ -234,3 +234,142 @@ def test_codecs_of_one_type_share_its_adapter() -> None:
 def test_codecs_of_unhashable_type_expressions() -> None:
     codec = JsonCodec[int](Annotated[int, {"note": ["unhashable"]}])
     assert codec.decode(codec.encode(3)) == 3
+
+
+# The BSON codec's plan: what it writes, and that it reads what the general walk writes.
+
+BSON_EVERYTHING = BsonCodec(Everything)
+JSON_EVERYTHING = JsonCodec(Everything)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(value=everything)
+def test_bson_round_trips_whatever_json_round_trips(value: Everything) -> None:
+    through_json = JSON_EVERYTHING.decode(JSON_EVERYTHING.encode(value))
+    through_bson = BSON_EVERYTHING.decode(BSON_EVERYTHING.encode(value))
+    assert through_bson == through_json == value
+    assert through_bson.model_dump_json() == through_json.model_dump_json()
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(value=everything)
+def test_bson_reads_decimals_and_uuids_written_by_bson_itself(value: Everything) -> None:
+    """Documents written with bson's own Decimal128 for every decimal (as earlier versions did) read back."""
+    import bson
+    from bson.binary import UuidRepresentation
+    from bson.codec_options import CodecOptions
+    from bson.decimal128 import Decimal128
+
+    document = bson.decode(BSON_EVERYTHING.encode(value), codec_options=CodecOptions(uuid_representation=4))
+    if len(value.price.as_tuple().digits) <= 34 and -6176 <= int(value.price.as_tuple().exponent) <= 6111:
+        document["v"]["price"] = Decimal128(value.price)
+    written = bson.encode(
+        document, codec_options=CodecOptions(uuid_representation=UuidRepresentation.STANDARD)
+    )
+    again = BSON_EVERYTHING.decode(written)
+    assert again == value
+    assert str(again.price) == str(value.price)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(value=decimals)
+def test_bson_packs_and_unpacks_decimal128_as_bson_does(value: Decimal) -> None:
+    from bson.decimal128 import Decimal128
+
+    from restagen.runtime._core.bson import _decimal, _from_decimal128
+
+    written = _decimal(value)
+    if isinstance(written, str):
+        assert written == str(value)
+        return
+    assert written.bid == Decimal128(value).bid
+    assert str(_from_decimal128(written)) == str(value)
+    assert str(_from_decimal128(Decimal128(value))) == str(Decimal128(value).to_decimal())
+
+
+class Priced(Model):
+    price: Annotated[Decimal, Field(alias="unit-price")]
+    loose: Any = None
+    at: datetime | None = None
+
+
+def test_bson_writes_typed_decimals_as_strings_and_untyped_ones_as_decimal128() -> None:
+    import bson
+    from bson.decimal128 import Decimal128
+
+    value = Priced(
+        price=Decimal("-0.000"), loose={"d": Decimal("1E+2")}, at=datetime(2026, 1, 2, 3, 4, 5, 6, UTC)
+    )
+    encoded = BsonCodec(Priced).encode(value)
+    document = bson.decode(encoded)["v"]
+    assert document["unit-price"] == "-0.000"
+    assert document["loose"]["d"] == Decimal128("1E+2")
+    assert document["at"] == "2026-01-02T03:04:05.000006+00:00"
+    again = BsonCodec(Priced).decode(encoded)
+    assert again == value and str(again.loose["d"]) == "1E+2"
+
+
+class Tree(Model):
+    weight: Decimal
+    children: list[Tree] = Field(default_factory=list)
+
+
+def test_bson_round_trips_recursive_types() -> None:
+    value = Tree(
+        weight=Decimal("1.50"), children=[Tree(weight=Decimal("2E+3"), children=[Tree(weight=Decimal("-0"))])]
+    )
+    codec = BsonCodec(Tree)
+    again = codec.decode(codec.encode(value))
+    assert again == value
+    assert str(again.children[0].children[0].weight) == "-0"
+
+
+def test_bson_decode_errors_name_the_fields() -> None:
+    import bson
+
+    with pytest.raises(CodecError, match=r"lines\.0\.quantity"):
+        BSON_EVERYTHING.decode(bson.encode({"v": {"lines": [{"sku": "a", "quantity": "many"}]}}))
+    with pytest.raises(CodecError, match="single key"):
+        BsonCodec(Line).decode(bson.encode({"v": {}, "w": 1}))
+
+
+def test_bson_reads_the_member_of_a_tagged_union_by_its_tag() -> None:
+    """A tagged union's members are converted by their own plan: a decimal of `Cash` is its string."""
+    import bson
+
+    codec = BsonCodec(list[Payment])
+    value = [Payment(Cash(change=Decimal("0.50"))), Payment(Card(token="t")), Payment(Cash())]
+    encoded = codec.encode(value)
+    assert bson.decode(encoded)["v"][0] == {"kind": "Cash", "change": "0.50"}
+    assert codec.decode(encoded) == value
+    with pytest.raises(CodecError, match="0"):
+        codec.decode(bson.encode({"v": [{"kind": ["Cash"], "change": "1"}]}))
+
+
+@pytest.mark.parametrize("type_", [uuid.UUID | str, str | uuid.UUID, bytes | uuid.UUID, uuid.UUID | bytes])
+def test_bson_reads_a_uuid_in_a_union_as_a_uuid(type_: Any) -> None:
+    """A uuid travels as 16 bytes; where a union also takes bytes or a string, they must not win."""
+    value = uuid.UUID(bytes=b"abcdefghijklmnop")  # bytes that are valid UTF-8 too
+    codec = BsonCodec[Any](type_)
+    again = codec.decode(codec.encode(value))
+    assert type(again) is uuid.UUID and again == value
+    nested = BsonCodec[Any](dict[str, type_])
+    assert type(nested.decode(nested.encode({"k": value}))["k"]) is uuid.UUID
+
+
+class StrictPrice(Model):
+    amount: Annotated[Decimal, Field(strict=True)]
+
+
+class StrictModel(Model):
+    model_config = ConfigDict(strict=True)
+    amount: Decimal
+    items: list[StrictPrice]
+
+
+def test_bson_decimals_of_strict_fields_travel_as_decimal128() -> None:
+    """Strict validation takes no string for a decimal: those fields keep Decimal128."""
+    value = StrictModel(amount=Decimal("1.10"), items=[StrictPrice(amount=Decimal("-0.0"))])
+    codec = BsonCodec(StrictModel)
+    again = codec.decode(codec.encode(value))
+    assert again == value and str(again.items[0].amount) == "-0.0"
