@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from restagen.compiler import ir
-from restagen.compiler.cache import MANIFEST, Manifest, package_digest
+from restagen.compiler.cache import MANIFEST, Manifest, package_digests
 from restagen.compiler.format import RUFF_CONFIG, format_files, ruff_config
 from restagen.compiler.frontends.sources import load_units
 from restagen.compiler.render.deploy_settings import DeploySettings
@@ -62,11 +62,12 @@ def generate_files(
         return dict(sorted(files.items()))
     deploy = deploy or DeploySettings()
     manifest = Manifest.read(out)
+    digests = package_digests(program, deploy)
     by_package: dict[str, dict[str, str]] = {}
     fresh: dict[str, str] = {}
     owner: dict[str, str] = {}
     for package in program.packages:
-        reused = manifest.reuse(package, package_digest(program, package, deploy))
+        reused = manifest.reuse(package, digests[package.name])
         if reused is not None:
             by_package[package.name] = reused
             continue
@@ -77,7 +78,7 @@ def generate_files(
     for rel, text in format_files(fresh, tops).items():
         by_package[owner[rel]][rel] = text
     files = {rel: text for package_files in by_package.values() for rel, text in package_files.items()}
-    files[MANIFEST] = Manifest.render(program, by_package, deploy)
+    files[MANIFEST] = Manifest.render(program, by_package, digests)
     if not (out / "pyproject.toml").is_file():
         files[RUFF_CONFIG] = ruff_config(tops)
     return dict(sorted(files.items()))
