@@ -261,15 +261,17 @@ def scale_lines(results: list[ScaleResult]) -> list[str]:
     for result in results:
         size = result.size
         lines.append(
-            f"  {size.handlers:>6} handlers, {size.types:>5} types: full {result.median:8.3f} s (median of "
-            f"{len(result.runs)}), peak RSS {result.peak_rss / 2**20:7.1f} MiB"
+            f"  {size.handlers:>6} handlers, {size.types:>5} types: full {result.median:8.3f} s, "
+            f"CPU {result.median_cpu:8.3f} s (medians of {len(result.runs)}), "
+            f"peak RSS {result.peak_rss / 2**20:7.1f} MiB"
         )
     small, large = results[0], results[-1]
     ratio = large.median / small.median
     rss = large.peak_rss
     lines.append(
         f"ratio {large.size.handlers} / {small.size.handlers} handlers: {ratio:.2f} "
-        f"(target <= {TIME_TARGET}: {_verdict(ratio, TIME_TARGET)})"
+        f"(target <= {TIME_TARGET}: {_verdict(ratio, TIME_TARGET)}); "
+        f"CPU time ratio {large.median_cpu / small.median_cpu:.2f}"
     )
     lines.append(
         f"peak RSS at {large.size.handlers} handlers: {rss / 2**20:.1f} MiB "

@@ -33,6 +33,8 @@ class ChildRun:
     seconds: float
     max_rss: int
     """Bytes."""
+    cpu_seconds: float
+    """User + system time of the child and of the processes it waited for: less moved by other load."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class ScaleResult:
     @property
     def median(self) -> float:
         return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(run.cpu_seconds for run in self.runs)
 
     @property
     def peak_rss(self) -> int:
@@ -70,7 +76,7 @@ def generate_in_child(schemas: Path, out: Path, cwd: Path) -> ChildRun:
         if child.returncode != 0:
             output.seek(0)
             raise SystemExit(f"restagen generate failed (exit {child.returncode}):\n{output.read().decode()}")
-    return ChildRun(seconds, _max_rss_bytes(usage))
+    return ChildRun(seconds, _max_rss_bytes(usage), usage.ru_utime + usage.ru_stime)
 
 
 def measure_scale(root: Path, handlers: list[int], repeat: int, seed: int) -> list[ScaleResult]:
