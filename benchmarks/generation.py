@@ -304,6 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--scale-repeat", type=int, help="child runs per scale size (default 3, quick 1)")
     parser.add_argument("--packages", type=int, help="package files of the incremental figure (default 100)")
+    parser.add_argument(
+        "--profile-handlers",
+        type=int,
+        metavar="N",
+        help="profile a schema of N handlers (default: the main size)",
+    )
     args = parser.parse_args(argv)
     profile = args.profile.resolve() if args.profile else None  # before moving into the scratch folder
     repeat = args.repeat or (2 if args.quick else 5)
@@ -376,8 +382,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ({load_average()} after)")
 
         if profile:
-            print(f"\nprofile of one full run (cProfile, written to {profile}):")
-            print(bench.profile(profile))
+            profiled = bench
+            if args.profile_handlers and args.profile_handlers != main_size.handlers:
+                profiled = Bench(Path(scratch), SchemaSize.for_handlers(args.profile_handlers), args.seed)
+            print(
+                f"\nprofile of one full run, {profiled.size.handlers} handlers (cProfile, written to {profile}):"
+            )
+            print(profiled.profile(profile))
     return 0
 
 
