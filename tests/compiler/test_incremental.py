@@ -85,3 +85,41 @@ def test_the_files_are_those_of_a_fresh_generation(
     regenerate("kitchen")
     assert main(["generate", "schemas", "-o", "fresh"]) == 0
     assert _tree(tmp_path / "out") == _tree(tmp_path / "fresh")
+
+
+MINE = """\
+restagen: 1
+package: mine
+services:
+  s:
+    handlers:
+      echo: {input: string, output: string}
+"""
+OTHER = """\
+restagen: 1
+package: other
+types:
+  STRING:
+    properties:
+      y: int
+"""
+
+
+def test_a_package_it_does_not_import_leaves_its_files_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the cache relies on: a package's files are made from its closure only. Here a type of
+    an unrelated package is named like the codec constant of `string` in `mine`."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.restagen.yaml").write_text(MINE, encoding="utf-8")
+    (tmp_path / "other.restagen.yaml").write_text(OTHER, encoding="utf-8")
+
+    def files_of_mine(*names: str) -> dict[str, str]:
+        result = pipeline.compile_paths([tmp_path / name for name in names])
+        assert result.program is not None, [d.render() for d in result.diagnostics]
+        files = pipeline.generate_files(result.program)
+        return {rel: text for rel, text in files.items() if rel.startswith("mine/")}
+
+    alone = files_of_mine("mine.restagen.yaml")
+    assert "STRING" in alone["mine/codecs.py"]
+    assert files_of_mine("mine.restagen.yaml", "other.restagen.yaml") == alone
