@@ -10,7 +10,10 @@ package files importing each other; seeded) to a temporary folder, then times, i
 - restagen no-op: `generate` again into the folder it just wrote, where nothing changes.
 
 It prints medians and minimums (`time.perf_counter`), the two ratios the project targets, a breakdown
-of one full run by stage, and how the time of a full run grows with the number of handlers.
+of one full run by stage, and how the time of a full run grows with the number of handlers. Then
+generation at scale (`scale.py`: 1,000 against 10,000 handlers, each run in a child process, with its
+peak RSS) and incremental regeneration (`incremental.py`: a one-line change in one package file out
+of 100, against a full run), each with its target and the load average.
 `--profile FILE` also runs one full generation under cProfile. `--quick` is a small smoke size.
 
 Run: `.venv/bin/python benchmarks/generation.py [--quick] [--repeat N] [--profile FILE]`.
@@ -37,6 +40,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from incremental import TARGET as INCREMENTAL_TARGET
+from incremental import IncrementalResult, measure_incremental
+from scale import RSS_TARGET, TIME_TARGET, ScaleResult, measure_scale
 from synthetic import SchemaSize, write_schema
 
 from restagen import cli
@@ -103,13 +109,18 @@ def _working_dir(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-def _restagen(schemas: Path, out: Path, *, expect: str) -> None:
+def _restagen(schemas: Path, out: Path, *, expect: str) -> str:
     """Generate; `expect` is part of the summary, which goes to stdout (problems go to stderr)."""
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         code = cli.main(["generate", str(schemas), "-o", str(out)])
     if code != 0 or expect not in stdout.getvalue():
         raise SystemExit(f"restagen generate failed (exit {code}):\n{stdout.getvalue()}{stderr.getvalue()}")
+    return stdout.getvalue().strip()
+
+
+def generate_in_process(schemas: Path, out: Path, expect: str) -> str:
+    return _restagen(schemas, out, expect=expect)
 
 
 def _datamodel_codegen(schemas: dict[str, str], out: Path, formatters: list[Any] | None) -> None:
@@ -237,6 +248,50 @@ def _verdict(value: float, target: float) -> str:
     return "ok" if value <= target else "MISSED"
 
 
+def load_average() -> str:
+    try:
+        return "load average " + ", ".join(f"{load:.2f}" for load in os.getloadavg())
+    except OSError:
+        return "load average n/a (not reported by this system)"
+
+
+def scale_lines(results: list[ScaleResult]) -> list[str]:
+    """The scale figures: full time and peak RSS per size, the time ratio and the RSS against their targets."""
+    lines = []
+    for result in results:
+        size = result.size
+        lines.append(
+            f"  {size.handlers:>6} handlers, {size.types:>5} types: full {result.median:8.3f} s, "
+            f"CPU {result.median_cpu:8.3f} s (medians of {len(result.runs)}), "
+            f"peak RSS {result.peak_rss / 2**20:7.1f} MiB"
+        )
+    small, large = results[0], results[-1]
+    ratio = large.median / small.median
+    rss = large.peak_rss
+    lines.append(
+        f"ratio {large.size.handlers} / {small.size.handlers} handlers: {ratio:.2f} "
+        f"(target <= {TIME_TARGET}: {_verdict(ratio, TIME_TARGET)}); "
+        f"CPU time ratio {large.median_cpu / small.median_cpu:.2f}"
+    )
+    lines.append(
+        f"peak RSS at {large.size.handlers} handlers: {rss / 2**20:.1f} MiB "
+        f"(target < {RSS_TARGET / 2**30:.0f} GiB: {_verdict(rss, RSS_TARGET - 1)})"
+    )
+    return lines
+
+
+def incremental_lines(result: IncrementalResult) -> list[str]:
+    size = result.size
+    full, incremental = statistics.median(result.full), statistics.median(result.incremental)
+    return [
+        f"  {size.packages} package files, {size.handlers} handlers, {size.types} types; changed: "
+        f"the description line of {result.changed}",
+        f"  full {full:.3f} s, incremental {incremental:.3f} s (medians of {len(result.full)})",
+        f"ratio incremental / full: {result.ratio:.1%} "
+        f"(target <= {INCREMENTAL_TARGET:.0%}: {_verdict(result.ratio, INCREMENTAL_TARGET)})",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="small schema, few runs: a smoke test")
@@ -244,6 +299,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--sizes", type=int, nargs="+", help="handler counts of the scaling table")
     parser.add_argument("--profile", type=Path, help="also profile one full run; write cProfile stats here")
+    parser.add_argument(
+        "--scale", type=int, nargs=2, metavar=("SMALL", "LARGE"), help="handler counts of the scale figure"
+    )
+    parser.add_argument("--scale-repeat", type=int, help="child runs per scale size (default 3, quick 1)")
+    parser.add_argument("--packages", type=int, help="package files of the incremental figure (default 100)")
+    parser.add_argument(
+        "--profile-handlers",
+        type=int,
+        metavar="N",
+        help="profile a schema of N handlers (default: the main size)",
+    )
     args = parser.parse_args(argv)
     profile = args.profile.resolve() if args.profile else None  # before moving into the scratch folder
     repeat = args.repeat or (2 if args.quick else 5)
@@ -300,9 +366,29 @@ def main(argv: list[str] | None = None) -> int:
             per_handler = sample.median / handlers * 1000
             print(f"  {handlers:>8}  {size.types:>5}  {sample.median:>8.3f}  {per_handler:>10.2f}  {stages}")
 
+        scale_sizes = args.scale or ((40, 400) if args.quick else (1000, 10000))
+        scale_repeat = args.scale_repeat or (1 if args.quick else 3)
+        print(f"\ngeneration at scale (each run a child process; {load_average()} before):")
+        for line in scale_lines(measure_scale(Path(scratch), list(scale_sizes), scale_repeat, args.seed)):
+            print(line)
+        print(f"  ({load_average()} after)")
+
+        packages = args.packages or (10 if args.quick else 100)
+        print(f"\nincremental regeneration (in this process; {load_average()} before):")
+        changed = SchemaSize.for_handlers(main_size.handlers, packages)
+        result = measure_incremental(Path(scratch), changed, repeat, args.seed, generate_in_process)
+        for line in incremental_lines(result):
+            print(line)
+        print(f"  ({load_average()} after)")
+
         if profile:
-            print(f"\nprofile of one full run (cProfile, written to {profile}):")
-            print(bench.profile(profile))
+            profiled = bench
+            if args.profile_handlers and args.profile_handlers != main_size.handlers:
+                profiled = Bench(Path(scratch), SchemaSize.for_handlers(args.profile_handlers), args.seed)
+            print(
+                f"\nprofile of one full run, {profiled.size.handlers} handlers (cProfile, written to {profile}):"
+            )
+            print(profiled.profile(profile))
     return 0
 
 

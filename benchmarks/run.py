@@ -14,7 +14,9 @@ It generates the package of `app/bench.restagen.yaml` into a scratch folder, the
 4. the cost per call of an empty middleware chain of 3 and of propagating 10 headers, in-process,
    as a share of the round trip of 1;
 5. generation: the large synthetic schema against datamodel-code-generator, no-op regeneration,
-   and how generation time grows with the number of handlers (`generation.py`);
+   how generation time grows with the number of handlers, generation at scale (1,000 against 10,000
+   handlers, time and peak RSS) and incremental regeneration after a one-line change in one package
+   file out of 100 (`generation.py`);
 6. process cost: import time of the generated app and of the hand-written one, RSS of the endpoints.
 
 It prints markdown tables; docs/performance.md holds those of a full run. The steady figures are
@@ -45,9 +47,12 @@ import httpx
 import overhead
 import profiling
 import serde
-from generation import DMCG, FULL, NOOP, Bench, _machine, _working_dir
+from generation import DMCG, FULL, NOOP, Bench, _machine, _working_dir, generate_in_process, load_average
 from history import Figures
+from incremental import TARGET as INCREMENTAL_TARGET
+from incremental import measure_incremental
 from roundtrip import APP_DIR, ROOT, Result, Stack, Variant, compare
+from scale import RSS_TARGET, TIME_TARGET, measure_scale
 from stats import median_interval, paired_interval, verdict
 from synthetic import SchemaSize
 
@@ -66,12 +71,14 @@ class Sizes:
     generation_repeat: int
     generation_handlers: int
     scaling: tuple[int, ...]
+    scale: tuple[int, int]
+    incremental_packages: int
 
     @classmethod
     def pick(cls, quick: bool) -> Sizes:
         if quick:
-            return cls(1, 10, 16, 10, 200, 200, 1, 1, 20, (10, 20))
-        return cls(8, 100, 400, 100, 5_000, 20_000, 7, 3, 1000, (10, 100, 1000))
+            return cls(1, 10, 16, 10, 200, 200, 1, 1, 20, (10, 20), (20, 200), 10)
+        return cls(8, 100, 400, 100, 5_000, 20_000, 7, 3, 1000, (10, 100, 1000), (1000, 10_000), 100)
 
 
 CONCURRENCY = 16
@@ -603,6 +610,82 @@ def report_generation(scratch: Path, sizes: Sizes, figures: Figures) -> None:
         figures.add(f"generation/{handlers} handlers/median", sample.median, "s", better="lower")
         previous = (handlers, sample.median)
     growth.print()
+    report_scale(root, sizes, figures)
+    report_incremental(root, sizes, figures)
+
+
+def report_scale(root: Path, sizes: Sizes, figures: Figures) -> None:
+    before = load_average()
+    small, large = measure_scale(root, list(sizes.scale), sizes.generation_repeat, 2024)
+    table = Table(
+        f"5. Generation at scale: full runs in a child process ({before} before, {load_average()} after)",
+        "handlers",
+        "types",
+        "median s",
+        "CPU s",
+        "peak RSS, MiB",
+        "target",
+    )
+    ratio = large.median / small.median
+    table.add(
+        small.size.handlers,
+        small.size.types,
+        f"{small.median:.3f}",
+        f"{small.median_cpu:.3f}",
+        f"{small.peak_rss / 2**20:.1f}",
+        "",
+    )
+    table.add(
+        large.size.handlers,
+        large.size.types,
+        f"{large.median:.3f}",
+        f"{large.median_cpu:.3f}",
+        f"{large.peak_rss / 2**20:.1f}",
+        f"< {RSS_TARGET / 2**30:.0f} GiB: {_verdict(large.peak_rss < RSS_TARGET)}",
+    )
+    table.add(
+        f"ratio {large.size.handlers} / {small.size.handlers}",
+        "",
+        f"{ratio:.2f}",
+        f"{large.median_cpu / small.median_cpu:.2f}",
+        "",
+        f"<= {TIME_TARGET}: {_verdict(ratio <= TIME_TARGET)}",
+    )
+    table.print()
+    figures.add(
+        f"generation at scale/{large.size.handlers} handlers/median", large.median, "s", better="lower"
+    )
+    figures.add(
+        f"generation at scale/{large.size.handlers} handlers/peak RSS",
+        large.peak_rss,
+        "bytes",
+        better="lower",
+    )
+    figures.add("generation at scale/ratio", ratio, "ratio", better="lower")
+
+
+def report_incremental(root: Path, sizes: Sizes, figures: Figures) -> None:
+    before = load_average()
+    size = SchemaSize.for_handlers(sizes.generation_handlers, sizes.incremental_packages)
+    result = measure_incremental(root, size, sizes.generation_repeat, 2024, generate_in_process)
+    table = Table(
+        f"5. Incremental regeneration: {size.packages} package files, {size.handlers} handlers; one line "
+        f"of {result.changed} changed ({before} before, {load_average()} after)",
+        "measurement",
+        "median s",
+        "ratio",
+        "target",
+    )
+    table.add("full run", f"{statistics.median(result.full):.3f}", "", "")
+    table.add("after a one-line change", f"{statistics.median(result.incremental):.3f}", "", "")
+    table.add(
+        "incremental / full",
+        "",
+        f"{result.ratio:.1%}",
+        f"<= {INCREMENTAL_TARGET:.0%}: {_verdict(result.ratio <= INCREMENTAL_TARGET)}",
+    )
+    table.print()
+    figures.add("incremental regeneration/incremental over full", result.ratio, "ratio", better="lower")
 
 
 # --- 6: process cost ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """A deterministic synthetic schema for the generation benchmark: many services, handlers and types.
 
-`write_schema` writes one `common` package of shared types and four domain packages, each importing
-`common` and the domain before it, so that references cross files. Types are objects (primitive,
+`write_schema` writes one `common` package of shared types and domain packages (four by default),
+each importing `common` and, but for the first of each run of four, the domain before it, so that
+references cross files. Types are objects (primitive,
 optional, list, map, union and constrained fields, references to earlier types of the same or an
 imported package), enums and unions (tagged and untagged); every domain package declares a few
 errors; services carry handlers with named, inline, primitive and list inputs and outputs. The same
@@ -20,7 +21,9 @@ import yaml
 __all__ = ["SchemaSize", "write_schema"]
 
 PACKAGES = ("common", "catalog", "orders", "billing", "delivery")
-"""`common` holds shared types only; the others also hold services and errors."""
+"""The default package files: `common` holds shared types only; the others also hold services and errors."""
+_CHAIN = 4
+"""Domains come in runs of this many, each importing the one before it (and `common`)."""
 
 _PRIMITIVES = ("string", "int", "float", "bool", "datetime", "date", "uuid", "decimal", "bytes", "duration")
 _NOUNS = ("Order", "Ticket", "Invoice", "Payment", "Customer", "Restaurant", "Courier", "Menu", "Refund")
@@ -40,17 +43,28 @@ class SchemaSize:
     services: int
     handlers_per_service: int
     types: int
+    packages: int = len(PACKAGES)
+    """Package files, `common` included; past the default five, domains are numbered."""
 
     @property
     def handlers(self) -> int:
         return self.services * self.handlers_per_service
 
     @classmethod
-    def for_handlers(cls, handlers: int) -> SchemaSize:
+    def for_handlers(cls, handlers: int, packages: int = len(PACKAGES)) -> SchemaSize:
         """The benchmark's proportions: 10 handlers per service, one declared type per two handlers."""
         return cls(
-            services=max(1, handlers // 10), handlers_per_service=min(10, handlers), types=handlers // 2
+            services=max(1, handlers // 10),
+            handlers_per_service=min(10, handlers),
+            types=handlers // 2,
+            packages=packages,
         )
+
+    def package_names(self) -> list[str]:
+        if self.packages <= len(PACKAGES):
+            return list(PACKAGES[: max(2, self.packages)])
+        domains = PACKAGES[1:]
+        return ["common", *(f"{domains[i % len(domains)]}{i:03d}" for i in range(self.packages - 1))]
 
 
 @dataclass
@@ -187,24 +201,33 @@ class _Writer:
         return spec
 
 
+def _imports(names: list[str], index: int) -> tuple[str, ...]:
+    if index == 0:
+        return ()
+    if (index - 1) % _CHAIN == 0:
+        return ("common",)
+    return ("common", names[index - 1])
+
+
 def write_schema(folder: Path, size: SchemaSize, *, seed: int = 2024) -> list[Path]:
     """Write the schema files into `folder` (created if missing) and return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     writer = _Writer(seed)
-    for index, name in enumerate(PACKAGES):
-        imports = () if index == 0 else tuple(dict.fromkeys(("common", PACKAGES[index - 1])))
+    names = size.package_names()
+    for index, name in enumerate(names):
+        imports = _imports(names, index)
         pkg = _Package(name, imports)
         pkg.doc = {"restagen": 1, "package": f"bench.{name}", "description": f"The {name} domain."}
         if imports:
             pkg.doc["imports"] = {alias: f"./{alias}.restagen.yaml" for alias in imports}
         writer.packages[name] = pkg
         # Every package gets its share of the types; `common` a fifth, like the domains.
-        share = size.types // len(PACKAGES) + (1 if index < size.types % len(PACKAGES) else 0)
+        share = size.types // len(names) + (1 if index < size.types % len(names) else 0)
         for _ in range(max(share, 1)):
             writer.add_type(pkg)
         if index:
             writer.add_errors(pkg, 4)
-    domains = [writer.packages[name] for name in PACKAGES[1:]]
+    domains = [writer.packages[name] for name in names[1:]]
     for number in range(size.services):
         pkg = domains[number % len(domains)]
         service = f"{writer.rng.choice(_SERVICE_WORDS)}_{number:03d}"

@@ -1,4 +1,4 @@
-"""The benchmarks still run: generation's quick mode exits 0 and prints the two ratios; the saga
+"""The benchmarks still run: generation's quick mode exits 0 and prints its ratios; the saga
 and events benchmarks print their ratios; the SSE latency benchmark completes a small run and
 prints its percentiles; the suite's quick mode prints every row of its tables.
 
@@ -49,6 +49,9 @@ def test_generation_benchmark_quick_mode_runs() -> None:
     )
     assert any(line.startswith("ratio no-op / full: ") for line in lines)
     assert any(line.strip().startswith("10 ") for line in lines), "the scaling table is missing"
+    assert any(line.startswith("ratio 400 / 40 handlers: ") for line in lines), "the scale figure is missing"
+    assert any(line.startswith("peak RSS at 400 handlers: ") for line in lines)
+    assert any(line.startswith("ratio incremental / full: ") for line in lines)
 
 
 @pytest.mark.slow
@@ -107,6 +110,10 @@ def test_benchmark_suite_quick_mode_prints_every_row(tmp_path: Path) -> None:
         "| endpoint CPU per call, service-to-service, concurrency 16 (vs hand-written) |",
         "| in-process client per call (generated ingress client vs raw httpx POST) |",
         "| in-process endpoint per call (generated vs hand-written echo handler) |",
+        "| 200 | 100 |",
+        "| ratio 200 / 20 |",
+        "| after a one-line change |",
+        "| incremental / full |",
     ]
     for start in expected:
         assert any(row.startswith(start) for row in rows), f"no row {start!r} in:\n{output}"

@@ -15,5 +15,6 @@ the one place that runs them in this order, and nothing touches disk before `wri
     format.py   `{path: text}`     -> the same, formatted by ruff
     write.py    `{path: text}`     -> files on disk, only when every stage succeeded
 
-`cache` lets the pipeline reuse the files of a package whose inputs did not change.
+`cache` lets the pipeline reuse the files of a package whose inputs did not change; `heap` keeps
+the cyclic garbage collector's cost linear in the size of the schema.
 """

@@ -25,7 +25,7 @@ from restagen.compiler.render.sagas import saga_scaffold_paths
 from restagen.compiler.render.services import scaffold_paths
 from restagen.compiler.render.templates import templates_digests
 
-__all__ = ["MANIFEST", "Manifest", "package_digest"]
+__all__ = ["MANIFEST", "Manifest", "package_digest", "package_digests"]
 
 MANIFEST = ".restagen.json"
 _FORMAT = 1
@@ -50,29 +50,31 @@ def _toolchain() -> str:
     return "\n".join(parts)
 
 
-def _closure(program: ir.Program, package: ir.Package) -> list[ir.Package]:
-    seen: dict[str, ir.Package] = {}
-    pending = [package]
-    while pending:
-        current = pending.pop()
-        if current.name in seen:
-            continue
-        seen[current.name] = current
-        pending.extend(program.package(target) for _, target in current.imports)
-    return [seen[name] for name in sorted(seen)]
-
-
 def _scaffold_paths(package: ir.Package) -> list[str]:
     """The files of `package` that are the user's once written: never hashed, never compared."""
     return [*scaffold_paths(package), *saga_scaffold_paths(package)]
 
 
-def package_digest(program: ir.Program, package: ir.Package, deploy: DeploySettings | None = None) -> str:
-    """A hash of everything the files of `package` are made from."""
+def package_digests(program: ir.Program, deploy: DeploySettings | None = None) -> dict[str, str]:
+    """A hash of everything the files of each package are made from, by package name.
+
+    That is the package's IR and the IR of every package it imports, directly or not: each IR is
+    hashed once, and a package's digest combines the hashes of its closure.
+    """
     settings = (deploy or DeploySettings()).model_dump_json()
-    return _sha(
-        _toolchain() + "\n" + settings + "\n" + "\n".join(repr(p) for p in _closure(program, package))
-    )
+    shared = _sha(_toolchain() + "\n" + settings)
+    own = {package.name: _sha(repr(package)) for package in program.packages}
+    return {
+        package.name: _sha(
+            "\n".join([shared, *sorted(f"{p.name}={own[p.name]}" for p in program.closure(package))])
+        )
+        for package in program.packages
+    }
+
+
+def package_digest(program: ir.Program, package: ir.Package, deploy: DeploySettings | None = None) -> str:
+    """The digest of one package (see `package_digests`)."""
+    return package_digests(program, deploy)[package.name]
 
 
 @dataclass
@@ -117,15 +119,15 @@ class Manifest:
 
     @staticmethod
     def render(
-        program: ir.Program, files_by_package: dict[str, dict[str, str]], deploy: DeploySettings | None = None
+        program: ir.Program, files_by_package: dict[str, dict[str, str]], digests: dict[str, str]
     ) -> str:
-        """The manifest text for the given files of each package (scaffolds left out)."""
+        """The manifest text for the given files and digests of each package (scaffolds left out)."""
         packages = {}
         for package in program.packages:
             scaffolds = set(_scaffold_paths(package))
             owned = files_by_package[package.name]
             packages[package.name] = {
-                "digest": package_digest(program, package, deploy),
+                "digest": digests[package.name],
                 "files": {rel: _sha(text) for rel, text in sorted(owned.items()) if rel not in scaffolds},
             }
         return json.dumps({"format": _FORMAT, "packages": packages}, indent=2, sort_keys=True) + "\n"

@@ -285,5 +285,17 @@ class Program:
                 return package
         raise KeyError(name)
 
+    def closure(self, package: Package) -> list[Package]:
+        """`package` and every package it imports, directly or not, in the order of `packages`."""
+        by_name = {p.name: p for p in self.packages}
+        seen: set[str] = set()
+        pending = [package.name]
+        while pending:
+            current = pending.pop()
+            if current not in seen:
+                seen.add(current)
+                pending.extend(target for _, target in by_name[current].imports)
+        return [p for p in self.packages if p.name in seen]
+
     def type(self, ref: Named) -> TypeDecl:
         return self.package(ref.package).type(ref.name)

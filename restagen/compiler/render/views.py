@@ -311,13 +311,15 @@ def _event_input(handler: ir.Handler) -> ir.TypeRef | None:
     return ir.UnionOf(tuple(handler.subscribe))
 
 
-def _class_names(program: ir.Program) -> frozenset[str]:
-    """Every class a codecs module may import: the program's types and the primitives' classes.
+def _class_names(program: ir.Program, package: ir.Package) -> frozenset[str]:
+    """Every class a codecs module may import: the types of its package and of every package it
+    imports, directly or not, and the primitives' classes.
 
     Known before any codec is named, so that a codec never takes the name of a class its module
-    imports, whichever order the codecs and their imports are met in.
+    imports, whichever order the codecs and their imports are met in. Packages it does not import
+    are left out: its files depend on nothing else (see `cache`).
     """
-    names = {decl.name for package in program.packages for decl in package.types}
+    names = {decl.name for imported in program.closure(package) for decl in imported.types}
     return frozenset(names | PRIMITIVE_CLASSES)
 
 
@@ -325,7 +327,7 @@ class _Builder:
     def __init__(self, program: ir.Program, package: ir.Package) -> None:
         self.program = program
         self.view = PackageView(package)
-        self.class_names = _class_names(program)
+        self.class_names = _class_names(program, package)
 
     def codec(self, ref: ir.TypeRef, serde: str) -> str:
         base = codec_name(ref, self.view.package.name) + ("_BSON" if serde == "bson" else "")
