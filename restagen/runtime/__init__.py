@@ -20,7 +20,8 @@ from restagen.runtime._exports import lazy_exports
 
 if TYPE_CHECKING:
     from restagen.runtime._core.bson import BsonCodec
-    from restagen.runtime._core.calls import ContextCaller, ContextClient, ContextInvocationHandle
+    from restagen.runtime._core.calls import ContextCaller, ContextInvocationHandle
+    from restagen.runtime._core.clients import ContextClient, IngressClient
     from restagen.runtime._core.codecs import Codec, CodecError, JsonCodec
     from restagen.runtime._core.combinators import as_completed, gather, select, wait_completed
     from restagen.runtime._core.context import (
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from restagen.runtime._core.futures import CallFuture, DurableFuture
     from restagen.runtime._core.ingress import (
         Ingress,
-        IngressClient,
         IngressError,
         IngressRetries,
         InvocationHandle,

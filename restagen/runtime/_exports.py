@@ -9,34 +9,35 @@ that never calls the ingress, no settings reader until configuration is read).
 
 from __future__ import annotations
 
-import ast
 import importlib
+import re
 import sys
 from collections.abc import Callable
-from importlib.util import resolve_name
 from pathlib import Path
 from typing import Any
 
 __all__ = ["exported_names", "lazy_exports"]
 
 
-def exported_names(path: Path, package: str) -> dict[str, str]:
-    """Each name imported under `if TYPE_CHECKING:` in the package at `path`, with its module."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+_BLOCK = re.compile(r"^if TYPE_CHECKING:\n(?P<body>(?:[ \t]+.*\n|\n)*)", re.MULTILINE)
+_IMPORT = re.compile(r"from\s+(?P<module>[\w.]+)\s+import\s+(?:\((?P<many>[^)]*)\)|(?P<one>[^\n]*))")
+
+
+def exported_names(path: Path) -> dict[str, str]:
+    """Each name imported under `if TYPE_CHECKING:` in the package at `path`, with its module.
+
+    The imports there are absolute `from ... import ...` statements, one name per entry (no
+    `as`): a plain reading of the text, far cheaper than parsing the module, finds them.
+    """
+    block = _BLOCK.search(path.read_text(encoding="utf-8"))
     names: dict[str, str] = {}
-    for node in tree.body:
-        if not (
-            isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
-        ):
-            continue
-        for statement in node.body:
-            if not isinstance(statement, ast.ImportFrom):
-                continue
-            module = statement.module or ""
-            if statement.level:
-                module = resolve_name("." * statement.level + module, package)
-            for alias in statement.names:
-                names[alias.asname or alias.name] = module
+    if block is None:
+        return names
+    for statement in _IMPORT.finditer(block["body"]):
+        listed = statement["many"] if statement["many"] is not None else statement["one"]
+        for name in listed.replace("\n", " ").split(","):
+            if name.strip():
+                names[name.strip()] = statement["module"]
     return names
 
 
@@ -47,7 +48,7 @@ def lazy_exports(package: str) -> tuple[Callable[[str], Any], Callable[[], list[
 
     def __getattr__(name: str) -> Any:
         if not sources:
-            sources.update(exported_names(Path(str(module.__file__)), package))
+            sources.update(exported_names(Path(str(module.__file__))))
         source = sources.get(name)
         if source is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")

@@ -12,9 +12,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PROGRAM = """
 import sys
-from restagen.runtime import ComponentSpec, Endpoint, HandlerContext, HandlerSpec, Ingress, JsonCodec
+from pydantic import BaseModel
+from restagen.runtime import ComponentSpec, ContextClient, Endpoint, HandlerContext, HandlerSpec, IngressClient, JsonCodec
 
-spec = ComponentSpec("service", "greeter", (HandlerSpec("greeter", "greet", input=JsonCodec(str)),))
+class Name(BaseModel):
+    value: str
+
+spec = ComponentSpec("service", "greeter", (HandlerSpec("greeter", "greet", input=JsonCodec(Name)),))
 
 class Greeter:
     async def greet(self, ctx: HandlerContext, name: str) -> None: ...
@@ -47,6 +51,9 @@ def test_an_endpoint_configured_in_code_loads_no_settings_reader_and_no_events(t
         "restagen.runtime.events._publish",
         "restagen.runtime.events._registry",
         "restagen.decorators",
+        "restagen.runtime._core.ingress",
+        "restagen.runtime._endpoint.admin",
+        "pydantic.type_adapter",
         "restagen.compiler",
     ):
         assert module not in loaded, module

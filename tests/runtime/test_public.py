@@ -3,6 +3,7 @@ reaches past it into a private module."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 from pathlib import Path
@@ -22,6 +23,19 @@ PUBLIC = [
 PRIVATE = re.compile(r"^\s*(?:from|import) restagen\.(?:runtime|testing)(?:\.\w+)*\._", re.M)
 
 
+def _type_checking_imports(path: Path) -> dict[str, str]:
+    """What a parser finds under `if TYPE_CHECKING:`: the quick reading must find the same."""
+    names = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for statement in node.body:
+                assert isinstance(statement, ast.ImportFrom) and statement.module and not statement.level
+                for alias in statement.names:
+                    assert alias.asname is None
+                    names[alias.name] = statement.module
+    return names
+
+
 def _init(package: str) -> Path:
     return ROOT / package.replace(".", "/") / "__init__.py"
 
@@ -29,7 +43,8 @@ def _init(package: str) -> Path:
 @pytest.mark.parametrize("package", PUBLIC)
 def test_all_lists_exactly_what_the_package_exports(package: str) -> None:
     module = importlib.import_module(package)
-    exported = exported_names(_init(package), package)
+    exported = exported_names(_init(package))
+    assert exported == _type_checking_imports(_init(package))
     assert sorted(module.__all__) == sorted(exported)
     assert module.__all__ == sorted(module.__all__, key=lambda name: (not name.isupper(), name))
     for name, source in exported.items():

@@ -39,10 +39,16 @@ class Imports:
 
     names: set[tuple[str, str]] = field(default_factory=set)
     modules: set[str] = field(default_factory=set)
+    typing_names: set[tuple[str, str]] = field(default_factory=set)
+    """Names only annotations use: imported for type checkers, under `if TYPE_CHECKING:`."""
 
     def add(self, module: str, name: str) -> None:
         """`from module import name`."""
         self.names.add((module, name))
+
+    def add_for_typing(self, module: str, name: str) -> None:
+        """`from module import name` under `if TYPE_CHECKING:`, unless it is imported anyway."""
+        self.typing_names.add((module, name))
 
     def add_module(self, module: str) -> None:
         """`import module`."""
@@ -51,22 +57,31 @@ class Imports:
     def update(self, other: Imports) -> Imports:
         self.names |= other.names
         self.modules |= other.modules
+        self.typing_names |= other.typing_names
         return self
 
     def copy(self) -> Imports:
-        return Imports(set(self.names), set(self.modules))
+        return Imports(set(self.names), set(self.modules), set(self.typing_names))
 
     def from_subpackage(self) -> Imports:
         """The same imports written in a subpackage: `.models` becomes `..models`."""
         return Imports({(f".{m}" if m.startswith(".") else m, n) for m, n in self.names}, set(self.modules))
 
     def lines(self) -> list[str]:
-        by_module: dict[str, set[str]] = {}
-        for module, name in self.names:
-            by_module.setdefault(module, set()).add(name)
-        return [f"import {m}" for m in sorted(self.modules)] + [
-            f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(by_module.items())
-        ]
+        typing_only = bool(self.typing_lines())
+        names = self.names | {("typing", "TYPE_CHECKING")} if typing_only else self.names
+        return [f"import {m}" for m in sorted(self.modules)] + _from_lines(names)
+
+    def typing_lines(self) -> list[str]:
+        """The imports of the `if TYPE_CHECKING:` block (none: no block)."""
+        return _from_lines(self.typing_names - self.names)
+
+
+def _from_lines(names: set[tuple[str, str]]) -> list[str]:
+    by_module: dict[str, set[str]] = {}
+    for module, name in names:
+        by_module.setdefault(module, set()).add(name)
+    return [f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(by_module.items())]
 
 
 @dataclass(frozen=True)

@@ -191,28 +191,29 @@ class PackageView:
         return imports.lines()
 
     @property
-    def clients_imports(self) -> list[str]:
+    def clients_imports(self) -> Imports:
+        """Only the bases and the caller are needed to run: the rest names types, and stays
+        unimported at run time (an endpoint that never calls the ingress loads no HTTP client)."""
         imports = self._signature_imports()
         imports.add(".", "definitions")
         imports.add("typing", "Any")
-        imports.add("restagen.runtime", "HandlerContext")
-        for name in ("ContextCaller", "ContextClient"):
+        for name in ("ContextCaller", "ContextClient", "IngressClient"):
             imports.add("restagen.runtime", name)
-        for name in ("Ingress", "IngressClient", "SyncIngress"):
-            imports.add("restagen.runtime", name)
+        for name in ("HandlerContext", "Ingress", "SyncIngress"):
+            imports.add_for_typing("restagen.runtime", name)
         if any(c.handlers for c in self.components):
             imports.add("collections.abc", "Mapping")
             imports.add("datetime", "timedelta")
-            imports.add("restagen.runtime", "ContextInvocationHandle")
+            imports.add_for_typing("restagen.runtime", "ContextInvocationHandle")
         if any(c.callable_handlers for c in self.components):
-            imports.add("restagen.runtime", "InvocationHandle")
-            imports.add("restagen.runtime", "SyncInvocationHandle")
+            imports.add_for_typing("restagen.runtime", "InvocationHandle")
+            imports.add_for_typing("restagen.runtime", "SyncInvocationHandle")
         if any(c.callable_handlers or c.run for c in self.components):
-            imports.add("restagen.runtime", "CallFuture")
+            imports.add_for_typing("restagen.runtime", "CallFuture")
         if any(c.run for c in self.components):
-            imports.add("restagen.runtime", "WorkflowHandle")
-            imports.add("restagen.runtime", "SyncWorkflowHandle")
-        return imports.lines()
+            imports.add_for_typing("restagen.runtime", "WorkflowHandle")
+            imports.add_for_typing("restagen.runtime", "SyncWorkflowHandle")
+        return imports
 
     @property
     def codecs_imports(self) -> list[str]:

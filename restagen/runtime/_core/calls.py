@@ -21,7 +21,7 @@ from restagen.runtime._core.specs import HandlerSpec
 if TYPE_CHECKING:
     from restagen.runtime._core.context import HandlerContext
 
-__all__ = ["ContextCaller", "ContextClient", "ContextInvocationHandle"]
+__all__ = ["ContextCaller", "ContextInvocationHandle"]
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -45,10 +45,6 @@ class ContextInvocationHandle(Generic[Out]):
 
     async def cancel(self) -> None:
         await self._handle.cancel_invocation()
-
-
-class ContextClient:
-    """The base of generated context clients: those of services can be injected into handlers."""
 
 
 class ContextCaller:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from pydantic import ConfigDict, PydanticUserError, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import SchemaSerializer, SchemaValidator
 from restate.serde import Serde
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 __all__ = ["Codec", "CodecError", "JsonCodec"]
 
@@ -40,6 +43,8 @@ _CONFIG = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
 def _new_adapter(type_: Any) -> TypeAdapter[Any]:
     """bytes travel as base64 in JSON, as in the generated models (any byte string round-trips)."""
+    from pydantic import PydanticUserError, TypeAdapter
+
     try:
         return TypeAdapter(type_, config=_CONFIG)
     except PydanticUserError:  # a model (or dataclass) brings its own configuration
@@ -68,12 +73,24 @@ class Codec(Serde[T], Generic[T]):
 
     def __init__(self, type_: Any) -> None:
         self.type = type_
-        self.adapter: TypeAdapter[T] = _adapter(type_)
-        # pydantic-core's own objects when the adapter is complete; an adapter still waiting for
-        # a forward reference has placeholders that rebuild it on use: its methods then do that.
-        serializer, validator = self.adapter.serializer, self.adapter.validator
+        self._adapter: TypeAdapter[T] | None = None
+        # pydantic-core's own objects when the schema is complete; one still waiting for a
+        # forward reference has placeholders that rebuild it on use: the adapter's methods then
+        # do that. A model has its own; other types get an adapter, built on first use.
+        if isinstance(type_, type) and issubclass(type_, BaseModel):
+            serializer: Any = type_.__pydantic_serializer__
+            validator: Any = type_.__pydantic_validator__
+        else:
+            serializer, validator = self.adapter.serializer, self.adapter.validator
         self._serializer = serializer if isinstance(serializer, SchemaSerializer) else None
         self._validator = validator if isinstance(validator, SchemaValidator) else None
+
+    @property
+    def adapter(self) -> TypeAdapter[T]:
+        """The pydantic adapter of the type (shared by its codecs), for what goes beyond a call."""
+        if self._adapter is None:
+            self._adapter = _adapter(self.type)
+        return self._adapter
 
     def json_schema(self) -> dict[str, Any]:
         return self.adapter.json_schema(mode="serialization", by_alias=True)
@@ -105,12 +122,11 @@ class JsonCodec(Codec[T]):
     def __init__(self, type_: Any) -> None: ...
     def __init__(self, type_: Any) -> None:
         super().__init__(type_)
-        adapter = self.adapter
         self._to_json: Callable[..., bytes] = (
-            self._serializer.to_json if self._serializer is not None else adapter.dump_json
+            self._serializer.to_json if self._serializer is not None else self.adapter.dump_json
         )
         self._from_json: Callable[[bytes], T] = (
-            self._validator.validate_json if self._validator is not None else adapter.validate_json
+            self._validator.validate_json if self._validator is not None else self.adapter.validate_json
         )
 
     def encode(self, value: T) -> bytes:

@@ -24,7 +24,6 @@ import restate
 
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
-from restagen.runtime._endpoint.admin import RegistrationError, register_async
 from restagen.runtime._endpoint.binding import Pipeline, RestateComponent, bind
 from restagen.runtime._endpoint.chain import AroundStep, Before, Proceed, compose
 from restagen.runtime._endpoint.config import Config, ConfigError, PubSubConfig
@@ -358,6 +357,8 @@ def _registering(
     tasks: set[asyncio.Task[None]] = set()
 
     async def deploy() -> None:
+        from restagen.runtime._endpoint.admin import RegistrationError, register_async
+
         try:
             services = await register_async(admin_url, uri, timeout=timeout)
         except RegistrationError as error:

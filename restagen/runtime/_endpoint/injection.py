@@ -30,14 +30,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import restate
 
-from restagen.runtime._core.calls import ContextClient
+from restagen.runtime._core.clients import ContextClient, IngressClient
 from restagen.runtime._core.context import HandlerContext
-from restagen.runtime._core.ingress import Ingress, IngressClient, SyncIngress
 from restagen.runtime._endpoint.config import Config, ConfigError
 from restagen.runtime.events._spec import EventsClient
 
 if TYPE_CHECKING:
+    from restagen.runtime._core.ingress import Ingress, SyncIngress
     from restagen.runtime.events._publish import EventPublisher
+
+_INGRESS = "restagen.runtime._core.ingress."
+"""Where `Ingress` and `SyncIngress` live: imported once something asks for one."""
 
 _PUBLISHERS = "restagen.runtime.events._publish"
 """The module of the event publishers: imported once something asks for one."""
@@ -160,8 +163,8 @@ class Injector:
                 return self._context(wanted, what, contexts)
             if issubclass(wanted, restate.Context):
                 return Plan(True, lambda invocation: invocation.context.restate)  # type: ignore[union-attr]
-            if wanted in (Ingress, SyncIngress):
-                return self._ingress(wanted, what)
+            if wanted.__module__.startswith(_INGRESS) and wanted.__name__ in ("Ingress", "SyncIngress"):
+                return self._ingress(typing.cast("type[Ingress] | type[SyncIngress]", wanted), what)
             if wanted.__module__ == _PUBLISHERS:
                 return self._publisher(typing.cast("type[EventPublisher]", wanted), what)
             if issubclass(wanted, (IngressClient, ContextClient, EventsClient)):
@@ -228,6 +231,8 @@ class Injector:
         except ConfigError as error:
             raise InjectionError(str(error)) from None
         if wanted is IngressPublisher:
+            from restagen.runtime._core.ingress import Ingress
+
             ingress = self._ingress(Ingress, what).build(None)
             value = self._singletons[wanted] = IngressPublisher(ingress, pubsub)
             return Plan(False, lambda _invocation: value)

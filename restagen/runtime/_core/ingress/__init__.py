@@ -14,6 +14,7 @@ send and wait.
 
 from __future__ import annotations
 
+from restagen.runtime._core.clients import IngressClient
 from restagen.runtime._core.ingress.async_ingress import Ingress
 from restagen.runtime._core.ingress.errors import IngressError, NotReady
 from restagen.runtime._core.ingress.handles import (
@@ -39,7 +40,3 @@ __all__ = [
     "SyncWorkflowHandle",
     "WorkflowHandle",
 ]
-
-
-class IngressClient:
-    """The base of generated ingress clients: those of services can be injected into handlers."""

@@ -11,23 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from restagen.runtime import (
-    CallFuture,
-    ContextCaller,
-    ContextClient,
-    ContextInvocationHandle,
-    HandlerContext,
-    Ingress,
-    IngressClient,
-    InvocationHandle,
-    SyncIngress,
-    SyncInvocationHandle,
-)
+from restagen.runtime import ContextCaller, ContextClient, IngressClient
 
 from . import definitions
 from .models import AccountingReverseRequest, Authorization, AuthorizeRequest
+
+if TYPE_CHECKING:
+    from restagen.runtime import (
+        CallFuture,
+        ContextInvocationHandle,
+        HandlerContext,
+        Ingress,
+        InvocationHandle,
+        SyncIngress,
+        SyncInvocationHandle,
+    )
 
 
 class AccountingClient(IngressClient):

@@ -11,20 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from restagen.runtime import (
-    CallFuture,
-    ContextCaller,
-    ContextClient,
-    ContextInvocationHandle,
-    HandlerContext,
-    Ingress,
-    IngressClient,
-    InvocationHandle,
-    SyncIngress,
-    SyncInvocationHandle,
-)
+from restagen.runtime import ContextCaller, ContextClient, IngressClient
 
 from library.common.models import ItemReturned
 
@@ -36,6 +25,17 @@ from .models import (
     Receipt,
     Statement,
 )
+
+if TYPE_CHECKING:
+    from restagen.runtime import (
+        CallFuture,
+        ContextInvocationHandle,
+        HandlerContext,
+        Ingress,
+        InvocationHandle,
+        SyncIngress,
+        SyncInvocationHandle,
+    )
 
 
 class BillingClient(IngressClient):

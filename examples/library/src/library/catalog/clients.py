@@ -11,25 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from restagen.runtime import (
-    CallFuture,
-    ContextCaller,
-    ContextClient,
-    ContextInvocationHandle,
-    HandlerContext,
-    Ingress,
-    IngressClient,
-    InvocationHandle,
-    SyncIngress,
-    SyncInvocationHandle,
-)
+from restagen.runtime import ContextCaller, ContextClient, IngressClient
 
 from library.common.models import ItemReturned
 
 from . import definitions
 from .models import Availability, CopyReserved, Item
+
+if TYPE_CHECKING:
+    from restagen.runtime import (
+        CallFuture,
+        ContextInvocationHandle,
+        HandlerContext,
+        Ingress,
+        InvocationHandle,
+        SyncIngress,
+        SyncInvocationHandle,
+    )
 
 
 class ShelvingClient(IngressClient):
