@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import typing
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -36,6 +35,7 @@ from restagen.local.server import LocalRestate
 from restagen.runtime._core.ingress import Ingress, SyncIngress
 from restagen.runtime._endpoint.admin import register, register_async
 from restagen.runtime._endpoint.endpoint import Endpoint
+from restagen.runtime._endpoint.injection import type_hints
 from restagen.testing._server import local_restate
 
 __all__ = ["ServedApp", "Serving", "serve"]
@@ -136,7 +136,7 @@ class ServedApp:
         """A generated ingress client (`...Client` or `...SyncClient`, sagas' too) over this env's
         ingress; `args` follow the ingress (an object's or workflow's key)."""
         try:
-            hint = typing.get_type_hints(cls.__init__).get("ingress")
+            hint = type_hints(cls.__init__).get("ingress")
         except (NameError, TypeError):  # annotations that do not resolve: not a generated client
             hint = None
         if hint is SyncIngress:

@@ -45,7 +45,7 @@ _INGRESS = "restagen.runtime._core.ingress."
 _PUBLISHERS = "restagen.runtime.events._publish"
 """The module of the event publishers: imported once something asks for one."""
 
-__all__ = ["InjectionError", "Injector", "Invocation", "Plan", "Scope"]
+__all__ = ["InjectionError", "Injector", "Invocation", "Plan", "Scope", "type_hints"]
 
 Scope = Literal["singleton", "invocation"]
 
@@ -129,7 +129,7 @@ class Injector:
         for a context must accept each of them.
         """
         try:
-            hints = typing.get_type_hints(target.__init__ if isinstance(target, type) else target)  # type: ignore[misc]
+            hints = type_hints(target.__init__ if isinstance(target, type) else target)  # type: ignore[misc]
         except NameError as error:
             raise InjectionError(f"{what}: cannot read its parameter types ({error})") from None
         parameters = inspect.signature(target).parameters.values()
@@ -248,6 +248,26 @@ class Injector:
             section.url, headers=section.headers, admin_url=admin.url if admin is not None else None
         )
         return Plan(False, lambda _invocation: value)
+
+
+def type_hints(function: Callable[..., Any]) -> dict[str, Any]:
+    """The parameter types of `function`.
+
+    A name its module imports for type checkers only (`if TYPE_CHECKING:`, as generated clients
+    import `Ingress` and `HandlerContext`) is read from `restagen.runtime` when it is one of its
+    public names; only names the module does not define are looked up there.
+    """
+    import restagen.runtime
+
+    missing: dict[str, Any] = {}
+    while True:
+        try:
+            return typing.get_type_hints(function, localns=missing)
+        except NameError as error:
+            name = error.name
+            if name in missing or name not in restagen.runtime.__all__:
+                raise
+            missing[name] = getattr(restagen.runtime, name)
 
 
 def _call(target: Callable[..., Any], arguments: list[tuple[str, Plan]]) -> Plan:

@@ -14,7 +14,6 @@ send and wait.
 
 from __future__ import annotations
 
-from restagen.runtime._core.clients import IngressClient
 from restagen.runtime._core.ingress.async_ingress import Ingress
 from restagen.runtime._core.ingress.errors import IngressError, NotReady
 from restagen.runtime._core.ingress.handles import (
@@ -29,7 +28,6 @@ from restagen.runtime._core.ingress.sync_ingress import SyncIngress
 
 __all__ = [
     "Ingress",
-    "IngressClient",
     "IngressError",
     "IngressRetries",
     "InvocationHandle",
