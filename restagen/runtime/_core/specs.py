@@ -8,11 +8,12 @@ computed once, at import, and never looked up per call.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from restagen.runtime._core.codecs import Codec
+from restagen.runtime._record import Record
 
 if TYPE_CHECKING:
     from restagen.runtime.events._spec import EventSpec
@@ -27,8 +28,7 @@ ComponentKind = Literal["service", "object", "workflow"]
 HandlerKind = Literal["exclusive", "shared", "workflow"]
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(Record):
     max_attempts: int | None = None
     initial_interval: timedelta | None = None
     max_interval: timedelta | None = None
@@ -36,8 +36,7 @@ class RetryPolicy:
     on_max_attempts: Literal["pause", "kill"] | None = None
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(Record):
     """Restate options of a component or handler (see the definition language's `options`)."""
 
     inactivity_timeout: timedelta | None = None
@@ -50,8 +49,7 @@ class Options:
     retry: RetryPolicy | None = None
 
 
-@dataclass(frozen=True)
-class HandlerSpec(Generic[In, Out]):
+class HandlerSpec(Record, Generic[In, Out]):
     """One handler: `input` is None when it takes nothing, `output` when it returns nothing.
 
     `kind` is None for the handlers of a service, which have none.
@@ -79,8 +77,7 @@ class HandlerSpec(Generic[In, Out]):
         return None
 
 
-@dataclass(frozen=True)
-class ComponentSpec:
+class ComponentSpec(Record):
     kind: ComponentKind
     name: str
     handlers: tuple[HandlerSpec[Any, Any], ...]

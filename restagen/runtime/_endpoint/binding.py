@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import restate
@@ -25,6 +24,7 @@ from restagen.runtime._core.specs import ComponentSpec, HandlerSpec, Options
 from restagen.runtime._endpoint.chain import Before, Chain
 from restagen.runtime._endpoint.headers import HeaderPolicy
 from restagen.runtime._endpoint.injection import Invocation
+from restagen.runtime._record import Record
 from restagen.runtime.events._spec import EVENT_HEADER, EVENT_VERSION_HEADER, SUBSCRIBES_METADATA
 
 __all__ = ["Pipeline", "RestateComponent", "bind"]
@@ -71,8 +71,7 @@ def _type_hint(codec: Codec[Any] | None) -> TypeHint[Any]:
     return TypeHint(annotation=codec.type, generate_json_schema=codec.json_schema)
 
 
-@dataclass(frozen=True)
-class Pipeline:
+class Pipeline(Record):
     """What runs around one handler: its middleware chain, how to get the implementation, headers."""
 
     before: tuple[Before, ...] = ()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
 import restate
@@ -37,6 +36,7 @@ from restagen.runtime._endpoint.middleware import (
     label,
 )
 from restagen.runtime._endpoint.settings import load_config
+from restagen.runtime._record import Record
 
 if TYPE_CHECKING:  # events are imported when the endpoint has a `pubsub` section or subscribers
     from restagen.runtime.events._wire import PublishRequest, SubscribeRequest
@@ -46,8 +46,7 @@ __all__ = ["Endpoint", "InjectionError"]
 _log = logging.getLogger("restagen")
 
 
-@dataclass(frozen=True)
-class _Bound:
+class _Bound(Record):
     spec: ComponentSpec
     implementation: object
     middleware: tuple[MiddlewareLike, ...]

@@ -25,7 +25,6 @@ import inspect
 import types
 import typing
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import restate
@@ -33,6 +32,7 @@ import restate
 from restagen.runtime._core.clients import ContextClient, IngressClient
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._endpoint.config import Config, ConfigError
+from restagen.runtime._record import Record
 from restagen.runtime.events._spec import EventsClient
 
 if TYPE_CHECKING:
@@ -64,16 +64,14 @@ class Invocation:
         self.instances: dict[int, Any] = {}
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Record):
     """How to build a value: once (`per_invocation` false: `build(None)` at startup) or per invocation."""
 
     per_invocation: bool
     build: Callable[[Invocation | None], Any]
 
 
-@dataclass(frozen=True)
-class _Provider:
+class _Provider(Record):
     factory: Callable[..., Any]
     scope: Scope
 

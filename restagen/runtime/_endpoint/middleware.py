@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.specs import ComponentKind, ComponentSpec, HandlerKind, HandlerSpec, Options
+from restagen.runtime._record import Record
 
 __all__ = [
     "AroundFunction",
@@ -34,8 +34,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class HandlerInfo:
+class HandlerInfo(Record):
     """What a middleware knows of the handler it runs before."""
 
     name: str
@@ -50,8 +49,7 @@ class HandlerInfo:
     spec: HandlerSpec[Any, Any]
 
 
-@dataclass(frozen=True)
-class ComponentInfo:
+class ComponentInfo(Record):
     """What a middleware knows of the service, object or workflow it runs in."""
 
     name: str

@@ -7,10 +7,10 @@ with the headers `restagen-event` (type), `restagen-event-version` and `restagen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from restagen.runtime._core.codecs import Codec
+from restagen.runtime._record import Record
 
 __all__ = [
     "EVENT_HEADER",
@@ -30,8 +30,7 @@ SUBSCRIBES_METADATA = "restagen.subscribes"
 """Discovery metadata of a subscriber handler: `type@version` of each event it takes."""
 
 
-@dataclass(frozen=True)
-class EventSpec(Generic[T]):
+class EventSpec(Record, Generic[T]):
     """An event type: `name` is qualified by its package (`ftgo.orders.OrderCreated`)."""
 
     name: str
