@@ -373,3 +373,11 @@ def test_bson_decimals_of_strict_fields_travel_as_decimal128() -> None:
     codec = BsonCodec(StrictModel)
     again = codec.decode(codec.encode(value))
     assert again == value and str(again.items[0].amount) == "-0.0"
+
+
+def test_a_codec_builds_its_adapter_on_first_use() -> None:
+    codec = JsonCodec(list[int])
+    assert codec._adapter is None
+    assert codec.decode(codec.encode([1, 2])) == [1, 2]
+    assert codec._adapter is not None
+    assert codec.encode([3]) == b"[3]"

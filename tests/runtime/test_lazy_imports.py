@@ -18,7 +18,9 @@ from restagen.runtime import ComponentSpec, ContextClient, Endpoint, HandlerCont
 class Name(BaseModel):
     value: str
 
-spec = ComponentSpec("service", "greeter", (HandlerSpec("greeter", "greet", input=JsonCodec(Name)),))
+spec = ComponentSpec(
+    "service", "greeter", (HandlerSpec("greeter", "greet", input=JsonCodec(Name), output=JsonCodec(int)),)
+)
 
 class Greeter:
     async def greet(self, ctx: HandlerContext, name: str) -> None: ...

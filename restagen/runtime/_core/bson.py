@@ -87,7 +87,7 @@ class BsonCodec(Codec[T]):
     def __init__(self, type_: Any) -> None: ...
     def __init__(self, type_: Any) -> None:
         super().__init__(type_)
-        adapter = self.adapter
+        adapter = self._use_adapter()
         self._to_python: Callable[..., Any] = (
             self._serializer.to_python if self._serializer is not None else adapter.dump_python
         )

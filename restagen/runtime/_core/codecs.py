@@ -74,16 +74,22 @@ class Codec(Serde[T], Generic[T]):
     def __init__(self, type_: Any) -> None:
         self.type = type_
         self._adapter: TypeAdapter[T] | None = None
-        # pydantic-core's own objects when the schema is complete; one still waiting for a
-        # forward reference has placeholders that rebuild it on use: the adapter's methods then
-        # do that. A model has its own; other types get an adapter, built on first use.
-        if isinstance(type_, type) and issubclass(type_, BaseModel):
-            serializer: Any = type_.__pydantic_serializer__
-            validator: Any = type_.__pydantic_validator__
-        else:
-            serializer, validator = self.adapter.serializer, self.adapter.validator
+        self._serializer: SchemaSerializer | None = None
+        self._validator: SchemaValidator | None = None
+        if isinstance(type_, type) and issubclass(type_, BaseModel):  # a model has its own
+            self._use(type_.__pydantic_serializer__, type_.__pydantic_validator__)
+
+    def _use(self, serializer: Any, validator: Any) -> None:
+        """pydantic-core's own objects when the schema is complete; one still waiting for a
+        forward reference has placeholders that rebuild it on use: the adapter's methods do that."""
         self._serializer = serializer if isinstance(serializer, SchemaSerializer) else None
         self._validator = validator if isinstance(validator, SchemaValidator) else None
+
+    def _use_adapter(self) -> TypeAdapter[T]:
+        """The adapter, with its serializer and validator put to use."""
+        adapter = self.adapter
+        self._use(adapter.serializer, adapter.validator)
+        return adapter
 
     @property
     def adapter(self) -> TypeAdapter[T]:
@@ -122,12 +128,26 @@ class JsonCodec(Codec[T]):
     def __init__(self, type_: Any) -> None: ...
     def __init__(self, type_: Any) -> None:
         super().__init__(type_)
-        self._to_json: Callable[..., bytes] = (
-            self._serializer.to_json if self._serializer is not None else self.adapter.dump_json
-        )
-        self._from_json: Callable[[bytes], T] = (
-            self._validator.validate_json if self._validator is not None else self.adapter.validate_json
-        )
+        self._to_json: Callable[..., bytes] = self._first_to_json
+        self._from_json: Callable[[bytes], T] = self._first_from_json
+        if self._serializer is not None and self._validator is not None:
+            self._ready()
+
+    def _ready(self) -> None:
+        """Calls go straight to pydantic-core from now on (for a type other than a model, the
+        adapter is built here, on first use rather than at import)."""
+        adapter = self._use_adapter() if self._serializer is None or self._validator is None else None
+        serializer, validator = self._serializer, self._validator
+        self._to_json = serializer.to_json if serializer is not None else adapter.dump_json  # type: ignore[union-attr]
+        self._from_json = validator.validate_json if validator is not None else adapter.validate_json  # type: ignore[union-attr]
+
+    def _first_to_json(self, value: T, **options: Any) -> bytes:
+        self._ready()
+        return self._to_json(value, **options)
+
+    def _first_from_json(self, data: bytes) -> T:
+        self._ready()
+        return self._from_json(data)
 
     def encode(self, value: T) -> bytes:
         return self._to_json(value, by_alias=True)
