@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import io
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -73,12 +74,14 @@ class Sizes:
     scaling: tuple[int, ...]
     scale: tuple[int, int]
     incremental_packages: int
+    count_instructions: bool
+    """Count the instructions of imports under valgrind (slow: about a minute)."""
 
     @classmethod
     def pick(cls, quick: bool) -> Sizes:
         if quick:
-            return cls(1, 10, 16, 10, 200, 200, 1, 1, 20, (10, 20), (20, 200), 10)
-        return cls(8, 100, 400, 100, 5_000, 20_000, 7, 3, 1000, (10, 100, 1000), (1000, 10_000), 100)
+            return cls(1, 10, 16, 10, 200, 200, 1, 1, 20, (10, 20), (20, 200), 10, False)
+        return cls(8, 100, 400, 100, 5_000, 20_000, 7, 3, 1000, (10, 100, 1000), (1000, 10_000), 100, True)
 
 
 CONCURRENCY = 16
@@ -707,6 +710,37 @@ def _import_seconds(module: str, paths: list[Path], scratch: Path) -> float:
     return float(result.stdout.strip())
 
 
+def _import_instructions(module: str, paths: list[Path], scratch: Path) -> int | None:
+    """Instructions executed by a fresh interpreter importing `module` (valgrind's callgrind):
+    the same count whatever else the machine runs, unlike any timing. None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    out = scratch / "callgrind.out"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONHASHSEED"] = "0"
+    env["PYTHONPATH"] = os.pathsep.join(str(path) for path in paths)
+    subprocess.run(
+        [
+            valgrind,
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            "-c",
+            f"import {module}",
+        ],
+        cwd=scratch,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    for line in out.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            out.unlink()
+            return int(line.split()[1])
+    return None
+
+
 def _mib(value: float | None) -> str:
     return f"{value:.1f}" if value is not None else "n/a: exited"
 
@@ -749,6 +783,22 @@ def report_process(stack: Stack, generated: Path, scratch: Path, sizes: Sizes, f
     )
     for label, value in medians.items():
         figures.add(f"process/import time/{label}", value * 1000, "ms", better="lower")
+    if sizes.count_instructions:
+        counts = [_import_instructions(module, paths, scratch) for module in variants.values()]
+        if None not in counts:
+            generated_i, hand_i, floor_i = (count or 0 for count in counts)
+            table.add(
+                f"instructions to import the app above restate-sdk + pydantic ({floor_i / 1e6:.0f} M), M",
+                f"{(generated_i - floor_i) / 1e6:.1f}",
+                f"{(hand_i - floor_i) / 1e6:.1f}",
+                f"{(generated_i - floor_i) / (hand_i - floor_i):.2f}",
+            )
+            figures.add(
+                "process/import instructions above the floor/ratio",
+                (generated_i - floor_i) / (hand_i - floor_i),
+                "ratio",
+                better="lower",
+            )
     generated_rss = stack.endpoints["generated"].rss_mib()
     hand_rss = stack.endpoints["handwritten"].rss_mib()
     for name, rss in (("generated", generated_rss), ("hand-written", hand_rss)):

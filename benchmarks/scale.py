@@ -1,9 +1,11 @@
 """Generation at scale: full runs of `restagen generate` in a child process, timed, with their peak RSS.
 
-Each run is a fresh interpreter (`python -m restagen generate SCHEMAS -o EMPTY_DIR`), so that its
-peak resident set is that of one generation alone; it is read from the child's own resource usage
-(`os.wait4`), which also counts the ruff processes it waits for. The sizes alternate run by run, so
-that background load spreads over all of them. Linux and macOS only (`os.wait4`).
+Each run is a fresh interpreter running `restagen generate SCHEMAS -o EMPTY_DIR`, so that its peak
+resident set is that of one generation alone: the child reports its own high-water mark
+(`VmHWM` of /proc/self/status, which starts afresh at exec; the resource usage of a child counts
+the memory of the process that forked it, however large). Time and CPU come from the child's
+resource usage (`os.wait4`), which also counts the ruff processes it waits for. The sizes
+alternate run by run, so that background load spreads over all of them. Linux only.
 """
 
 from __future__ import annotations
@@ -55,17 +57,31 @@ class ScaleResult:
         return max(run.max_rss for run in self.runs)
 
 
-def _max_rss_bytes(usage: object) -> int:
-    kilobytes_or_bytes = int(getattr(usage, "ru_maxrss", 0))
-    return kilobytes_or_bytes if sys.platform == "darwin" else kilobytes_or_bytes * 1024
+_GENERATE = """
+import atexit, sys
+from pathlib import Path
+from restagen.cli import main
+
+peak = Path(sys.argv.pop())
+
+def report():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            peak.write_text(line.split()[1])
+
+atexit.register(report)
+sys.exit(main(sys.argv[1:]))
+"""
+"""`restagen generate ...`, then the peak resident set of this process in KiB to the file last in argv."""
 
 
 def generate_in_child(schemas: Path, out: Path, cwd: Path) -> ChildRun:
     """One `restagen generate` in a new interpreter; raises SystemExit when it fails."""
-    with tempfile.TemporaryFile() as output:
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryDirectory() as scratch:
+        peak = Path(scratch) / "peak"
         start = time.perf_counter()
         child = subprocess.Popen(
-            [sys.executable, "-m", "restagen", "generate", str(schemas), "-o", str(out)],
+            [sys.executable, "-c", _GENERATE, "generate", str(schemas), "-o", str(out), str(peak)],
             cwd=cwd,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -76,7 +92,8 @@ def generate_in_child(schemas: Path, out: Path, cwd: Path) -> ChildRun:
         if child.returncode != 0:
             output.seek(0)
             raise SystemExit(f"restagen generate failed (exit {child.returncode}):\n{output.read().decode()}")
-    return ChildRun(seconds, _max_rss_bytes(usage), usage.ru_utime + usage.ru_stime)
+        max_rss = int(peak.read_text()) * 1024
+    return ChildRun(seconds, max_rss, usage.ru_utime + usage.ru_stime)
 
 
 def measure_scale(root: Path, handlers: list[int], repeat: int, seed: int) -> list[ScaleResult]:
