@@ -59,15 +59,7 @@ if TYPE_CHECKING:
         RetryPolicy,
     )
     from restagen.runtime._endpoint.admin import RegistrationError, register, register_async
-    from restagen.runtime._endpoint.config import (
-        AdminConfig,
-        Config,
-        ConfigError,
-        IdentityConfig,
-        IngressConfig,
-        PubSubConfig,
-        ServerConfig,
-    )
+    from restagen.runtime._endpoint.config import Config, ConfigError
     from restagen.runtime._endpoint.endpoint import Endpoint
     from restagen.runtime._endpoint.injection import InjectionError, Scope
     from restagen.runtime._endpoint.middleware import (
@@ -79,6 +71,13 @@ if TYPE_CHECKING:
         MiddlewareFunction,
         MiddlewareLike,
         Proceed,
+    )
+    from restagen.runtime._endpoint.sections import (
+        AdminConfig,
+        IdentityConfig,
+        IngressConfig,
+        PubSubConfig,
+        ServerConfig,
     )
     from restagen.runtime._endpoint.settings import load_config
 else:

@@ -54,6 +54,7 @@ def test_an_endpoint_configured_in_code_loads_no_settings_reader_and_no_events(t
         "restagen.runtime.events._registry",
         "restagen.decorators",
         "restagen.runtime._core.ingress",
+        "restagen.runtime._endpoint.sections",
         "restagen.runtime._endpoint.admin",
         "pydantic.type_adapter",
         "restagen.compiler",

@@ -25,7 +25,7 @@ from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.specs import ComponentSpec, HandlerSpec
 from restagen.runtime._endpoint.binding import Pipeline, RestateComponent, bind
 from restagen.runtime._endpoint.chain import AroundStep, Before, Proceed, compose
-from restagen.runtime._endpoint.config import Config, ConfigError, PubSubConfig
+from restagen.runtime._endpoint.config import Config, ConfigError
 from restagen.runtime._endpoint.headers import HeaderPolicy
 from restagen.runtime._endpoint.injection import InjectionError, Injector, Invocation, Plan, Scope
 from restagen.runtime._endpoint.middleware import (
@@ -117,7 +117,8 @@ class Endpoint:
 
         With a `pubsub` section, the endpoint also serves the event registry of its clusters.
         """
-        policy = HeaderPolicy.from_setting(self.config.listen.propagate_incoming_headers)
+        server = self.config.server  # no server section: nothing to forward
+        policy = HeaderPolicy.from_setting(server.propagate_incoming_headers) if server is not None else None
         components = [self._component(bound, policy) for bound in self._bound]
         if self.config.pubsub is not None:
             from restagen.runtime.events._registry import EventRegistry, registry_spec
@@ -167,7 +168,12 @@ class Endpoint:
             ingress = self.config.require(
                 "ingress", "registering the endpoint's event subscriptions on startup"
             )
-            cluster = self.config.pubsub.cluster if self.config.pubsub is not None else PubSubConfig().cluster
+            if self.config.pubsub is not None:
+                cluster = self.config.pubsub.cluster
+            else:
+                from restagen.runtime._endpoint.sections import PubSubConfig
+
+                cluster = PubSubConfig().cluster
 
             async def subscribe() -> None:
                 from restagen.runtime.events._subscriptions import register_subscriptions

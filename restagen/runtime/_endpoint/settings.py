@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from restagen.runtime._endpoint.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    from restagen.runtime._endpoint.sections import Sections
 
 __all__ = ["load_config"]
 
@@ -31,9 +34,9 @@ def load_config(**sections: Any) -> Config:
     """
     try:
         if not _has_sources():
-            return Config(**sections) if sections else Config.model_construct()
+            return Config(**sections)
         settings = _settings_class()(**sections)
-        return Config.model_validate({name: getattr(settings, name) for name in Config.model_fields})
+        return Config(**{name: getattr(settings, name) for name in Config._record_fields})
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
     except ValueError as error:  # a source that cannot be parsed (a TOML syntax error, bad JSON)
@@ -51,8 +54,8 @@ def _has_sources() -> bool:
 
 
 @cache
-def _settings_class() -> type[Config]:
-    """`Config` read from every source: built once, on the first load that has a source."""
+def _settings_class() -> type[Sections]:
+    """The sections read from every source: built once, on the first load that has a source."""
     from pydantic_settings import (
         BaseSettings,
         PydanticBaseSettingsSource,
@@ -61,7 +64,9 @@ def _settings_class() -> type[Config]:
         TomlConfigSettingsSource,
     )
 
-    class Settings(Config, BaseSettings):
+    from restagen.runtime._endpoint.sections import Sections
+
+    class Settings(Sections, BaseSettings):
         model_config = SettingsConfigDict(
             env_prefix=ENV_PREFIX,
             env_nested_delimiter="__",

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.ingress import Ingress
-from restagen.runtime._endpoint.config import PubSubConfig
+from restagen.runtime._endpoint.sections import PubSubConfig
 from restagen.runtime.events._registry import PUBLISH, REGISTRY
 from restagen.runtime.events._spec import EventSpec
 from restagen.runtime.events._wire import EventEnvelope, PublishRequest

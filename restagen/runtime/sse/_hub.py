@@ -29,7 +29,7 @@ from restagen.runtime.sse._signing import Verifier
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from restagen.runtime._endpoint.config import PubSubConfig
+    from restagen.runtime._endpoint.sections import PubSubConfig
 
 __all__ = ["Resolver", "SseHub", "SseMiddleware"]
 
