@@ -11,32 +11,16 @@ from restate.exceptions import TerminalError
 
 from restagen.runtime import (
     ComponentInfo,
-    ComponentSpec,
     Config,
     Endpoint,
     HandlerContext,
     HandlerInfo,
-    HandlerSpec,
     InjectionError,
-    JsonCodec,
     Proceed,
     ServiceHandlerContext,
 )
 from restagen.testing import FakeContext
-from tests.runtime.test_endpoint import Denied
-
-STR = JsonCodec(str)
-ECHO = HandlerSpec[str, str](
-    component="svc",
-    name="echo",
-    kind=None,
-    input=STR,
-    output=STR,
-    errors=(Denied,),
-    middleware=("check",),
-    context=ServiceHandlerContext,
-)
-SVC = ComponentSpec(kind="service", name="svc", handlers=(ECHO,), middleware=("audit",))
+from tests.runtime.test_endpoint import SVC, Denied
 
 
 class Echo:
