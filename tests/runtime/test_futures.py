@@ -10,16 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
-from pydantic import BaseModel
 from restate.exceptions import TerminalError
 
 from restagen.runtime import (
     CallFuture,
     ContextCaller,
-    DeclaredError,
     DurableFuture,
     DurableTimeout,
-    HandlerSpec,
     JsonCodec,
     ObjectHandlerContext,
     ServiceHandlerContext,
@@ -30,24 +27,11 @@ from restagen.runtime import (
     wait_completed,
 )
 from restagen.testing import FakeContext
+from tests.runtime.test_ingress import GET, Gone
 
 T = TypeVar("T")
 
 
-class GoneDetails(BaseModel):
-    sku: str
-
-
-class Gone(DeclaredError):
-    code = 410
-    details_model = GoneDetails
-
-    def __init__(self, *, sku: str) -> None:
-        self.sku = sku
-        super().__init__(GoneDetails.model_validate({"sku": sku}))
-
-
-GET = HandlerSpec[str, int]("stock", "get", None, JsonCodec(str), JsonCodec(int), errors=(Gone,))
 
 
 def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
