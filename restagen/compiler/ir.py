@@ -237,7 +237,8 @@ class SagaStep:
     """(package, component, handler) of the participant."""
     compensate: tuple[str, str, str] | None = None
     key: str | None = None
-    on_reply: tuple[tuple[Named, str], ...] = ()
+    on_reply: tuple[tuple[TypeRef, str], ...] = ()
+    """(reply type, method): the type is the handler's output or one it may be (a union member)."""
     on_error: tuple[tuple[Named, str], ...] = ()
     local: bool = False
     description: str | None = None

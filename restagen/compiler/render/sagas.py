@@ -15,6 +15,7 @@ from restagen.compiler.render.header import header
 from restagen.compiler.render.mermaid import label
 from restagen.compiler.render.templates import render_template
 from restagen.compiler.resolve.names import pascal
+from restagen.compiler.resolve.sagas import display
 
 __all__ = ["SagaView", "StepView", "render_sagas", "saga_scaffold_paths", "saga_views"]
 
@@ -131,9 +132,13 @@ class _Builder:
         return args
 
     def replies(
-        self, step: str, on_reply: tuple[tuple[ir.Named, str], ...], methods: list[MethodView]
+        self, step: str, on_reply: tuple[tuple[ir.TypeRef, str], ...], methods: list[MethodView]
     ) -> str:
-        """The (reply type, method) pairs of a step, each method declared for the user to write."""
+        """The (reply type, method) pairs of a step, each method declared for the user to write.
+
+        The type is also the runtime's: the engine matches a reply against it (a class, or a
+        `list[...]`, `dict[...]` or union form), and calls the first method whose type matches.
+        """
         replies = []
         for reply, method in on_reply:
             text = self.annotate(reply)
@@ -142,7 +147,7 @@ class _Builder:
                     method,
                     f", reply: {text}",
                     "None",
-                    f"Step {step}: handles the {reply.name} reply, updating the data.",
+                    f"Step {step}: handles a reply of type {display(reply)}, updating the data.",
                 )
             )
             replies.append(expressions.tuple_of((text, repr(method))))
@@ -253,8 +258,8 @@ def mermaid(saga: ir.Saga) -> str:
             undo.append(index)
         for reply, method in step.on_reply:
             branch = f"{node}_{method}"
-            lines.append(f"    {branch}[/{label(f'{method}({reply.name})')}/]")
-            lines.append(f"    {node} -.->|{label(reply.name)}| {branch}")
+            lines.append(f"    {branch}[/{label(f'{method}({display(reply)})')}/]")
+            lines.append(f"    {node} -.->|{label(display(reply))}| {branch}")
             lines.append(f"    {branch} -.->|rejects| {rollback(index + 1)}")
         for error, action in step.on_error:
             if action == "fail":

@@ -25,7 +25,7 @@ class _Check:
     path: DocPath
     what: str  # "reply" | "error" | "event-handler" | "key"
     target: tuple[str, str, str] | None
-    ref: ir.Named | None = None
+    ref: ir.TypeRef | None = None
     text: str = ""
 
 
@@ -36,24 +36,37 @@ def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler | 
     return None
 
 
-def _returns(program: ir.Program, ref: ir.TypeRef | None) -> list[ir.Named]:
-    """The named types a handler returning `ref` may answer (the members of a union among them)."""
-    if ref is None or isinstance(ref, ir.Primitive | ir.ListOf | ir.MapOf):
+def _returns(program: ir.Program, ref: ir.TypeRef | None) -> list[ir.TypeRef]:
+    """Every type a reply handler of a handler returning `ref` may take: `ref` itself, the inner
+    type of a nullable, and each member of a union (of a declared union too), recursively."""
+    if ref is None:
         return []
     if isinstance(ref, ir.Nullable):
-        return _returns(program, ref.inner)
+        return [ref, *_returns(program, ref.inner)]
     if isinstance(ref, ir.UnionOf):
-        return [named for member in ref.members for named in _returns(program, member)]
+        return [ref, *(found for member in ref.members for found in _returns(program, member))]
+    if not isinstance(ref, ir.Named):
+        return [ref]
     try:
         declared = program.type(ref)
     except KeyError:  # left out of the IR for an error reported already
         return [ref]
-    members = (
-        [m for member in declared.members for m in _returns(program, member)]
-        if isinstance(declared, ir.UnionType)
-        else []
-    )
-    return [ref, *members]
+    if isinstance(declared, ir.UnionType):
+        return [ref, *(found for member in declared.members for found in _returns(program, member))]
+    return [ref]
+
+
+def display(ref: ir.TypeRef) -> str:
+    """`ref` as the schema writes it, a named type by its name alone (messages, docstrings, pictures)."""
+    if isinstance(ref, ir.Named | ir.Primitive):
+        return ref.name
+    if isinstance(ref, ir.ListOf):
+        return f"list[{display(ref.item)}]"
+    if isinstance(ref, ir.MapOf):
+        return f"map[{display(ref.value)}]"
+    if isinstance(ref, ir.Nullable):
+        return f"{display(ref.inner)}?"
+    return " | ".join(display(member) for member in ref.members)
 
 
 def _names(ref: ir.TypeRef) -> set[str]:
@@ -105,7 +118,7 @@ class Sagas:
             elif check.what == "reply" and check.ref is not None:
                 returned = _returns(program, handler.output)
                 if check.ref not in returned:
-                    names = sorted({n.name for n in returned})
+                    names = list(dict.fromkeys(display(ref) for ref in returned))
                     self.binder.error(
                         check.unit,
                         check.path,
@@ -181,7 +194,7 @@ class Sagas:
             imported |= _names(saga.data)
             for step in saga.steps:
                 for reply, _ in step.on_reply:
-                    imported.add(reply.name)
+                    imported |= _names(reply)
                 imported |= {error.name for error, _ in step.on_error}
                 for target in (step.invoke, step.compensate):
                     handler = _handler(program, target) if target else None
@@ -367,10 +380,19 @@ class Sagas:
         index: int,
         spath: DocPath,
         invoke: tuple[str, str, str] | None,
-    ) -> tuple[tuple[ir.Named, str], ...]:
-        on_reply = []
+    ) -> tuple[tuple[ir.TypeRef, str], ...]:
+        on_reply: list[tuple[ir.TypeRef, str]] = []
         for rname, method in sdef.steps[index].on_reply.items():
             ref = self.binder.bind(scope, rname, (*spath, "on_reply", rname))
+            if ref is not None and ref in [seen for seen, _ in on_reply]:
+                self.binder.error(
+                    scope.unit,
+                    (*spath, "on_reply", rname),
+                    f"'{rname}' has a reply handler already",
+                    "give each type one reply handler",
+                    code="duplicate",
+                )
+                continue
             if problem := check_snake(method):
                 self.binder.error(scope.unit, (*spath, "on_reply", rname), problem, code="name")
             elif clash := self._method_clash(method, sdef, index):
@@ -381,7 +403,7 @@ class Sagas:
                     "give it another name",
                     code="clash",
                 )
-            if isinstance(ref, ir.Named):
+            if ref is not None:
                 on_reply.append((ref, method))
                 self._check(_Check(scope.unit, (*spath, "on_reply", rname), "reply", invoke, ref, rname))
         return tuple(on_reply)

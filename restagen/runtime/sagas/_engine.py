@@ -23,7 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
+from types import UnionType
+from typing import Any, ClassVar, Generic, Literal, TypeVar, Union, cast, get_args, get_origin
 
 import restate
 from pydantic import BaseModel, RootModel
@@ -121,7 +122,8 @@ class SagaStep:
 
     The string fields name methods of the saga implementation: `request` builds the participant
     request from the data, `compensation` the compensation request, `local` runs a local step,
-    and each of `replies` handles replies of one type. `key` names the data field holding an
+    and each of `replies` handles replies of one type (a class, or a type form such as
+    `list[Flight]` or `Flight | None`; the first that matches the reply is called). `key` names the data field holding an
     object participant's key.
     """
 
@@ -131,7 +133,7 @@ class SagaStep:
     compensate: HandlerSpec[Any, Any] | None = None
     compensation: str | None = None
     key: str | None = None
-    replies: tuple[tuple[type[Any], str], ...] = ()
+    replies: tuple[tuple[Any, str], ...] = ()
     errors: tuple[tuple[type[DeclaredError], ErrorAction], ...] = ()
     local: str | None = None
     description: str | None = None
@@ -278,6 +280,27 @@ def _failure(step: str, phase: Any, error: BaseException, attempt: int = 1) -> S
     return SagaFailure(step=step, phase=phase, message=str(error), attempt=attempt)
 
 
+def matches(value: Any, form: Any) -> bool:
+    """Whether a decoded reply `value` is of the type `form`: a class, `Any`, `None`, a union, or
+    `list[...]` / `dict[str, ...]` (checked item by item: an empty one matches any item type)."""
+    if form is Any:
+        return True
+    if form is None or form is type(None):
+        return value is None
+    if isinstance(form, UnionType) or get_origin(form) is Union:
+        return any(matches(value, member) for member in get_args(form))
+    origin = get_origin(form)
+    if origin is list:
+        return isinstance(value, list) and all(matches(item, get_args(form)[0]) for item in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(matches(item, get_args(form)[1]) for item in value.values())
+    if isinstance(value, bool):  # JSON's true is no number, though Python's bool is an int
+        return form is bool
+    if form is float:  # a float field may arrive as a whole number
+        return isinstance(value, int | float)
+    return isinstance(value, form)
+
+
 _STOPS = (TerminalError, DeclaredError, SagaRejected)
 """What ends a step or a compensation attempt; any other exception is retried by Restate."""
 
@@ -328,7 +351,7 @@ class _Run(Generic[D]):
         candidates = (reply, reply.root) if isinstance(reply, RootModel) else (reply,)
         for reply_type, method in step.replies:
             for candidate in candidates:
-                if isinstance(candidate, reply_type):
+                if matches(candidate, reply_type):
                     await self.method(method)(self.ctx, self.state.data, candidate)
                     return
 
