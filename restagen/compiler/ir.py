@@ -242,6 +242,12 @@ class SagaStep:
     on_error: tuple[tuple[Named, str], ...] = ()
     local: bool = False
     description: str | None = None
+    when_field: str | None = None
+    """The bool field of the saga data that must be true for the step to run."""
+    when_method: str | None = None
+    """The predicate method that must return true for the step to run."""
+    undo: bool = False
+    """A local step with a compensation of its own (the method `undo_<step>`)."""
 
 
 @dataclass(frozen=True)

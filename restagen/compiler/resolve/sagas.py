@@ -12,7 +12,10 @@ from restagen.compiler.resolve.names import check_snake, pascal
 from restagen.compiler.structure import language
 from restagen.diagnostics import did_you_mean
 
-_HOOKS = frozenset({"on_started", "on_succeeded", "on_rolled_back", "on_failed", "run", "state", "saga_spec"})
+_HOOKS = frozenset(
+    {"on_started", "on_succeeded", "on_rolled_back", "on_cancelled", "on_failed", "saga_spec"}
+    | {"run", "state", "result", "cancel", "resume"}
+)
 """What every saga base class has: a reply handler or a local step may not take these names."""
 _KEY_TYPES = frozenset({"string", "uuid", "int"})
 
@@ -67,6 +70,11 @@ def display(ref: ir.TypeRef) -> str:
     if isinstance(ref, ir.Nullable):
         return f"{display(ref.inner)}?"
     return " | ".join(display(member) for member in ref.members)
+
+
+def _predicate(when: str | None) -> str | None:
+    """The predicate method a `when` names (`needs_car()`), None when it names a field or nothing."""
+    return when[:-2].strip() if when is not None and when.endswith("()") else None
 
 
 def _names(ref: ir.TypeRef) -> set[str]:
@@ -230,17 +238,23 @@ class Sagas:
                 code="missing-key",
             )
 
-    def _method_clash(self, method: str, sdef: language.SagaDef, index: int) -> str | None:
-        """What else of the generated saga base class is called `method`, if anything."""
+    def _method_clash(
+        self, method: str, sdef: language.SagaDef, index: int, *, predicate: bool = False
+    ) -> str | None:
+        """What else of the generated saga base class is called `method`, if anything.
+
+        Reply handlers are checked against those of earlier steps, predicates against every
+        reply handler (each clash reported once); a predicate may serve several steps.
+        """
         if method in _HOOKS:
             return "a method of every saga"
         for other_index, other in enumerate(sdef.steps):
             generated = {f"{other.name}_request", f"{other.name}_compensation"}
             if other.local:
-                generated.add(other.name)
+                generated |= {other.name, f"undo_{other.name}"}
             if method in generated:
                 return f"a method generated for step '{other.name}'"
-            if other_index < index and method in other.on_reply.values():
+            if (predicate or other_index < index) and method in other.on_reply.values():
                 return f"the reply handler of step '{other.name}'"
         return None
 
@@ -306,18 +320,33 @@ class Sagas:
         self, scope: Scope, sdef: language.SagaDef, index: int, data: ir.Named | None, spath: DocPath
     ) -> ir.SagaStep:
         step = sdef.steps[index]
-        if step.local and (step.invoke or step.compensate or step.on_reply):
-            self.binder.error(scope.unit, spath, "a local step has no 'invoke', 'compensate' or 'on_reply'")
+        if step.local and (step.invoke or isinstance(step.compensate, str) or step.on_reply):
+            self.binder.error(
+                scope.unit,
+                spath,
+                "a local step has no 'invoke', 'on_reply' or compensation handler",
+                "a local step is undone by a method of its own: write 'compensate: true'",
+            )
         if not step.local and step.invoke is None:
             self.binder.error(scope.unit, spath, "a step needs 'invoke' or 'local: true'", code="missing-key")
+        if not step.local and isinstance(step.compensate, bool):
+            self.binder.error(
+                scope.unit,
+                (*spath, "compensate"),
+                "'compensate: true' is for local steps",
+                "name the handler that undoes the step: component.handler",
+            )
         invoke = self._participant(scope, step.invoke, (*spath, "invoke")) if step.invoke else None
         compensate = (
-            self._participant(scope, step.compensate, (*spath, "compensate")) if step.compensate else None
+            self._participant(scope, step.compensate, (*spath, "compensate"))
+            if isinstance(step.compensate, str)
+            else None
         )
         for participant, part in ((invoke, "invoke"), (compensate, "compensate")):
             if participant is not None:
                 self._check(_Check(scope.unit, (*spath, part), "event-handler", participant))
         self._step_key(scope, step, data, spath, invoke, compensate)
+        when_field, when_method = self._when(scope, sdef, index, data, (*spath, "when"))
         return ir.SagaStep(
             step.name,
             invoke,
@@ -327,7 +356,54 @@ class Sagas:
             self._on_error(scope, step, spath, invoke),
             step.local,
             step.description,
+            when_field,
+            when_method,
+            step.local and step.compensate is True,
         )
+
+    def _when(
+        self, scope: Scope, sdef: language.SagaDef, index: int, data: ir.Named | None, path: DocPath
+    ) -> tuple[str | None, str | None]:
+        """The step's condition: (a bool field of the data, None) or (None, a predicate method)."""
+        when = sdef.steps[index].when
+        if when is None:
+            return None, None
+        method = _predicate(when)
+        if method is not None:
+            if problem := check_snake(method):
+                self.binder.error(scope.unit, path, problem, code="name")
+            elif clash := self._method_clash(method, sdef, index, predicate=True):
+                self.binder.error(
+                    scope.unit,
+                    path,
+                    f"predicate '{method}' clashes with {clash}",
+                    "give it another name",
+                    code="clash",
+                )
+            return None, method
+        if data is None:
+            return None, None
+        properties = self.binder.scopes[data.package].unit.document.types[data.name].properties or {}
+        use = properties.get(when)
+        if use is None:
+            self.binder.error(
+                scope.unit,
+                path,
+                f"saga data has no field '{when}'",
+                did_you_mean(when, properties)
+                or f"name a bool field, or write '{when}()' for a predicate method",
+            )
+            return None, None
+        text = use if isinstance(use, str) else getattr(use, "type", None)
+        if isinstance(text, str) and text.rstrip("?") != "bool":
+            self.binder.error(
+                scope.unit,
+                path,
+                f"'when' field '{when}' is '{text}', not a bool",
+                f"name a bool field, or write '{when}()' for a predicate method",
+            )
+            return None, None
+        return when, None
 
     def _step_key(
         self,

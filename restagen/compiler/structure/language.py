@@ -222,13 +222,23 @@ class SagaStep(_Strict):
     name: str
     description: Description = None
     invoke: str | None = None
-    compensate: str | None = None
+    compensate: str | bool | None = Field(
+        default=None,
+        description="The handler that undoes the step (`component.handler`); for a local step, `true`:"
+        " a generated method `undo_<step>` undoes it.",
+    )
     key: str | None = Field(
         default=None, description="For an object participant: the saga data field holding its key."
     )
     on_reply: dict[str, str] = Field(default_factory=dict)
     on_error: dict[str, str] = Field(default_factory=dict)
     local: bool = False
+    when: str | None = Field(
+        default=None,
+        description="Run the step only when this bool field of the saga data is true, or, written"
+        " `name()`, when the generated predicate method `name` returns true; otherwise it is skipped.",
+        examples=["with_car", "needs_car()"],
+    )
 
 
 class SagaDef(_Strict):
