@@ -207,9 +207,17 @@ class SagaTestKit(_Mocks[D]):
     """Runs saga `spec` with the implementation `saga` against mocked participants, no server."""
 
     def __init__(
-        self, spec: SagaSpec[D], saga: Saga[D], *, unmocked: Literal["fail", "succeed"] = "fail"
+        self,
+        spec: SagaSpec[D],
+        saga: Saga[D],
+        *,
+        unmocked: Literal["fail", "succeed"] = "fail",
+        repeat_actions: int = 1,
     ) -> None:
         super().__init__(spec, saga, unmocked=unmocked)
+        self.repeat_actions = repeat_actions
+        """How many times each `ctx.run` action runs: 2 tests that its side effects are
+        idempotent, since on Restate an action may run again in an aborted attempt."""
         self._awakeable_outcomes: deque[Callable[[FakeAwakeable], None]] = deque()
         self._writes: list[tuple[str, bytes | None]] = []
         self._fakes: list[FakeContext] = []
@@ -254,7 +262,12 @@ class SagaTestKit(_Mocks[D]):
     async def run(self, saga_id: str, data: D) -> SagaState[D]:
         """Run the saga until it stops and return its state: at its end, or FAILED (a
         compensation out of attempts waits there for `resume`)."""
-        fake = FakeContext(key=saga_id, invocation_id=f"inv_test_{saga_id}", on_awakeable=self._awakeable)
+        fake = FakeContext(
+            key=saga_id,
+            invocation_id=f"inv_test_{saga_id}",
+            on_awakeable=self._awakeable,
+            repeat_actions=self.repeat_actions,
+        )
         fake.writes = self._writes
         self._fakes.append(fake)
         for spec in self._participants():
