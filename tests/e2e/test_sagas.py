@@ -21,7 +21,7 @@ import pytest
 from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate
 from restagen.testing import ServedApp, serve
-from tests.polling import wait_until
+from tests.polling import until, wait_until
 
 HERE = Path(__file__).resolve().parent
 
@@ -318,3 +318,30 @@ def test_resume_retries_the_compensation_out_of_attempts(restate: Any, served: A
     found = counts(restate.ingress_url, "c-r1")
     assert (found["undo-attempt:r1:hotel"], found["undo:r1:hotel"]) == (21, 1)
     assert (found["undo-attempt:r1:flight"], found["undo:r1:flight"]) == (21, 1)
+
+
+def test_two_cancels_at_once_cancel_once(restate: Any, served: Any) -> None:
+    from trip.sagas import BookTripSagaClient
+
+    from restagen.runtime import Ingress
+    from restagen.runtime.sagas import SagaStatus
+
+    async def scenario() -> tuple[list[bool], Any]:
+        async with Ingress(restate.ingress_url) as ingress:
+            saga = BookTripSagaClient(ingress)
+            await saga.start("c3", _data("c3", confirm=True))
+
+            async def waiting() -> Any:
+                state = await saga.state("c3")
+                return state if state is not None and state.data.confirmation_id else None
+
+            await until(waiting, "the saga waiting for its confirmation")
+            answers = await asyncio.gather(saga.cancel("c3", "first"), saga.cancel("c3", "second"))
+            return list(answers), await saga.result("c3")
+
+    answers, final = asyncio.run(scenario())
+    assert final.status == SagaStatus.CANCELLED
+    assert final.cause.message in ("first", "second")
+    # Both usually find it running and resolve the cancellation: the second resolution of the
+    # promise fails in Restate, and its handler answers True all the same.
+    assert True in answers, answers
