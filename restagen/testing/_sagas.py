@@ -372,8 +372,16 @@ class SagaServerKit(_Mocks[D]):
     steps run for real: complete their awakeables through the ingress.
     """
 
-    def __init__(self, spec: SagaSpec[D], saga: Saga[D], *, ingress_url: str, admin_url: str) -> None:
-        super().__init__(spec, saga)
+    def __init__(
+        self,
+        spec: SagaSpec[D],
+        saga: Saga[D],
+        *,
+        ingress_url: str,
+        admin_url: str,
+        unmocked: Literal["fail", "succeed"] = "fail",
+    ) -> None:
+        super().__init__(spec, saga, unmocked=unmocked)
         self.ingress_url = ingress_url
         self.admin_url = admin_url
         self._thread: AppThread | None = None
@@ -413,8 +421,28 @@ class SagaServerKit(_Mocks[D]):
             thread.stop()
 
     async def run(self, saga_id: str, data: D) -> SagaState[D]:
-        """Start saga `saga_id` with `data` through the ingress and wait for its end."""
+        """Start saga `saga_id` with `data` through the ingress and wait until it stops."""
+        await self.start(saga_id, data)
+        return await self.result(saga_id)
+
+    async def start(self, saga_id: str, data: D) -> None:
+        """Start saga `saga_id` with `data` through the ingress, without waiting."""
+        async with Ingress(self.ingress_url) as ingress:
+            await SagaClient(ingress, self.spec).start(saga_id, data)
+
+    async def result(self, saga_id: str) -> SagaState[D]:
+        """Wait until saga `saga_id` stops; its state."""
+        async with Ingress(self.ingress_url) as ingress:
+            return await SagaClient(ingress, self.spec).result(saga_id)
+
+    async def cancel(self, saga_id: str, reason: str = "cancelled") -> bool:
+        """Cancel saga `saga_id` through the ingress; false when it was not running."""
+        async with Ingress(self.ingress_url) as ingress:
+            return await SagaClient(ingress, self.spec).cancel(saga_id, reason)
+
+    async def resume(self, saga_id: str) -> SagaState[D]:
+        """Resume saga `saga_id`, stopped FAILED, through the ingress; the state where it stops next."""
         async with Ingress(self.ingress_url) as ingress:
             client = SagaClient(ingress, self.spec)
-            await client.start(saga_id, data)
-            return await client.result(saga_id)
+            await client.resume(saga_id)
+            return await client.result(saga_id)  # the next stop: `result` sees the resume
