@@ -248,6 +248,8 @@ class SagaStep:
     """The predicate method that must return true for the step to run."""
     undo: bool = False
     """A local step with a compensation of its own (the method `undo_<step>`)."""
+    saga: tuple[str, str] | None = None
+    """(package, saga) of the saga this step runs."""
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from restagen.runtime.sagas._spec import SagaSpec
 from restagen.runtime.sagas._state import SagaState, SagaStatus
 from restagen.testing._context import FakeCall, FakeContext
 from restagen.testing._futures import FakeAwakeable
+from restagen.testing._nested import NestedSagas
 from restagen.testing._serve import AppThread
 
 __all__ = ["SagaCall", "SagaServerKit", "SagaTestError", "SagaTestKit"]
@@ -177,7 +178,11 @@ class _Mocks(Generic[D]):
     def _answer(self, step_name: str, phase: Phase, target: str, key: str | None, request: Any) -> Any:
         """Record a participant call and return its mocked reply (or raise its mocked error)."""
         step = self.spec.step(step_name)
-        spec = step.compensate if phase == "compensate" else step.invoke
+        spec: HandlerSpec[Any, Any] | None
+        if step.saga is not None:  # a nested saga: started, then settled to compensate it
+            spec = step.saga.settle if phase == "compensate" else step.saga.run
+        else:
+            spec = step.compensate if phase == "compensate" else step.invoke
         assert spec is not None and f"{spec.component}/{spec.name}" == target, (step_name, phase, target)
         self.calls.append(SagaCall(phase, step_name, target, key, request))
         failures = self._compensate.get(step_name) if phase == "compensate" else None
@@ -189,6 +194,8 @@ class _Mocks(Generic[D]):
             outcome = mocked
         elif phase == "compensate" or spec.output is None:
             outcome = _no_reply
+        elif step.saga is not None and self.unmocked == "succeed":
+            return request  # the nested saga succeeds with its data as it was given
         else:
             return self._unmocked(step_name, target, spec.output)
         return outcome(request)
@@ -272,6 +279,7 @@ class SagaTestKit(_Mocks[D]):
         self._fakes.append(fake)
         for spec in self._participants():
             fake.answer(spec, self._participant(spec))
+        NestedSagas(self, fake)
         if self._cancel is not None:
             fake.resolve_promise(CANCEL_PROMISE, self._cancel, REASON)
             self._cancel = None

@@ -15,7 +15,7 @@ from restagen.compiler.render.header import header
 from restagen.compiler.render.mermaid import label
 from restagen.compiler.render.templates import render_template
 from restagen.compiler.resolve.names import pascal
-from restagen.compiler.resolve.sagas import display
+from restagen.compiler.resolve.sagas import display, nesting_order
 
 __all__ = ["SagaView", "StepView", "render_sagas", "saga_scaffold_paths", "saga_views"]
 
@@ -131,6 +131,17 @@ class _Builder:
             args.append((request, repr(method)))
         return args
 
+    def nested(self, step: str, target: tuple[str, str], methods: list[MethodView]) -> list[tuple[str, str]]:
+        """The arguments of a step running saga `target`, and the method building its data."""
+        package, name = target
+        spec = name.upper()
+        if package != self.view.package.name:
+            self.view.imports.add(f"{package}.sagas", spec)
+        child = next(s for s in self.program.package(package).sagas if s.name == name)
+        text = f"Step {step}: the data of saga {name}, which it runs."
+        methods.append(MethodView(f"{step}_request", "", self.annotate(child.data), text))
+        return [("saga", spec), ("request", repr(f"{step}_request"))]
+
     def replies(
         self, step: str, on_reply: tuple[tuple[ir.TypeRef, str], ...], methods: list[MethodView]
     ) -> str:
@@ -163,6 +174,8 @@ class _Builder:
             undo = f"undo_{step.name}"
             methods.append(MethodView(undo, "", "None", f"Undoes local step {step.name}, once it was done."))
             args.append(("undo", repr(undo)))
+        if step.saga is not None:
+            args.extend(self.nested(step.name, step.saga, methods))
         if step.invoke is not None:
             args.extend(self.call(step.invoke, ("invoke", "request"), step.name, "", methods))
         if step.compensate is not None:
@@ -220,7 +233,8 @@ class _Builder:
 
 def saga_views(program: ir.Program, package: ir.Package) -> SagasView:
     builder = _Builder(program, package)
-    for saga in package.sagas:
+    # A saga's spec names the specs of the sagas it runs: those of this module come first.
+    for saga in nesting_order(program, package) or package.sagas:
         builder.view.sagas.append(builder.saga(saga))
     return builder.view
 
@@ -279,7 +293,7 @@ def mermaid(saga: ir.Saga) -> str:
             lines.append(f"    c{index} -->|yes| {node}")
         else:
             lines.extend(_edges(previous, node))
-        if step.compensate is not None or step.undo:
+        if step.compensate is not None or step.undo or step.saga is not None:
             undo.append(index)
         for reply, method in step.on_reply:
             branch = f"{node}_{method}"
@@ -301,6 +315,8 @@ def mermaid(saga: ir.Saga) -> str:
 
 
 def _step_text(step: ir.SagaStep) -> str:
+    if step.saga is not None:
+        return f"{step.name}: saga {step.saga[1]}"
     if step.invoke is None:
         return f"{step.name}: local step"
     return f"{step.name}: {step.invoke[1]}.{step.invoke[2]}"
@@ -323,7 +339,10 @@ def _undo_chain(saga: ir.Saga, undo: list[int]) -> list[str]:
     lines = []
     for position, index in enumerate(undo):
         step = saga.steps[index]
-        target = f"{step.compensate[1]}.{step.compensate[2]}" if step.compensate else f"undo_{step.name}()"
+        if step.compensate is not None:
+            target = f"{step.compensate[1]}.{step.compensate[2]}"
+        else:
+            target = f"saga {step.saga[1]}" if step.saga is not None else f"undo_{step.name}()"
         lines.append(f"    u{index}[{label(f'undo {step.name}: {target}')}]")
         lines.append(f"    u{index} --> {f'u{undo[position - 1]}' if position else 'rolled_back'}")
     return lines

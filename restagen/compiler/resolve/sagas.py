@@ -26,10 +26,49 @@ class _Check:
 
     unit: Unit
     path: DocPath
-    what: str  # "reply" | "error" | "event-handler" | "key"
+    what: str  # "reply" | "error" | "event-handler" | "key" | "saga-reply"
     target: tuple[str, str, str] | None
     ref: ir.TypeRef | None = None
     text: str = ""
+    saga: tuple[str, str] | None = None
+
+
+def _saga(program: ir.Program, target: tuple[str, str]) -> ir.Saga | None:
+    return next((s for s in program.package(target[0]).sagas if s.name == target[1]), None)
+
+
+def nesting_order(program: ir.Program, package: ir.Package) -> list[ir.Saga] | None:
+    """The package's sagas, each after the sagas of the package it runs as a step; None when they
+    run each other in a cycle."""
+    order, cycle = _nesting(program, package)
+    return None if cycle else order
+
+
+def _nesting(program: ir.Program, package: ir.Package) -> tuple[list[ir.Saga], list[str]]:
+    """The sagas in nesting order, and the first cycle found (saga names, in order), if any."""
+    order: list[ir.Saga] = []
+    path: list[str] = []
+
+    def visit(saga: ir.Saga) -> list[str]:
+        if saga in order:
+            return []
+        if saga.name in path:
+            return path[path.index(saga.name) :]
+        path.append(saga.name)
+        for step in saga.steps:
+            if step.saga is None or step.saga[0] != package.name:
+                continue  # another package's sagas are imported, and cannot lead back here
+            child = _saga(program, step.saga)
+            if child is not None and (cycle := visit(child)):
+                return cycle
+        path.pop()
+        order.append(saga)
+        return []
+
+    for saga in package.sagas:
+        if cycle := visit(saga):
+            return order, cycle
+    return order, []
 
 
 def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler | None:
@@ -105,12 +144,16 @@ class Sagas:
         self._saga_checks.append(check)
 
     def check_sagas(self, program: ir.Program) -> None:
-        """The checks that need every participant resolved: replies, errors, event handlers, and
-        names the saga module would both define and import."""
+        """The checks that need every participant resolved: replies, errors, event handlers,
+        nested sagas, and names the saga module would both define and import."""
         for package in program.packages:
             if package.sagas and package.name in self._saga_units:
                 self._check_saga_names(program, package, self._saga_units[package.name])
+                self._check_nesting(program, package, self._saga_units[package.name])
         for check in self._saga_checks:
+            if check.what == "saga-reply":
+                self._check_saga_reply(program, check)
+                continue
             handler = _handler(program, check.target) if check.target else None
             if handler is None:
                 continue
@@ -195,6 +238,31 @@ class Sagas:
             return None
         return (target.package, component, handler)
 
+    def _check_saga_reply(self, program: ir.Program, check: _Check) -> None:
+        """A nested saga's reply is its data once it succeeded."""
+        child = _saga(program, check.saga) if check.saga is not None else None
+        if child is not None and check.ref is not None and check.ref != child.data:
+            self.binder.error(
+                check.unit,
+                check.path,
+                f"saga '{child.name}' ends with data of type '{child.data.name}', not '{check.text}'",
+                f"handle its data: on_reply: {{{child.data.name}: ...}}",
+                code="saga-reply",
+            )
+
+    def _check_nesting(self, program: ir.Program, package: ir.Package, unit: Unit) -> None:
+        """A saga may run another as a step, but not itself, through any chain of steps."""
+        _, cycle = _nesting(program, package)
+        if cycle:
+            self.binder.error(
+                unit,
+                ("sagas", cycle[0]),
+                f"saga '{cycle[0]}' runs itself as a step: {' -> '.join([*cycle, cycle[0]])}",
+                "a saga may run another as a step, but never itself",
+                code="saga-cycle",
+                key=True,
+            )
+
     def _check_saga_names(self, program: ir.Program, package: ir.Package, unit: Unit) -> None:
         """The classes generated per saga must not shadow a type the saga module imports."""
         imported: set[str] = set()
@@ -204,6 +272,9 @@ class Sagas:
                 for reply, _ in step.on_reply:
                     imported |= _names(reply)
                 imported |= {error.name for error, _ in step.on_error}
+                child = _saga(program, step.saga) if step.saga is not None else None
+                if child is not None:
+                    imported |= _names(child.data)
                 for target in (step.invoke, step.compensate):
                     handler = _handler(program, target) if target else None
                     if handler is not None and handler.input is not None:
@@ -320,6 +391,7 @@ class Sagas:
         self, scope: Scope, sdef: language.SagaDef, index: int, data: ir.Named | None, spath: DocPath
     ) -> ir.SagaStep:
         step = sdef.steps[index]
+        nested = self._nested(scope, step, spath)
         if step.local and (step.invoke or isinstance(step.compensate, str) or step.on_reply):
             self.binder.error(
                 scope.unit,
@@ -327,8 +399,10 @@ class Sagas:
                 "a local step has no 'invoke', 'on_reply' or compensation handler",
                 "a local step is undone by a method of its own: write 'compensate: true'",
             )
-        if not step.local and step.invoke is None:
-            self.binder.error(scope.unit, spath, "a step needs 'invoke' or 'local: true'", code="missing-key")
+        if not step.local and step.invoke is None and step.saga is None:
+            self.binder.error(
+                scope.unit, spath, "a step needs 'invoke', 'saga' or 'local: true'", code="missing-key"
+            )
         if not step.local and isinstance(step.compensate, bool):
             self.binder.error(
                 scope.unit,
@@ -352,14 +426,52 @@ class Sagas:
             invoke,
             compensate,
             step.key,
-            self._on_reply(scope, sdef, index, spath, invoke),
+            self._on_reply(scope, sdef, index, spath, invoke, nested),
             self._on_error(scope, step, spath, invoke),
             step.local,
             step.description,
             when_field,
             when_method,
             step.local and step.compensate is True,
+            nested,
         )
+
+    def _nested(self, scope: Scope, step: language.SagaStep, spath: DocPath) -> tuple[str, str] | None:
+        """The saga a step runs: (package, name); it has no participant, compensation, key or errors."""
+        if step.saga is None:
+            return None
+        path: DocPath = (*spath, "saga")
+        others = [key for key in ("invoke", "compensate", "key", "local") if getattr(step, key)]
+        if others or step.on_error:
+            self.binder.error(
+                scope.unit,
+                spath,
+                f"a step running a saga has no {', '.join(repr(k) for k in others or ['on_error'])}",
+                "the nested saga compensates itself when this one compensates",
+            )
+        parts = step.saga.split(".")
+        target = scope
+        if len(parts) == 2:
+            found = self.binder.alias(scope, parts[0], path)
+            if found is None:
+                return None
+            target = found
+        elif len(parts) != 1:
+            self.binder.error(
+                scope.unit, path, f"'{step.saga}' is not a saga reference", "write saga or alias.saga"
+            )
+            return None
+        sagas = target.unit.document.sagas
+        if parts[-1] not in sagas:
+            self.binder.error(
+                scope.unit,
+                path,
+                f"unknown saga '{step.saga}'",
+                did_you_mean(parts[-1], sagas),
+                code="unknown-saga",
+            )
+            return None
+        return (target.package, parts[-1])
 
     def _when(
         self, scope: Scope, sdef: language.SagaDef, index: int, data: ir.Named | None, path: DocPath
@@ -456,6 +568,7 @@ class Sagas:
         index: int,
         spath: DocPath,
         invoke: tuple[str, str, str] | None,
+        nested: tuple[str, str] | None = None,
     ) -> tuple[tuple[ir.TypeRef, str], ...]:
         on_reply: list[tuple[ir.TypeRef, str]] = []
         for rname, method in sdef.steps[index].on_reply.items():
@@ -481,7 +594,8 @@ class Sagas:
                 )
             if ref is not None:
                 on_reply.append((ref, method))
-                self._check(_Check(scope.unit, (*spath, "on_reply", rname), "reply", invoke, ref, rname))
+                what = "saga-reply" if nested is not None else "reply"
+                self._check(_Check(scope.unit, (*spath, "on_reply", rname), what, invoke, ref, rname, nested))
         return tuple(on_reply)
 
     def _on_error(

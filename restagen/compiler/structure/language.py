@@ -233,6 +233,11 @@ class SagaStep(_Strict):
     on_reply: dict[str, str] = Field(default_factory=dict)
     on_error: dict[str, str] = Field(default_factory=dict)
     local: bool = False
+    saga: str | None = Field(
+        default=None,
+        description="Run another saga as this step (`saga`, or `alias.saga` of an imported file): it is"
+        " started with the id `<saga id>/<step>`, and compensating this saga compensates it.",
+    )
     when: str | None = Field(
         default=None,
         description="Run the step only when this bool field of the saga data is true, or, written"

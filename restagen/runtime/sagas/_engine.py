@@ -37,9 +37,10 @@ from restagen.runtime._core.specs import HandlerSpec, RetryPolicy
 from restagen.runtime._endpoint.binding import RestateComponent, bind
 from restagen.runtime.sagas._context import CANCEL_PROMISE, REASON, SagaCancelled, SagaContext
 from restagen.runtime.sagas._spec import DEFAULT_COMPENSATION_RETRY, ErrorAction, SagaSpec, SagaStep
-from restagen.runtime.sagas._state import Phase, SagaFailure, SagaState, SagaStatus
+from restagen.runtime.sagas._state import ENDED, Phase, SagaFailure, SagaState, SagaStatus
 
 __all__ = [
+    "PARENT_HEADER",
     "PHASE_HEADER",
     "STATE_KEY",
     "STEP_HEADER",
@@ -59,13 +60,18 @@ STATE_KEY = "saga"
 STEP_HEADER = "x-restagen-saga-step"
 PHASE_HEADER = "x-restagen-saga-phase"
 """Headers of every participant call: which step made it, and whether to `invoke` or `compensate`."""
+PARENT_HEADER = "x-restagen-saga-parent"
+"""Starts a saga as a step of another (`<saga>/<id>`): once succeeded, it waits to be settled."""
 
 _RESUME: Codec[bool] = JsonCodec(bool)
+_SETTLE_PROMISE = "saga-settle"
+"""Resolved by the parent saga: true to compensate this one, false to let it end."""
 
 
-def stopped_promise(resumes: int) -> str:
-    """The promise on which the run publishes its state when it stops after `resumes` resumes."""
-    return f"saga-stopped-{resumes}"
+def stopped_promise(stop: int) -> str:
+    """The promise on which the run publishes its state when it stops for the `stop`-th time
+    (from 0): `SagaState.stops` counts them."""
+    return f"saga-stopped-{stop}"
 
 
 def resume_promise(resumes: int) -> str:
@@ -104,11 +110,10 @@ class Saga(Generic[D]):
     async def result(self, ctx: WorkflowSharedHandlerContext) -> SagaState[D]:
         """The shared `result` handler: waits for the saga to stop (never override it)."""
         state = await _read(self.saga_spec, ctx)
-        resumes = 0 if state is None else state.resumes
-        if state is not None and state.resumable:
-            # Resumed already, though the run has not said so yet: wait for its next stop.
-            resumes += await ctx.promise(resume_promise(resumes), _RESUME).peek() is not None
-        return await ctx.promise(stopped_promise(resumes), self.saga_spec.result.output).value()  # type: ignore[arg-type]
+        stop = 0 if state is None else state.stops
+        if state is not None and state.status in ENDED and not await _going_on(ctx, state):
+            stop -= 1  # it stopped there: that stop's promise is resolved
+        return await ctx.promise(stopped_promise(stop), self.saga_spec.result.output).value()  # type: ignore[arg-type]
 
     async def cancel(self, ctx: WorkflowSharedHandlerContext, reason: str) -> bool:
         """The shared `cancel` handler (never override it): false when the saga is not running."""
@@ -131,6 +136,11 @@ class Saga(Generic[D]):
         with suppress(TerminalError):  # resumed twice before the run went on: once is what was asked
             await ctx.promise(resume_promise(state.resumes), _RESUME).resolve(True)
 
+    async def settle(self, ctx: WorkflowSharedHandlerContext, compensate: bool) -> None:
+        """The shared `settle` handler, for a parent saga (never override it)."""
+        with suppress(TerminalError):  # settled before: the first answer stands
+            await ctx.promise(_SETTLE_PROMISE, _RESUME).resolve(compensate)
+
     async def on_started(self, ctx: SagaContext, data: D) -> None:
         """Before the first step."""
 
@@ -149,6 +159,16 @@ class Saga(Generic[D]):
 
 async def _read(spec: SagaSpec[D], ctx: WorkflowSharedHandlerContext) -> SagaState[D] | None:
     return await ctx.restate.get(STATE_KEY, serde=spec.state.output)  # type: ignore[arg-type]
+
+
+async def _going_on(ctx: WorkflowSharedHandlerContext, state: SagaState[Any]) -> bool:
+    """Whether a stopped saga was told to go on (resumed, or to compensate for its parent),
+    though its run has not said so yet."""
+    if state.resumable:
+        return await ctx.promise(resume_promise(state.resumes), _RESUME).peek() is not None
+    if state.status == SagaStatus.SUCCEEDED:
+        return bool(await ctx.promise(_SETTLE_PROMISE, _RESUME).peek())
+    return False
 
 
 def _failure(step: str, phase: Phase, error: BaseException, attempt: int = 1) -> SagaFailure:
@@ -193,6 +213,14 @@ def matches(value: Any, form: Any) -> bool:
 
 _STOPS = (TerminalError, DeclaredError, SagaRejected)
 """What ends a step or a compensation attempt; any other exception is retried by Restate."""
+
+
+class _ChildStopped(Exception):
+    """A nested saga stopped without succeeding."""
+
+    def __init__(self, state: SagaState[Any]) -> None:
+        super().__init__(state.status.value)
+        self.state = state
 
 
 def _delay(policy: RetryPolicy, attempt: int) -> timedelta:
@@ -261,11 +289,16 @@ class _Run(Generic[D]):
                     return await self.fail()
                 case "compensate":
                     return await self.compensate()
-        state.status = SagaStatus.SUCCEEDED
         state.current_step = None
-        self.save()
+        await self.stopped(SagaStatus.SUCCEEDED)
         await self.saga.on_succeeded(self.ctx, state.data)
-        return await self.stop()
+        parent = next((v for k, v in self.ctx.headers.items() if k.lower() == PARENT_HEADER), None)
+        if parent is not None and await self.ctx.promise(_SETTLE_PROMISE, _RESUME).value():
+            last = state.completed_steps[-1] if state.completed_steps else self.spec.steps[-1].name
+            message = f"undone with its parent saga {parent}"
+            state.last_error = state.cause = SagaFailure(step=last, phase="parent", message=message)
+            return await self.compensate()
+        return await self.end()
 
     async def forward(self, step: SagaStep) -> ErrorAction | None:
         """Run `step` (or skip it); what to do instead of going on, when it failed (`state.cause`)."""
@@ -286,6 +319,14 @@ class _Run(Generic[D]):
                 phase = "local"
                 await self.method(step.local)(self.ctx, data)
                 state.completed_steps.append(step.name)
+            elif step.saga is not None:
+                phase = "invoke"
+                ended = await self.child(step)
+                if ended.status != SagaStatus.SUCCEEDED:
+                    raise _ChildStopped(ended)
+                state.completed_steps.append(step.name)
+                phase = "reply"
+                await self.reply(step, ended.data)
             elif step.invoke is not None:
                 phase = "invoke"
                 reply = await self.call(step.invoke, await self.request(step.request, step.invoke), step)
@@ -299,6 +340,14 @@ class _Run(Generic[D]):
                 step=step.name, phase="cancel", message=cancelled.reason
             )
             return "compensate"
+        except _ChildStopped as stopped:
+            # The child compensated itself, or stopped FAILED in its compensations: then so does this one.
+            ended = stopped.state
+            assert step.saga is not None
+            reason = ended.cause.message if ended.cause is not None else ended.status.value
+            message = f"saga {step.saga.name} {ended.saga_id} ended {ended.status.value}: {reason}"
+            state.last_error = state.cause = SagaFailure(step=step.name, phase="invoke", message=message)
+            return "fail" if ended.status == SagaStatus.FAILED else "compensate"
         except _STOPS as error:
             state.last_error = state.cause = _failure(step.name, phase, error)
             return step.action(error) if phase == "invoke" else "compensate"
@@ -322,14 +371,12 @@ class _Run(Generic[D]):
             state.compensated_steps.append(name)
         state.current_step = None
         if cause.phase == "cancel":
-            state.status = SagaStatus.CANCELLED
-            self.save()
+            await self.stopped(SagaStatus.CANCELLED)
             await self.saga.on_cancelled(self.ctx, state.data, cause)
         else:
-            state.status = SagaStatus.ROLLED_BACK
-            self.save()
+            await self.stopped(SagaStatus.ROLLED_BACK)
             await self.saga.on_rolled_back(self.ctx, state.data, cause)
-        return await self.stop()
+        return await self.end()
 
     async def compensate_step(self, step: SagaStep) -> bool:
         """Undo `step`, retrying under the saga's policy; False when its attempts ran out."""
@@ -340,6 +387,8 @@ class _Run(Generic[D]):
             try:
                 if step.undo is not None:
                     await self.method(step.undo)(self.ctx, self.state.data)
+                elif step.saga is not None:
+                    await self.undo_child(step)
                 elif step.compensate is not None:
                     spec = step.compensate
                     await self.call(spec, await self.request(step.compensation, spec), step)
@@ -354,11 +403,9 @@ class _Run(Generic[D]):
     async def wait_for_resume(self) -> None:
         """Stop FAILED at the compensation out of attempts until someone resumes the saga."""
         state = self.state
-        state.status = SagaStatus.FAILED
-        self.save()
+        await self.stopped(SagaStatus.FAILED)
         assert state.last_error is not None
         await self.saga.on_failed(self.ctx, state.data, state.last_error)
-        await self.publish()
         await self.ctx.promise(resume_promise(state.resumes), _RESUME).value()
         state.resumes += 1
         state.status = SagaStatus.COMPENSATING
@@ -366,20 +413,56 @@ class _Run(Generic[D]):
 
     async def fail(self) -> SagaState[D]:
         state = self.state
-        state.status = SagaStatus.FAILED
-        self.save()
+        await self.stopped(SagaStatus.FAILED)
         assert state.last_error is not None
         await self.saga.on_failed(self.ctx, state.data, state.last_error)
-        return await self.stop()
+        return await self.end()
 
-    async def publish(self) -> None:
-        """Tell whoever waits in `result` that the saga stopped, and where."""
+    async def stopped(self, status: SagaStatus) -> None:
+        """Stop in `status` and tell whoever waits in `result` (status and count saved together,
+        so that `result` knows which stop's promise to wait on)."""
+        state = self.state
+        state.status = status
+        state.stops += 1
+        self.save()
         codec = self.spec.result.output
-        await self.ctx.promise(stopped_promise(self.state.resumes), codec).resolve(self.state)  # type: ignore[arg-type]
+        await self.ctx.promise(stopped_promise(state.stops - 1), codec).resolve(state)  # type: ignore[arg-type]
 
-    async def stop(self) -> SagaState[D]:
-        await self.publish()
-        return self.state
+    async def end(self) -> SagaState[D]:
+        """The run's end: nested sagas that succeeded and were not undone may end too."""
+        state = self.state
+        for name in state.completed_steps:
+            child = self.spec.step(name).saga
+            if child is not None and name not in state.compensated_steps:
+                await self.caller.call(child.settle, False, key=self.child_id(name))
+        return state
+
+    def child_id(self, step: str) -> str:
+        return f"{self.ctx.key}/{step}"
+
+    async def child(self, step: SagaStep) -> SagaState[Any]:
+        """Run the nested saga of `step` (started once: its id derives from this one's) to its stop."""
+        child = step.saga
+        assert child is not None
+        headers = {PARENT_HEADER: f"{self.spec.name}/{self.ctx.key}", STEP_HEADER: step.name}
+        data = await self.method(step.request)(self.ctx, self.state.data) if step.request else None
+        self.caller.send(child.run, data, key=self.child_id(step.name), headers=headers)
+        return await self.caller.call(child.result, None, key=self.child_id(step.name))
+
+    async def undo_child(self, step: SagaStep) -> None:
+        """Compensate the nested saga of `step` (resuming it, when it stopped FAILED in that)."""
+        child = step.saga
+        assert child is not None
+        key = self.child_id(step.name)
+        found = await self.caller.call(child.state, None, key=key)
+        if found is not None and found.resumable:
+            await self.caller.call(child.resume, None, key=key)
+        else:
+            await self.caller.call(child.settle, True, key=key)
+        ended = await self.caller.call(child.result, None, key=key)
+        if ended.status != SagaStatus.ROLLED_BACK:
+            error = ended.last_error.message if ended.last_error is not None else ""
+            raise TerminalError(f"saga {child.name} {key} stopped {ended.status.value}: {error}")
 
 
 def run_saga(spec: SagaSpec[D], saga: Saga[D], ctx: SagaContext, data: D) -> Awaitable[SagaState[D]]:

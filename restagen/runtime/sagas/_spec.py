@@ -53,6 +53,8 @@ class SagaStep:
     replies: tuple[tuple[Any, str], ...] = ()
     errors: tuple[tuple[type[DeclaredError], ErrorAction], ...] = ()
     local: str | None = None
+    saga: SagaSpec[Any] | None = None
+    """For a nested step: the saga it runs, with the id `<saga id>/<step>`; `request` builds its data."""
     undo: str | None = None
     """For a local step: the method `(ctx, data) -> None` that compensates it."""
     description: str | None = None
@@ -69,7 +71,7 @@ class SagaStep:
 
     @property
     def compensable(self) -> bool:
-        return self.compensate is not None or self.undo is not None
+        return self.compensate is not None or self.undo is not None or self.saga is not None
 
 
 def _state_model(data: type[D]) -> type[SagaState[D]]:
@@ -107,6 +109,7 @@ class SagaSpec(Generic[D]):
     result: HandlerSpec[None, SagaState[D]] = field(init=False)
     cancel: HandlerSpec[str, bool] = field(init=False)
     resume: HandlerSpec[None, None] = field(init=False)
+    settle: HandlerSpec[bool, None] = field(init=False)
     component: ComponentSpec = field(init=False)
     """The Restate workflow serving the saga, keyed by saga id."""
 
@@ -151,6 +154,13 @@ class SagaSpec(Generic[D]):
                 None,
                 None,
                 "Resumes a saga FAILED in a compensation out of attempts: it retries that compensation.",
+            ),
+            "settle": _shared(
+                self.name,
+                "settle",
+                JsonCodec(bool),
+                None,
+                "For the saga that runs this one as a step: true compensates it once it succeeded, false lets it end.",
             ),
         }
         object.__setattr__(self, "state_model", state_model)

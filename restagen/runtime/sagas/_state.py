@@ -17,9 +17,9 @@ __all__ = ["ENDED", "Phase", "SagaFailure", "SagaState", "SagaStatus"]
 
 D = TypeVar("D", bound=BaseModel)
 
-Phase = Literal["cancel", "condition", "invoke", "reply", "local", "compensate"]
-"""What a failure interrupted: the saga (cancelled), a step's condition, its participant, its reply
-handler, a local step, or a compensation."""
+Phase = Literal["cancel", "parent", "condition", "invoke", "reply", "local", "compensate"]
+"""What a failure interrupted: the saga (cancelled, or undone with its parent saga), a step's
+condition, its participant, its reply handler, a local step, or a compensation."""
 
 
 class SagaStatus(StrEnum):
@@ -66,6 +66,8 @@ class SagaState(BaseModel, Generic[D]):
     """The failure that made the saga compensate (or fail): kept while compensations fail."""
     resumes: int = 0
     """How many times the saga was resumed after a compensation ran out of attempts."""
+    stops: int = 0
+    """How many times the saga stopped (ended, or stopped FAILED to be resumed)."""
     data: D
 
     @property
