@@ -471,6 +471,53 @@ def export(
         out.print(f"wrote {output}", markup=False)
 
 
+sagas_app = typer.Typer(
+    name="sagas",
+    help="Operate sagas: their states, read from Restate.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(sagas_app)
+_ADMIN_HELP = "URL of the Restate admin API."
+
+
+@sagas_app.command("list", cls=_Command, short_help="List the sagas: status, current step, last error.")
+def sagas_list(
+    admin: Annotated[str, typer.Option(metavar="URL", help=_ADMIN_HELP)] = "http://127.0.0.1:9070",
+    saga: Annotated[str | None, typer.Option(metavar="NAME", help="Only the sagas of this kind.")] = None,
+) -> None:
+    """List every saga Restate holds the state of: kind, id, status, current step, last error."""
+    from restagen.saga_states import SagaStatesError, format_list, query_sagas
+
+    try:
+        sys.stdout.write(format_list(query_sagas(admin, saga=saga)))
+    except SagaStatesError as error:
+        raise UserError(str(error)) from error
+
+
+@sagas_app.command("show", cls=_Command, short_help="Show one saga's state.")
+def sagas_show(
+    saga_id: Annotated[str, typer.Argument(metavar="ID", help="The saga id.")],
+    admin: Annotated[str, typer.Option(metavar="URL", help=_ADMIN_HELP)] = "http://127.0.0.1:9070",
+    saga: Annotated[
+        str | None, typer.Option(metavar="NAME", help="The saga's kind, when ids repeat.")
+    ] = None,
+) -> None:
+    """Show the state of saga ID: status, steps, failures and data."""
+    from restagen.saga_states import SagaStatesError, format_show, query_sagas
+
+    try:
+        rows = query_sagas(admin, saga=saga, saga_id=saga_id)
+    except SagaStatesError as error:
+        raise UserError(str(error)) from error
+    if not rows:
+        raise UserError(f"no saga with id {saga_id!r}" + (f" of kind {saga}" if saga else ""))
+    if len(rows) > 1:
+        kinds = ", ".join(row.saga for row in rows)
+        raise UserError(f"sagas of several kinds have the id {saga_id!r} ({kinds}): choose one with --saga")
+    sys.stdout.write(format_show(rows[0]))
+
+
 @app.command(cls=_Command, short_help="Start a new project.")
 def init(
     directory: Annotated[

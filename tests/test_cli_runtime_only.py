@@ -79,6 +79,12 @@ def test_register_runs_without_the_compiler() -> None:
     assert "unreachable" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_sagas_list_runs_without_the_compiler() -> None:
+    done = run("sagas", "list", "--admin", "http://127.0.0.1:1")
+    assert done.returncode == 1
+    assert "cannot reach the Restate admin API" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_the_runtime_the_testing_kit_and_the_project_configuration_import_without_the_compiler() -> None:
     body = (
         "import restagen, restagen.project, restagen.kafka_subscriptions, restagen.local.serve\n"

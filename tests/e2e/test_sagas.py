@@ -345,3 +345,26 @@ def test_two_cancels_at_once_cancel_once(restate: Any, served: Any) -> None:
     # Both usually find it running and resolve the cancellation: the second resolution of the
     # promise fails in Restate, and its handler answers True all the same.
     assert True in answers, answers
+
+
+def test_restagen_sagas_list_and_show_read_states_from_the_admin_api(
+    restate: Any, served: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(restate.ingress_url, "l1")
+    _run(restate.ingress_url, "l2", decline=True)
+    capsys.readouterr()
+    assert restagen(["sagas", "list", "--admin", restate.admin_url, "--saga", "book_trip"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["SAGA", "ID", "STATUS", "STEP", "LAST", "ERROR"]
+    rows = {line.split()[1]: line for line in lines[1:]}
+    assert rows["l1"].split()[:4] == ["book_trip", "l1", "SUCCEEDED", "-"]
+    assert rows["l2"].split()[:3] == ["book_trip", "l2", "ROLLED_BACK"]
+    assert "invoke charge: CardDeclined {\"reason\":\"over the limit\"} (402, CardDeclined)" in rows["l2"]
+
+    assert restagen(["sagas", "show", "l2", "--admin", restate.admin_url]) == 0
+    shown = capsys.readouterr().out
+    assert "status        ROLLED_BACK\n" in shown
+    assert "compensated   hotel, flight\n" in shown
+    assert '"trip_id": "l2"' in shown
+    assert restagen(["sagas", "show", "nope", "--admin", restate.admin_url]) == 1
+    assert "no saga with id 'nope'" in capsys.readouterr().err
