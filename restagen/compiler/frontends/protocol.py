@@ -32,15 +32,18 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from restagen.compiler.frontends.load import DocPath, SourceDocument, SourceMap
+from restagen.compiler.frontends.protocol_sagas import saga_decl
 from restagen.compiler.structure.check import check_structure, dotted
 from restagen.compiler.structure.language import Document
 from restagen.decorators import (
     COMPONENT_ATTR,
     EVENT_ATTR,
     HANDLER_ATTR,
+    SAGA_ATTR,
     Error,
     ProtocolComponent,
     ProtocolHandler,
+    ProtocolSaga,
     duration_text,
 )
 from restagen.diagnostics import Diagnostics, Position, Severity
@@ -275,6 +278,11 @@ class _Translator:
         declared = self.declare_queued(0)
         for cls in components:
             self.component(cls, getattr(cls, COMPONENT_ATTR))
+        sagas = {
+            info.name: saga_decl(self, value, info)
+            for value in namespace.values()
+            if isinstance(value, type) and isinstance(info := value.__dict__.get(SAGA_ATTR), ProtocolSaga)
+        }
         self.declare_queued(declared)
         if self.imports:
             data["imports"] = dict(sorted(self.imports.items()))
@@ -282,6 +290,8 @@ class _Translator:
             if section:
                 data[key] = section
         data.update({key: value for key, value in self.components.items() if value})
+        if sagas:
+            data["sagas"] = sagas
         return SourceDocument(self.display, data, self.smap)
 
     def collect(self, namespace: Mapping[str, Any]) -> list[type]:
