@@ -14,7 +14,7 @@ from restagen.diagnostics import did_you_mean
 
 _HOOKS = frozenset(
     {"on_started", "on_succeeded", "on_rolled_back", "on_cancelled", "on_failed", "saga_spec"}
-    | {"run", "state", "result", "cancel", "resume"}
+    | {"run", "state", "result", "cancel", "resume", "settle"}
 )
 """What every saga base class has: a reply handler or a local step may not take these names."""
 _KEY_TYPES = frozenset({"string", "uuid", "int"})
