@@ -103,3 +103,14 @@ def test_the_flow_draws_the_nested_saga_and_its_compensation(nesting: Any) -> No
     # the module defines the child's spec before the parent's, which names it
     source = Path(nesting.sagas.__file__).read_text()
     assert source.index("RENT_CAR: Final") < source.index("TRIP: Final") < source.index("saga=RENT_CAR")
+
+
+def test_the_package_readme_draws_an_arrow_to_the_nested_saga(nesting: Any) -> None:
+    import nesting.sagas
+
+    from tests.mermaid_syntax import check_flowchart, mermaid_blocks
+
+    readme = (Path(nesting.sagas.__file__).parent / "README.md").read_text()
+    assert '    s_nesting__trip -->|"car"| s_nesting__rent_car\n' in readme
+    for block in mermaid_blocks(readme):
+        assert check_flowchart(block) == []
