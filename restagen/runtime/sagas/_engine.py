@@ -3,8 +3,9 @@
 A generated saga module declares a `SagaSpec` and a base class deriving from `Saga`, which knows
 its spec. An endpoint binds an implementation to `spec.component` (`bind_saga` does it without
 one): a Restate workflow whose `run` executes the steps, with shared handlers beside it to read
-the `SagaState` (`state`), wait for the saga to stop (`result`), `cancel` and `resume` it.
-Participant calls carry the step and the phase in headers (`STEP_HEADER`, `PHASE_HEADER`).
+the `SagaState` (`state`), wait for the saga to stop (`result`), `cancel` and `resume` it, and,
+for a parent saga running it as a step, `settle` it. Participant calls carry the step and the
+phase in headers (`STEP_HEADER`, `PHASE_HEADER`).
 
 How a run goes: before each step the engine looks for a cancellation; a step whose condition is
 false is skipped; each step's participant is called durably (the call and its result are in the
@@ -14,8 +15,10 @@ local step runs user code (awakeables, sleeps, `run`). A declared error, a termi
 run in reverse order. A compensation that fails terminally is called again after a durable sleep,
 under `SagaSpec.retry`; when its attempts run out the saga stops as `FAILED` at that step, rather
 than skipping one, and waits: `resume` retries it with fresh attempts and goes on. Each stop is
-published on a workflow promise (`stopped-<resumes>`), which `result` waits on. Any other
-exception is left to Restate, which retries the run from its journal.
+published on a workflow promise (`saga-stopped-<n>`), which `result` waits on. A step may run
+another saga, started with a derived id (`<id>/<step>`); that child, once succeeded, waits for its
+parent to settle it: compensated with the parent, or let end. Any other exception is left to
+Restate, which retries the run from its journal.
 """
 
 from __future__ import annotations
