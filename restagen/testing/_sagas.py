@@ -390,6 +390,12 @@ class SagaServerKit(_Mocks[D]):
         unmocked: Literal["fail", "succeed"] = "fail",
     ) -> None:
         super().__init__(spec, saga, unmocked=unmocked)
+        nested = [step.name for step in spec.steps if step.saga is not None]
+        if nested:
+            raise SagaTestError(
+                f"steps {nested} run sagas, which SagaServerKit does not mock: test the saga with "
+                "SagaTestKit, or serve it with the sagas it runs (restagen.testing.serve)"
+            )
         self.ingress_url = ingress_url
         self.admin_url = admin_url
         self._thread: AppThread | None = None

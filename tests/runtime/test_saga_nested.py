@@ -114,3 +114,14 @@ def test_the_package_readme_draws_an_arrow_to_the_nested_saga(nesting: Any) -> N
     assert '    s_nesting__trip -->|"car"| s_nesting__rent_car\n' in readme
     for block in mermaid_blocks(readme):
         assert check_flowchart(block) == []
+
+
+def test_the_server_kit_says_it_does_not_mock_nested_sagas(nesting: Any) -> None:
+    from nesting.sagas import TRIP
+
+    from restagen.testing import SagaServerKit, SagaTestError
+
+    with pytest.raises(SagaTestError, match=r"steps \['car'\] run sagas"):
+        SagaServerKit(
+            TRIP, nesting.TripSaga(), ingress_url="http://127.0.0.1:1", admin_url="http://127.0.0.1:2"
+        )
