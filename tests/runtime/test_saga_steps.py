@@ -194,3 +194,34 @@ def test_the_flow_draws_conditions_and_local_compensations(sagas: Any) -> None:
         "s3 -->|error| u2", "s4 --> succeeded([SUCCEEDED])", "c4 -->|no| succeeded([SUCCEEDED])",
     ):  # fmt: skip
         assert f"    {line}\n" in flow, line
+
+
+def test_a_step_hands_a_durable_future_on_to_a_later_step(sagas: Any) -> None:
+    from conditions.models import Trip
+
+    base = type(_saga(sagas))
+
+    class Carrying(base):  # type: ignore[misc, valid-type]
+        async def reserve(self, ctx: Any, data: Trip) -> None:
+            awakeable_id, confirmation = ctx.awakeable(str)
+            data.notes.append(f"asked {awakeable_id}")
+            ctx.carry("confirmation", confirmation)  # awaited two steps later
+
+        async def note(self, ctx: Any, data: Trip) -> None:
+            data.notes.append(f"confirmed by {await ctx.carried('confirmation')}")
+
+    kit = SagaTestKit(sagas.TRIP, Carrying()).resolve_awakeable("the desk")
+    state = asyncio.run(kit.run("t", _trip(with_car=False, nights=1)))
+    assert state.status == SagaStatus.SUCCEEDED
+    assert state.data.notes == [f"asked {kit.awakeables[0]}", "confirmed by the desk"]
+    assert kit.history == ["invoke hotel", "invoke pay"]
+
+    # Cancelled while the awakeable is pending: the saga stops at the next boundary, before pay.
+    cancelled = SagaTestKit(sagas.TRIP, Carrying()).cancel_awakeable("no answer")
+    state = asyncio.run(cancelled.run("t", _trip(with_car=False, nights=1)))
+    assert state.status == SagaStatus.CANCELLED
+    assert state.cause is not None and state.cause.step == "pay"
+    assert (cancelled.history, state.compensated_steps) == (
+        ["invoke hotel", "compensate hotel"],
+        ["reserve", "hotel"],
+    )

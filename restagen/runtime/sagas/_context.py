@@ -72,6 +72,7 @@ class SagaContext(WorkflowHandlerContext):
         super().__init__(ctx)
         self._save: Callable[[], None] | None = None
         self._interruptible = False  # set by the engine while the steps run forward
+        self._carried: dict[str, DurableFuture[Any]] = {}
         self.failure: SagaFailure | None = None
         """While compensating: the failure that made the saga compensate."""
 
@@ -95,3 +96,21 @@ class SagaContext(WorkflowHandlerContext):
     def sleep(self, delay: timedelta, name: str | None = None) -> DurableFuture[None]:
         """A durable sleep; awaiting it raises `SagaCancelled` if the saga is cancelled first."""
         return _Interruptible(super().sleep(delay, name), self)
+
+    def carry(self, name: str, future: DurableFuture[Any]) -> None:
+        """Hand `future` (an awakeable, a call, a sleep...) on to a later step, as `carried(name)`.
+
+        The steps of a saga run in one invocation, so a durable future made in one step can be
+        awaited in a later one; a replay makes and hands it on again in the same step. Values that
+        must outlive the run, or be seen from outside, belong in the saga data instead.
+        """
+        self._carried[name] = future
+
+    def carried(self, name: str) -> DurableFuture[Any]:
+        """The future an earlier step handed on as `name`."""
+        try:
+            return self._carried[name]
+        except KeyError:
+            raise KeyError(
+                f"no earlier step carried {name!r}: call ctx.carry({name!r}, future) first"
+            ) from None
