@@ -207,6 +207,7 @@ class KafkaBinding:
 @dataclass(frozen=True)
 class Handler:
     name: str
+    """The Restate name: what the wire and the admin API use."""
     kind: HandlerKind
     input: TypeRef | None
     output: TypeRef | None
@@ -216,18 +217,24 @@ class Handler:
     middleware: tuple[str, ...] = ()
     description: str | None = None
     kafka: KafkaBinding | None = None
+    py_name: str = field(kw_only=True)
+    """The Python method serving it and calling it: snake_case, derived from `name` or set in the schema."""
 
 
 @dataclass(frozen=True)
 class Component:
     kind: ComponentKind
     name: str
+    """The Restate name: what the wire and the admin API use."""
     handlers: tuple[Handler, ...]
     state: tuple[Field, ...] = ()
     promises: tuple[Field, ...] = ()
     options: Options = field(default_factory=Options)
     middleware: tuple[str, ...] = ()
     description: str | None = None
+    py_name: str = field(kw_only=True)
+    """The snake_case Python name (its module in `impl/`, its parameter of `create_app`), derived from
+    `name` or set in the schema; its classes are named after `pascal(py_name)`."""
 
 
 @dataclass(frozen=True)

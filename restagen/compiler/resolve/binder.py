@@ -64,6 +64,7 @@ class Scope:
     aliases: dict[str, str] = field(default_factory=dict)  # import alias -> package
     broken: set[str] = field(default_factory=set)  # aliases of imports that failed to load
     broken_components: set[str] = field(default_factory=set)  # left out for structural errors
+    python_named: set[str] = field(default_factory=set)  # components whose Python name is valid and unique
     imported: dict[str, str] = field(default_factory=dict)  # name -> package, of names used from imports
 
 

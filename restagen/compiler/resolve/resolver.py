@@ -21,9 +21,12 @@ from restagen.compiler.resolve.names import (
     GENERATED_MODULES,
     MAX_NAME,
     TAKEN_TOP_LEVEL,
+    check_component_name,
     check_field_name,
     check_pascal,
     check_snake,
+    python_name,
+    snake,
 )
 from restagen.compiler.resolve.sagas import Sagas
 from restagen.compiler.structure import language
@@ -113,21 +116,66 @@ class _Resolver:
         for name in doc.errors:
             self._check_pascal(unit, ("errors", name), name)
             scope.errors.add(name)
+        python_names: dict[str, DocPath] = {}
+        self._declare_components(scope, python_names)
+        for name in doc.sagas:
+            self._check_app_name(unit, ("sagas", name), name, python_names)
+
+    def _declare_components(self, scope: Scope, python_names: dict[str, DocPath]) -> None:
+        unit = scope.unit
         for section, ckind in (("services", "service"), ("objects", "object"), ("workflows", "workflow")):
-            for name, component in getattr(doc, section).items():
-                self._check_app_name(unit, (section, name), name)
+            for name, component in getattr(unit.document, section).items():
+                problem = check_component_name(name)
+                path = (section, name)
+                if problem:
+                    self.binder.error(unit, path, problem, code="name", key=True)
+                elif self._check_python_name(unit, path, name, component.python_name, python_names):
+                    scope.python_named.add(name)
                 if name not in scope.components:  # the duplicate is reported by _check_global_names
                     scope.components[name] = component
                     scope.kinds[name] = ckind  # type: ignore[assignment]
-        for name in doc.sagas:
-            self._check_app_name(unit, ("sagas", name), name)
 
-    def _check_app_name(self, unit: Unit, path: DocPath, name: str) -> None:
+    def _check_python_name(
+        self, unit: Unit, path: DocPath, name: str, explicit: str | None, taken: dict[str, DocPath]
+    ) -> bool:
+        """The Python name of a component: `python_name`, or its Restate name in snake_case."""
+        if explicit is None and check_snake(snake(name)):
+            self.binder.error(
+                unit,
+                path,
+                f"'{name}' gives no usable Python name ('{snake(name)}')",
+                "set 'python_name' to a snake_case name",
+                code="name",
+                key=True,
+            )
+            return False
+        where = (*path, "python_name") if explicit else path
+        return self._check_app_name(unit, where, python_name(name, explicit), taken)
+
+    def _check_app_name(self, unit: Unit, path: DocPath, name: str, taken: dict[str, DocPath]) -> bool:
+        """A component's or saga's Python name: its module in `impl/` and its parameter of the app."""
         problem = check_snake(name)
         if not problem and name in _APP_NAMES:
             problem = f"'{name}' is a name the generated app module uses"
+        if not problem and name in taken:
+            if taken[name][1] == path[1]:
+                return False  # the same Restate name twice: reported as a duplicate
+            other = ".".join(str(part) for part in taken[name][:2])
+            problem = f"the Python name '{name}' is also that of {other}"
+            self.binder.error(
+                unit,
+                path,
+                problem,
+                "set 'python_name' on one of them",
+                code="clash",
+                key=path[-1] != "python_name",
+            )
+            return False
         if problem:
-            self.binder.error(unit, path, problem, code="name", key=True)
+            self.binder.error(unit, path, problem, code="name", key=path[-1] != "python_name")
+            return False
+        taken[name] = path
+        return True
 
     def _declare_imports(self, unit: Unit) -> None:
         """The aliases of `unit`, each bound to the package it imports or marked broken."""

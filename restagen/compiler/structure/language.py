@@ -168,8 +168,19 @@ class KafkaBindingDef(_Strict):
     )
 
 
+PythonName = Annotated[
+    str | None,
+    Field(
+        description="The snake_case name of the generated Python method or module, when the one derived "
+        "from the Restate name does not suit; the wire keeps the Restate name.",
+        examples=["get_count"],
+    ),
+]
+
+
 class HandlerDef(_Strict):
     description: Description = None
+    python_name: PythonName = None
     kind: Literal["exclusive", "shared"] | None = None
     input: TypeUse | None = None
     output: TypeUse | None = None
@@ -190,6 +201,7 @@ def _empty_handlers(value: Any) -> Any:
 
 class _Component(_Strict):
     description: Description = None
+    python_name: PythonName = None
     handlers: dict[str, HandlerDef] = Field(default_factory=dict)
     options: Options | None = None
     middleware: list[str] = Field(default_factory=list)
