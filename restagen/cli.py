@@ -471,6 +471,43 @@ def export(
         out.print(f"wrote {output}", markup=False)
 
 
+@app.command(cls=_Command, short_help="Write definition files for services registered with Restate.")
+def pull(
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="SERVICE...", help="Restate names of the services to pull (default: all)."),
+    ] = None,
+    admin: Annotated[
+        str, typer.Option("--admin", metavar="URL", help="The Restate admin API, e.g. http://localhost:9070.")
+    ] = "http://localhost:9070",
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Folder of the definition files.")
+    ] = Path("schemas"),
+    package: Annotated[
+        str, typer.Option("--package", metavar="NAME", help="Package prefix of the pulled files.")
+    ] = "pulled",
+) -> None:
+    """Write a .restagen.yaml file per service registered with Restate, in any language, from the
+    schemas its admin API describes; `restagen generate` then gives typed clients."""
+    _require_compiler("pull")
+    from restagen.compiler.pull import AdminError, package_problem
+    from restagen.compiler.pull import pull as pull_services
+
+    if problem := package_problem(package):
+        raise UserError(f"--package: {problem}")
+    try:
+        result = pull_services(admin, output, services or [], package)
+    except AdminError as exc:
+        raise UserError(str(exc)) from exc
+    _report(Diagnostics(list(result.diagnostics)))
+    if any(d.severity is Severity.ERROR for d in result.diagnostics):
+        raise typer.Exit(Exit.USER_ERROR)
+    total = len(result.written) + len(result.unchanged)
+    out.print(
+        f"pulled {total} service(s) into {_shown(output)} ({len(result.written)} changed)", style="green", markup=False
+    )
+
+
 @app.command(cls=_Command, short_help="Start a new project.")
 def init(
     directory: Annotated[
