@@ -504,7 +504,9 @@ def pull(
         raise typer.Exit(Exit.USER_ERROR)
     total = len(result.written) + len(result.unchanged)
     out.print(
-        f"pulled {total} service(s) into {_shown(output)} ({len(result.written)} changed)", style="green", markup=False
+        f"pulled {total} service(s) into {_shown(output)} ({len(result.written)} changed)",
+        style="green",
+        markup=False,
     )
 
 

@@ -35,7 +35,9 @@ def package_problem(package: str) -> str | None:
     if not PACKAGE.match(package):
         return f"'{package}' is not a dotted Python package name (lowercase words separated by dots)"
     if package.split(".")[0] in TAKEN_TOP_LEVEL:
-        return f"'{package}' cannot be imported: '{package.split('.')[0]}' is a module of Python or of restagen"
+        return (
+            f"'{package}' cannot be imported: '{package.split('.')[0]}' is a module of Python or of restagen"
+        )
     return None
 
 

@@ -57,39 +57,9 @@ def service_file(service: dict[str, Any], prefix: str, source: str) -> PulledFil
         report(f"unknown service type {service.get('ty')!r}", name, Severity.ERROR)
         return pulled
     types = Types()
-    handlers: dict[str, Any] = {}
-    run: dict[str, Any] | None = None
-    entries = sorted(
-        (h for h in service.get("handlers", []) if isinstance(h, dict)), key=lambda h: str(h.get("name"))
-    )
-    methods = _methods([str(h.get("name")) for h in entries], kind)
-    for handler in entries:
-        hname = str(handler.get("name"))
-        where = f"{name}/{hname}"
-        body = _handler(handler, kind, types, hname, report, where)
-        if hname in methods and methods[hname] != snake(hname):
-            body["python_name"] = methods[hname]
-        if kind == "workflow" and handler.get("ty") == "Workflow":
-            if hname != "run":
-                report(f"the workflow's main handler is '{hname}'; restagen's workflows run 'run'", where, Severity.ERROR)
-                return pulled
-            run = body
-        else:
-            handlers[hname] = body
-    component: dict[str, Any] = {}
-    if isinstance(service.get("documentation"), str) and service["documentation"].strip():
-        component["description"] = service["documentation"]
-    if check_snake(snake(name)):
-        component["python_name"] = stem
-    if run is not None:
-        component["run"] = run
-    if handlers:
-        component["handlers"] = handlers
-    options, unread = component_options(service, kind)
-    for item in unread:
-        report(f"option {item} is no duration the definition language has: not kept", name)
-    if options:
-        component["options"] = options
+    component = _component(service, name, kind, stem, types, report)
+    if component is None:
+        return pulled
     document: dict[str, Any] = {
         "restagen": 1,
         "package": f"{prefix}.{stem}",
@@ -103,16 +73,54 @@ def service_file(service: dict[str, Any], prefix: str, source: str) -> PulledFil
     return pulled
 
 
+def _component(
+    service: dict[str, Any], name: str, kind: str, stem: str, types: Types, report: Any
+) -> dict[str, Any] | None:
+    """The component's definition, its types added to `types`; None when it cannot be written."""
+    handlers: dict[str, Any] = {}
+    run: dict[str, Any] | None = None
+    entries = sorted(
+        (h for h in service.get("handlers", []) if isinstance(h, dict)), key=lambda h: str(h.get("name"))
+    )
+    methods = _methods([str(h.get("name")) for h in entries], kind)
+    for handler in entries:
+        hname = str(handler.get("name"))
+        where = f"{name}/{hname}"
+        body = _handler(handler, kind, types, hname, report, where)
+        if methods[hname] != snake(hname):
+            body["python_name"] = methods[hname]
+        if kind == "workflow" and handler.get("ty") == "Workflow":
+            if hname != "run":
+                message = f"the workflow's main handler is '{hname}'; restagen's workflows run 'run'"
+                report(message, where, Severity.ERROR)
+                return None
+            run = body
+        else:
+            handlers[hname] = body
+    component: dict[str, Any] = _described(service)
+    if check_snake(snake(name)):
+        component["python_name"] = stem
+    component.update({"run": run} if run is not None else {})
+    component.update({"handlers": handlers} if handlers else {})
+    options, unread = component_options(service, kind)
+    for item in unread:
+        report(f"option {item} is no duration the definition language has: not kept", name)
+    if options:
+        component["options"] = options
+    return component
+
+
 def _handler(
     handler: dict[str, Any], kind: str, types: Types, hname: str, report: Any, where: str
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if isinstance(handler.get("documentation"), str) and handler["documentation"].strip():
-        body["description"] = handler["documentation"]
+    body: dict[str, Any] = _described(handler)
     if kind == "object" and handler.get("ty") == "Shared":
         body["kind"] = "shared"
     base = pascal(snake(hname)) or "Handler"
-    for key, schema_key, suffix in (("input", "input_json_schema", "Request"), ("output", "output_json_schema", "Response")):
+    for key, schema_key, suffix in (
+        ("input", "input_json_schema", "Request"),
+        ("output", "output_json_schema", "Response"),
+    ):
         if schema_key in handler:
 
             def at(pointer: str, message: str, key: str = key) -> None:
@@ -127,6 +135,12 @@ def _handler(
     return body
 
 
+def _described(entry: dict[str, Any]) -> dict[str, Any]:
+    """`{"description": ...}` from the admin API's documentation of a service or handler, if any."""
+    text = entry.get("documentation")
+    return {"description": text} if isinstance(text, str) and text.strip() else {}
+
+
 def _methods(names: list[str], kind: str) -> dict[str, str]:
     """The Python method of each handler: its snake_case name, or a numbered one where two meet
     or the name is not usable (a keyword, a workflow client's own method)."""
@@ -135,7 +149,9 @@ def _methods(names: list[str], kind: str) -> dict[str, str]:
     derived = {snake(name) for name in names}
     for name in names:
         method = snake(name) or "handler"
-        if check_snake(method) or (kind == "workflow" and method in WORKFLOW_CLIENT_METHODS and name != "run"):
+        if check_snake(method) or (
+            kind == "workflow" and method in WORKFLOW_CLIENT_METHODS and name != "run"
+        ):
             method = f"{method}_handler".lstrip("_")
         base, number = method, 1
         while method in taken or (method.startswith("send_") and method.removeprefix("send_") in derived):

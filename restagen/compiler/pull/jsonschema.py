@@ -17,7 +17,7 @@ from typing import Any
 
 from restagen.compiler.resolve.names import check_field_name, check_pascal
 
-__all__ = ["Types", "Translator"]
+__all__ = ["Translator", "Types"]
 
 # JavaScript's safe-integer bounds, which zod writes on every integer: an artefact of JS numbers.
 _JS_SAFE = 2**53 - 1
@@ -106,9 +106,9 @@ class Translator:
     def use(self, schema: Any, hint: str) -> str | dict[str, Any]:
         """A handler's input or output: a type expression, or the full form with constraints."""
         expr, extra = self.expr(schema, "#", hint)
-        if isinstance(schema, dict) and isinstance(schema.get("description"), str) and "$ref" not in schema:
-            if not _is_hoisted(schema):
-                extra = {**extra, "description": schema["description"]}
+        described = isinstance(schema, dict) and isinstance(schema.get("description"), str)
+        if described and "$ref" not in schema and not _is_hoisted(schema):
+            extra = {**extra, "description": schema["description"]}
         return _spec(expr, extra)
 
     def expr(self, schema: Any, ptr: str, hint: str) -> tuple[str, dict[str, Any]]:
@@ -118,19 +118,9 @@ class Translator:
         if not isinstance(schema, dict):
             self.warn(ptr, "a schema that accepts nothing: pulled as any JSON")
             return "any", {}
-        if "$ref" in schema:
-            return self._ref(schema["$ref"], ptr), {}
-        for key in ("anyOf", "oneOf"):
-            if key in schema:
-                return self._union(schema, schema[key], _pointer(ptr, key), hint), {}
-        if "allOf" in schema:
-            members = schema["allOf"]
-            if isinstance(members, list) and len(members) == 1:
-                return self.expr(members[0], _pointer(ptr, "allOf", 0), hint)
-            return self._any(ptr, "'allOf' of several schemas cannot be expressed")
-        for key in ("not", "if", "then", "else", "dependentSchemas", "$dynamicRef"):
-            if key in schema:
-                return self._any(ptr, f"'{key}' cannot be expressed")
+        composed = self._composed(schema, ptr, hint)
+        if composed is not None:
+            return composed
         if "const" in schema:
             return self._enum([schema["const"]], ptr, hint, schema)
         if "enum" in schema:
@@ -148,13 +138,32 @@ class Translator:
                 return "any", {}
         return self._typed(schema, kind, ptr, hint)
 
+    def _composed(self, schema: dict[str, Any], ptr: str, hint: str) -> tuple[str, dict[str, Any]] | None:
+        """A reference, a union or another composition of schemas; None for a schema of its own."""
+        if "$ref" in schema:
+            return self._ref(schema["$ref"], ptr), {}
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                return self._union(schema[key], _pointer(ptr, key), hint), {}
+        if "allOf" in schema:
+            members = schema["allOf"]
+            if isinstance(members, list) and len(members) == 1:
+                return self.expr(members[0], _pointer(ptr, "allOf", 0), hint)
+            return self._any(ptr, "'allOf' of several schemas cannot be expressed")
+        for key in ("not", "if", "then", "else", "dependentSchemas", "$dynamicRef"):
+            if key in schema:
+                return self._any(ptr, f"'{key}' cannot be expressed")
+        return None
+
     def _any(self, ptr: str, why: str) -> tuple[str, dict[str, Any]]:
         self.warn(ptr, f"{why}: pulled as any JSON")
         return "any", {}
 
     def _unkept(self, schema: dict[str, Any], ptr: str, read: set[str]) -> None:
         for key in sorted(set(schema) - read - _ANNOTATIONS - {"type"}):
-            self.warn(_pointer(ptr, key), f"'{key}' is not kept: the definition language has no such constraint")
+            self.warn(
+                _pointer(ptr, key), f"'{key}' is not kept: the definition language has no such constraint"
+            )
 
     def _ref(self, ref: Any, ptr: str) -> str:
         if ref in self._defs:
@@ -213,7 +222,9 @@ class Translator:
             fields[key] = self._field(properties[key], at, f"{name}{_type_name(key)}", key in required)
         extra = schema.get("additionalProperties")
         if extra not in (None, False, True) and fields:
-            self.warn(_pointer(ptr, "additionalProperties"), "extra properties beside declared ones are not kept")
+            self.warn(
+                _pointer(ptr, "additionalProperties"), "extra properties beside declared ones are not kept"
+            )
         if "patternProperties" in schema:
             self.warn(_pointer(ptr, "patternProperties"), "'patternProperties' is not kept")
         return fields
@@ -229,7 +240,7 @@ class Translator:
             expr = _nullable(expr)
         return _spec(expr, extra)
 
-    def _union(self, schema: dict[str, Any], members: Any, ptr: str, hint: str) -> str:
+    def _union(self, members: Any, ptr: str, hint: str) -> str:
         if not isinstance(members, list) or not members:
             return self._any(ptr, "an empty union cannot be expressed")[0]
         nullable = any(_is_null(m) for m in members)
@@ -241,7 +252,7 @@ class Translator:
             if extra:
                 self.warn(_pointer(ptr, rest[0][0]), "constraints inside a union are not kept")
         else:
-            exprs = []
+            exprs: list[str] = []
             for i, member in rest:
                 member_expr, extra = self.expr(member, _pointer(ptr, i), f"{hint}{i + 1}")
                 if extra:
@@ -253,7 +264,9 @@ class Translator:
                 expr = "any"
         return _nullable(expr) if nullable else expr
 
-    def _types(self, schema: dict[str, Any], kinds: list[Any], ptr: str, hint: str) -> tuple[str, dict[str, Any]]:
+    def _types(
+        self, schema: dict[str, Any], kinds: list[Any], ptr: str, hint: str
+    ) -> tuple[str, dict[str, Any]]:
         rest = [k for k in kinds if k != "null"]
         if len(rest) == 1:
             expr, extra = self._typed(schema, rest[0], ptr, hint)
@@ -353,7 +366,11 @@ class Translator:
         if "patternProperties" in schema:
             return self._any(_pointer(ptr, "patternProperties"), "'patternProperties' cannot be expressed")
         value = schema.get("additionalProperties", True)
-        item = "any" if value is True else self.expr(value, _pointer(ptr, "additionalProperties"), f"{hint}Value")[0]
+        item = (
+            "any"
+            if value is True
+            else self.expr(value, _pointer(ptr, "additionalProperties"), f"{hint}Value")[0]
+        )
         names = schema.get("propertyNames")
         if names not in (None, {"type": "string"}):
             self.warn(_pointer(ptr, "propertyNames"), "constraints on the keys of a map are not kept")
@@ -362,7 +379,14 @@ class Translator:
             for key, ours in (("minProperties", "min_length"), ("maxProperties", "max_length"))
             if isinstance(schema.get(key), int)
         }
-        read = {"additionalProperties", "propertyNames", "minProperties", "maxProperties", "properties", "required"}
+        read = {
+            "additionalProperties",
+            "propertyNames",
+            "minProperties",
+            "maxProperties",
+            "properties",
+            "required",
+        }
         self._unkept(schema, ptr, read)
         return f"map[{item}]", sizes
 
@@ -402,7 +426,9 @@ def _nullable(expr: str) -> str:
 
 
 def _is_null(schema: Any) -> bool:
-    return isinstance(schema, dict) and (schema.get("type") == "null" or ("const" in schema and schema["const"] is None))
+    return isinstance(schema, dict) and (
+        schema.get("type") == "null" or ("const" in schema and schema["const"] is None)
+    )
 
 
 def _is_object(schema: dict[str, Any]) -> bool:

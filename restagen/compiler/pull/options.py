@@ -97,7 +97,9 @@ def component_options(service: dict[str, Any], kind: str) -> tuple[dict[str, Any
     changed = {key: value for key, value in service.items() if key in _DEFAULTS and value != _DEFAULTS[key]}
     retry = service.get("retry_policy")
     if isinstance(retry, dict):
-        changed["retry_policy"] = {k: v for k, v in retry.items() if k in _RETRY_DEFAULTS and v != _RETRY_DEFAULTS[k]}
+        changed["retry_policy"] = {
+            k: v for k, v in retry.items() if k in _RETRY_DEFAULTS and v != _RETRY_DEFAULTS[k]
+        }
     return _options(changed, kind)
 
 
