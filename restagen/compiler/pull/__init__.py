@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from restagen.compiler.pull.admin import AdminError, read_services
 from restagen.compiler.pull.document import service_file
 from restagen.compiler.resolve.binder import PACKAGE
@@ -41,10 +43,12 @@ def package_problem(package: str) -> str | None:
     return None
 
 
-def pull(admin_url: str, out: Path, services: list[str], package: str) -> PullResult:
+def pull(
+    admin_url: str, out: Path, services: list[str], package: str, *, transport: httpx.BaseTransport | None = None
+) -> PullResult:
     """Write a definition file per service of the admin API at `admin_url` into `out`; raises
-    `AdminError` when the API cannot be read."""
-    described = read_services(admin_url, services)
+    `AdminError` when the API cannot be read. `transport` is httpx's (tests answer from records)."""
+    described = read_services(admin_url, services, transport=transport)
     result = PullResult()
     names: set[str] = set()
     for service in described:

@@ -19,10 +19,12 @@ class AdminError(Exception):
     """The admin API could not be read: unreachable, an error status, or not its JSON."""
 
 
-def read_services(admin_url: str, names: list[str], *, timeout: float = 30.0) -> list[dict[str, Any]]:
+def read_services(
+    admin_url: str, names: list[str], *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None
+) -> list[dict[str, Any]]:
     """The descriptions of the services called `names` (all services when empty), sorted by name."""
     base = admin_url.rstrip("/")
-    with httpx.Client(timeout=timeout) as client:
+    with httpx.Client(timeout=timeout, transport=transport) as client:
         if not names:
             listing = _get(client, f"{base}/services")
             services = listing.get("services") if isinstance(listing, dict) else None

@@ -129,7 +129,7 @@ class Translator:
         if isinstance(kind, list):
             return self._types(schema, kind, ptr, hint)
         if kind is None:
-            if "properties" in schema:
+            if isinstance(schema.get("properties"), dict):
                 kind = "object"
             elif "items" in schema:
                 kind = "array"
@@ -166,10 +166,13 @@ class Translator:
             )
 
     def _ref(self, ref: Any, ptr: str) -> str:
+        if not isinstance(ref, str):
+            return self._any(_pointer(ptr, "$ref"), "a reference that is no text")[0]
         if ref in self._defs:
             return self._defs[ref]
         match = re.fullmatch(r"#/(\$defs|definitions)/([^/]+)", ref) if isinstance(ref, str) else None
-        target = self.root.get(match.group(1), {}).get(match.group(2)) if match else None
+        defs = self.root.get(match.group(1)) if match else None
+        target = defs.get(match.group(2)) if isinstance(defs, dict) and match else None
         if match is None or target is None:
             self.warn(ptr, f"the reference {ref!r} is outside the schema: pulled as any JSON")
             return "any"
@@ -210,8 +213,10 @@ class Translator:
         return None
 
     def _properties(self, schema: dict[str, Any], ptr: str, name: str) -> dict[str, Any] | None:
-        properties = schema.get("properties", {})
-        required = set(schema.get("required", []))
+        properties = schema.get("properties")
+        properties = properties if isinstance(properties, dict) else {}
+        listed = schema.get("required")
+        required = {r for r in listed if isinstance(r, str)} if isinstance(listed, list) else set()
         fields: dict[str, Any] = {}
         for key in sorted(properties):
             at = _pointer(ptr, "properties", key)
@@ -235,10 +240,25 @@ class Translator:
             if isinstance(schema.get("description"), str) and not _is_hoisted(schema):
                 extra = {"description": schema["description"], **extra}
             if "default" in schema:
-                extra = {**extra, "default": schema["default"]}
+                if self._default_fits(schema["default"], expr):
+                    extra = {**extra, "default": schema["default"]}
+                else:
+                    self.warn(_pointer(ptr, "default"), "the default does not fit the type: not kept")
         if not required and "default" not in extra:
             expr = _nullable(expr)
         return _spec(expr, extra)
+
+    def _default_fits(self, value: Any, expr: str) -> bool:
+        """Whether `value` is a default the language accepts for `expr` (else it is dropped)."""
+        base = expr.removesuffix("?")
+        if value is None:
+            return expr.endswith("?")
+        if base in self.types.decls:
+            return value in self.types.decls[base].get("enum", [])
+        kinds: dict[str, tuple[type, ...]] = {"string": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+        if base in kinds:
+            return isinstance(value, kinds[base]) and (base == "bool" or not isinstance(value, bool))
+        return (base.startswith("list[") and value == []) or (base.startswith("map[") and value == {})
 
     def _union(self, members: Any, ptr: str, hint: str) -> str:
         if not isinstance(members, list) or not members:
@@ -299,7 +319,8 @@ class Translator:
         if schema.get("contentEncoding") == "base64":
             self._unkept(schema, ptr, read)
             return "bytes", {}
-        mapped = _FORMATS.get(schema.get("format", ""))
+        text_format = schema.get("format")
+        mapped = _FORMATS.get(text_format) if isinstance(text_format, str) else None
         if mapped is not None:  # the type checks the text; a pattern written for it is redundant
             self._unkept(schema, ptr, read | {"pattern"})
             return mapped, {}
@@ -355,7 +376,7 @@ class Translator:
         return f"list[{item}]", sizes
 
     def _object(self, schema: dict[str, Any], ptr: str, hint: str) -> tuple[str, dict[str, Any]]:
-        if schema.get("properties"):
+        if _is_object(schema):
             name = self.types.reserve(hint)
             decl = self._decl(schema, ptr, name)
             if decl is None:
@@ -408,8 +429,8 @@ class Translator:
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values if v is not None):
             self.warn(ptr, "an enum of values other than strings: pulled as any JSON")
             return None
-        strings = [v for v in values if v is not None]
-        if not all(_IDENTIFIER.match(v) and not v.startswith("_") for v in strings):
+        strings = list(dict.fromkeys(v for v in values if v is not None))
+        if not all(_IDENTIFIER.match(v) and not v.startswith("_") and v != "mro" for v in strings):
             self.warn(ptr, "enum values that are not identifiers: pulled as a string")
             return None
         return strings
@@ -432,7 +453,8 @@ def _is_null(schema: Any) -> bool:
 
 
 def _is_object(schema: dict[str, Any]) -> bool:
-    return bool(schema.get("properties")) and schema.get("type", "object") == "object"
+    properties = schema.get("properties")
+    return isinstance(properties, dict) and bool(properties) and schema.get("type", "object") == "object"
 
 
 def _is_hoisted(schema: dict[str, Any]) -> bool:
