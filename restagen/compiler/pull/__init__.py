@@ -44,7 +44,12 @@ def package_problem(package: str) -> str | None:
 
 
 def pull(
-    admin_url: str, out: Path, services: list[str], package: str, *, transport: httpx.BaseTransport | None = None
+    admin_url: str,
+    out: Path,
+    services: list[str],
+    package: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
 ) -> PullResult:
     """Write a definition file per service of the admin API at `admin_url` into `out`; raises
     `AdminError` when the API cannot be read. `transport` is httpx's (tests answer from records)."""

@@ -255,7 +255,12 @@ class Translator:
             return expr.endswith("?")
         if base in self.types.decls:
             return value in self.types.decls[base].get("enum", [])
-        kinds: dict[str, tuple[type, ...]] = {"string": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+        kinds: dict[str, tuple[type, ...]] = {
+            "string": (str,),
+            "int": (int,),
+            "float": (int, float),
+            "bool": (bool,),
+        }
         if base in kinds:
             return isinstance(value, kinds[base]) and (base == "bool" or not isinstance(value, bool))
         return (base.startswith("list[") and value == []) or (base.startswith("map[") and value == {})
