@@ -66,6 +66,7 @@ class Types:
     def __init__(self) -> None:
         self.decls: dict[str, dict[str, Any]] = {}
         self._reserved: set[str] = set()
+        self._tags: set[str] = set()  # enums of tag fields that tagged unions replace
 
     def reserve(self, base: str) -> str:
         """A free name from `base`: itself, else `base2`, `base3`..."""
@@ -91,7 +92,34 @@ class Types:
         return name
 
     def sorted(self) -> dict[str, dict[str, Any]]:
-        return dict(sorted(self.decls.items()))
+        """The declarations by name, each tagged union written with the language's `discriminator`
+        where its tags are what the language's would be (see `_tagged`)."""
+        for name, decl in list(self.decls.items()):
+            if "discriminator" in decl and not self._tagged(decl):
+                self.decls[name] = {k: v for k, v in decl.items() if k != "discriminator"}
+        used = {name for decl in self.decls.values() for name in _references(decl)}
+        return dict(sorted((k, v) for k, v in self.decls.items() if k in used or k not in self._tags))
+
+    def _tagged(self, union: dict[str, Any]) -> bool:
+        """Whether every member of `union` is an object whose tag field is a one-value enum of its
+        own type name, written by no other union: then the language's discriminator says the same,
+        and the tag fields leave the members (the union sets them)."""
+        tag = union["discriminator"]
+        members = [self.decls.get(m) for m in union["union"]]
+        shared = sum(1 for d in self.decls.values() if set(d.get("union", ())) & set(union["union"])) > 1
+        if shared or not all(m is not None and "properties" in m for m in members):
+            return False
+        for name, member in zip(union["union"], members, strict=True):
+            spec = member["properties"].get(tag)  # type: ignore[index]
+            expr = spec["type"] if isinstance(spec, dict) else spec
+            if expr not in self.decls or self.decls[expr].get("enum") != [name]:
+                return False
+        for name, member in zip(union["union"], members, strict=True):
+            enum = member["properties"][tag]  # type: ignore[index]
+            self._tags.add(enum["type"] if isinstance(enum, dict) else enum)
+            self.decls[name] = {**member, "properties": {k: v for k, v in member["properties"].items() if k != tag}}  # type: ignore[union-attr]
+        return True
+
 
 
 class Translator:
@@ -179,7 +207,7 @@ class Translator:
         stem = match.group(2).replace("~1", "/").replace("~0", "~")
         name = self.types.reserve(stem)
         self._defs[ref] = name
-        decl = self._decl(target, _pointer("#", match.group(1), stem), name)
+        decl = self._decl(target, _pointer("#", match.group(1), stem), stem)
         if decl is None:  # not an object, enum or union: the reference stands for its type
             self.types.release(name)
             expr, extra = self.expr(target, _pointer("#", match.group(1), stem), name)
@@ -192,7 +220,8 @@ class Translator:
         return settled
 
     def _decl(self, schema: Any, ptr: str, name: str) -> dict[str, Any] | None:
-        """The declaration of a named type (object, enum or union), or None for another schema."""
+        """The declaration of a named type (object, enum or union), or None for another schema;
+        `name` is what the types it hoists are named after."""
         if not isinstance(schema, dict):
             return None
         description = schema.get("description") if isinstance(schema.get("description"), str) else None
@@ -209,7 +238,9 @@ class Translator:
             key = "oneOf" if "oneOf" in schema else "anyOf"
             union = [self.expr(m, _pointer(ptr, key, i), f"{name}{i + 1}")[0] for i, m in enumerate(members)]
             if all(_named(u) for u in union):
-                return {**head, "union": union}
+                tag = schema.get("discriminator", {})
+                tag = tag.get("propertyName") if isinstance(tag, dict) else None
+                return {**head, "union": union, **({"discriminator": tag} if isinstance(tag, str) else {})}
         return None
 
     def _properties(self, schema: dict[str, Any], ptr: str, name: str) -> dict[str, Any] | None:
@@ -239,7 +270,7 @@ class Translator:
         if isinstance(schema, dict):
             if isinstance(schema.get("description"), str) and not _is_hoisted(schema):
                 extra = {"description": schema["description"], **extra}
-            if "default" in schema:
+            if "default" in schema and not (schema["default"] is None and expr.endswith("?")):
                 if self._default_fits(schema["default"], expr):
                     extra = {**extra, "default": schema["default"]}
                 else:
@@ -382,8 +413,9 @@ class Translator:
 
     def _object(self, schema: dict[str, Any], ptr: str, hint: str) -> tuple[str, dict[str, Any]]:
         if _is_object(schema):
+            hint = _titled(schema, hint)
             name = self.types.reserve(hint)
-            decl = self._decl(schema, ptr, name)
+            decl = self._decl(schema, ptr, hint)
             if decl is None:
                 self.types.release(name)
                 return "any", {}
@@ -424,6 +456,7 @@ class Translator:
         checked = self._enum_values(rest, ptr) if rest else None
         if checked is None:
             return ("any" if not rest or not all(isinstance(v, str) for v in rest) else "string"), {}
+        hint = _titled(schema, hint)
         name = self.types.reserve(hint)
         description = schema.get("description") if isinstance(schema.get("description"), str) else None
         decl = {**({"description": description} if description else {}), "enum": checked}
@@ -439,6 +472,21 @@ class Translator:
             self.warn(ptr, "enum values that are not identifiers: pulled as a string")
             return None
         return strings
+
+
+def _references(decl: dict[str, Any]) -> set[str]:
+    """The names of the types a declaration's fields and members use."""
+    exprs = list(decl.get("union", []))
+    for spec in decl.get("properties", {}).values():
+        exprs.append(spec["type"] if isinstance(spec, dict) else spec)
+    return {name for expr in exprs for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expr)}
+
+
+def _titled(schema: dict[str, Any], hint: str) -> str:
+    """The name a hoisted type gets: after its `title` when it has one (pydantic titles models by
+    their class: `SagaState[Data]` -> `SagaStateData`), else `hint`, made from where it was found."""
+    title = schema.get("title")
+    return _type_name(title) if isinstance(title, str) and re.search(r"[A-Za-z]", title) else hint
 
 
 def _spec(expr: str, extra: dict[str, Any]) -> str | dict[str, Any]:
