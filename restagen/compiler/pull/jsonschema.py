@@ -105,21 +105,21 @@ class Types:
         own type name, written by no other union: then the language's discriminator says the same,
         and the tag fields leave the members (the union sets them)."""
         tag = union["discriminator"]
-        members = [self.decls.get(m) for m in union["union"]]
-        shared = sum(1 for d in self.decls.values() if set(d.get("union", ())) & set(union["union"])) > 1
-        if shared or not all(m is not None and "properties" in m for m in members):
+        names: list[str] = union["union"]
+        shared = sum(1 for d in self.decls.values() if set(d.get("union", ())) & set(names)) > 1
+        members = [self.decls[m] for m in names if "properties" in self.decls.get(m, {})]
+        if shared or len(members) != len(names):
             return False
-        for name, member in zip(union["union"], members, strict=True):
-            spec = member["properties"].get(tag)  # type: ignore[index]
+        for name, member in zip(names, members, strict=True):
+            spec = member["properties"].get(tag)
             expr = spec["type"] if isinstance(spec, dict) else spec
             if expr not in self.decls or self.decls[expr].get("enum") != [name]:
                 return False
-        for name, member in zip(union["union"], members, strict=True):
-            enum = member["properties"][tag]  # type: ignore[index]
-            self._tags.add(enum["type"] if isinstance(enum, dict) else enum)
-            self.decls[name] = {**member, "properties": {k: v for k, v in member["properties"].items() if k != tag}}  # type: ignore[union-attr]
+            self._tags.add(expr)
+        for name, member in zip(names, members, strict=True):
+            fields = {k: v for k, v in member["properties"].items() if k != tag}
+            self.decls[name] = {**member, "properties": fields}
         return True
-
 
 
 class Translator:
