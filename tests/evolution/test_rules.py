@@ -114,6 +114,26 @@ CASES = [
         "requests of old callers, which carry none",
     ),
     Case(
+        "input-type",
+        "services:\n  store:\n    handlers:\n      put: {input: string}\n",
+        "services:\n  store:\n    handlers:\n      put: {}\n",
+        "new/shop.restagen.yaml:6:7: breaking: input-type: store.put.input: string -> none; breaks "
+        "requests of old callers, which carry one",
+    ),
+    Case(
+        "output-type",
+        "services:\n  store:\n    handlers:\n      get: {output: string}\n",
+        "services:\n  store:\n    handlers:\n      get: {}\n",
+        "new/shop.restagen.yaml:6:7: breaking: output-type: store.get.output: string -> none; breaks "
+        "clients generated from the old schema, which expect one",
+    ),
+    Case(
+        "compatible",
+        "services:\n  store:\n    handlers:\n      get: {}\n",
+        "services:\n  store:\n    handlers:\n      get: {output: string}\n",
+        "new/shop.restagen.yaml:6:13: safe: compatible: store.get.output: none -> string",
+    ),
+    Case(
         "input-required",
         ITEM.format(fields="int?"),
         ITEM.format(fields="int"),

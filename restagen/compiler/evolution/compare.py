@@ -166,26 +166,29 @@ class _Comparison:
         new_loc: Loc,
         handler_loc: Loc,
     ) -> None:
-        """A handler's input or output, either of which may be none."""
+        """A handler's input or output, either of which may be none (no body at all)."""
         if was is not None and now is not None:
             self.changes(compare_types(self.old, self.new, was, now, old_loc, new_loc), flow, path)
-        elif was is None and now is not None and not isinstance(now, ir.Nullable):
-            if flow.new_reads_old is not None:
-                rule_id = flow.new_reads_old[Kind.REPLACED]
-                self.add(
-                    rule_id,
-                    new_loc,
-                    path,
-                    f"none -> {describe(now)}; breaks {flow.why_new}, which carry none",
-                )
-        elif was is not None and now is None and flow.old_reads_new is not None:
-            rule_id = flow.old_reads_new[Kind.REPLACED]
-            self.add(
-                rule_id,
-                handler_loc,
-                path,
-                f"{describe(was)} -> none; breaks {flow.why_old}, which expect a value",
+            return
+        if was is None and now is not None:
+            detail = f"none -> {describe(now)}"
+            rules, whom = (
+                (None if isinstance(now, ir.Nullable) else flow.new_reads_old),
+                f"{flow.why_new}, which carry none",
             )
+        elif was is not None and now is None:
+            detail = f"{describe(was)} -> none"
+            if flow.new_reads_old is not None:  # Restate refuses a body for a handler that takes none
+                rules, whom = flow.new_reads_old, f"{flow.why_new}, which carry one"
+            else:
+                rules, whom = flow.old_reads_new, f"{flow.why_old}, which expect one"
+        else:
+            return
+        loc = new_loc if now is not None else handler_loc
+        if rules is None:
+            self.add("compatible", loc, path, detail)
+        else:
+            self.add(rules[Kind.REPLACED], loc, path, f"{detail}; breaks {whom}")
 
     def keyed(self, old: _Owned, new: _Owned, section: str, flow: flows.Flow) -> None:
         """State keys or promises present on both sides; a key may come and go freely."""
