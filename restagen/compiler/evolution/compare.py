@@ -83,7 +83,7 @@ class _Comparison:
             new_package, new_component = after[name]
             loc = Loc(new_package.name, component_path(new_component))
             if component.kind != new_component.kind:
-                why = f"{component.kind} -> {new_component.kind}; Restate refuses to change a service's type"
+                why = f"{component.kind} -> {new_component.kind}: old callers address it as a {component.kind}"
                 self.add("component-kind", loc, name, why)
                 continue
             self.component((package, component), after[name])
@@ -245,8 +245,8 @@ class _Comparison:
                 change = f"version {event.version} -> {new_event.version}"
                 if readers:
                     why = (
-                        f"{change}; subscribed by {handlers}: events of the other version go to the "
-                        "registry's undelivered list while publishers and subscribers differ"
+                        f"subscribed by {handlers}: events of the other version go to the registry's "
+                        f"undelivered list while publishers and subscribers differ ({change})"
                     )
                     self.add("event-changed", loc, name, why)
                 else:
