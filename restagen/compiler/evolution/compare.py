@@ -83,7 +83,9 @@ class _Comparison:
             new_package, new_component = after[name]
             loc = Loc(new_package.name, component_path(new_component))
             if component.kind != new_component.kind:
-                why = f"{component.kind} -> {new_component.kind}: old callers address it as a {component.kind}"
+                why = (
+                    f"{component.kind} -> {new_component.kind}: old callers address it as a {component.kind}"
+                )
                 self.add("component-kind", loc, name, why)
                 continue
             self.component((package, component), after[name])
