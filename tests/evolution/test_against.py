@@ -196,3 +196,26 @@ def test_the_console_command(repo: Path) -> None:
 def test_against_is_required(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["breaking", "schemas"]) == 1
     assert "name the old definitions with --against OLD" in capsys.readouterr().err
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "protocol"
+
+
+def test_a_protocol_module_against_its_yaml_twin_and_a_changed_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both front ends give the same program, so a module and its YAML export differ in nothing."""
+    monkeypatch.chdir(tmp_path)
+    assert (
+        main(["breaking", str(FIXTURES / "orders.py"), "--against", str(FIXTURES / "orders.restagen.yaml")])
+        == 0
+    )
+    assert capsys.readouterr().out == ""
+    changed = tmp_path / "orders.py"
+    source = (FIXTURES / "orders.py").read_text()
+    changed.write_text(source.replace("Field(ge=1, le=99)", "Field(ge=1, le=50)"))
+    assert main(["breaking", "orders.py", "--against", str(FIXTURES / "orders.restagen.yaml")]) == 1
+    assert (
+        "orders.py:23:5: breaking: input-constraint: order.create.input.line_items[].quantity: max 99 -> 50, "
+        "tightened; breaks requests of old callers"
+    ) in capsys.readouterr().out.splitlines()
