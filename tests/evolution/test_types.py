@@ -70,3 +70,25 @@ def test_an_enum_becoming_a_string_is_a_type_change(compare: Compare) -> None:
         "new/shop.restagen.yaml:4:28: breaking: input-type: store.put.input: Size -> string; breaks requests "
         "of old callers",
     ]
+
+
+def test_subscribers_of_both_versions_count(compare: Compare) -> None:
+    """The registry holds the subscriptions made for the old code even when the new one drops them."""
+    old = """
+events:
+  Placed:
+    properties: {id: string}
+services:
+  mailer: {handlers: {on_placed: {subscribe: [Placed]}}}
+"""
+    new = """
+events:
+  Placed:
+    properties: {id: int}
+services:
+  mailer: {handlers: {ping: {}}}
+  ledger: {handlers: {on_placed: {subscribe: [Placed]}}}
+"""
+    found = [line for line in lines(compare(old, new)) if "event-changed" in line]
+    assert len(found) == 1
+    assert "subscribed by ledger.on_placed, mailer.on_placed:" in found[0]
