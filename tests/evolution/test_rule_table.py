@@ -8,13 +8,15 @@ from pathlib import Path
 from restagen.compiler.evolution.rules import RULES
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "evolution.md"
-_ROW = re.compile(r"^\| `(?P<id>[a-z-]+)` \| (?P<severity>breaking|safe) \|", re.MULTILINE)
+_ROW = re.compile(
+    r"^\| `(?P<id>[a-z-]+)` \| (?P<severity>breaking|safe) \| (?P<meaning>.+) \|$", re.MULTILINE
+)
 
 
 def test_the_documented_rules_are_the_rules() -> None:
     text = PAGE.read_text(encoding="utf-8")
-    documented = {row["id"]: row["severity"] for row in _ROW.finditer(text)}
-    assert documented == {rule.id: str(rule.severity) for rule in RULES.values()}
+    documented = [(row["id"], row["severity"], row["meaning"]) for row in _ROW.finditer(text)]
+    assert documented == [(rule.id, str(rule.severity), rule.description) for rule in RULES.values()]
 
 
 def test_every_rule_is_explained_beyond_the_table() -> None:

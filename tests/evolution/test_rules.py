@@ -86,6 +86,13 @@ CASES = [
         "invocations queued for it, fail",
     ),
     Case(
+        "handler-removed",
+        "services:\n  store:\n    handlers:\n      put: {input: string}\n",
+        "services:\n  store:\n    handlers:\n      store_item: {input: string}\n",
+        "old/shop.restagen.yaml:6:7: breaking: handler-removed: store.put: calls of old clients, and "
+        "invocations queued for it, fail (renamed to store_item? the name is the address)",
+    ),
+    Case(
         "ingress-private",
         "services:\n  store:\n    handlers:\n      put: {}\n",
         "services:\n  store:\n    handlers:\n      put: {options: {ingress_private: true}}\n",

@@ -37,16 +37,14 @@ RULES: dict[str, Rule] = {
         Rule("ingress-private", _B, "a component or handler became private to the ingress"),
         Rule("codec-changed", _B, "the codec (json, bson) of a handler's or component's values changed"),
         Rule("input-type", _B, "an input, or a field of it, changed type: old requests no longer decode"),
-        Rule(
-            "input-required", _B, "an input field old callers may leave out is required: new or made required"
-        ),
+        Rule("input-required", _B, "an input field old callers may leave out is now required"),
         Rule("input-value-removed", _B, "an enum value or union member old callers may send was removed"),
         Rule("input-constraint", _B, "an input constraint was tightened: old requests may violate it"),
         Rule("output-type", _B, "an output, or a field of it, changed type: old clients cannot decode it"),
         Rule("output-removed", _B, "an output field old clients require was removed or may now be missing"),
         Rule("output-value-added", _B, "an output may hold an enum value or union member old clients lack"),
         Rule("output-constraint", _B, "an output constraint was loosened: old clients check the old one"),
-        Rule("workflow-run", _B, "a workflow's run output changed: results of runs begun on the old code"),
+        Rule("workflow-run", _B, "a workflow's run output changed: results of old runs no longer fit"),
         Rule("state-type", _B, "a state key's type changed: stored values and draining handlers disagree"),
         Rule("promise-type", _B, "a workflow promise's type changed: its value crosses deployments"),
         Rule("event-changed", _B, "an event's structure changed while handlers subscribe to it"),
