@@ -219,3 +219,20 @@ def test_a_protocol_module_against_its_yaml_twin_and_a_changed_copy(
         "orders.py:23:5: breaking: input-constraint: order.create.input.line_items[].quantity: max 99 -> 50, "
         "tightened; breaks requests of old callers"
     ) in capsys.readouterr().out.splitlines()
+
+
+def test_a_broken_new_schema_or_none_at_all_gives_the_usual_diagnostics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old/a.restagen.yaml").write_text(COMMON)
+    assert main(["breaking", "new", "--against", "old"]) == 1
+    captured = capsys.readouterr()
+    assert (captured.out, "new: no definition files found" in captured.err) == ("", True)
+    (tmp_path / "new/a.restagen.yaml").write_text(COMMON.replace("cents: int", "cents: integer"))
+    assert main(["breaking", "new", "--against", "old", "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "new/a.restagen.yaml:5:25: types.Money.properties.cents: unknown type 'integer'" in captured.err
