@@ -155,7 +155,7 @@ def validate(paths: PathsArg = None) -> None:
     out.print(f"ok: {len(result.program.packages)} package(s): {names}", style="green", markup=False)
 
 
-class Format(enum.StrEnum):
+class BreakingFormat(enum.StrEnum):
     TEXT = "text"
     JSON = "json"
 
@@ -171,14 +171,14 @@ def breaking(
         ),
     ] = "",
     output_format: Annotated[
-        Format, typer.Option("--format", help="Findings as lines of text or as one JSON document.")
-    ] = Format.TEXT,
+        BreakingFormat, typer.Option("--format", help="Findings as lines of text or as one JSON document.")
+    ] = BreakingFormat.TEXT,
 ) -> None:
     """Compare definitions with older ones; exit 1 if any change breaks what already runs."""
     _require_compiler("breaking")
     from restagen.compiler.evolution.against import AgainstError
     from restagen.compiler.evolution.check import check
-    from restagen.compiler.evolution.findings import render_json, render_text
+    from restagen.compiler.evolution.findings import render_json, render_text, summary
 
     if not against:
         raise UserError("name the old definitions with --against OLD (a folder, a file or a git revision)")
@@ -190,13 +190,13 @@ def breaking(
     _report(outcome.diagnostics)
     if outcome.findings is None:
         raise typer.Exit(Exit.USER_ERROR)
-    if output_format is Format.JSON:
+    if output_format is BreakingFormat.JSON:
         sys.stdout.write(render_json(outcome.findings, against))
     else:
         sys.stdout.write(render_text(outcome.findings))
-        count = sum(f.breaking for f in outcome.findings)
-        summary = f"{count} breaking, {len(outcome.findings) - count} safe change(s) against {against}"
-        err.print(summary, style="red" if count else "green", markup=False)
+        err.print(
+            summary(outcome.findings, against), style="red" if outcome.breaking else "green", markup=False
+        )
     if outcome.breaking:
         raise typer.Exit(Exit.USER_ERROR)
 

@@ -16,7 +16,7 @@ from typing import Any
 from restagen.compiler.evolution.rules import Severity, rule
 from restagen.diagnostics import Position
 
-__all__ = ["Finding", "render_json", "render_text", "sorted_findings"]
+__all__ = ["Finding", "render_json", "render_text", "sorted_findings", "summary"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,11 @@ def render_json(findings: list[Finding], against: str) -> str:
         "findings": [f.as_json() for f in findings],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def summary(findings: list[Finding], against: str) -> str:
+    count = sum(f.breaking for f in findings)
+    return f"{count} breaking, {len(findings) - count} safe change(s) against {against}"
 
 
 def _printable(text: str) -> str:
