@@ -84,6 +84,8 @@ def describe(ref: ir.TypeRef) -> str:
 
 
 class _Walk:
+    """One comparison: `seen` holds the pairs of named types entered, so each is walked once."""
+
     def __init__(self, old_set: SchemaSet, new_set: SchemaSet) -> None:
         self.old_set = old_set
         self.new_set = new_set
