@@ -155,6 +155,52 @@ def validate(paths: PathsArg = None) -> None:
     out.print(f"ok: {len(result.program.packages)} package(s): {names}", style="green", markup=False)
 
 
+class BreakingFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command(cls=_Command, short_help="Report changes that break callers, subscribers or stored state.")
+def breaking(
+    paths: PathsArg = None,
+    against: Annotated[
+        str,
+        typer.Option(
+            metavar="OLD",
+            help="The old definitions: a folder, a file, or a git revision such as main or HEAD~1.",
+        ),
+    ] = "",
+    output_format: Annotated[
+        BreakingFormat, typer.Option("--format", help="Findings as lines of text or as one JSON document.")
+    ] = BreakingFormat.TEXT,
+) -> None:
+    """Compare definitions with older ones; exit 1 if any change breaks what already runs."""
+    _require_compiler("breaking")
+    from restagen.compiler.evolution.against import AgainstError
+    from restagen.compiler.evolution.check import check
+    from restagen.compiler.evolution.findings import render_json, render_text, summary
+
+    if not against:
+        raise UserError("name the old definitions with --against OLD (a folder, a file or a git revision)")
+    sources, _, _ = _inputs(paths)
+    try:
+        outcome = check(sources, against)
+    except AgainstError as exc:
+        raise UserError(str(exc)) from exc
+    _report(outcome.diagnostics)
+    if outcome.findings is None:
+        raise typer.Exit(Exit.USER_ERROR)
+    if output_format is BreakingFormat.JSON:
+        sys.stdout.write(render_json(outcome.findings, against))
+    else:
+        sys.stdout.write(render_text(outcome.findings))
+        err.print(
+            summary(outcome.findings, against), style="red" if outcome.breaking else "green", markup=False
+        )
+    if outcome.breaking:
+        raise typer.Exit(Exit.USER_ERROR)
+
+
 @app.command(cls=_Command, short_help="Generate typed Python from definition files.")
 def generate(
     paths: PathsArg = None,
