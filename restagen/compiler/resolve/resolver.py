@@ -119,7 +119,12 @@ class _Resolver:
         python_names: dict[str, DocPath] = {}
         self._declare_components(scope, python_names)
         for name in doc.sagas:
-            self._check_app_name(unit, ("sagas", name), name, python_names)
+            # A saga runs as a Restate workflow of its name, which is its Python name too.
+            problem = check_component_name(name)
+            if problem:
+                self.binder.error(unit, ("sagas", name), problem, code="name", key=True)
+            else:
+                self._check_app_name(unit, ("sagas", name), name, python_names)
 
     def _declare_components(self, scope: Scope, python_names: dict[str, DocPath]) -> None:
         unit = scope.unit
