@@ -201,6 +201,27 @@ def test_names_that_meet_in_python_get_a_python_name(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("service", "handler", "module", "method"),
+    [
+        ("_1", "_2a", "service_1", "handler_2a"),
+        ("Endpoint", "bind", "endpoint_service", "bind"),
+        ("json", "x", "json_service", "x"),
+    ],
+)
+def test_names_python_cannot_take_become_usable_ones(
+    tmp_path: Path, service: str, handler: str, module: str, method: str
+) -> None:
+    pulled = service_file({"name": service, "ty": "Service", "handlers": [{"name": handler}]}, "p", "x")
+    assert pulled.text is not None and pulled.name == f"{module}.restagen.yaml"
+    (tmp_path / pulled.name).write_text(pulled.text)
+    program = compile_paths([tmp_path]).program
+    assert program is not None
+    (component,) = program.packages[0].components
+    assert (component.name, component.py_name, program.packages[0].name) == (service, module, f"p.{module}")
+    assert [(h.name, h.py_name) for h in component.handlers] == [(handler, method)]
+
+
 def test_a_workflow_whose_main_handler_is_not_run_is_an_error() -> None:
     pulled = service_file(
         {"name": "W", "ty": "Workflow", "handlers": [{"name": "main", "ty": "Workflow"}]}, "p", "x"

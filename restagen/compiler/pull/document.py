@@ -15,8 +15,8 @@ from typing import Any
 from restagen.compiler.frontends.export import to_yaml
 from restagen.compiler.pull.jsonschema import Translator, Types
 from restagen.compiler.pull.options import component_options, handler_options
-from restagen.compiler.resolve.binder import PACKAGE, WORKFLOW_CLIENT_METHODS
-from restagen.compiler.resolve.names import TAKEN_TOP_LEVEL, check_snake, pascal, snake
+from restagen.compiler.resolve.binder import WORKFLOW_CLIENT_METHODS
+from restagen.compiler.resolve.names import APP_NAMES, TAKEN_TOP_LEVEL, check_snake, pascal, snake
 from restagen.diagnostics import Diagnostic, Position, Severity
 
 __all__ = ["PulledFile", "service_file"]
@@ -35,10 +35,13 @@ class PulledFile:
 
 
 def module_name(service: str) -> str:
-    """The last part of the package, and the file's stem, for a Restate service name."""
-    name = snake(service) or "service"
-    if check_snake(name) or name in TAKEN_TOP_LEVEL or not PACKAGE.match(name):
-        name = f"{name}_service".lstrip("_")
+    """The last part of the package, the file's stem and the component's Python name, for a
+    Restate service name."""
+    name = snake(service)
+    if not name[:1].isalpha():
+        name = f"service_{name}".rstrip("_")
+    if check_snake(name) or name in TAKEN_TOP_LEVEL or name in APP_NAMES:
+        name = f"{name}_service"
     return name
 
 
@@ -98,7 +101,7 @@ def _component(
         else:
             handlers[hname] = body
     component: dict[str, Any] = _described(service)
-    if check_snake(snake(name)):
+    if stem != snake(name):
         component["python_name"] = stem
     component.update({"run": run} if run is not None else {})
     component.update({"handlers": handlers} if handlers else {})
@@ -148,7 +151,9 @@ def _methods(names: list[str], kind: str) -> dict[str, str]:
     result: dict[str, str] = {}
     derived = {snake(name) for name in names}
     for name in names:
-        method = snake(name) or "handler"
+        method = snake(name)
+        if not method[:1].isalpha():
+            method = f"handler_{method}".rstrip("_")
         if check_snake(method) or (
             kind == "workflow" and method in WORKFLOW_CLIENT_METHODS and name != "run"
         ):

@@ -10,6 +10,7 @@ import sys
 from pydantic import BaseModel
 
 __all__ = [
+    "APP_NAMES",
     "GENERATED_MODULES",
     "MAX_NAME",
     "PASCAL",
@@ -49,6 +50,21 @@ GENERATED_MODULES = frozenset(
     }
 )
 """The modules and folders generated inside a package's folder: no sub-package may be named so."""
+
+APP_NAMES = frozenset(
+    {
+        "bind",
+        "bind_components",
+        "components",
+        "create_app",
+        "definitions",
+        "endpoint",
+        "identity_keys",
+        "restate",
+    }
+)
+"""Names of the generated `app` module: the Python names of components and sagas become its
+functions' parameters, beside these."""
 
 TAKEN_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {
     "restagen",

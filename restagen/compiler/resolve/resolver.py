@@ -18,6 +18,7 @@ from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Binder
 from restagen.compiler.resolve.components import Components
 from restagen.compiler.resolve.eventhash import event_version
 from restagen.compiler.resolve.names import (
+    APP_NAMES,
     GENERATED_MODULES,
     MAX_NAME,
     TAKEN_TOP_LEVEL,
@@ -35,19 +36,6 @@ from restagen.diagnostics import Diagnostics
 
 __all__ = ["resolve"]
 
-# Component names become parameters of the generated `app` functions, beside these names.
-_APP_NAMES = frozenset(
-    {
-        "bind",
-        "bind_components",
-        "components",
-        "create_app",
-        "definitions",
-        "endpoint",
-        "identity_keys",
-        "restate",
-    }
-)
 # An error's fields become attributes of its exception class.
 _ERROR_ATTRIBUTES = frozenset(
     {
@@ -160,7 +148,7 @@ class _Resolver:
     def _check_app_name(self, unit: Unit, path: DocPath, name: str, taken: dict[str, DocPath]) -> bool:
         """A component's or saga's Python name: its module in `impl/` and its parameter of the app."""
         problem = check_snake(name)
-        if not problem and name in _APP_NAMES:
+        if not problem and name in APP_NAMES:
             problem = f"'{name}' is a name the generated app module uses"
         if not problem and name in taken:
             if taken[name][1] == path[1]:
