@@ -341,3 +341,22 @@ def test_any_schema_pulls_without_raising_and_compiles(
     folder = tmp_path_factory.mktemp("fuzz")
     (folder / pulled.name).write_text(pulled.text)
     _compiles(folder)
+
+
+def test_a_type_that_refers_to_itself_is_one_type_in_every_handler(tmp_path: Path) -> None:
+    node = {
+        "type": "object",
+        "properties": {
+            "value": {"type": "integer"},
+            "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+            "meta": {"type": "object", "properties": {"parent": {"$ref": "#/$defs/Node"}}},
+        },
+        "required": ["value", "children"],
+    }
+    schema = {"$defs": {"Node": node}, "$ref": "#/$defs/Node"}
+    handlers = [{"name": n, "input_json_schema": schema, "output_json_schema": schema} for n in ("a", "b")]
+    pulled = service_file({"name": "Tree", "ty": "Service", "handlers": handlers}, "p", "x")
+    assert pulled.text is not None
+    assert "Node2" not in pulled.text and "input: Node\n" in pulled.text
+    (tmp_path / pulled.name).write_text(pulled.text)
+    _compiles(tmp_path)

@@ -11,6 +11,7 @@ keyword it cannot keep is dropped with a warning. Nothing here raises on a schem
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -67,6 +68,8 @@ class Types:
         self.decls: dict[str, dict[str, Any]] = {}
         self._reserved: set[str] = set()
         self._tags: set[str] = set()  # enums of tag fields that tagged unions replace
+        self.read: dict[tuple[str, str], str] = {}
+        """What each definition was read as, by its name and the text of what it uses."""
 
     def reserve(self, base: str) -> str:
         """A free name from `base`: itself, else `base2`, `base3`..."""
@@ -85,8 +88,12 @@ class Types:
     def settle(self, name: str, decl: dict[str, Any], stem: str) -> str:
         """Declare `decl` as `name`, or give `name` back when a type of the same stem says the same."""
         for other, existing in self.decls.items():
-            if existing == decl and re.fullmatch(rf"{re.escape(_type_name(stem))}\d*", other):
+            # A type that refers to itself names itself: compared as if it had the other's name.
+            same = existing in (decl, _renamed(decl, name, other))
+            if same and re.fullmatch(rf"{re.escape(_type_name(stem))}\d*", other):
                 self._reserved.discard(name)
+                # Types hoisted from inside it while it was being read may name it: they name the other.
+                self.decls = {k: _renamed(d, name, other) for k, d in self.decls.items()}
                 return other
         self.decls[name] = decl
         return name
@@ -205,6 +212,11 @@ class Translator:
             self.warn(ptr, f"the reference {ref!r} is outside the schema: pulled as any JSON")
             return "any"
         stem = match.group(2).replace("~1", "/").replace("~0", "~")
+        # The same definition, with the same definitions it uses, read for another handler: one type.
+        key = (stem, _closure(defs if isinstance(defs, dict) else {}, match.group(2)))
+        if key in self.types.read:
+            self._defs[ref] = self.types.read[key]
+            return self._defs[ref]
         name = self.types.reserve(stem)
         self._defs[ref] = name
         decl = self._decl(target, _pointer("#", match.group(1), stem), stem)
@@ -213,10 +225,10 @@ class Translator:
             expr, extra = self.expr(target, _pointer("#", match.group(1), stem), name)
             if extra:
                 self.warn(ptr, "constraints of a referenced type are not kept")
-            self._defs[ref] = expr
+            self._defs[ref] = self.types.read[key] = expr
             return expr
         settled = self.types.settle(name, decl, stem)
-        self._defs[ref] = settled
+        self._defs[ref] = self.types.read[key] = settled
         return settled
 
     def _decl(self, schema: Any, ptr: str, name: str) -> dict[str, Any] | None:
@@ -472,6 +484,37 @@ class Translator:
             self.warn(ptr, "enum values that are not identifiers: pulled as a string")
             return None
         return strings
+
+
+def _closure(defs: dict[str, Any], name: str) -> str:
+    """The canonical text of definition `name` and of every definition it uses, directly or not."""
+    seen: dict[str, Any] = {}
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen or current not in defs:
+            continue
+        seen[current] = defs[current]
+        text = json.dumps(defs[current], sort_keys=True)
+        pending.extend(re.findall(r'"#/(?:\$defs|definitions)/([^"/]+)"', text))
+    return json.dumps(seen, sort_keys=True)
+
+
+def _renamed(decl: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """`decl` with the type `old` called `new` in its fields' and members' type expressions."""
+
+    def rename(expr: str) -> str:
+        return re.sub(rf"\b{re.escape(old)}\b", new, expr)
+
+    renamed = dict(decl)
+    if "union" in decl:
+        renamed["union"] = [rename(m) for m in decl["union"]]
+    if "properties" in decl:
+        renamed["properties"] = {
+            key: {**spec, "type": rename(spec["type"])} if isinstance(spec, dict) else rename(spec)
+            for key, spec in decl["properties"].items()
+        }
+    return renamed
 
 
 def _references(decl: dict[str, Any]) -> set[str]:
