@@ -22,7 +22,8 @@ from tests.polling import wait_until
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 PINNED = {"@restatedev/restate-sdk": "1.17.2", "zod": "4.6.7", "tsx": "4.20.6"}
-"""zod 4.2 and later give the SDK the JSON Schemas it publishes in discovery."""
+"""zod 4.6.7's schemas give the SDK the JSON Schemas it publishes in discovery (`~standard.jsonSchema`);
+4.1's do not, and their handlers show no schema in the admin API."""
 
 
 def prefix() -> Path:
