@@ -28,6 +28,8 @@ class CodecView:
     codec_class: str
     inferred: bool
     """Whether a type checker infers the codec's type parameter from its argument (not from a union)."""
+    unknown_fields: str | None = None
+    """`reject` when the package's codecs refuse undeclared fields."""
 
     @property
     def declared_type(self) -> str:
@@ -36,7 +38,8 @@ class CodecView:
 
     @property
     def expression(self) -> str:
-        return f"{self.codec_class}({self.annotation})"
+        options = f", unknown_fields={self.unknown_fields!r}" if self.unknown_fields else ""
+        return f"{self.codec_class}({self.annotation}{options})"
 
 
 @dataclass(frozen=True)
@@ -303,6 +306,20 @@ def codec_name(ref: ir.TypeRef, package: str) -> str:
     return "_OR_".join(codec_name(m, package) for m in ref.members)
 
 
+def _has_datetime(ref: ir.TypeRef) -> bool:
+    if isinstance(ref, ir.Primitive):
+        return ref.name == "datetime"
+    if isinstance(ref, ir.ListOf):
+        return _has_datetime(ref.item)
+    if isinstance(ref, ir.MapOf):
+        return _has_datetime(ref.value)
+    if isinstance(ref, ir.Nullable):
+        return _has_datetime(ref.inner)
+    if isinstance(ref, ir.UnionOf):
+        return any(_has_datetime(m) for m in ref.members)
+    return False
+
+
 def _event_input(handler: ir.Handler) -> ir.TypeRef | None:
     """An event handler takes the event it subscribes to (or the union of them)."""
     if not handler.subscribe:
@@ -343,8 +360,11 @@ class _Builder:
         while name in self.view.codecs and self.view.codecs[name].annotation != text:
             number += 1
             name = f"{base}_{number}"
-        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf)
-        self.view.codecs.setdefault(name, CodecView(name, text, codec_class, inferred))
+        # A union is a value the checker cannot read as a type; `UtcDatetime` is an alias of
+        # `Annotated[datetime, ...]`, which it cannot read as a value.
+        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf) and not _has_datetime(ref)
+        view = CodecView(name, text, codec_class, inferred, self.view.package.unknown_fields)
+        self.view.codecs.setdefault(name, view)
         return name
 
     def annotate(self, ref: ir.TypeRef, *also: Imports) -> str:
