@@ -115,7 +115,9 @@ class BsonCodec(Codec[T]):
         schema = self.adapter.core_schema
         # Built on first use like the plan, for the same reason.
         self._use_adapter()
-        validate = self._validator.validate_python if self._validator is not None else self.adapter.validate_python
+        validate = (
+            self._validator.validate_python if self._validator is not None else self.adapter.validate_python
+        )
         self._from_python = functools.partial(validate, extra=self._extra)
         if not is_model(self.type) and holds_datetime(schema):
             self._to_python = validated_first(self._to_python, self.adapter.validate_python)
