@@ -53,7 +53,15 @@ def test_question_mark_on_a_field_means_absent_and_null_means_null(compile_text:
     assert fields["bounded"].constraints == (("min", 1),)
     assert str(fields["nullable"].type) == "string | null"
     schema = package_schema(package)["$defs"]["A"]
-    assert schema["required"] == ["nullable", "nullable_first", "items", "values", "either", "member", "bounded"]
+    assert schema["required"] == [
+        "nullable",
+        "nullable_first",
+        "items",
+        "values",
+        "either",
+        "member",
+        "bounded",
+    ]
     assert schema["properties"]["absent"] == {"type": "string"}
     assert schema["properties"]["bounded"] == {"type": ["integer", "null"], "minimum": 1}
 
@@ -77,7 +85,9 @@ def test_unknown_fields_is_a_package_setting(compile_text: Compile) -> None:
 
 
 def test_a_datetime_is_the_runtimes_utc_datetime_in_models(compile_text: Compile) -> None:
-    package = _package(compile_text(HEADER + "types:\n  A:\n    properties: {at: datetime, maybe: datetime?}\n"))
+    package = _package(
+        compile_text(HEADER + "types:\n  A:\n    properties: {at: datetime, maybe: datetime?}\n")
+    )
     defs = package_schema(package)["$defs"]
     assert defs["A"]["properties"]["at"] == {"$ref": "#/$defs/restagen.runtime.UtcDatetime"}
     assert defs["restagen.runtime.UtcDatetime"] == {

@@ -65,13 +65,17 @@ def test_null_for_a_field_that_may_be_absent_reads_as_absent(codec_class: Any) -
 
 @pytest.mark.parametrize("codec_class", CODECS, ids=["json", "bson"])
 def test_unknown_fields_are_ignored_unless_the_codec_rejects_them(codec_class: Any) -> None:
-    data = _bytes(codec_class(Reading), {"count": 1, "comment": None, "at": "2025-01-31T10:00:00Z", "extra": 1})
+    data = _bytes(
+        codec_class(Reading), {"count": 1, "comment": None, "at": "2025-01-31T10:00:00Z", "extra": 1}
+    )
     assert codec_class(Reading).decode(data) == Reading(count=1, comment=None, at=AT)
     with pytest.raises(CodecError, match="extra"):
         codec_class(Reading, unknown_fields="reject").decode(data)
     nested = codec_class(list[Reading], unknown_fields="reject")
     with pytest.raises(CodecError, match="extra"):
-        nested.decode(_bytes(nested, [{"count": 1, "comment": None, "at": "2025-01-31T10:00:00Z", "extra": 1}]))
+        nested.decode(
+            _bytes(nested, [{"count": 1, "comment": None, "at": "2025-01-31T10:00:00Z", "extra": 1}])
+        )
     with pytest.raises(ValueError, match="unknown_fields"):
         codec_class(Reading, unknown_fields="forbid")
 

@@ -324,7 +324,9 @@ class Binder:
                 continue
             if not allowed and nullable and isinstance(ref, ir.MapOf) and key in ("min_length", "max_length"):
                 message = f"'{key}' does not apply to a map that may be null ('{shown}')"
-                self.error(scope.unit, (*path, key), message, f"'{ref}?', a field that may be left out, takes it")
+                self.error(
+                    scope.unit, (*path, key), message, f"'{ref}?', a field that may be left out, takes it"
+                )
                 continue
             if not allowed:
                 self.error(scope.unit, (*path, key), f"'{key}' applies only to {what}, not to '{shown}'")
