@@ -97,6 +97,14 @@ def test_a_bare_datetime_is_checked_before_it_is_written(codec_class: Any) -> No
     assert codec_class(UtcDatetime | None).decode(codec_class(UtcDatetime | None).encode(None)) is None
 
 
+def test_an_instant_beyond_the_range_of_utc_is_refused_as_invalid() -> None:
+    edge = datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=5)))
+    with pytest.raises(ValidationError, match="out of range in UTC"):
+        Reading(count=1, comment=None, at=edge)
+    with pytest.raises(CodecError, match="out of range in UTC"):
+        JsonCodec(Reading).decode(b'{"count": 1, "comment": null, "at": "0001-01-01T00:00:00+05:00"}')
+
+
 def test_datetimes_are_held_and_written_in_utc_with_z() -> None:
     reading = Reading(count=1, comment=None, at=datetime(2025, 1, 31, 11, 30, tzinfo=PARIS))
     assert reading.at == datetime(2025, 1, 31, 10, 30, tzinfo=UTC) and reading.at.utcoffset() == timedelta(0)

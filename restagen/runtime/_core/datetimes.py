@@ -20,7 +20,12 @@ _ZERO: Final = timedelta(0)
 
 
 def _in_utc(value: datetime) -> datetime:
-    return value if value.utcoffset() == _ZERO else value.astimezone(UTC)
+    if value.utcoffset() == _ZERO:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # a ValueError is what pydantic reports as a validation error
+        raise ValueError(f"{value.isoformat()} is out of range in UTC") from None
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
