@@ -91,10 +91,12 @@ class MapOf:
 
 @dataclass(frozen=True)
 class Nullable:
+    """A value that may be null: `T | null` (or `T?` anywhere but at the top of a field's type)."""
+
     inner: TypeRef
 
     def __str__(self) -> str:
-        return f"{self.inner}?"
+        return f"{self.inner} | null"
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Field:
     """The Python attribute name: the wire name, or `name_` for a keyword."""
     type: TypeRef
     optional: bool = False
+    """Whether the field may be absent (`T?`); whether it may be null is its type (`Nullable`)."""
     description: str | None = None
     has_default: bool = False
     default: Any = None
@@ -274,6 +277,8 @@ class Package:
     description: str | None = None
     serde: str | None = None
     """The package's default codecs (`json` when None)."""
+    unknown_fields: str | None = None
+    """What the package's codecs do with undeclared fields: `reject`, or ignore them (None)."""
 
     def type(self, name: str) -> TypeDecl:
         for decl in self.types:

@@ -36,6 +36,8 @@ class CodecView:
     codec_class: str
     inferred: bool
     """Whether a type checker infers the codec's type parameter from its argument (not from a union)."""
+    unknown_fields: str | None = None
+    """`reject` when the package's codecs refuse undeclared fields."""
 
     @property
     def declared_type(self) -> str:
@@ -44,7 +46,8 @@ class CodecView:
 
     @property
     def expression(self) -> str:
-        return f"{self.codec_class}({self.annotation})"
+        options = f", unknown_fields={self.unknown_fields!r}" if self.unknown_fields else ""
+        return f"{self.codec_class}({self.annotation}{options})"
 
 
 @dataclass(frozen=True)
@@ -325,6 +328,20 @@ def spec_constant(component: ir.Component, handler: ir.Handler) -> str:
     return f"{component.py_name.upper()}__{handler.py_name.upper()}"
 
 
+def _has_datetime(ref: ir.TypeRef) -> bool:
+    if isinstance(ref, ir.Primitive):
+        return ref.name == "datetime"
+    if isinstance(ref, ir.ListOf):
+        return _has_datetime(ref.item)
+    if isinstance(ref, ir.MapOf):
+        return _has_datetime(ref.value)
+    if isinstance(ref, ir.Nullable):
+        return _has_datetime(ref.inner)
+    if isinstance(ref, ir.UnionOf):
+        return any(_has_datetime(m) for m in ref.members)
+    return False
+
+
 def _event_input(handler: ir.Handler) -> ir.TypeRef | None:
     """An event handler takes the event it subscribes to (or the union of them)."""
     if not handler.subscribe:
@@ -365,8 +382,11 @@ class _Builder:
         while name in self.view.codecs and self.view.codecs[name].annotation != text:
             number += 1
             name = f"{base}_{number}"
-        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf)
-        self.view.codecs.setdefault(name, CodecView(name, text, codec_class, inferred))
+        # A union is a value the checker cannot read as a type; `UtcDatetime` is an alias of
+        # `Annotated[datetime, ...]`, which it cannot read as a value.
+        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf) and not _has_datetime(ref)
+        view = CodecView(name, text, codec_class, inferred, self.view.package.unknown_fields)
+        self.view.codecs.setdefault(name, view)
         return name
 
     def annotate(self, ref: ir.TypeRef, *also: Imports) -> str:

@@ -115,6 +115,7 @@ _GENERATED_CODE_NAMES = {
     "StrEnum",
     "UUID",
     "Union",
+    "UtcDatetime",
     # imported by the service modules (contexts, definitions, clients, app, codecs)
     "BsonCodec",
     "CallFuture",

@@ -330,6 +330,7 @@ class _Resolver:
             imports=tuple(sorted(scope.aliases.items())),
             description=doc.description,
             serde=doc.serde,
+            unknown_fields=doc.unknown_fields if doc.unknown_fields == "reject" else None,
         )
 
     def _error_decl(

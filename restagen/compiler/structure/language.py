@@ -39,7 +39,8 @@ TypeExpr = Annotated[
     str,
     Field(
         description="A type expression: string int float bool bytes datetime date time duration uuid decimal any, "
-        "a named type, list[T], map[T], T?, A | B, alias.Name.",
+        "a named type, list[T], map[T], T? (a field that may be absent), T | null (a value that may be null), "
+        "A | B, alias.Name.",
         examples=["string", "list[LineItem]", "common.Money?"],
     ),
 ]
@@ -279,6 +280,10 @@ class Document(_Strict):
     sagas: dict[str, SagaDef] = Field(default_factory=dict)
     serde: Literal["json", "bson"] | None = Field(
         default=None, description="The codecs of the whole package; a component's or handler's options win."
+    )
+    unknown_fields: Literal["ignore", "reject"] | None = Field(
+        default=None,
+        description="What the package's codecs do with fields a type does not declare: ignore (default) or reject.",
     )
 
 
