@@ -155,6 +155,52 @@ def validate(paths: PathsArg = None) -> None:
     out.print(f"ok: {len(result.program.packages)} package(s): {names}", style="green", markup=False)
 
 
+class BreakingFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command(cls=_Command, short_help="Report changes that break callers, subscribers or stored state.")
+def breaking(
+    paths: PathsArg = None,
+    against: Annotated[
+        str,
+        typer.Option(
+            metavar="OLD",
+            help="The old definitions: a folder, a file, or a git revision such as main or HEAD~1.",
+        ),
+    ] = "",
+    output_format: Annotated[
+        BreakingFormat, typer.Option("--format", help="Findings as lines of text or as one JSON document.")
+    ] = BreakingFormat.TEXT,
+) -> None:
+    """Compare definitions with older ones; exit 1 if any change breaks what already runs."""
+    _require_compiler("breaking")
+    from restagen.compiler.evolution.against import AgainstError
+    from restagen.compiler.evolution.check import check
+    from restagen.compiler.evolution.findings import render_json, render_text, summary
+
+    if not against:
+        raise UserError("name the old definitions with --against OLD (a folder, a file or a git revision)")
+    sources, _, _ = _inputs(paths)
+    try:
+        outcome = check(sources, against)
+    except AgainstError as exc:
+        raise UserError(str(exc)) from exc
+    _report(outcome.diagnostics)
+    if outcome.findings is None:
+        raise typer.Exit(Exit.USER_ERROR)
+    if output_format is BreakingFormat.JSON:
+        sys.stdout.write(render_json(outcome.findings, against))
+    else:
+        sys.stdout.write(render_text(outcome.findings))
+        err.print(
+            summary(outcome.findings, against), style="red" if outcome.breaking else "green", markup=False
+        )
+    if outcome.breaking:
+        raise typer.Exit(Exit.USER_ERROR)
+
+
 @app.command(cls=_Command, short_help="Generate typed Python from definition files.")
 def generate(
     paths: PathsArg = None,
@@ -469,6 +515,45 @@ def export(
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}", markup=False)
+
+
+@app.command(cls=_Command, short_help="Write definition files for services registered with Restate.")
+def pull(
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="SERVICE...", help="Restate names of the services to pull (default: all)."),
+    ] = None,
+    admin: Annotated[
+        str, typer.Option("--admin", metavar="URL", help="The Restate admin API, e.g. http://localhost:9070.")
+    ] = "http://localhost:9070",
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Folder of the definition files.")
+    ] = Path("schemas"),
+    package: Annotated[
+        str, typer.Option("--package", metavar="NAME", help="Package prefix of the pulled files.")
+    ] = "pulled",
+) -> None:
+    """Write a .restagen.yaml file per service registered with Restate, in any language, from the
+    schemas its admin API describes; `restagen generate` then gives typed clients."""
+    _require_compiler("pull")
+    from restagen.compiler.pull import AdminError, package_problem
+    from restagen.compiler.pull import pull as pull_services
+
+    if problem := package_problem(package):
+        raise UserError(f"--package: {problem}")
+    try:
+        result = pull_services(admin, output, services or [], package)
+    except AdminError as exc:
+        raise UserError(str(exc)) from exc
+    _report(Diagnostics(list(result.diagnostics)))
+    if any(d.severity is Severity.ERROR for d in result.diagnostics):
+        raise typer.Exit(Exit.USER_ERROR)
+    total = len(result.written) + len(result.unchanged)
+    out.print(
+        f"pulled {total} service(s) into {_shown(output)} ({len(result.written)} changed)",
+        style="green",
+        markup=False,
+    )
 
 
 sagas_app = typer.Typer(

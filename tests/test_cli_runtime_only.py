@@ -62,7 +62,9 @@ def test_runtime_commands_and_help_work_without_the_compiler(args: list[str]) ->
     assert done.stdout and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("command", ["generate", "validate", "init", "dev", "export", "schema"])
+@pytest.mark.parametrize(
+    "command", ["generate", "validate", "breaking", "init", "dev", "export", "schema", "pull"]
+)
 def test_a_compiler_command_without_the_compiler_says_how_to_install_it(command: str, tmp_path: Path) -> None:
     args = [command, "module.py"] if command == "export" else [command]
     done = run(*args, cwd=tmp_path)

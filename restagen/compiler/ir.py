@@ -91,10 +91,12 @@ class MapOf:
 
 @dataclass(frozen=True)
 class Nullable:
+    """A value that may be null: `T | null` (or `T?` anywhere but at the top of a field's type)."""
+
     inner: TypeRef
 
     def __str__(self) -> str:
-        return f"{self.inner}?"
+        return f"{self.inner} | null"
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Field:
     """The Python attribute name: the wire name, or `name_` for a keyword."""
     type: TypeRef
     optional: bool = False
+    """Whether the field may be absent (`T?`); whether it may be null is its type (`Nullable`)."""
     description: str | None = None
     has_default: bool = False
     default: Any = None
@@ -207,6 +210,7 @@ class KafkaBinding:
 @dataclass(frozen=True)
 class Handler:
     name: str
+    """The Restate name: what the wire and the admin API use."""
     kind: HandlerKind
     input: TypeRef | None
     output: TypeRef | None
@@ -216,18 +220,24 @@ class Handler:
     middleware: tuple[str, ...] = ()
     description: str | None = None
     kafka: KafkaBinding | None = None
+    py_name: str = field(kw_only=True)
+    """The Python method serving it and calling it: snake_case, derived from `name` or set in the schema."""
 
 
 @dataclass(frozen=True)
 class Component:
     kind: ComponentKind
     name: str
+    """The Restate name: what the wire and the admin API use."""
     handlers: tuple[Handler, ...]
     state: tuple[Field, ...] = ()
     promises: tuple[Field, ...] = ()
     options: Options = field(default_factory=Options)
     middleware: tuple[str, ...] = ()
     description: str | None = None
+    py_name: str = field(kw_only=True)
+    """The snake_case Python name (its module in `impl/`, its parameter of `create_app`), derived from
+    `name` or set in the schema; its classes are named after `pascal(py_name)`."""
 
 
 @dataclass(frozen=True)
@@ -276,6 +286,8 @@ class Package:
     description: str | None = None
     serde: str | None = None
     """The package's default codecs (`json` when None)."""
+    unknown_fields: str | None = None
+    """What the package's codecs do with undeclared fields: `reject`, or ignore them (None)."""
 
     def type(self, name: str) -> TypeDecl:
         for decl in self.types:

@@ -253,7 +253,10 @@ def test_hostile_names_cannot_add_structure(tmp_path: Path) -> None:
         events=package.events,
         components=(
             ir.Component(
-                component.kind, component.name, (ir.Handler(**{**handler.__dict__, "kafka": binding}),)
+                component.kind,
+                component.name,
+                (ir.Handler(**{**handler.__dict__, "kafka": binding}),),
+                py_name=component.py_name,
             ),
         ),
     )

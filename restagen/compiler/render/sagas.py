@@ -14,6 +14,7 @@ from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.header import header
 from restagen.compiler.render.mermaid import label
 from restagen.compiler.render.templates import render_template
+from restagen.compiler.render.views import spec_constant
 from restagen.compiler.resolve.names import pascal
 from restagen.compiler.resolve.sagas import display, nesting_order
 
@@ -75,16 +76,16 @@ class SagasView:
         return self.imports.copy().update(self.annotation_imports).lines()
 
 
-def _spec_name(target: tuple[str, str, str]) -> str:
-    return f"{target[1].upper()}__{target[2].upper()}"
-
-
-def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler:
+def _participant(program: ir.Program, target: tuple[str, str, str]) -> tuple[ir.Component, ir.Handler]:
     package, component, handler = target
     for c in program.package(package).components:
         if c.name == component:
-            return next(h for h in c.handlers if h.name == handler)
+            return c, next(h for h in c.handlers if h.name == handler)
     raise KeyError(target)
+
+
+def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler:
+    return _participant(program, target)[1]
 
 
 class _Builder:
@@ -97,7 +98,7 @@ class _Builder:
 
     def participant(self, target: tuple[str, str, str]) -> str:
         module = ".definitions" if target[0] == self.view.package.name else f"{target[0]}.definitions"
-        name = _spec_name(target)
+        name = spec_constant(*_participant(self.program, target))
         self.view.imports.add(module, name)
         return name
 

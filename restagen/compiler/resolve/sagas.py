@@ -191,7 +191,7 @@ class Sagas:
 
     def _participant(self, scope: Scope, text: str, path: DocPath) -> tuple[str, str, str] | None:
         parts = text.split(".")
-        if len(parts) not in (2, 3):
+        if len(parts) < 2:
             self.binder.error(
                 scope.unit,
                 path,
@@ -199,13 +199,15 @@ class Sagas:
                 "write component.handler or alias.component.handler",
             )
             return None
+        # A Restate component name may hold dots: `a.b.h` is component `a.b` when this package
+        # declares it, else component `b` of the package imported as `a`.
         target = scope
-        if len(parts) == 3:
+        component, handler = ".".join(parts[:-1]), parts[-1]
+        if len(parts) > 2 and component not in scope.kinds:
             found = self.binder.alias(scope, parts[0], path)
             if found is None:
                 return None
-            target = found
-        component, handler = parts[-2], parts[-1]
+            target, component = found, ".".join(parts[1:-1])
         if component in target.broken_components:
             return None
         cdef = target.components.get(component)

@@ -39,7 +39,8 @@ TypeExpr = Annotated[
     str,
     Field(
         description="A type expression: string int float bool bytes datetime date time duration uuid decimal any, "
-        "a named type, list[T], map[T], T?, A | B, alias.Name.",
+        "a named type, list[T], map[T], T? (a field that may be absent), T | null (a value that may be null), "
+        "A | B, alias.Name.",
         examples=["string", "list[LineItem]", "common.Money?"],
     ),
 ]
@@ -168,8 +169,19 @@ class KafkaBindingDef(_Strict):
     )
 
 
+PythonName = Annotated[
+    str | None,
+    Field(
+        description="The snake_case name of the generated Python method or module, when the one derived "
+        "from the Restate name does not suit; the wire keeps the Restate name.",
+        examples=["get_count"],
+    ),
+]
+
+
 class HandlerDef(_Strict):
     description: Description = None
+    python_name: PythonName = None
     kind: Literal["exclusive", "shared"] | None = None
     input: TypeUse | None = None
     output: TypeUse | None = None
@@ -190,6 +202,7 @@ def _empty_handlers(value: Any) -> Any:
 
 class _Component(_Strict):
     description: Description = None
+    python_name: PythonName = None
     handlers: dict[str, HandlerDef] = Field(default_factory=dict)
     options: Options | None = None
     middleware: list[str] = Field(default_factory=list)
@@ -282,6 +295,10 @@ class Document(_Strict):
     sagas: dict[str, SagaDef] = Field(default_factory=dict)
     serde: Literal["json", "bson"] | None = Field(
         default=None, description="The codecs of the whole package; a component's or handler's options win."
+    )
+    unknown_fields: Literal["ignore", "reject"] | None = Field(
+        default=None,
+        description="What the package's codecs do with fields a type does not declare: ignore (default) or reject.",
     )
 
 

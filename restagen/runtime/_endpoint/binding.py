@@ -93,7 +93,7 @@ def _invoker(
     output = spec.output
     declared = spec.errors
     label = f"{spec.component}/{spec.name}"
-    name = spec.name
+    name = spec.method_name
     before = pipeline.before
     chain = pipeline.chain
     direct = not before and chain is None
@@ -262,8 +262,9 @@ def bind(
     component = _component(spec)
     cls = implementation if isinstance(implementation, type) else type(implementation)
     for handler in spec.handlers:
-        if not callable(getattr(cls, handler.name, None)):
-            raise TypeError(f"{cls.__name__} does not implement handler {handler.name!r}")
+        if not callable(getattr(cls, handler.method_name, None)):
+            method = f" (method {handler.method!r})" if handler.method else ""
+            raise TypeError(f"{cls.__name__} does not implement handler {handler.name!r}{method}")
         pipeline = pipelines.get(handler.name, _PLAIN) if pipelines is not None else _PLAIN
         if pipeline.implementation is None and isinstance(implementation, type):
             raise TypeError(f"{cls.__name__} is a class: bind an instance, or build it per invocation")
