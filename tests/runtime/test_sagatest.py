@@ -425,3 +425,26 @@ def test_a_step_mixing_a_service_and_an_object_keys_only_the_object(tmp_path: Pa
         sys.path.remove(str(out))
         for name in [m for m in sys.modules if m == "kitmixed" or m.startswith("kitmixed.")]:
             del sys.modules[name]
+
+
+def test_result_of_a_saga_begun_under_an_earlier_restagen_reads_its_state_until_it_ended(trip: Any) -> None:
+    """Its run published no stops: `result` polls its state instead (a durable sleep per read)."""
+    from restagen.runtime import WorkflowSharedHandlerContext
+    from restagen.testing import FakeContext
+
+    def stored(status: str) -> bytes:  # as the run of an earlier version saved it: no `stops`
+        data = _data().model_dump_json()
+        return f'{{"saga_id": "t", "status": "{status}", "data": {data}}}'.encode()
+
+    class Finishing(FakeContext):
+        def sleep(self, delta: timedelta, name: str | None = None) -> Any:
+            self.state["saga"] = stored("ROLLED_BACK")  # the old run ends meanwhile
+            return super().sleep(delta, name)
+
+    ended = FakeContext(key="t", state={"saga": stored("SUCCEEDED")})
+    state = asyncio.run(trip.BookTrip().result(WorkflowSharedHandlerContext(ended)))
+    assert (state.status, ended.sleeps) == (SagaStatus.SUCCEEDED, [])
+
+    running = Finishing(key="t", state={"saga": stored("COMPENSATING")})
+    state = asyncio.run(trip.BookTrip().result(WorkflowSharedHandlerContext(running)))
+    assert (state.status, running.sleeps) == (SagaStatus.ROLLED_BACK, [timedelta(seconds=1)])

@@ -113,6 +113,8 @@ class Saga(Generic[D]):
     async def result(self, ctx: WorkflowSharedHandlerContext) -> SagaState[D]:
         """The shared `result` handler: waits for the saga to stop (never override it)."""
         state = await _read(self.saga_spec, ctx)
+        if state is not None and "stops" not in state.model_fields_set:
+            return await _polled(self.saga_spec, ctx, state)
         stop = 0 if state is None else state.stops
         if state is not None and state.status in ENDED and not await _going_on(ctx, state):
             stop -= 1  # it stopped there: that stop's promise is resolved
@@ -162,6 +164,20 @@ class Saga(Generic[D]):
 
 async def _read(spec: SagaSpec[D], ctx: WorkflowSharedHandlerContext) -> SagaState[D] | None:
     return await ctx.restate.get(STATE_KEY, serde=spec.state.output)  # type: ignore[arg-type]
+
+
+_POLL = timedelta(seconds=1)
+
+
+async def _polled(spec: SagaSpec[D], ctx: WorkflowSharedHandlerContext, state: SagaState[D]) -> SagaState[D]:
+    """The end of a saga whose run began under an earlier restagen, which published no stops (it
+    saved no `stops`): read its state until it ended, sleeping durably in between."""
+    while state.status not in ENDED:
+        await ctx.sleep(_POLL)
+        found = await _read(spec, ctx)
+        assert found is not None  # it was there before
+        state = found
+    return state
 
 
 async def _going_on(ctx: WorkflowSharedHandlerContext, state: SagaState[Any]) -> bool:
