@@ -448,3 +448,18 @@ def test_result_of_a_saga_begun_under_an_earlier_restagen_reads_its_state_until_
     running = Finishing(key="t", state={"saga": stored("COMPENSATING")})
     state = asyncio.run(trip.BookTrip().result(WorkflowSharedHandlerContext(running)))
     assert (state.status, running.sleeps) == (SagaStatus.ROLLED_BACK, [timedelta(seconds=1)])
+
+
+def test_a_saga_begun_under_an_earlier_restagen_is_neither_cancelled_nor_resumed(trip: Any) -> None:
+    from restagen.runtime import WorkflowSharedHandlerContext
+    from restagen.testing import FakeContext
+
+    def context(status: str, phase: str) -> Any:
+        data = _data().model_dump_json()
+        error = f'{{"step": "hotel", "phase": "{phase}", "message": "down"}}'
+        body = f'{{"saga_id": "t", "status": "{status}", "last_error": {error}, "data": {data}}}'
+        return WorkflowSharedHandlerContext(FakeContext(key="t", state={"saga": body.encode()}))
+
+    assert asyncio.run(trip.BookTrip().cancel(context("RUNNING", "invoke"), "stop")) is False
+    with pytest.raises(TerminalError, match="only a saga FAILED in a compensation can be resumed"):
+        asyncio.run(trip.BookTrip().resume(context("FAILED", "compensate")))

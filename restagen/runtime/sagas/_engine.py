@@ -113,7 +113,7 @@ class Saga(Generic[D]):
     async def result(self, ctx: WorkflowSharedHandlerContext) -> SagaState[D]:
         """The shared `result` handler: waits for the saga to stop (never override it)."""
         state = await _read(self.saga_spec, ctx)
-        if state is not None and "stops" not in state.model_fields_set:
+        if state is not None and _earlier(state):
             return await _polled(self.saga_spec, ctx, state)
         stop = 0 if state is None else state.stops
         if state is not None and state.status in ENDED and not await _going_on(ctx, state):
@@ -123,7 +123,7 @@ class Saga(Generic[D]):
     async def cancel(self, ctx: WorkflowSharedHandlerContext, reason: str) -> bool:
         """The shared `cancel` handler (never override it): false when the saga is not running."""
         state = await _read(self.saga_spec, ctx)
-        if state is None or state.status != SagaStatus.RUNNING:
+        if state is None or state.status != SagaStatus.RUNNING or _earlier(state):
             return False
         with suppress(TerminalError):  # cancelled before: the first reason stands
             await ctx.promise(CANCEL_PROMISE, REASON).resolve(reason)
@@ -132,7 +132,7 @@ class Saga(Generic[D]):
     async def resume(self, ctx: WorkflowSharedHandlerContext) -> None:
         """The shared `resume` handler (never override it)."""
         state = await _read(self.saga_spec, ctx)
-        if state is None or not state.resumable:
+        if state is None or not state.resumable or _earlier(state):
             found = "not started" if state is None else state.status.value
             raise TerminalError(
                 f"saga {ctx.key} is {found}: only a saga FAILED in a compensation can be resumed",
@@ -167,6 +167,12 @@ async def _read(spec: SagaSpec[D], ctx: WorkflowSharedHandlerContext) -> SagaSta
 
 
 _POLL = timedelta(seconds=1)
+
+
+def _earlier(state: SagaState[Any]) -> bool:
+    """Whether the saga's run began under an earlier restagen: it saves no `stops`, publishes no
+    stops, and watches for no cancellation or resumption."""
+    return "stops" not in state.model_fields_set
 
 
 async def _polled(spec: SagaSpec[D], ctx: WorkflowSharedHandlerContext, state: SagaState[D]) -> SagaState[D]:
