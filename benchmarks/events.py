@@ -2,15 +2,17 @@
 
 Starts a local restate-server and the endpoint of `events_bench/` (generated into a temporary
 folder, served by `restagen serve` with a `pubsub` section), registers it and its subscriptions,
-then, in rounds that alternate the two variants:
+then, in rounds that alternate the two variants, both from inside a handler (`source`), which
+the ingress starts one-way:
 
-- publish: `IngressPublisher` publishes one `Ping` (outside a handler, through the ingress); the
-  registry fans it out to three subscriber handlers;
-- direct: the ingress sends the same `Ping` to one handler (`direct/ping`), one-way.
+- publish: `source/publish` publishes one `Ping` with the typed publisher (durable, one hop from
+  the process's copy of the subscriptions) to three subscriber handlers;
+- direct: `source/send` sends the same `Ping` to one handler (`direct/ping`), one-way.
 
-Each receiving handler records the time from the sender's clock reading to its own start
-(`time.time_ns`, same machine). Printed: p50/p99 of every delivery, of the last of the three
-deliveries of each event, and of the direct send, and the ratios publish/direct.
+Each receiving handler records the time from the source's clock reading (just before the publish
+or the send) to its own start (`time.time_ns`, same machine). Printed: p50/p99 of every delivery,
+of the last of the three deliveries of each event, and of the direct send, and the ratios
+publish/direct.
 
 Run: `.venv/bin/python benchmarks/events.py [--quick] [--events N] [--rounds N]`.
 """
@@ -62,25 +64,20 @@ def _serve(generated: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 async def _run(ingress_url: str, events: int, rounds: int) -> dict[str, list[float]]:
-    from bench import definitions
-    from bench.clients import CollectorClient
-    from bench.events import PING
-    from bench.models import Ping
+    from bench.clients import CollectorClient, SourceClient
 
-    from restagen.runtime import Ingress, PubSubConfig
-    from restagen.runtime.events import IngressPublisher
+    from restagen.runtime import Ingress
 
     samples: dict[str, list[float]] = {"delivery": [], "last of three": [], "direct": []}
     async with Ingress(ingress_url) as ingress:
-        publisher = IngressPublisher(ingress, PubSubConfig())
+        source = SourceClient(ingress)
         collector = CollectorClient(ingress)
         for round_ in range(rounds + 1):  # round 0 warms up
             for i in range(events):
-                ping = Ping(sent_ns=time.time_ns(), payload=f"{round_}-{i}")
-                await publisher.publish(PING, [ping])
-                await asyncio.sleep(0.005)
-                await ingress.send(definitions.DIRECT__PING, Ping(sent_ns=time.time_ns(), payload="direct"))
-                await asyncio.sleep(0.005)
+                await source.send_publish(f"{round_}-{i}")
+                await asyncio.sleep(0.01)
+                await source.send_send("direct")
+                await asyncio.sleep(0.01)
             expected = events * 4
             deadline = time.monotonic() + DEADLINE
             seen: dict[str, list[float]] = {}

@@ -1,8 +1,8 @@
 """This process's copy of the subscriptions of each cluster, for publishing in one hop.
 
-A publish inside a handler reads the copy in a `run`, so the invocation's journal holds the very
-subscriptions it delivered to: a retry or a replay makes the same sends, whatever the copy has
-become since. A copy older than `ttl` seconds (or none) is not used: the invocation asks the
+A publish inside a handler records the copy in a `run`, so the invocation's journal holds the
+very subscriptions it delivered to: a retry or a replay makes the same sends, whatever the copy
+has become since. A copy older than `ttl` seconds (or none) is not used: the invocation asks the
 registry (a journaled call) and the answer becomes the copy. A copy that is out of date but not
 expired is harmless: the publish carries its version, and the registry delivers again, to its
 own subscriptions, whenever the versions differ (deliveries are deduplicated by event id).
@@ -11,6 +11,7 @@ own subscriptions, whenever the versions differ (deliveries are deduplicated by 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 from restagen.runtime._core.codecs import JsonCodec
@@ -43,20 +44,44 @@ class SubscriptionCache:
 CACHE = SubscriptionCache()
 
 
-async def journaled_snapshot(ctx: Any, cluster: str, ttl: float) -> SubscriptionsSnapshot:
-    """The subscriptions of `cluster` for this invocation: the cached copy if fresh, else the
-    registry's; either way journaled."""
+async def journaled_snapshot(
+    ctx: Any, cluster: str, ttl: float
+) -> tuple[SubscriptionsSnapshot, Awaitable[Any] | None]:
+    """The subscriptions of `cluster` for this invocation, journaled; and what to await once the
+    deliveries are sent (None: nothing).
+
+    The copy is journaled with a `run` that is awaited only after the sends, so that a publish
+    costs no round trip before its deliveries leave. A replay (the sends are in the journal)
+    awaits the run first and gets the copy the first attempt used. (Only a crash between the
+    sends being recorded and the run's result being recorded, a few milliseconds, replays with
+    this process's copy instead; they differ only if the subscriptions changed in between.)
+    """
     from restagen.runtime.events._registry import REGISTRY, SNAPSHOT
 
-    def cached() -> str:
-        snapshot = CACHE.fresh(cluster, ttl)
-        return "" if snapshot is None else _SNAPSHOT.encode(snapshot).decode()
+    fresh = CACHE.fresh(cluster, ttl)
+    text = "" if fresh is None else _SNAPSHOT.encode(fresh).decode()
 
-    text: str = await ctx.run_typed("restagen subscriptions", cached)
-    if text:
-        return _SNAPSHOT.decode(text.encode())
+    async def cached() -> str:
+        return text
+
+    recorded = ctx.run_typed("restagen subscriptions", cached)
+    if fresh is not None and not _replaying():
+        return fresh, recorded
+    journaled: str = await recorded
+    if journaled:
+        return _SNAPSHOT.decode(journaled.encode()), None
     body: bytes = await ctx.generic_call(REGISTRY, SNAPSHOT.name, b"", key=cluster)
     snapshot = _SNAPSHOT.decode(body)
     if CACHE.fresh(cluster, ttl) is None:  # a replayed, older answer does not replace a fresh copy
         CACHE.put(cluster, snapshot)
-    return snapshot
+    return snapshot, None
+
+
+def _replaying() -> bool:
+    """Whether the invocation is replaying its journal at this point (what restate-sdk's own log
+    filter reads); if this SDK does not say, assume it is, which is always safe."""
+    try:
+        from restate.server_context import restate_context_is_replaying
+    except ImportError:  # pragma: no cover - another SDK version
+        return True
+    return bool(restate_context_is_replaying.get())

@@ -110,7 +110,7 @@ class ContextPublisher(EventPublisher):
 
     async def _send(self, cluster: str, request: PublishRequest, delay: timedelta | None) -> None:
         assert PUBLISH.input is not None
-        snapshot = await journaled_snapshot(self._ctx, cluster, self._pubsub.subscriptions_ttl)
+        snapshot, recorded = await journaled_snapshot(self._ctx, cluster, self._pubsub.subscriptions_ttl)
         # Without an outgoing hook (tracing), a publish carries no headers, as it always did.
         hook = self._typed.outgoing_hook
         headers = hook("publish", PUBLISH, cluster, None) if hook is not None else None
@@ -125,6 +125,8 @@ class ContextPublisher(EventPublisher):
             send_delay=delay,
             headers=headers,
         )
+        if recorded is not None:
+            await recorded
 
 
 class IngressPublisher(EventPublisher):
