@@ -1,6 +1,6 @@
 """The durable log of a stream, on a real Restate server of the test's own: SSE subscribers and
 `pull` resume from an offset after the SSE node and the server have both restarted, with nothing
-missed or repeated; mixed batches keep their order; subscribers filter by type."""
+missed or repeated. And the failure queue: bounded, listed, retried and dropped from the CLI."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
+from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate
-from restagen.runtime import Ingress, PubSubConfig
-from restagen.runtime.events import IngressPublisher, pull
+from restagen.runtime import Ingress, PubSubConfig, SyncIngress
+from restagen.runtime.events import EventSubscription, IngressPublisher, SubscribeRequest, pull
+from restagen.runtime.events._registry import SUBSCRIBE
 from restagen.runtime.sse import SseEvent, subscribe
 from tests.e2e.conftest import generated
-from tests.polling import until
+from tests.polling import until, wait_until
 
 HERE = Path(__file__).resolve().parent
 
@@ -103,3 +105,66 @@ def test_subscribers_resume_from_their_offset_after_the_node_and_the_server_rest
         )
 
     assert asyncio.run(pulled()) == (["c", "quiet", "d"], 5, 2)
+    node.stop()
+
+
+def _queue(capsys: pytest.CaptureFixture[str], ingress_url: str, *options: str) -> list[str]:
+    capsys.readouterr()
+    assert restagen(["events", "undelivered", "--ingress", ingress_url, *options]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_the_failure_queue_is_bounded_and_items_can_be_retried_and_dropped(
+    news: Path, own_restate: LocalRestate, endpoint: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from news.clients import TallySyncClient
+
+    env = {"RESTAGEN_PUBSUB__UNDELIVERED_MAX": "3"}
+    node = endpoint(
+        "impl:app",
+        [news, HERE / "news"],
+        env={"RESTAGEN_PUBSUB__CLUSTER": "default", **env},
+        server=own_restate,
+    )
+    # an older deployment of audit, generated for another version of Posted
+    old = EventSubscription(
+        type="news.Posted", version="0000000000000000", component="audit", handler="on_posted", kind="service"
+    )
+    with SyncIngress(own_restate.ingress_url) as ingress:
+        ingress.call(SUBSCRIBE, SubscribeRequest(components=("audit",), subscriptions=(old,)), key="default")
+    ids = asyncio.run(_publish(own_restate.ingress_url, "q1", "q2", "q3", "q4", sse=False))
+
+    def listed() -> list[str]:
+        return _queue(capsys, own_restate.ingress_url)
+
+    lines = wait_until(
+        lambda: (found := listed()) and "1 dropped" in found[-1] and found, "the queue at its bound"
+    )
+    assert [line.split()[1] for line in lines[:-1]] == ids[1:]  # the oldest (q1) was dropped
+    assert lines[-1] == "cluster default: 3 undelivered (bound 3), 1 dropped to stay within it"
+    assert all("version 0000000000000000" in line for line in lines[:-1])
+
+    # audit is deployed for the current version: retrying q2 delivers it, once
+    command = [
+        "register",
+        "--admin",
+        own_restate.admin_url,
+        "--uri",
+        node.uri,
+        "--ingress",
+        own_restate.ingress_url,
+    ]
+    assert restagen(command) == 0
+    q2 = lines[0].split()[0].lstrip("#")
+    assert _queue(capsys, own_restate.ingress_url, "--retry", "--number", q2)[-1].startswith(
+        "cluster default: 2 undelivered"
+    )
+
+    def heard(post_id: str) -> list[str]:
+        with SyncIngress(own_restate.ingress_url) as ingress:
+            return TallySyncClient(ingress, key=post_id).heard()
+
+    assert wait_until(lambda: heard("q2"), "q2 delivered") == [f"audit {ids[1]}"]
+    assert _queue(capsys, own_restate.ingress_url, "--drop")[-1].startswith("cluster default: 0 undelivered")
+    assert heard("q3") == heard("q4") == []
+    node.stop()
