@@ -364,11 +364,11 @@ def undelivered(
     import httpx
 
     from restagen.runtime import IngressError
-    from restagen.undelivered import render, undelivered
+    from restagen.undelivered import Action, render, undelivered
 
     if retry and drop:
         raise UserError("give --retry or --drop, not both")
-    action = "retry" if retry else "drop" if drop else "list"
+    action: Action = "retry" if retry else "drop" if drop else "list"
     try:
         report = asyncio.run(undelivered(ingress, cluster, action, number))
     except (IngressError, httpx.HTTPError) as error:
