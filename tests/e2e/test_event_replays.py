@@ -1,0 +1,68 @@
+"""Publishing in one hop under replay: on a server that suspends and replays an invocation at
+every await (`always_replay`), a handler that publishes and then fails its first attempt still
+delivers each event once to each subscriber, and logs it once: the replays send what the first
+execution sent, from the copy of the subscriptions it journaled."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from restagen.runtime import Config, Endpoint
+from restagen.runtime.events import pull, register_subscriptions
+from restagen.testing import serve
+from tests.e2e.conftest import generated
+from tests.polling import until
+
+HERE = Path(__file__).resolve().parent
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with generated(tmp_path_factory.mktemp("news"), HERE / "news", "news", "impl") as out:
+        yield out
+
+
+def test_a_publish_replayed_at_every_await_delivers_and_logs_each_event_once(
+    news: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESTAGEN_PUBSUB__CLUSTER", "default")  # the module's own endpoint, built on import
+    from impl import Audit, Desk, Feed, Inbox, Tally
+    from news.app import bind_components
+    from news.clients import DeskClient, TallyClient
+
+    endpoint = Endpoint(Config.model_validate({"pubsub": {"cluster": "default", "default_stream": "desk"}}))
+    bind_components(endpoint, desk=Desk, audit=Audit(), feed=Feed(), inbox=Inbox(), tally=Tally())
+
+    async def scenario() -> tuple[list[str], list[str], list[str]]:
+        async with serve(endpoint, always_replay=True) as env:
+            await register_subscriptions(env.ingress_url, "default", endpoint.subscriptions())
+            ids = await env.client(DeskClient).post("r1")  # its first attempt fails after publishing
+            tally = env.client(TallyClient, "r1")
+            heard = await until(lambda: _three(tally), "the three deliveries")
+            page = await until(lambda: _logged(env.ingress), "the event in the log")
+            # a later publish goes through the same journal path: nothing more arrives for r1
+            await env.client(DeskClient).post("r2")
+            await until(lambda: _three(env.client(TallyClient, "r2")), "the deliveries of r2")
+            return list(ids), heard, [entry.event.id for entry in page]
+
+    ids, heard, logged = asyncio.run(scenario())
+    assert sorted(entry.split()[0] for entry in heard) == ["audit", "feed:Posted", "inbox:r1"]
+    assert {entry.split()[1] for entry in heard} == set(ids)
+    assert logged[:1] == ids
+
+
+async def _three(tally: object) -> list[str] | None:
+    heard: list[str] = await tally.heard()  # type: ignore[attr-defined]
+    assert len(heard) <= 3, heard
+    return heard if len(heard) == 3 else None
+
+
+async def _logged(ingress: object) -> list[object] | None:
+    page = await pull(ingress, stream="desk")  # type: ignore[arg-type]
+    return list(page.entries) or None
