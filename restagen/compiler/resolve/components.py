@@ -242,7 +242,9 @@ class Components:
                 self.binder.error(scope.unit, at, message, hint, code="name", key=at[-2] == "options")
         self._type_source(scope, hdef, binding, where, events)
         options = tuple(sorted((key, _option_text(value)) for key, value in binding.options.items()))
-        return ir.KafkaBinding(binding.topic, binding.cluster, options, binding.type_header, binding.discriminator)
+        return ir.KafkaBinding(
+            binding.topic, binding.cluster, options, binding.type_header, binding.discriminator
+        )
 
     def _type_source(
         self,
@@ -280,7 +282,9 @@ class Components:
                 key=True,
             )
         if binding.discriminator is not None:
-            self._discriminators.append((scope.unit, (*where, "discriminator"), binding.discriminator, events))
+            self._discriminators.append(
+                (scope.unit, (*where, "discriminator"), binding.discriminator, events)
+            )
 
     def check_discriminators(self, program: ir.Program) -> None:
         """Each Kafka discriminator is a string field, required, of every event of its handler."""
