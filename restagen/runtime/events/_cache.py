@@ -14,6 +14,8 @@ import time
 from collections.abc import Awaitable
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from restagen.runtime._core.codecs import JsonCodec
 from restagen.runtime.events._wire import SubscriptionsSnapshot
 
@@ -44,11 +46,24 @@ class SubscriptionCache:
 CACHE = SubscriptionCache()
 
 
+class Recorded(BaseModel):
+    """What an invocation journals for a publish: when (ms since the epoch), and the copy of the
+    subscriptions it delivered from (None: it asked the registry, in a journaled call)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: int
+    snapshot: SubscriptionsSnapshot | None = None
+
+
+_RECORDED = JsonCodec(Recorded)
+
+
 async def journaled_snapshot(
     ctx: Any, cluster: str, ttl: float
-) -> tuple[SubscriptionsSnapshot, Awaitable[Any] | None]:
-    """The subscriptions of `cluster` for this invocation, journaled; and what to await once the
-    deliveries are sent (None: nothing).
+) -> tuple[SubscriptionsSnapshot, int, Awaitable[Any] | None]:
+    """The subscriptions of `cluster` for this invocation and the time of the publish, journaled;
+    and what to await once the deliveries are sent (None: nothing).
 
     The copy is journaled with a `run` that is awaited only after the sends, so that a publish
     costs no round trip before its deliveries leave. A replay (the sends are in the journal)
@@ -59,22 +74,23 @@ async def journaled_snapshot(
     from restagen.runtime.events._registry import REGISTRY, SNAPSHOT
 
     fresh = CACHE.fresh(cluster, ttl)
-    text = "" if fresh is None else _SNAPSHOT.encode(fresh).decode()
+    now = Recorded(at=time.time_ns() // 1_000_000, snapshot=fresh)
+    text = _RECORDED.encode(now).decode()
 
     async def cached() -> str:
         return text
 
-    recorded = ctx.run_typed("restagen subscriptions", cached)
+    recorded = ctx.run_typed("restagen publish", cached)
     if fresh is not None and not _replaying():
-        return fresh, recorded
-    journaled: str = await recorded
-    if journaled:
-        return _SNAPSHOT.decode(journaled.encode()), None
+        return fresh, now.at, recorded
+    journaled = _RECORDED.decode((await recorded).encode())
+    if journaled.snapshot is not None:
+        return journaled.snapshot, journaled.at, None
     body: bytes = await ctx.generic_call(REGISTRY, SNAPSHOT.name, b"", key=cluster)
     snapshot = _SNAPSHOT.decode(body)
     if CACHE.fresh(cluster, ttl) is None:  # a replayed, older answer does not replace a fresh copy
         CACHE.put(cluster, snapshot)
-    return snapshot, None
+    return snapshot, journaled.at, None
 
 
 def _replaying() -> bool:

@@ -95,7 +95,7 @@ class EventLog:
 
     async def append(self, ctx: restate.ObjectContext, request: AppendRequest) -> None:
         meta = await ctx.get(_META, serde=_META_CODEC) or _Meta()
-        now = await ctx.run_typed("now", _now_ms)
+        now = request.at if request.at is not None else await ctx.run_typed("now", _now_ms)
         offset, last_sse = meta.next, meta.last_sse
         entries = []
         for event in request.events:

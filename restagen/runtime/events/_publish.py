@@ -16,6 +16,7 @@ subscriber gets each event once.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -110,7 +111,7 @@ class ContextPublisher(EventPublisher):
 
     async def _send(self, cluster: str, request: PublishRequest, delay: timedelta | None) -> None:
         assert PUBLISH.input is not None
-        snapshot, recorded = await journaled_snapshot(self._ctx, cluster, self._pubsub.subscriptions_ttl)
+        snapshot, at, recorded = await journaled_snapshot(self._ctx, cluster, self._pubsub.subscriptions_ttl)
         # Without an outgoing hook (tracing), a publish carries no headers, as it always did.
         hook = self._typed.outgoing_hook
         headers = hook("publish", PUBLISH, cluster, None) if hook is not None else None
@@ -120,7 +121,7 @@ class ContextPublisher(EventPublisher):
         self._ctx.generic_send(
             REGISTRY,
             PUBLISH.name,
-            PUBLISH.input.encode(request.model_copy(update={"delivered": snapshot.version})),
+            PUBLISH.input.encode(request.model_copy(update={"delivered": snapshot.version, "at": at})),
             key=cluster,
             send_delay=delay,
             headers=headers,
@@ -141,6 +142,7 @@ class IngressPublisher(EventPublisher):
 
     async def _send(self, cluster: str, request: PublishRequest, delay: timedelta | None) -> None:
         digest = hashlib.sha256("".join(event.id for event in request.events).encode()).hexdigest()
+        stamped = request.model_copy(update={"at": time.time_ns() // 1_000_000})
         await self._ingress.send(
-            PUBLISH, request, key=cluster, delay=delay, idempotency_key=f"publish-{digest}"
+            PUBLISH, stamped, key=cluster, delay=delay, idempotency_key=f"publish-{digest}"
         )

@@ -152,7 +152,7 @@ class EventRegistry:
                 )
             ctx.generic_send(REGISTRY, KEEP.name, _UNDELIVERED_LIST.encode(tuple(refused)), key=ctx.key())
         append = AppendRequest(
-            cluster=ctx.key(), stream=request.stream, events=request.events, sse=request.sse
+            cluster=ctx.key(), stream=request.stream, events=request.events, sse=request.sse, at=request.at
         )
         assert APPEND.input is not None
         ctx.generic_send(

@@ -51,6 +51,8 @@ class PublishRequest(_Wire):
     """The version of the subscriptions the publisher already delivered to (one hop, from inside a
     handler); None: the registry delivers. Another version than the registry's: it delivers again,
     and what was already delivered is deduplicated by the event ids."""
+    at: int | None = None
+    """When it was published (ms since the epoch): the time its log entries get."""
 
 
 class EventSubscription(_Wire):
@@ -113,6 +115,8 @@ class AppendRequest(_Wire):
     stream: str
     events: tuple[EventEnvelope, ...]
     sse: bool = False
+    at: int | None = None
+    """When they were published (ms since the epoch); None: when the log appends them."""
 
 
 class LogEntry(_Wire):
