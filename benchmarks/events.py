@@ -7,12 +7,15 @@ the ingress starts one-way:
 
 - publish: `source/publish` publishes one `Ping` with the typed publisher (durable, one hop from
   the process's copy of the subscriptions) to three subscriber handlers;
-- direct: `source/send` sends the same `Ping` to one handler (`direct/ping`), one-way.
+- direct: `source/send` sends the same `Ping` to one handler (`direct/ping`), one-way;
+- direct to three: `source/send_three` sends it to the three subscriber handlers, one-way each
+  (what a publish does for its deliveries, without the registry or the log): the cost of a
+  fan-out of three in itself.
 
 Each receiving handler records the time from the source's clock reading (just before the publish
 or the send) to its own start (`time.time_ns`, same machine). Printed: p50/p99 of every delivery,
-of the last of the three deliveries of each event, and of the direct send, and the ratios
-publish/direct.
+of the last of the three deliveries of each event, of the direct send and of the direct sends to
+three, and the ratios publish/direct (the target) and publish/direct to three.
 
 Run: `.venv/bin/python benchmarks/events.py [--quick] [--events N] [--rounds N]`.
 """
@@ -68,7 +71,13 @@ async def _run(ingress_url: str, events: int, rounds: int, interval: float) -> d
 
     from restagen.runtime import Ingress
 
-    samples: dict[str, list[float]] = {"delivery": [], "last of three": [], "direct": []}
+    samples: dict[str, list[float]] = {
+        "delivery": [],
+        "last of three": [],
+        "direct": [],
+        "direct to three": [],
+        "last of three direct": [],
+    }
     async with Ingress(ingress_url) as ingress:
         source = SourceClient(ingress)
         collector = CollectorClient(ingress)
@@ -78,7 +87,9 @@ async def _run(ingress_url: str, events: int, rounds: int, interval: float) -> d
                 await asyncio.sleep(interval)
                 await source.send_send("direct")
                 await asyncio.sleep(interval)
-            expected = events * 4
+                await source.send_send_three(f"three {round_}-{i}")
+                await asyncio.sleep(interval)
+            expected = events * 7
             deadline = time.monotonic() + DEADLINE
             seen: dict[str, list[float]] = {}
             while sum(len(v) for v in seen.values()) < expected and time.monotonic() < deadline:
@@ -90,6 +101,9 @@ async def _run(ingress_url: str, events: int, rounds: int, interval: float) -> d
             for kind, values in seen.items():
                 if kind == "direct":
                     samples["direct"].extend(values)
+                elif kind.startswith("event three"):
+                    samples["direct to three"].extend(values)
+                    samples["last of three direct"].append(max(values))
                 else:
                     samples["delivery"].extend(values)
                     samples["last of three"].append(max(values))
@@ -133,8 +147,8 @@ def main() -> int:
         finally:
             stop(endpoint)
     print(
-        f"events: {events} per round x {rounds} rounds, alternating publish and direct send "
-        f"every {args.interval:g} s"
+        f"events: {events} per round x {rounds} rounds, alternating publish, direct send and "
+        f"direct to three, one every {args.interval:g} s"
     )
     print(f"{'latency (ms)':<22}{'n':>6}{'p50':>9}{'p99':>9}")
     for kind, values in samples.items():
@@ -150,6 +164,10 @@ def main() -> int:
             else:
                 ratio = "n/a: no samples on one side"
             print(f"ratio publish ({kind}) / direct {name}: {ratio}")
+    three = samples["direct to three"]
+    if samples["delivery"] and three:
+        ratio = _percentile(samples["delivery"], 0.5) / _percentile(three, 0.5)
+        print(f"ratio publish (delivery) / direct to three p50: {ratio:.2f}")
     if direct:
         print(f"mean direct send: {statistics.fmean(direct):.2f} ms")
     return 0

@@ -6,7 +6,12 @@ import time
 from collections import defaultdict
 
 from bench.app import bind_components
-from bench.clients import DirectContextClient
+from bench.clients import (
+    DirectContextClient,
+    FirstContextClient,
+    SecondContextClient,
+    ThirdContextClient,
+)
 from bench.contexts import (
     CollectorContext,
     DirectContext,
@@ -70,6 +75,12 @@ class Source(SourceServiceBase):
 
     async def send(self, ctx: SourceContext, request: str) -> None:
         DirectContextClient(ctx).send_ping(Ping(sent_ns=time.time_ns(), payload=request))
+
+    async def send_three(self, ctx: SourceContext, request: str) -> None:
+        """What a publish does for its deliveries, by hand: a send to each of the three."""
+        ping = Ping(sent_ns=time.time_ns(), payload=request)
+        for client in (FirstContextClient(ctx), SecondContextClient(ctx), ThirdContextClient(ctx)):
+            client.send_on_ping(ping, idempotency_key=str(ctx.uuid()))
 
 
 class Collector(CollectorServiceBase):
