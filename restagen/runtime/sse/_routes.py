@@ -4,13 +4,13 @@
 refuses it), then the stream starts with a `retry:` message (the subscription is attached from
 then on), the events that followed `Last-Event-ID` (header, or `last_event_id` query parameter;
 else the `from_offset` query parameter) and the live events. `types` (query, comma-separated
-qualified names) keeps only events of those types.
+qualified names) keeps only events of those types. `POST {PREFIX}/{cluster}/publish` takes signed
+events (see `_signing`); it does not exist (404) on a hub without a secret.
 
 Each subscription tracks the last offset it has passed: an event at or before it is not sent
 again (a replay and a live push that overlap), and an event whose `previous` it has not passed
 means this node missed pushes: what is missing is read from the log first. So a subscriber that
-resumes gets each event after its offset once, in order, whatever node and however many restarts. `POST {PREFIX}/{cluster}/publish` takes signed events (see `_signing`); it
-does not exist (404) on a hub without a secret.
+resumes gets each event after its offset once, in order, whatever node and however many restarts.
 """
 
 from __future__ import annotations
