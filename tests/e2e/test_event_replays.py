@@ -46,7 +46,7 @@ def test_a_publish_replayed_at_every_await_delivers_and_logs_each_event_once(
     endpoint = Endpoint(Config.model_validate({"pubsub": {"cluster": "default", "default_stream": "desk"}}))
     bind_components(endpoint, desk=Desk, audit=Audit(), feed=Feed(), inbox=Inbox(), tally=Tally())
 
-    async def scenario() -> tuple[list[str], list[str], list[str]]:
+    async def scenario() -> tuple[list[str], list[str], list[str], set[str]]:
         async with serve(endpoint, always_replay=True) as env:
             await register_subscriptions(env.ingress_url, "default", endpoint.subscriptions())
             ids = await env.client(DeskClient).post("r1")  # its first attempt fails after publishing
@@ -56,9 +56,11 @@ def test_a_publish_replayed_at_every_await_delivers_and_logs_each_event_once(
             # a later publish goes through the same journal path: nothing more arrives for r1
             await env.client(DeskClient).post("r2")
             await until(lambda: _three(env.client(TallyClient, "r2")), "the deliveries of r2")
-            return list(ids), heard, [entry.event.id for entry in page]
+            senders = await _senders(env.admin_url, "audit")
+            return list(ids), heard, [entry.event.id for entry in page], senders
 
-    ids, heard, logged = asyncio.run(scenario())
+    ids, heard, logged, senders = asyncio.run(scenario())
+    assert senders == {"desk"}, "one hop: the publishing handler itself started each delivery"
     assert sorted(entry.split()[0] for entry in heard) == ["audit", "feed:Posted", "inbox:r1"]
     assert {entry.split()[1] for entry in heard} == set(ids)
     assert logged[:1] == ids
@@ -113,6 +115,21 @@ def test_a_publisher_with_an_out_of_date_copy_of_the_subscriptions_reaches_the_n
 async def _count(tally: object, count: int) -> list[str] | None:
     heard: list[str] = await tally.heard()  # type: ignore[attr-defined]
     return heard if len(heard) >= count else None
+
+
+async def _senders(admin_url: str, target: str) -> set[str]:
+    """Which services started the invocations of `target` (Restate's own records)."""
+    import httpx
+
+    query = (
+        f"SELECT invoked_by_service_name AS sender FROM sys_invocation WHERE target_service_name = '{target}'"
+    )
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = await http.post(
+            f"{admin_url}/query", json={"query": query}, headers={"accept": "application/json"}
+        )
+    answer.raise_for_status()
+    return {row["sender"] for row in answer.json()["rows"]}
 
 
 async def _settled(admin_url: str) -> bool:
