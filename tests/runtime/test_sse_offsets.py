@@ -137,3 +137,29 @@ def test_an_event_with_an_offset_round_trips_through_its_sse_message() -> None:
     for event in (first, second, SseEvent("an-id", "shop.Placed", "v1", "{}", "default", "s")):
         back = from_stream(event.sse_id, event.event, stream_data(event), "default", "s")
         assert (back.id, back.offset, back.data, back.version) == (event.id, event.offset, event.data, "v1")
+
+
+def test_a_failed_read_of_the_log_ends_the_stream_and_the_subscriber_resumes() -> None:
+    log = _log(4)
+    reader = Reader(log)
+    failing = [True]
+
+    async def flaky(cluster: str, stream: str, from_offset: int) -> tuple[Sequence[SseEvent], int]:
+        if failing.pop() if failing else False:
+            raise ConnectionError("the ingress is down")
+        return await reader(cluster, stream, from_offset)
+
+    hub = SseHub(reader=flaky)
+
+    async def scenario() -> tuple[list[int | None], int]:
+        async with running(await _app(hub)) as url:
+            got: list[SseEvent] = []
+            subscription = await subscribe(
+                url, got.append, stream="s", last_event_id="0", reconnect_delay=0.05
+            )
+            await until(lambda: len(got) >= 3, "the events after offset 0", DEADLINE)
+            await subscription()
+            return _offsets(got), subscription.connections
+
+    offsets, connections = asyncio.run(scenario())
+    assert offsets == [1, 2, 3] and connections == 2

@@ -232,7 +232,14 @@ class SseHub:
         if self.reader is None:
             return
         while until is None or from_offset < until:
-            page, following = await self.reader(cluster, stream, from_offset)
+            try:
+                page, following = await self.reader(cluster, stream, from_offset)
+            except Exception as error:
+                # The stream ends; the subscriber reconnects from its last offset and reads again.
+                _log.warning(
+                    "SSE: reading the log of %s/%s from %d failed: %s", cluster, stream, from_offset, error
+                )
+                raise
             for event in page:
                 if until is not None and event.offset is not None and event.offset >= until:
                     return
