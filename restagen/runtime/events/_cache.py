@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from restagen.runtime._core.codecs import JsonCodec
 from restagen.runtime.events._wire import SubscriptionsSnapshot
 
-__all__ = ["SubscriptionCache", "journaled_snapshot"]
+__all__ = ["CACHE", "Recorded", "SubscriptionCache", "journaled_snapshot"]
 
 _SNAPSHOT = JsonCodec(SubscriptionsSnapshot)
 
