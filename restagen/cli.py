@@ -387,6 +387,42 @@ async def _subscribe(admin: str, ingress: str, cluster: str, services: list[str]
     return len(request.subscriptions)
 
 
+events_app = typer.Typer(name="events", help="Events: the failure queue of a cluster.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+
+
+@events_app.command(cls=_Command, short_help="List, retry or drop the events a cluster could not deliver.")
+def undelivered(
+    ingress: Annotated[str, typer.Option(metavar="URL", help="URL of the Restate ingress.")],
+    cluster: Annotated[str, typer.Option(metavar="NAME", help="The events cluster.")] = "default",
+    retry: Annotated[
+        bool, typer.Option("--retry", help="Deliver them again (to the subscriptions as they are now).")
+    ] = False,
+    drop: Annotated[bool, typer.Option("--drop", help="Remove them from the queue.")] = False,
+    number: Annotated[
+        list[int] | None, typer.Option("--number", "-n", metavar="N", help="Only item N (repeatable).")
+    ] = None,
+) -> None:
+    """List the events a cluster could not deliver; with --retry deliver them again, with --drop
+    remove them (all, or the items given with --number)."""
+    import asyncio
+
+    import httpx
+
+    from restagen.runtime import IngressError
+    from restagen.undelivered import Action, render, undelivered
+
+    if retry and drop:
+        raise UserError("give --retry or --drop, not both")
+    action: Action = "retry" if retry else "drop" if drop else "list"
+    try:
+        report = asyncio.run(undelivered(ingress, cluster, action, number))
+    except (IngressError, httpx.HTTPError) as error:
+        raise UserError(f"could not read the failure queue of cluster {cluster}: {error}") from error
+    for line in render(report, cluster):
+        out.print(line, markup=False)
+
+
 @app.command(cls=_Command, short_help="Local development: serve, register and reload on change.")
 def dev(
     paths: PathsArg = None,

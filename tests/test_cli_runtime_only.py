@@ -55,7 +55,10 @@ def run(*args: str, cwd: Path | None = None, body: str = CLI) -> subprocess.Comp
     )
 
 
-@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["register", "--help"], ["--version"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["serve", "--help"], ["register", "--help"], ["events", "undelivered", "--help"], ["--version"]],
+)
 def test_runtime_commands_and_help_work_without_the_compiler(args: list[str]) -> None:
     done = run(*args)
     assert done.returncode == 0, done.stderr
@@ -90,6 +93,7 @@ def test_sagas_list_runs_without_the_compiler() -> None:
 def test_the_runtime_the_testing_kit_and_the_project_configuration_import_without_the_compiler() -> None:
     body = (
         "import restagen, restagen.project, restagen.kafka_subscriptions, restagen.local.serve\n"
+        "import restagen.undelivered\n"
         "import restagen.runtime, restagen.runtime._endpoint.endpoint, restagen.runtime._core.ingress\n"
         "from restagen.testing import FakeContext, SagaTestKit, local_restate, serve\n"
         "code = 0"

@@ -205,6 +205,10 @@ class KafkaBinding:
     cluster: str
     options: tuple[tuple[str, str], ...] = ()
     """Kafka consumer properties of the subscription, sorted by name, values as text."""
+    type_header: str | None = None
+    """The record header naming each record's event (a handler of several events)."""
+    discriminator: str | None = None
+    """The field of every event naming it (a handler of several events)."""
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ from restagen.testing._futures import (
 
 __all__ = ["FakeCall", "FakeContext"]
 
+_SUBSCRIPTIONS = "restagen_events/snapshot"
+"""What a publish inside a handler calls when its process has no copy of the subscriptions."""
+
 T = TypeVar("T")
 
 Target = HandlerSpec[Any, Any] | str
@@ -488,6 +491,10 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         )
 
     def _answer(self, call: FakeCall) -> bytes:
+        if call.target == _SUBSCRIPTIONS and call.target not in self._answers:
+            # A publish asks for the cluster's subscriptions: none, unless the test says otherwise
+            # (then its only send is the one to the registry, which delivers).
+            return b'{"version":"","subscriptions":[]}'
         if call.target not in self._answers:
             raise FakeContextError(
                 f"the handler calls {call.target}: mock it with fake.reply({call.target!r}, ...), "

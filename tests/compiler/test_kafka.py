@@ -58,6 +58,7 @@ objects:
           topic: prices_v2
           cluster: analytics.internal
           options: {auto.offset.reset: earliest, enable.auto.commit: true, fetch.min.bytes: 1}
+          type_header: event-type
 workflows:
   restock:
     run: {input: string}
@@ -124,6 +125,7 @@ def test_bindings_reach_the_ir(tmp_path: Path) -> None:
         "prices_v2",
         "analytics.internal",
         (("auto.offset.reset", "earliest"), ("enable.auto.commit", "true"), ("fetch.min.bytes", "1")),
+        type_header="event-type",
     )
 
 

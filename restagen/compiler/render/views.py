@@ -72,6 +72,10 @@ class HandlerView:
     events: tuple[str, ...]
     """Expressions of the `EventSpec`s the handler subscribes to."""
     description: str | None
+    event_type_header: str | None = None
+    """The Kafka record header naming a record's event."""
+    event_discriminator: str | None = None
+    """The field naming a Kafka record's event."""
 
     @property
     def method(self) -> str | None:
@@ -426,6 +430,8 @@ class _Builder:
                     middleware=handler.middleware,
                     events=tuple(self._event(ref) for ref in handler.subscribe),
                     description=handler.description,
+                    event_type_header=handler.kafka.type_header if handler.kafka else None,
+                    event_discriminator=handler.kafka.discriminator if handler.kafka else None,
                 )
             )
         serde = component.options.serde or self.view.package.serde or "json"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from restagen.compiler import ir
 from restagen.compiler.frontends.load import DocPath
+from restagen.compiler.frontends.sources import Unit
 from restagen.compiler.resolve import kafka
 from restagen.compiler.resolve.binder import WORKFLOW_CLIENT_METHODS, Binder, Scope
 from restagen.compiler.resolve.names import check_handler_name, check_snake, pascal, python_name
@@ -18,6 +20,8 @@ class Components:
 
     def __init__(self, binder: Binder) -> None:
         self.binder = binder
+        self._discriminators: list[tuple[Unit, DocPath, str, tuple[ir.Named, ...]]] = []
+        """Kafka discriminators to check once every event's fields are resolved."""
 
     def component(
         self,
@@ -222,11 +226,13 @@ class Components:
             options=self.binder.options(scope, hdef.options, path, ckind),
             middleware=self.binder.middleware(scope, hdef.middleware, path),
             description=hdef.description,
-            kafka=self._kafka(scope, hdef, path),
+            kafka=self._kafka(scope, hdef, path, tuple(e for e in subscribe if e is not None)),
             py_name=py_name,
         )
 
-    def _kafka(self, scope: Scope, hdef: language.HandlerDef, path: DocPath) -> ir.KafkaBinding | None:
+    def _kafka(
+        self, scope: Scope, hdef: language.HandlerDef, path: DocPath, events: tuple[ir.Named, ...]
+    ) -> ir.KafkaBinding | None:
         binding = hdef.kafka
         if binding is None:
             return None
@@ -248,8 +254,66 @@ class Components:
             if problem is not None:
                 message, hint = problem
                 self.binder.error(scope.unit, at, message, hint, code="name", key=at[-2] == "options")
+        self._type_source(scope, hdef, binding, where, events)
         options = tuple(sorted((key, _option_text(value)) for key, value in binding.options.items()))
-        return ir.KafkaBinding(binding.topic, binding.cluster, options)
+        return ir.KafkaBinding(
+            binding.topic, binding.cluster, options, binding.type_header, binding.discriminator
+        )
+
+    def _type_source(
+        self,
+        scope: Scope,
+        hdef: language.HandlerDef,
+        binding: language.KafkaBindingDef,
+        where: DocPath,
+        events: tuple[ir.Named, ...],
+    ) -> None:
+        """A record carries no restagen event headers: a handler of several events must say how a
+        record names its event, never be left to guess it from the fields."""
+        if binding.type_header is not None and binding.discriminator is not None:
+            self.binder.error(
+                scope.unit,
+                (*where, "discriminator"),
+                "give 'type_header' or 'discriminator', not both",
+                "a record names its event in one place",
+            )
+        elif binding.type_header is not None and not _HEADER.fullmatch(binding.type_header):
+            self.binder.error(
+                scope.unit,
+                (*where, "type_header"),
+                f"'{binding.type_header}' is not a header name",
+                "letters, digits and -_.!#$%&'*+^`|~, such as 'event-type'",
+                code="name",
+            )
+        elif binding.type_header is None and binding.discriminator is None and len(hdef.subscribe) > 1:
+            self.binder.error(
+                scope.unit,
+                where,
+                f"the records of topic '{binding.topic}' go to a handler of {len(hdef.subscribe)} events, "
+                "and nothing says which event a record is",
+                "add 'type_header: <header>' (a record header with the event's name) or "
+                "'discriminator: <field>' (a string field of every event, with its name)",
+                key=True,
+            )
+        if binding.discriminator is not None:
+            self._discriminators.append(
+                (scope.unit, (*where, "discriminator"), binding.discriminator, events)
+            )
+
+    def check_discriminators(self, program: ir.Program) -> None:
+        """Each Kafka discriminator is a string field, required, of every event of its handler."""
+        for unit, path, field, refs in self._discriminators:
+            for ref in refs:
+                decl = program.type(ref)
+                fields = {f.name: f for f in decl.fields} if isinstance(decl, ir.ObjectType) else {}
+                found = fields.get(field)
+                if found is None or found.type != ir.Primitive("string") or found.optional:
+                    self.binder.error(
+                        unit,
+                        path,
+                        f"the discriminator '{field}' is not a required string field of {ref.name}",
+                        f"declare '{field}: string' in {ref.name}, holding the event's name",
+                    )
 
     def _type_use(
         self,
@@ -297,6 +361,10 @@ def _method_problem(
         message = f"'{method}' clashes with the workflow client's method of that name"
         return message, "rename the handler or set its 'python_name'", "clash"
     return None
+
+
+_HEADER = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+"""An HTTP header name (a token): what a Kafka record header must be to reach a handler."""
 
 
 def _option_text(value: str | int | bool) -> str:

@@ -454,6 +454,7 @@ def resolve(units: list[Unit], diagnostics: Diagnostics) -> ir.Program | None:
     packages = [resolver.package(scope) for scope in resolver.binder.scopes.values()]
     program = ir.Program(tuple(sorted(packages, key=lambda p: p.name)))
     resolver.sagas.check_sagas(program)
+    resolver.components.check_discriminators(program)
     if diagnostics.has_errors:
         return None
     return _with_event_versions(program)

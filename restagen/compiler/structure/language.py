@@ -167,6 +167,14 @@ class KafkaBindingDef(_Strict):
         default_factory=dict,
         description="Kafka consumer properties of the subscription (librdkafka), e.g. auto.offset.reset.",
     )
+    type_header: str | None = Field(
+        default=None,
+        description="For a handler of several events: the record header that names each record's event.",
+    )
+    discriminator: str | None = Field(
+        default=None,
+        description="For a handler of several events: the string field of every event that names it.",
+    )
 
 
 PythonName = Annotated[

@@ -9,6 +9,7 @@ other exception is left to Restate to retry. The JSON Schemas of the codecs go t
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -173,24 +174,48 @@ def _reader(codec: Codec[Any]) -> Callable[[Any, bytes], Any]:
 def _event_reader(spec: HandlerSpec[Any, Any]) -> Callable[[Any, bytes], Any]:
     """Decodes an event by the type its delivery names, refusing versions the handler was not made for.
 
-    A call without the event headers (a direct call, not a delivery) is decoded as the handler's input.
+    A call without the event headers is not a delivery: a Kafka record, named by the header or the
+    field the handler's schema gives (`event_type_header`, `event_discriminator`; the event's name,
+    or its qualified name), or a direct call, decoded as the handler's input.
     """
     by_name = {event.name: event for event in spec.events}
+    by_name.update({event.name.rsplit(".", 1)[-1]: event for event in spec.events})
     assert spec.input is not None
     fallback = spec.input.decode
+    label = f"{spec.component}/{spec.name}"
+
+    def named(name: str | None, where: str) -> Any:
+        event = by_name.get(name) if isinstance(name, str) else None
+        if event is None:
+            raise TerminalError(
+                f"{label}: {where} names no event this handler takes ({name!r}; it takes "
+                f"{', '.join(e.name for e in spec.events)})",
+                status_code=400,
+            )
+        return event
 
     def read(ctx: Any, body: bytes) -> Any:
         headers: Mapping[str, str] = ctx.request().headers
         name = headers.get(EVENT_HEADER)
         if name is None:
+            if spec.event_type_header is not None:
+                header = spec.event_type_header
+                found = next((v for k, v in headers.items() if k.lower() == header.lower()), None)
+                return named(found, f"the header {header}").codec.decode(body)
+            if spec.event_discriminator is not None:
+                try:
+                    value = json.loads(body).get(spec.event_discriminator)
+                except (ValueError, AttributeError):
+                    value = None
+                return named(value, f"the field {spec.event_discriminator}").codec.decode(body)
             return fallback(body)
         event = by_name.get(name)
-        if event is None:
-            raise TerminalError(f"{spec.component}/{spec.name} does not subscribe to {name}", status_code=409)
+        if event is None or event.name != name:
+            raise TerminalError(f"{label} does not subscribe to {name}", status_code=409)
         version = headers.get(EVENT_VERSION_HEADER)
         if version != event.version:
             raise TerminalError(
-                f"{spec.component}/{spec.name} takes version {event.version} of {name}, not {version}",
+                f"{label} takes version {event.version} of {name}, not {version}",
                 status_code=409,
             )
         return event.codec.decode(body)
