@@ -96,36 +96,13 @@ def _invoker(
     label = f"{spec.component}/{spec.name}"
     name = spec.method_name
     before = pipeline.before
-    chain = pipeline.chain
-    direct = not before and chain is None
     per_invocation = pipeline.implementation
     policy = pipeline.header_policy
     method: Callable[..., Awaitable[Any]] | None = (
         getattr(implementation, name) if per_invocation is None else None
     )
 
-    async def run(typed: Any, args: tuple[Any, ...]) -> Any:
-        if direct and method is not None:
-            return await method(typed, *args)
-        invocation = Invocation(typed)
-        for step in before:
-            await step(invocation)
-        if chain is None:
-            if method is not None:
-                return await method(typed, *args)
-            return await getattr(per_invocation(invocation), name)(typed, *args)  # type: ignore[misc]
-        if method is not None:
-
-            def handle() -> Awaitable[Any]:
-                return method(typed, *args)
-
-        else:
-
-            def handle() -> Awaitable[Any]:
-                implementation = per_invocation(invocation)  # type: ignore[misc]
-                return getattr(implementation, name)(typed, *args)  # type: ignore[no-any-return]
-
-        return await chain(invocation, handle)
+    run = _runner(name, method, per_invocation, before, pipeline.chain)
 
     async def finish(ctx: Any, *args: Any) -> bytes:
         typed = make_context(ctx) if make_context is not None else ctx
@@ -160,6 +137,58 @@ def _invoker(
 
     with_input.__name__ = spec.name
     return with_input
+
+
+def _runner(
+    name: str,
+    method: Callable[..., Awaitable[Any]] | None,
+    per_invocation: Callable[[Invocation], object] | None,
+    before: tuple[Before, ...],
+    chain: Chain | None,
+) -> Callable[[Any, tuple[Any, ...]], Awaitable[Any]]:
+    """What runs the handler method for one invocation, middleware included.
+
+    Without middleware the method is awaited directly. The closures of the middleware path live in
+    their own function: a function that defines closures makes its captured variables cells on
+    every call, even on a path that never reaches them.
+    """
+    if method is not None and not before and chain is None:
+
+        async def direct(typed: Any, args: tuple[Any, ...]) -> Any:
+            return await method(typed, *args)
+
+        return direct
+
+    async def run(typed: Any, args: tuple[Any, ...]) -> Any:
+        invocation = Invocation(typed)
+        for step in before:
+            await step(invocation)
+        if chain is None:
+            if method is not None:
+                return await method(typed, *args)
+            return await getattr(per_invocation(invocation), name)(typed, *args)  # type: ignore[misc]
+        return await chain(invocation, _handle(name, method, per_invocation, invocation, typed, args))
+
+    return run
+
+
+def _handle(
+    name: str,
+    method: Callable[..., Awaitable[Any]] | None,
+    per_invocation: Callable[[Invocation], object] | None,
+    invocation: Invocation,
+    typed: Any,
+    args: tuple[Any, ...],
+) -> Callable[[], Awaitable[Any]]:
+    """The innermost step of a chain: the handler method of this invocation's implementation."""
+    if method is not None:
+        return lambda: method(typed, *args)
+
+    def handle() -> Awaitable[Any]:
+        implementation = per_invocation(invocation)  # type: ignore[misc]
+        return getattr(implementation, name)(typed, *args)  # type: ignore[no-any-return]
+
+    return handle
 
 
 def _reader(codec: Codec[Any]) -> Callable[[Any, bytes], Any]:
