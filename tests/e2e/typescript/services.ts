@@ -37,6 +37,7 @@ const Plan = z
     startsAt: z.iso.datetime().optional(),
     owner: z.uuid().optional(),
     note: z.string().nullable().optional(),
+    discount: z.number().nullable(),
   })
   .meta({ id: "Plan", description: "A subscription plan." });
 
