@@ -11,7 +11,7 @@ from restagen.compiler import ir
 from restagen.compiler.evolution import flows
 from restagen.compiler.evolution.findings import Finding
 from restagen.compiler.evolution.located import Loc, SchemaSet
-from restagen.compiler.evolution.types import Change, Kind, compare_types, describe
+from restagen.compiler.evolution.types import Change, Kind, Strict, compare_types, describe
 
 __all__ = ["Findings"]
 
@@ -51,10 +51,12 @@ class Findings:
         old_loc: Loc,
         new_loc: Loc,
         handler_loc: Loc,
+        strict: Strict = (False, False),
     ) -> None:
         """A handler's input or output, either of which may be none (no body at all)."""
         if was is not None and now is not None:
-            self.changes(compare_types(self.old, self.new, was, now, old_loc, new_loc), flow, path)
+            changes = compare_types(self.old, self.new, was, now, old_loc, new_loc, strict)
+            self.changes(changes, flow, path)
             return
         if was is None and now is not None:
             detail = f"none -> {describe(now)}"
