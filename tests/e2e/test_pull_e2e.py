@@ -6,7 +6,8 @@ Every handler is called with the optional fields (zod's `.optional()`, `.nullish
 left out: the generated models leave an unset `T?` out of the JSON, which `.optional()` requires,
 and send a required nullable field (`.nullable()`, pulled as `T | null`) as `null`. A second call
 sets them all, a datetime with another offset among them: it is written in UTC with `Z`, which
-`z.iso.datetime()` requires.
+`z.iso.datetime()` requires; and bytes, written in base64's standard alphabet, which
+`z.base64()` requires.
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ def test_every_handler_through_the_generated_clients(restate: LocalRestate, clie
             "owner": UUID("12345678-1234-4234-8234-123456789abc"),
             "note": "yearly",
             "discount": 0.1,
+            # zod's z.base64() takes the standard alphabet only: these bytes differ in the URL-safe one.
+            "logo": b"\xfb\xff\xfe",
             "limits": {"projects": 3},
         }
     )
@@ -131,6 +134,7 @@ def test_every_handler_through_the_generated_clients(restate: LocalRestate, clie
             stored = await subscriptions.add_plan(everything)
             assert stored == everything.model_copy(update={"planId": "PRO-2"})
             assert stored.startsAt == datetime(2026, 1, 1, 7, 30, tzinfo=UTC)
+            assert stored.logo == b"\xfb\xff\xfe"
             assert await subscriptions.quote(QuoteRequest(tier=Tier.pro, seats=3)) == QuoteResponse(
                 total=30, currency=QuoteResponseCurrency.EUR
             )

@@ -370,8 +370,8 @@ class Translator:
 
     def _string(self, schema: dict[str, Any], ptr: str) -> tuple[str, dict[str, Any]]:
         read = {"format", "contentEncoding"}
-        if schema.get("contentEncoding") == "base64":
-            self._unkept(schema, ptr, read)
+        if schema.get("contentEncoding") == "base64":  # zod's z.base64() adds its pattern: the type checks it
+            self._unkept(schema, ptr, read | {"pattern"})
             return "bytes", {}
         text_format = schema.get("format")
         mapped = _FORMATS.get(text_format) if isinstance(text_format, str) else None

@@ -38,6 +38,7 @@ const Plan = z
     owner: z.uuid().optional(),
     note: z.string().nullable().optional(),
     discount: z.number().nullable(),
+    logo: z.base64().optional(),
   })
   .meta({ id: "Plan", description: "A subscription plan." });
 
