@@ -177,3 +177,12 @@ def test_a_field_added_to_state_breaks_old_readers_that_refuse_unknown_fields(co
     assert [line.split(": ")[2:4] for line in strict if ": breaking: " in line] == [
         ["state-type", "cart.state.line.gift"]
     ]
+
+
+def test_a_field_refused_as_unknown_is_reported_once(compare: Compare) -> None:
+    body = "unknown_fields: reject\ntypes:\n  Item:\n    properties:\n      sku: string\n{fields}services:\n  store: {{handlers: {{put: {{input: Item}}, get: {{output: Item}}}}}}\n"
+    found = lines(compare(body.format(fields="      note: string?\n"), body.format(fields="")))
+    assert [line.split(": ")[1:4] for line in found] == [
+        ["breaking", "input-field-refused", "store.put.input.note"],
+        ["safe", "compatible", "store.get.output.note"],  # old clients' `note?` is left out
+    ]

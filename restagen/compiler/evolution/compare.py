@@ -2,8 +2,8 @@
 
 `compare` runs the comparison of each kind of element into one collection of findings:
 components with their handlers, state and promises (`components`), sagas, events and errors
-(`durable`), and package-wide settings (`packages`). The types they carry are compared structurally (`types`) and judged by the way their
-values travel (`flows`).
+(`durable`), and package-wide settings (`packages`). The types they carry are compared
+structurally (`types`) and judged by the way their values travel (`flows`).
 """
 
 from __future__ import annotations
