@@ -4,7 +4,9 @@ types of the definition language.
 One `Types` per pulled file collects the named types: each `$defs` entry, and each anonymous
 object or enum, hoisted under a name made from where it was found (`QuoteRequest`,
 `QuoteResponseCurrency`). A `$defs` entry met again in another handler's schema is one type when
-it says the same, and a numbered one when it does not. What the language cannot say becomes `any`
+it says the same, and a numbered one when it does not. A field that JSON Schema's `required` leaves
+out becomes `T?` (it may be absent), a null among a value's types `T | null` (it may be null), as
+the wire tells them apart. What the language cannot say becomes `any`
 (any JSON) with a warning naming the service, the handler and the JSON pointer; a validation
 keyword it cannot keep is dropped with a warning. Nothing here raises on a schema, however odd.
 """
@@ -370,7 +372,8 @@ class Translator:
 
     def _string(self, schema: dict[str, Any], ptr: str) -> tuple[str, dict[str, Any]]:
         read = {"format", "contentEncoding"}
-        if schema.get("contentEncoding") == "base64":  # zod's z.base64() adds its pattern: the type checks it
+        if schema.get("contentEncoding") == "base64":
+            # zod's z.base64() adds a pattern of the alphabet: the type checks it.
             self._unkept(schema, ptr, read | {"pattern"})
             return "bytes", {}
         text_format = schema.get("format")
@@ -543,8 +546,8 @@ def _spec(expr: str, extra: dict[str, Any]) -> str | dict[str, Any]:
 
 
 def _nullable(expr: str) -> str:
-    """`expr` that may also be null: `T | null`, which means the same wherever it is written (a
-    field that may be absent is `T?`, made by `_optional`)."""
+    """`expr` that may also be null: `T | null`. A field that may be left out is `T?` instead
+    (`_optional`)."""
     return expr if expr == "any" or _is_nullable(expr) else f"{expr}{_NULL}"
 
 
