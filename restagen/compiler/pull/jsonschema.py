@@ -4,11 +4,11 @@ types of the definition language.
 One `Types` per pulled file collects the named types: each `$defs` entry, and each anonymous
 object or enum, hoisted under a name made from where it was found (`QuoteRequest`,
 `QuoteResponseCurrency`). A `$defs` entry met again in another handler's schema is one type when
-it says the same, and a numbered one when it does not. A field that JSON Schema's `required` leaves
-out becomes `T?` (it may be absent), a null among a value's types `T | null` (it may be null), as
-the wire tells them apart. What the language cannot say becomes `any`
-(any JSON) with a warning naming the service, the handler and the JSON pointer; a validation
-keyword it cannot keep is dropped with a warning. Nothing here raises on a schema, however odd.
+it says the same, and a numbered one when it does not. A field that JSON Schema's `required`
+leaves out becomes `T?` (it may be absent), a null among a value's types `T | null` (it may be
+null), as the wire tells them apart. What the language cannot say becomes `any` (any JSON) with a
+warning naming the service, the handler and the JSON pointer; a validation keyword it cannot keep
+is dropped with a warning. Nothing here raises on a schema, however odd.
 """
 
 from __future__ import annotations
