@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from restagen.runtime._exports import lazy_exports
 
 if TYPE_CHECKING:
+    from restagen.runtime._core.binary import Bytes
     from restagen.runtime._core.bson import BsonCodec
     from restagen.runtime._core.calls import ContextCaller, ContextInvocationHandle
     from restagen.runtime._core.clients import ContextClient, IngressClient
@@ -89,6 +90,7 @@ __all__ = [
     "AroundFunction",
     "AroundMiddleware",
     "BsonCodec",
+    "Bytes",
     "CallFuture",
     "Codec",
     "CodecError",

@@ -93,3 +93,25 @@ def test_a_datetime_is_the_runtimes_utc_datetime_in_models(compile_text: Compile
     assert defs["restagen.runtime.UtcDatetime"] == {
         "x-python-import": {"module": "restagen.runtime", "name": "UtcDatetime"}
     }
+
+
+def test_bytes_are_the_runtimes_bytes_in_models_constraints_kept(compile_text: Compile) -> None:
+    """`Bytes` writes standard base64; named by `x-python-type`, it keeps its constraints."""
+    from restagen.compiler.render.models import render_models
+
+    text = (
+        HEADER + "types:\n  A:\n    properties:\n"
+        "      data: {type: bytes, max_length: 4}\n"
+        "      maybe: {type: 'bytes | null', min_length: 1}\n"
+        "      parts: list[bytes]\n"
+        "      thumb: bytes?\n"
+    )
+    result = compile_text(text)
+    package = _package(result)
+    assert result.program is not None
+    models = render_models(result.program, package)
+    assert "from restagen.runtime import Bytes, Model" in models
+    assert "    data: Annotated[Bytes, Field(max_length=4)]\n" in models
+    assert "    maybe: Annotated[Bytes | None, Field(min_length=1)]\n" in models
+    assert "    parts: list[Bytes]\n" in models and models.endswith("    thumb: Bytes | None = None")
+    assert "arbitrary_types_allowed" not in models and "bytes" not in models.replace("Bytes", "")

@@ -360,3 +360,43 @@ def test_a_type_that_refers_to_itself_is_one_type_in_every_handler(tmp_path: Pat
     assert "Node2" not in pulled.text and "input: Node\n" in pulled.text
     (tmp_path / pulled.name).write_text(pulled.text)
     _compiles(tmp_path)
+
+
+_STRING, _NULL = {"type": "string"}, {"type": "null"}
+_A = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"], "title": "A"}
+
+
+@pytest.mark.parametrize(
+    ("schema", "required", "expected"),
+    [
+        (_STRING, False, "string?"),  # zod .optional(): may be left out
+        ({"type": ["string", "null"]}, True, "string | null"),  # .nullable(): sent, maybe null
+        ({"anyOf": [_STRING, _NULL]}, True, "string | null"),
+        ({"type": ["string", "null"]}, False, "string?"),  # .nullish(): `T?` reads null as absent
+        ({"anyOf": [_STRING, {"type": "integer"}, _NULL]}, True, "string | int | null"),
+        ({"anyOf": [_STRING, {"type": "integer"}, _NULL]}, False, "(string | int)?"),
+        ({"anyOf": [_STRING, {"type": "integer"}]}, False, "(string | int)?"),
+        ({"type": ["string", "null"], "default": None}, True, "string?"),
+        ({"type": "array", "items": {"type": ["integer", "null"]}}, True, "list[int | null]"),
+        ({"anyOf": [_A, _NULL]}, True, "A | null"),
+        ({}, False, "any?"),
+        ({"type": "string", "format": "date-time"}, True, "datetime"),
+        ({"type": ["string", "null"], "format": "date-time"}, False, "datetime?"),
+        ({"type": "string", "contentEncoding": "base64"}, False, "bytes?"),
+    ],
+)
+def test_absent_and_null_follow_the_wire(
+    tmp_path: Path, schema: dict[str, Any], required: bool, expected: str
+) -> None:
+    """JSON Schema's `required` says whether a field may be left out (`T?`), a null among its
+    types whether it may be null (`T | null`); a field never gets both, `(T | null)?`."""
+    body = {"type": "object", "properties": {"f": schema}, "required": ["f"] if required else []}
+    pulled = service_file(_service(body), "p", "x")
+    assert pulled.text is not None and [d.render() for d in pulled.diagnostics] == []
+    assert f"      f: {expected}\n" in pulled.text or f"      f: '{expected}'\n" in pulled.text
+    assert "| null)?" not in pulled.text
+    (tmp_path / pulled.name).write_text(pulled.text)
+    result = compile_paths([tmp_path])
+    assert result.program is not None, "\n".join(d.render() for d in result.diagnostics)
+    (field,) = result.program.packages[0].type("TakeRequest").fields  # type: ignore[union-attr]
+    assert field.optional is (not required or schema.get("default", ...) is None)

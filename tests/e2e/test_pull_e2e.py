@@ -2,16 +2,19 @@
 workflow written with Restate's TypeScript SDK and zod (tests/e2e/typescript/services.ts) are
 registered, pulled, generated, and called through the generated clients.
 
-Optional fields the TypeScript side declares with zod's `.optional()` are set in these calls: the
-generated models send an unset optional field as `null`, which `.optional()` refuses. Fields that
-may be null (`.nullable().optional()`) and fields with defaults are left out.
+Every handler is called with the optional fields (zod's `.optional()`, `.nullish()`, defaults)
+left out: the generated models leave an unset `T?` out of the JSON, which `.optional()` requires,
+and send a required nullable field (`.nullable()`, pulled as `T | null`) as `null`. A second call
+sets them all, a datetime with another offset among them: it is written in UTC with `Z`, which
+`z.iso.datetime()` requires; and bytes, written in base64's standard alphabet, which
+`z.base64()` requires.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from uuid import UUID
 
@@ -96,29 +99,49 @@ def test_every_handler_through_the_generated_clients(restate: LocalRestate, clie
 
     from restagen.runtime import Ingress
 
-    # `.optional()` fields set (see the module's text); `note` (nullable) and `active` (a default) left out.
-    plan = Plan(
-        planId="pro-2",
-        tier=Tier.pro,
-        seats=2,
-        price=9.5,
-        tags=["team"],
-        limits={"projects": 3},
-        billing=Address(street="Main St 1", city="Berlin", zip="10115"),
-        startsAt=datetime(2026, 1, 1, tzinfo=UTC),
-        owner=UUID("12345678-1234-4234-8234-123456789abc"),
+    # Only what zod requires: `discount` is `.nullable()`, so it is sent, as null.
+    plan = Plan(planId="pro-2", tier=Tier.pro, seats=2, price=9.5, tags=["team"], limits={}, discount=None)
+    assert plan.model_dump(mode="json", by_alias=True).keys() == {
+        "planId",
+        "tier",
+        "seats",
+        "price",
+        "active",
+        "tags",
+        "limits",
+        "discount",
+    }
+    everything = plan.model_copy(
+        update={
+            "billing": Address(street="Main St 1", city="Berlin"),
+            "startsAt": datetime(2026, 1, 1, 9, 30, tzinfo=timezone(timedelta(hours=2))),
+            "owner": UUID("12345678-1234-4234-8234-123456789abc"),
+            "note": "yearly",
+            "discount": 0.1,
+            # zod's z.base64() takes the standard alphabet only: these bytes differ in the URL-safe one.
+            "logo": b"\xfb\xff\xfe",
+            "limits": {"projects": 3},
+        }
     )
+    everything = Plan.model_validate(everything.model_dump())  # validated: the datetime in UTC
 
     async def scenario() -> None:
         async with Ingress(restate.ingress_url) as ingress:
             subscriptions = SubscriptionServiceClient(ingress)
             stored = await subscriptions.add_plan(plan)
             assert stored == plan.model_copy(update={"planId": "PRO-2"})
-            assert stored.active is True and stored.note is None
-            quote = QuoteRequest(tier=Tier.pro, seats=3, payment=Card(kind=CardKind.card, last4="4242"))
-            assert await subscriptions.quote(quote) == QuoteResponse(
+            assert stored.active is True and stored.billing is None and stored.startsAt is None
+            stored = await subscriptions.add_plan(everything)
+            assert stored == everything.model_copy(update={"planId": "PRO-2"})
+            assert stored.startsAt == datetime(2026, 1, 1, 7, 30, tzinfo=UTC)
+            assert stored.logo == b"\xfb\xff\xfe"
+            assert await subscriptions.quote(QuoteRequest(tier=Tier.pro, seats=3)) == QuoteResponse(
                 total=30, currency=QuoteResponseCurrency.EUR
             )
+            with_payment = QuoteRequest(
+                tier=Tier.free, seats=1, payment=Card(kind=CardKind.card, last4="4242")
+            )
+            assert (await subscriptions.quote(with_payment)).total == 0
             assert await subscriptions.get_count() == 3
             assert await subscriptions.ping() is None
 
@@ -127,12 +150,20 @@ def test_every_handler_through_the_generated_clients(restate: LocalRestate, clie
             assert await counter.add(2) == 7
             assert await counter.current() == 7
 
-            onboarding = OnboardingClient(ingress, "ann")
-            # Each pulled file is a package of its own, with its own copy of the types it uses.
-            own_plan = OnboardingPlan.model_validate(plan.model_dump(mode="json"))
-            await onboarding.submit(RunRequest(email="ann@example.com", plan=own_plan))
-            await onboarding.confirm("abc")
-            assert await onboarding.attach() == RunResponse(welcomed=True, code="abc")
+            for key, request in (
+                ("ann", RunRequest(email="ann@example.com")),
+                # Each pulled file is a package of its own, with its own copy of the types it uses.
+                (
+                    "bob",
+                    RunRequest(
+                        email="bob@example.com", plan=OnboardingPlan.model_validate(plan.model_dump())
+                    ),
+                ),
+            ):
+                onboarding = OnboardingClient(ingress, key)
+                await onboarding.submit(request)
+                await onboarding.confirm("abc")
+                assert await onboarding.attach() == RunResponse(welcomed=True, code="abc")
 
     asyncio.run(scenario())
 

@@ -56,7 +56,8 @@ def test_the_pulled_order_service_keeps_names_kinds_descriptions_and_tagged_unio
         "retry": {"max_attempts": 10, "initial_interval": "100ms"}
     }
     consumer = _load(pulled / "consumer.restagen.yaml")["objects"]["consumer"]
-    assert consumer["handlers"]["get"] == {"kind": "shared", "output": "Consumer?"}
+    # `output: Consumer?`: outside a field, `T?` is `T | null`, and pulls back as that.
+    assert consumer["handlers"]["get"] == {"kind": "shared", "output": "Consumer | null"}
     signup = _load(pulled / "signup.restagen.yaml")["workflows"]["signup"]
     assert signup["options"] == {"workflow_retention": "7d"}
 

@@ -176,6 +176,43 @@ CASES = [
         "tightened; breaks requests of old callers",
     ),
     Case(
+        "input-field-refused",
+        "unknown_fields: reject\n" + ITEM.format(fields="int?"),
+        "unknown_fields: reject\n" + ITEM.format(fields="int?").replace("      qty: int?\n", ""),
+        "old/shop.restagen.yaml:9:7: breaking: input-field-refused: store.put.input.qty: field qty removed, and "
+        "the new reader refuses fields it does not declare; breaks requests of old callers",
+    ),
+    Case(
+        "output-field-refused",
+        "unknown_fields: reject\n" + REPLY.format(fields="      total: int"),
+        "unknown_fields: reject\n" + REPLY.format(fields="      total: int\n      note: string?"),
+        "new/shop.restagen.yaml:9:7: breaking: output-field-refused: store.get.output.note: new field note, "
+        "which the old reader refuses as a field it does not declare; breaks clients generated from the old "
+        "schema",
+    ),
+    Case(
+        "unknown-fields-rejected",
+        ITEM.format(fields="int"),
+        "unknown_fields: reject\n" + ITEM.format(fields="int"),
+        "new/shop.restagen.yaml:3:1: breaking: unknown-fields-rejected: shop.orders: unknown_fields ignore -> "
+        "reject: requests, state, saga data and events written by the other version are refused if they carry "
+        "a field this one does not declare",
+    ),
+    Case(
+        "python-name",
+        "services:\n  store:\n    handlers:\n      getItem: {output: string}\n",
+        "services:\n  store:\n    handlers:\n      getItem: {output: string, python_name: fetch_item}\n",
+        "new/shop.restagen.yaml:6:7: safe: python-name: store.getItem: get_item -> fetch_item: Python code "
+        "calling its client method changes",
+    ),
+    Case(
+        "python-name",
+        "services:\n  store: {handlers: {put: {}}}\n",
+        "services:\n  store: {python_name: shop_store, handlers: {put: {}}}\n",
+        "new/shop.restagen.yaml:4:3: safe: python-name: store: store -> shop_store: Python code importing its "
+        "client changes",
+    ),
+    Case(
         "output-type",
         REPLY.format(fields="      total: int"),
         REPLY.format(fields="      total: float"),
@@ -228,8 +265,8 @@ CASES = [
         "state-type",
         "objects:\n  cart:\n    state: {count: int}\n    handlers: {add: {}}\n",
         "objects:\n  cart:\n    state: {count: int?}\n    handlers: {add: {}}\n",
-        "new/shop.restagen.yaml:5:13: breaking: state-type: cart.state.count: count made optional; breaks "
-        "invocations draining on the old deployment reading values stored by the new",
+        "new/shop.restagen.yaml:5:13: breaking: state-type: cart.state.count: int -> int | null, may be null "
+        "now; breaks invocations draining on the old deployment reading values stored by the new",
     ),
     Case(
         "promise-type",

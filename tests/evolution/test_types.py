@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.evolution.conftest import Compare, lines
 
 TREE = """
@@ -36,7 +38,7 @@ def test_a_field_that_may_no_longer_be_null_inside_a_list(compare: Compare) -> N
     old = "services:\n  store:\n    handlers:\n      put: {input: 'list[string?]'}\n"
     new = "services:\n  store:\n    handlers:\n      put: {input: 'list[string]'}\n"
     assert lines(compare(old, new)) == [
-        "new/shop.restagen.yaml:6:13: breaking: input-type: store.put.input[]: string? -> string, may no "
+        "new/shop.restagen.yaml:6:13: breaking: input-type: store.put.input[]: string | null -> string, may no "
         "longer be null; breaks requests of old callers",
     ]
 
@@ -92,3 +94,95 @@ services:
     found = [line for line in lines(compare(old, new)) if "event-changed" in line]
     assert len(found) == 1
     assert "subscribed by ledger.on_placed, mailer.on_placed:" in found[0]
+
+
+_REQUEST = "types:\n  Item:\n    properties:\n      note: {field}\nservices:\n  store: {{handlers: {{put: {{input: Item}}}}}}\n"
+_RESPONSE = "types:\n  Item:\n    properties:\n      note: {field}\nservices:\n  store: {{handlers: {{get: {{output: Item}}}}}}\n"
+_STATE = "objects:\n  cart:\n    state: {{note: {field}}}\n    handlers: {{add: {{}}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("template", "old", "new", "expected"),
+    [
+        # A `T?` field reads a null as absent: its null may come or go where it reads.
+        (
+            _REQUEST,
+            "string | null",
+            "string?",
+            ["safe: compatible: store.put.input.note: note made optional"],
+        ),
+        (
+            _RESPONSE,
+            "string?",
+            "string | null",
+            ["safe: compatible: store.get.output.note: note made required"],
+        ),
+        # What the other side writes, though, it must read: an absent field, a null.
+        (
+            _REQUEST,
+            "string?",
+            "string | null",
+            ["breaking: input-required: store.put.input.note: note made required"],
+        ),
+        (
+            _RESPONSE,
+            "string | null",
+            "string?",
+            ["breaking: output-removed: store.get.output.note: note made optional"],
+        ),
+        (
+            _RESPONSE,
+            "string",
+            "string | null",
+            ["breaking: output-type: store.get.output.note: string -> string | null"],
+        ),
+        (
+            _REQUEST,
+            "string | null",
+            "string",
+            ["breaking: input-type: store.put.input.note: string | null -> string"],
+        ),
+        (
+            _REQUEST,
+            "string",
+            "string | null",
+            ["safe: compatible: store.put.input.note: string -> string | null"],
+        ),
+        (
+            _RESPONSE,
+            "string",
+            "string?",
+            ["breaking: output-removed: store.get.output.note: note made optional"],
+        ),
+        # A state value is never absent: `T?` there is `T | null`.
+        (_STATE, "string?", "string | null", []),
+    ],
+)
+def test_absent_and_null(compare: Compare, template: str, old: str, new: str, expected: list[str]) -> None:
+    found = lines(compare(template.format(field=f"'{old}'"), template.format(field=f"'{new}'")))
+    for text in expected:
+        assert any(text in line for line in found), "\n".join(found)
+    if not expected:
+        assert found == []
+    breaking = [line for line in found if ": breaking: " in line]
+    assert len(breaking) == sum(": breaking:" in f": {t}" for t in expected), "\n".join(found)
+
+
+def test_a_field_added_to_state_breaks_old_readers_that_refuse_unknown_fields(compare: Compare) -> None:
+    body = "types:\n  Line:\n    properties:\n{fields}objects:\n  cart:\n    state: {{line: Line}}\n    handlers: {{add: {{}}}}\n"
+    old = body.format(fields="      sku: string\n")
+    new = body.format(fields="      sku: string\n      gift: bool?\n")
+    assert [line for line in lines(compare(old, new)) if ": breaking: " in line] == []
+    strict = lines(compare("unknown_fields: reject\n" + old, "unknown_fields: reject\n" + new))
+    assert [line.split(": ")[2:4] for line in strict if ": breaking: " in line] == [
+        ["state-type", "cart.state.line.gift"]
+    ]
+
+
+def test_a_field_refused_as_unknown_is_reported_once(compare: Compare) -> None:
+    body = "unknown_fields: reject\ntypes:\n  Item:\n    properties:\n      sku: string\n{fields}services:\n  store: {{handlers: {{put: {{input: Item}}, get: {{output: Item}}}}}}\n"
+    found = lines(compare(body.format(fields="      note: string?\n"), body.format(fields="")))
+    assert [line.split(": ")[1:4] for line in found] == [
+        ["breaking", "input-field-refused", "store.put.input.note"],
+        ["safe", "compatible", "store.get.output.note"],  # old clients' `note?` is left out
+    ]

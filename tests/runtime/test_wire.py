@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any
 
 import bson
 import pytest
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
-from restagen.runtime import BsonCodec, Codec, CodecError, JsonCodec, Model, UtcDatetime
+from restagen.runtime import BsonCodec, Bytes, Codec, CodecError, JsonCodec, Model, UtcDatetime
 
 CODECS = [JsonCodec, BsonCodec]
 PARIS = timezone(timedelta(hours=1))
@@ -150,3 +150,44 @@ def test_ints_beyond_javascripts_safe_range_round_trip_exactly() -> None:
     assert JsonCodec(int).encode(big) == b"9007199254740993"
     assert JsonCodec(int).decode(b"9007199254740993") == big
     assert float(big) != big
+
+
+class Blob(Model):
+    data: Bytes
+    parts: list[Bytes] | None = None
+    thumb: Annotated[Bytes | None, Field(max_length=2)] = None
+
+
+# Bytes whose base64 differs between the alphabets: `+` and `/` in the standard one, `-` and `_`
+# in the URL-safe one.
+RAW = b"\xfb\xff\xfe"
+
+
+def test_bytes_are_written_as_standard_base64() -> None:
+    """RFC 4648's standard alphabet, padded: what JSON Schema's `contentEncoding: base64` means and
+    what zod's `z.base64()`, Go, Jackson and protobuf's JSON expect."""
+    blob = Blob(data=RAW, parts=[b"\xff"], thumb=b"\xfb")
+    assert json.loads(JsonCodec(Blob).encode(blob)) == {"data": "+//+", "parts": ["/w=="], "thumb": "+w=="}
+    assert blob.model_dump(mode="json")["data"] == "+//+"
+    assert JsonCodec(Bytes).encode(RAW) == b'"+//+"'
+    assert JsonCodec(list[Bytes]).encode([RAW]) == b'["+//+"]'
+    assert JsonCodec(Bytes).json_schema() == {"type": "string", "contentEncoding": "base64"}
+
+
+@pytest.mark.parametrize(
+    ("text", "raw"),
+    [("+//+", RAW), ("-__-", RAW), ("+w", b"\xfb"), ("_w==", b"\xff")],
+    ids=["standard", "url-safe", "unpadded", "url-safe-padded"],
+)
+def test_bytes_are_read_from_either_base64_alphabet(text: str, raw: bytes) -> None:
+    """Values written by earlier versions (URL-safe) and by other languages (standard) decode."""
+    assert JsonCodec(Blob).decode(json.dumps({"data": text}).encode()).data == raw
+    assert JsonCodec(Bytes).decode(json.dumps(text).encode()) == raw
+
+
+def test_bytes_keep_their_constraints_and_are_raw_in_bson() -> None:
+    with pytest.raises(ValidationError):
+        Blob(data=b"", thumb=b"abc")
+    wire = bson.decode(BsonCodec(Blob).encode(Blob(data=RAW)))["v"]
+    assert wire["data"] == RAW
+    assert BsonCodec(Blob).decode(BsonCodec(Blob).encode(Blob(data=RAW))).data == RAW

@@ -11,9 +11,19 @@ from restagen.compiler import ir
 from restagen.compiler.evolution import flows
 from restagen.compiler.evolution.findings import Finding
 from restagen.compiler.evolution.located import Loc, SchemaSet
-from restagen.compiler.evolution.types import Change, Kind, compare_types, describe
+from restagen.compiler.evolution.types import Change, Kind, Strict, compare_types, describe
 
 __all__ = ["Findings"]
+
+_UNKNOWN = frozenset({Kind.UNKNOWN_TO_NEW, Kind.UNKNOWN_TO_OLD})
+_ADDED_OR_REMOVED = frozenset(
+    {
+        Kind.FIELD_ADDED_OPTIONAL,
+        Kind.FIELD_ADDED_REQUIRED,
+        Kind.FIELD_REMOVED_OPTIONAL,
+        Kind.FIELD_REMOVED_REQUIRED,
+    }
+)
 
 
 class Findings:
@@ -27,10 +37,19 @@ class Findings:
         self.items.append(Finding(rule_id, position, path, message))
 
     def changes(self, changes: list[Change], flow: flows.Flow, path: str) -> None:
-        """A finding per change: under the rule it breaks, else as compatible."""
+        """A finding per change: under the rule it breaks, else as compatible.
+
+        A field unknown to a strict reader is the same change as its removal or addition, seen by
+        that reader: reported when it breaks, in place of the removal or addition, else not at all.
+        """
+        refused = {c.path for c in changes if c.kind in _UNKNOWN and flow.rule(c.kind) is not None}
         for change in changes:
             where = f"{path}{change.path}"
             verdict = flow.rule(change.kind)
+            if change.kind in _UNKNOWN and verdict is None:
+                continue
+            if change.kind in _ADDED_OR_REMOVED and change.path in refused and verdict is None:
+                continue
             if verdict is None:
                 rule_id, message = "compatible", change.detail
             else:
@@ -51,10 +70,12 @@ class Findings:
         old_loc: Loc,
         new_loc: Loc,
         handler_loc: Loc,
+        strict: Strict = (False, False),
     ) -> None:
         """A handler's input or output, either of which may be none (no body at all)."""
         if was is not None and now is not None:
-            self.changes(compare_types(self.old, self.new, was, now, old_loc, new_loc), flow, path)
+            changes = compare_types(self.old, self.new, was, now, old_loc, new_loc, strict)
+            self.changes(changes, flow, path)
             return
         if was is None and now is not None:
             detail = f"none -> {describe(now)}"

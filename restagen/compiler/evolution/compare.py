@@ -2,8 +2,8 @@
 
 `compare` runs the comparison of each kind of element into one collection of findings:
 components with their handlers, state and promises (`components`), sagas, events and errors
-(`durable`). The types they carry are compared structurally (`types`) and judged by the way their
-values travel (`flows`).
+(`durable`), and package-wide settings (`packages`). The types they carry are compared
+structurally (`types`) and judged by the way their values travel (`flows`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from restagen.compiler.evolution.components import compare_components
 from restagen.compiler.evolution.durable import compare_errors, compare_events, compare_sagas
 from restagen.compiler.evolution.findings import Finding, sorted_findings
 from restagen.compiler.evolution.located import SchemaSet
+from restagen.compiler.evolution.packages import compare_packages
 
 __all__ = ["compare"]
 
@@ -24,4 +25,5 @@ def compare(old: SchemaSet, new: SchemaSet) -> list[Finding]:
     compare_sagas(found)
     compare_events(found)
     compare_errors(found)
+    compare_packages(found)
     return sorted_findings(found.items)

@@ -1,11 +1,14 @@
 """Comparison of components: services, objects and workflows, their handlers, state and promises.
 
-Components are matched by name across all packages (Restate's names are global, whatever package
-declares them), handlers by name within their component. A removed one may have been renamed:
-the finding says so when exactly one added element looks the same.
+Components are matched by their Restate name across all packages (Restate's names are global,
+whatever package declares them), handlers by their Restate name within their component: the
+name on the wire, not the Python one, which may change freely (`python-name`, safe). A removed one
+may have been renamed: the finding says so when exactly one added element looks the same.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from restagen.compiler import ir
 from restagen.compiler.evolution import flows
@@ -30,6 +33,19 @@ def _serde(package: ir.Package, component: ir.Component, handler: ir.Handler | N
     """The codec of a handler's input and output (or, without a handler, of the state)."""
     chosen = handler.options.serde if handler is not None else None
     return chosen or component.options.serde or package.serde or "json"
+
+
+def _strict(*packages: ir.Package) -> tuple[bool, bool]:
+    """Whether the old and the new package's codecs refuse unknown fields."""
+    old, new = packages
+    return old.unknown_fields == "reject", new.unknown_fields == "reject"
+
+
+def _as_value(fld: ir.Field) -> ir.Field:
+    """A state key or promise as the value it holds: nothing there is absent, `T?` is `T | null`."""
+    if not fld.optional or isinstance(fld.type, ir.Nullable):
+        return replace(fld, optional=False)
+    return replace(fld, type=ir.Nullable(fld.type), optional=False)
 
 
 def _private(component: ir.Component, handler: ir.Handler | None = None) -> bool:
@@ -73,6 +89,9 @@ class _Components:
     def component(self, old: _Owned, new: _Owned) -> None:
         (old_package, before), (new_package, after) = old, new
         loc = Loc(new_package.name, component_path(after))
+        if before.py_name != after.py_name:
+            why = f"{before.py_name} -> {after.py_name}: Python code importing its client changes"
+            self.add("python-name", loc, after.name, why)
         if _private(after) and not _private(before):
             self.add("ingress-private", loc, after.name, "callers through the ingress are refused now")
         if (before.state or before.promises) and _serde(old_package, before) != _serde(new_package, after):
@@ -102,6 +121,9 @@ class _Components:
         old_base = handler_path(old_component, before)
         path = f"{new_component.name}.{after.name}"
         loc = Loc(new_package.name, base)
+        if before.py_name != after.py_name:
+            why = f"{before.py_name} -> {after.py_name}: Python code calling its client method changes"
+            self.add("python-name", loc, path, why)
         if _private(new_component, after) and not _private(old_component, before):
             self.add("ingress-private", loc, path, "callers through the ingress are refused now")
         old_serde, new_serde = (
@@ -120,7 +142,9 @@ class _Components:
             was, now = getattr(before, side), getattr(after, side)
             old_loc = Loc(old_package.name, (*old_base, side))
             new_loc = Loc(new_package.name, (*base, side))
-            self.found.value(was, now, flow, f"{path}.{side}", old_loc, new_loc, Loc(new_package.name, base))
+            handler_loc = Loc(new_package.name, base)
+            strict = _strict(old_package, new_package)
+            self.found.value(was, now, flow, f"{path}.{side}", old_loc, new_loc, handler_loc, strict)
         kept = {str(e) for e in after.subscribe}
         for index, event in enumerate(before.subscribe):
             if str(event) not in kept:
@@ -140,7 +164,10 @@ class _Components:
                 continue
             old_loc = Loc(old_package.name, (*component_path(before), section, fld.name))
             new_loc = Loc(new_package.name, (*component_path(after), section, fld.name))
-            changes = compare_fields(self.old, self.new, was, fld, "", old_loc, new_loc)
+            strict = _strict(old_package, new_package)
+            changes = compare_fields(
+                self.old, self.new, _as_value(was), _as_value(fld), "", old_loc, new_loc, strict
+            )
             self.found.changes(changes, flow, f"{after.name}.{section}.{fld.name}")
 
 

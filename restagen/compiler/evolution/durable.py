@@ -27,7 +27,8 @@ def compare_sagas(found: Findings) -> None:
         new_package, new_saga = after[name]
         old_loc = Loc(package.name, ("sagas", name, "data"), key=False)
         new_loc = Loc(new_package.name, ("sagas", name, "data"), key=False)
-        changes = compare_types(found.old, found.new, saga.data, new_saga.data, old_loc, new_loc)
+        strict = (package.unknown_fields == "reject", new_package.unknown_fields == "reject")
+        changes = compare_types(found.old, found.new, saga.data, new_saga.data, old_loc, new_loc, strict)
         found.changes(changes, flows.SAGA_DATA, f"{name}.data")
     for name, (package, _) in after.items():
         if name not in before:

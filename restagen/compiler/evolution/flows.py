@@ -10,8 +10,9 @@ What hurts the new reader of old values: a replaced or narrowed type, a field it
 old writers may leave out, a value it no longer knows, a constraint it checks more strictly.
 What hurts the old reader of new values is the mirror image: a widened type, a field it requires
 that may now be missing, a value it never knew, a constraint the new writer no longer keeps. A
-field the reader does not know is ignored by the generated models, so adding one to a response
-or dropping one from a request is safe.
+field the reader does not know is ignored by the generated codecs, so adding one to a response
+or dropping one from a request is safe, unless that reader's package refuses unknown fields
+(`unknown_fields: reject`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ harms_new_reader = frozenset(
         Kind.VALUE_REMOVED,
         Kind.TIGHTENED,
         Kind.RECONSTRAINED,
+        Kind.UNKNOWN_TO_NEW,
     }
 )
 harms_old_reader = frozenset(
@@ -54,6 +56,7 @@ harms_old_reader = frozenset(
         Kind.VALUE_ADDED,
         Kind.LOOSENED,
         Kind.RECONSTRAINED,
+        Kind.UNKNOWN_TO_OLD,
     }
 )
 
@@ -90,6 +93,7 @@ INPUT = Flow(
         Kind.VALUE_REMOVED: "input-value-removed",
         Kind.TIGHTENED: "input-constraint",
         Kind.RECONSTRAINED: "input-constraint",
+        Kind.UNKNOWN_TO_NEW: "input-field-refused",
     },
     None,
     why_new="requests of old callers",
@@ -104,6 +108,7 @@ OUTPUT = Flow(
         Kind.VALUE_ADDED: "output-value-added",
         Kind.LOOSENED: "output-constraint",
         Kind.RECONSTRAINED: "output-constraint",
+        Kind.UNKNOWN_TO_OLD: "output-field-refused",
     },
     why_old="clients generated from the old schema",
 )

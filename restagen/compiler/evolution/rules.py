@@ -40,10 +40,20 @@ RULES: dict[str, Rule] = {
         Rule("input-required", _B, "an input field old callers may leave out is now required"),
         Rule("input-value-removed", _B, "an enum value or union member old callers may send was removed"),
         Rule("input-constraint", _B, "an input constraint was tightened: old requests may violate it"),
+        Rule(
+            "input-field-refused",
+            _B,
+            "an input field old callers may send was removed while the package refuses unknown fields",
+        ),
         Rule("output-type", _B, "an output, or a field of it, changed type: old clients cannot decode it"),
         Rule("output-removed", _B, "an output field old clients require was removed or may now be missing"),
         Rule("output-value-added", _B, "an output may hold an enum value or union member old clients lack"),
         Rule("output-constraint", _B, "an output constraint was loosened: old clients check the old one"),
+        Rule(
+            "output-field-refused",
+            _B,
+            "an output field was added while old clients' package refuses unknown fields",
+        ),
         Rule("workflow-run", _B, "a workflow's run output changed: results of old runs no longer fit"),
         Rule("state-type", _B, "a state key's type changed: stored values and draining handlers disagree"),
         Rule("promise-type", _B, "a workflow promise's type changed: its value crosses deployments"),
@@ -53,10 +63,16 @@ RULES: dict[str, Rule] = {
         Rule("error-details", _B, "a declared error's fields changed so that old clients cannot revive it"),
         Rule("saga-removed", _B, "a saga was removed or renamed while sagas of it may be running"),
         Rule("saga-data", _B, "saga data changed so that data persisted by running sagas no longer fits"),
+        Rule(
+            "unknown-fields-rejected",
+            _B,
+            "a package now refuses unknown fields: values from other versions may carry some",
+        ),
         Rule("component-added", _S, "a service, object or workflow was added"),
         Rule("handler-added", _S, "a handler was added"),
         Rule("saga-added", _S, "a saga was added"),
         Rule("event-changed-unsubscribed", _S, "an event nothing subscribes to changed"),
+        Rule("python-name", _S, "a Python name changed: Python code using it changes, the wire does not"),
         Rule("compatible", _S, "a change every reader and writer on both sides still understands"),
     )
 }

@@ -7,6 +7,11 @@ required, an enum value or union member added or removed, a constraint tightened
 type widened, narrowed or replaced. A change says nothing about whether it breaks: that depends
 on which way values travel (`flows`). Types are matched by their wire form, not their Python
 names: a named type may move to another package, and an enum value is its text.
+
+Two things of the wire shape what a change means. A field that may be absent (`T?`) reads a null
+as absent, so a field's null coming or going harms no reader that is `T?`. And a reader whose
+codecs refuse unknown fields (`unknown_fields: reject`, `strict`) refuses a field the writer
+still sends: removing a field, or adding one, is then a change some reader minds.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 from restagen.compiler import ir
 from restagen.compiler.evolution.located import Loc, SchemaSet
 
-__all__ = ["Change", "Kind", "compare_fields", "compare_types", "describe"]
+__all__ = ["Change", "Kind", "Strict", "compare_fields", "compare_types", "describe"]
 
 
 class Kind(enum.Enum):
@@ -45,6 +50,12 @@ class Kind(enum.Enum):
     LOOSENED = "loosened"
     RECONSTRAINED = "reconstrained"
     """A constraint admits other values: a changed pattern, neither tighter nor looser."""
+    NULL_READ_AS_ABSENT = "null-read-as-absent"
+    """A field's null came or went where the reader is `T?`, which takes a null as absent."""
+    UNKNOWN_TO_NEW = "unknown-to-new"
+    """A field old writers may send is gone from a new reader that refuses unknown fields."""
+    UNKNOWN_TO_OLD = "unknown-to-old"
+    """A field new writers may send is unknown to an old reader that refuses unknown fields."""
 
 
 @dataclass(frozen=True)
@@ -61,11 +72,21 @@ _WIDER = {("int", "float")}
 """Primitive pairs (narrow, wide) where every JSON value of the first decodes as the second."""
 
 
+Strict = tuple[bool, bool]
+"""Whether the old reader and the new reader of the compared values refuse unknown fields."""
+
+
 def compare_types(
-    old_set: SchemaSet, new_set: SchemaSet, old: ir.TypeRef, new: ir.TypeRef, old_loc: Loc, new_loc: Loc
+    old_set: SchemaSet,
+    new_set: SchemaSet,
+    old: ir.TypeRef,
+    new: ir.TypeRef,
+    old_loc: Loc,
+    new_loc: Loc,
+    strict: Strict = (False, False),
 ) -> list[Change]:
     """Every change from `old` (of `old_set`) to `new` (of `new_set`)."""
-    return list(_Walk(old_set, new_set).types(old, new, "", old_loc, new_loc))
+    return list(_Walk(old_set, new_set, strict).types(old, new, "", old_loc, new_loc))
 
 
 def describe(ref: ir.TypeRef) -> str:
@@ -77,7 +98,7 @@ def describe(ref: ir.TypeRef) -> str:
     if isinstance(ref, ir.MapOf):
         return f"map[{describe(ref.value)}]"
     if isinstance(ref, ir.Nullable):
-        return f"{describe(ref.inner)}?"
+        return f"{describe(ref.inner)} | null"
     if isinstance(ref, ir.UnionOf):
         return " | ".join(describe(m) for m in ref.members)
     return ref.name
@@ -86,9 +107,10 @@ def describe(ref: ir.TypeRef) -> str:
 class _Walk:
     """One comparison: `seen` holds the pairs of named types entered, so each is walked once."""
 
-    def __init__(self, old_set: SchemaSet, new_set: SchemaSet) -> None:
+    def __init__(self, old_set: SchemaSet, new_set: SchemaSet, strict: Strict) -> None:
         self.old_set = old_set
         self.new_set = new_set
+        self.strict = strict
         self.seen: set[tuple[ir.Named, ir.Named]] = set()
 
     def types(self, old: ir.TypeRef, new: ir.TypeRef, path: str, ol: Loc, nl: Loc) -> Iterator[Change]:
@@ -221,6 +243,9 @@ class _Walk:
                 kind = Kind.FIELD_REMOVED_REQUIRED if required else Kind.FIELD_REMOVED_OPTIONAL
                 what = f"{'required' if required else 'optional'} field {name} removed"
                 yield Change(kind, f"{path}.{name}", what, at, None)
+                if self.strict[1]:
+                    what = f"field {name} removed, and the new reader refuses fields it does not declare"
+                    yield Change(Kind.UNKNOWN_TO_NEW, f"{path}.{name}", what, at, None)
         for name, fld in new_fields.items():
             at = nl.child("properties", name)
             if name not in old_fields:
@@ -228,6 +253,9 @@ class _Walk:
                 kind = Kind.FIELD_ADDED_REQUIRED if required else Kind.FIELD_ADDED_OPTIONAL
                 what = f"new {'required' if required else 'optional'} field {name}"
                 yield Change(kind, f"{path}.{name}", what, None, at)
+                if self.strict[0]:
+                    what = f"new field {name}, which the old reader refuses as a field it does not declare"
+                    yield Change(Kind.UNKNOWN_TO_OLD, f"{path}.{name}", what, None, at)
             else:
                 yield from self.field(
                     old_fields[name], fld, f"{path}.{name}", ol.child("properties", name), at
@@ -239,15 +267,41 @@ class _Walk:
             yield Change(Kind.MADE_OPTIONAL, path, f"{new.name} made optional", ol, nl)
         elif _required(new) and not _required(old):
             yield Change(Kind.MADE_REQUIRED, path, f"{new.name} made required", ol, nl)
-        yield from self.types(old.type, new.type, path, ol, nl)
+        old_null, new_null = isinstance(old.type, ir.Nullable), isinstance(new.type, ir.Nullable)
+        # A null that comes where the old reader is `T?`, or goes where the new one is, is read as absent.
+        if old_null != new_null and (old.optional if new_null else new.optional):
+            detail = f"{_field_type(old)} -> {_field_type(new)}, a null is read as absent"
+            yield Change(Kind.NULL_READ_AS_ABSENT, path, detail, ol, nl)
+            yield from self.types(_non_null(old.type), _non_null(new.type), path, ol, nl)
+        else:
+            yield from self.types(old.type, new.type, path, ol, nl)
         yield from _constraints(old, new, path, ol, nl)
 
 
 def compare_fields(
-    old_set: SchemaSet, new_set: SchemaSet, old: ir.Field, new: ir.Field, path: str, ol: Loc, nl: Loc
+    old_set: SchemaSet,
+    new_set: SchemaSet,
+    old: ir.Field,
+    new: ir.Field,
+    path: str,
+    ol: Loc,
+    nl: Loc,
+    strict: Strict = (False, False),
 ) -> list[Change]:
     """Every change of a field present on both sides: optionality, type and constraints."""
-    return list(_Walk(old_set, new_set).field(old, new, path, ol, nl))
+    return list(_Walk(old_set, new_set, strict).field(old, new, path, ol, nl))
+
+
+def _non_null(ref: ir.TypeRef) -> ir.TypeRef:
+    return ref.inner if isinstance(ref, ir.Nullable) else ref
+
+
+def _field_type(fld: ir.Field) -> str:
+    """A field's type as written: `T?` for one that may be absent."""
+    text = describe(fld.type)
+    if not fld.optional:
+        return text
+    return f"({text})?" if "|" in text else f"{text}?"
 
 
 def _required(fld: ir.Field) -> bool:

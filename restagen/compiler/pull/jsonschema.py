@@ -4,9 +4,11 @@ types of the definition language.
 One `Types` per pulled file collects the named types: each `$defs` entry, and each anonymous
 object or enum, hoisted under a name made from where it was found (`QuoteRequest`,
 `QuoteResponseCurrency`). A `$defs` entry met again in another handler's schema is one type when
-it says the same, and a numbered one when it does not. What the language cannot say becomes `any`
-(any JSON) with a warning naming the service, the handler and the JSON pointer; a validation
-keyword it cannot keep is dropped with a warning. Nothing here raises on a schema, however odd.
+it says the same, and a numbered one when it does not. A field that JSON Schema's `required`
+leaves out becomes `T?` (it may be absent), a null among a value's types `T | null` (it may be
+null), as the wire tells them apart. What the language cannot say becomes `any` (any JSON) with a
+warning naming the service, the handler and the JSON pointer; a validation keyword it cannot keep
+is dropped with a warning. Nothing here raises on a schema, however odd.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ _ANNOTATIONS = frozenset(
         "contentMediaType",
     }
 )
+_NULL = " | null"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 
 Warn = Callable[[str, str], None]
@@ -278,24 +281,29 @@ class Translator:
         return fields
 
     def _field(self, schema: Any, ptr: str, hint: str, required: bool) -> str | dict[str, Any]:
+        """A field: a required one keeps its type (`T | null` where null is allowed: zod's
+        `.nullable()`); one that may be left out (zod's `.optional()` or `.nullish()`) is `T?`,
+        which also reads a null as absent, unless it has a default."""
         expr, extra = self.expr(schema, ptr, hint)
         if isinstance(schema, dict):
             if isinstance(schema.get("description"), str) and not _is_hoisted(schema):
                 extra = {"description": schema["description"], **extra}
-            if "default" in schema and not (schema["default"] is None and expr.endswith("?")):
+            if "default" in schema and schema["default"] is None and _is_nullable(expr):
+                required = False  # a null default is what an absent `T?` reads as
+            elif "default" in schema:
                 if self._default_fits(schema["default"], expr):
                     extra = {**extra, "default": schema["default"]}
                 else:
                     self.warn(_pointer(ptr, "default"), "the default does not fit the type: not kept")
         if not required and "default" not in extra:
-            expr = _nullable(expr)
+            expr = _optional(expr)
         return _spec(expr, extra)
 
     def _default_fits(self, value: Any, expr: str) -> bool:
         """Whether `value` is a default the language accepts for `expr` (else it is dropped)."""
-        base = expr.removesuffix("?")
+        base = expr.removesuffix(_NULL)
         if value is None:
-            return expr.endswith("?")
+            return False  # a null default makes the field `T?` (see `_field`)
         if base in self.types.decls:
             return value in self.types.decls[base].get("enum", [])
         kinds: dict[str, tuple[type, ...]] = {
@@ -325,7 +333,7 @@ class Translator:
                 member_expr, extra = self.expr(member, _pointer(ptr, i), f"{hint}{i + 1}")
                 if extra:
                     self.warn(_pointer(ptr, i), "constraints inside a union are not kept")
-                plain = member_expr.removesuffix("?").removeprefix("(").removesuffix(")")
+                plain = member_expr.removesuffix(_NULL)
                 exprs.extend(e for e in plain.split(" | ") if e not in exprs)
             expr = " | ".join(exprs)
             if "any" in exprs:
@@ -365,7 +373,8 @@ class Translator:
     def _string(self, schema: dict[str, Any], ptr: str) -> tuple[str, dict[str, Any]]:
         read = {"format", "contentEncoding"}
         if schema.get("contentEncoding") == "base64":
-            self._unkept(schema, ptr, read)
+            # zod's z.base64() adds a pattern of the alphabet: the type checks it.
+            self._unkept(schema, ptr, read | {"pattern"})
             return "bytes", {}
         text_format = schema.get("format")
         mapped = _FORMATS.get(text_format) if isinstance(text_format, str) else None
@@ -537,9 +546,20 @@ def _spec(expr: str, extra: dict[str, Any]) -> str | dict[str, Any]:
 
 
 def _nullable(expr: str) -> str:
-    if expr == "any" or expr.endswith("?"):
-        return expr
-    return f"({expr})?" if "|" in expr else f"{expr}?"
+    """`expr` that may also be null: `T | null`. A field that may be left out is `T?` instead
+    (`_optional`)."""
+    return expr if expr == "any" or _is_nullable(expr) else f"{expr}{_NULL}"
+
+
+def _is_nullable(expr: str) -> bool:
+    return expr == "any" or expr.endswith(_NULL)
+
+
+def _optional(expr: str) -> str:
+    """The type of a field that may be left out: `T?`, its null (if any) read as absent; the
+    language has no `(T | null)?`, which would write the same."""
+    value = expr.removesuffix(_NULL)
+    return f"({value})?" if "|" in value else f"{value}?"
 
 
 def _is_null(schema: Any) -> bool:

@@ -16,7 +16,8 @@ _PRIMITIVES: dict[str, tuple[str, tuple[str, str] | None]] = {
     "int": ("int", None),
     "float": ("float", None),
     "bool": ("bool", None),
-    "bytes": ("bytes", None),
+    # Written to JSON as standard base64; `bytes` for a type checker.
+    "bytes": ("Bytes", ("restagen.runtime", "Bytes")),
     # Aware, held in UTC and written with `Z`; a `datetime` for a type checker.
     "datetime": ("UtcDatetime", ("restagen.runtime", "UtcDatetime")),
     "date": ("date", ("datetime", "date")),

@@ -2,7 +2,8 @@
 
 Types of other packages are referenced through `x-python-import`, so the models module imports
 them from their own package instead of defining them again; so is the runtime's `UtcDatetime`,
-the type of a `datetime` (aware, held in UTC, written with `Z`).
+the type of a `datetime` (aware, held in UTC, written with `Z`). The runtime's `Bytes`, the type
+of `bytes` (written as standard base64), is named by `x-python-type`, which keeps constraints.
 
 A field that may be absent (`T?`) is one that is not required, of type T: the models render it as
 `T | None = None`, and the base class leaves None out of what it writes. A field that may be null
@@ -22,7 +23,9 @@ _PRIMITIVES: dict[str, dict[str, Any]] = {
     "int": {"type": "integer"},
     "float": {"type": "number"},
     "bool": {"type": "boolean"},
-    "bytes": {"type": "string", "format": "binary"},
+    # The runtime's `Bytes` (standard base64 in JSON), named by its Python type so that
+    # constraints stay on it.
+    "bytes": {"type": "string", "format": "binary", "x-python-type": "restagen.runtime.Bytes"},
     "date": {"type": "string", "format": "date"},
     "time": {"type": "string", "format": "time"},
     "duration": {"type": "string", "format": "duration"},
@@ -81,6 +84,8 @@ def _field_schema(fld: ir.Field, package: str, external: External) -> dict[str, 
             schema[_CONSTRAINTS[key]] = value
     if nullable and fld.constraints and isinstance(schema.get("type"), str):
         schema["type"] = [schema["type"], "null"]  # read as `Annotated[T | None, Field(...)]`
+        if "x-python-type" in schema:  # which names the whole type
+            schema["x-python-type"] += " | None"
     elif nullable:
         schema = {"anyOf": [schema, {"type": "null"}]}
     # An optional field is simply not required: the models render it as `T | None = None`,

@@ -332,17 +332,18 @@ def spec_constant(component: ir.Component, handler: ir.Handler) -> str:
     return f"{component.py_name.upper()}__{handler.py_name.upper()}"
 
 
-def _has_datetime(ref: ir.TypeRef) -> bool:
+def _has_alias(ref: ir.TypeRef) -> bool:
+    """Whether `ref`'s annotation holds one of the runtime's `Annotated` aliases."""
     if isinstance(ref, ir.Primitive):
-        return ref.name == "datetime"
+        return ref.name in ("datetime", "bytes")
     if isinstance(ref, ir.ListOf):
-        return _has_datetime(ref.item)
+        return _has_alias(ref.item)
     if isinstance(ref, ir.MapOf):
-        return _has_datetime(ref.value)
+        return _has_alias(ref.value)
     if isinstance(ref, ir.Nullable):
-        return _has_datetime(ref.inner)
+        return _has_alias(ref.inner)
     if isinstance(ref, ir.UnionOf):
-        return any(_has_datetime(m) for m in ref.members)
+        return any(_has_alias(m) for m in ref.members)
     return False
 
 
@@ -386,9 +387,9 @@ class _Builder:
         while name in self.view.codecs and self.view.codecs[name].annotation != text:
             number += 1
             name = f"{base}_{number}"
-        # A union is a value the checker cannot read as a type; `UtcDatetime` is an alias of
-        # `Annotated[datetime, ...]`, which it cannot read as a value.
-        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf) and not _has_datetime(ref)
+        # A union is a value the checker cannot read as a type; `UtcDatetime` and `Bytes` are
+        # aliases of `Annotated[...]`, which it cannot read as a value.
+        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf) and not _has_alias(ref)
         view = CodecView(name, text, codec_class, inferred, self.view.package.unknown_fields)
         self.view.codecs.setdefault(name, view)
         return name

@@ -113,6 +113,7 @@ _GENERATED_CODE_NAMES = {
     "Optional",
     "RootModel",
     "StrEnum",
+    "Bytes",
     "UUID",
     "Union",
     "UtcDatetime",

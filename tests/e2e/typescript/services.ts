@@ -1,6 +1,6 @@
 // TypeScript services on @restatedev/restate-sdk with zod-typed handlers, for the interop tests:
 // a service, a virtual object and a workflow whose schemas `restagen pull` reads back from the
-// admin API. Started by tests/interop with `tsx services.ts <port>`.
+// admin API. Started by tests/e2e/typescript (`serving`) with `tsx services.ts <port>`.
 //
 // SDK 1.17 calls Promise.withResolvers, which Node 20 lacks: without this every invocation fails.
 (Promise as any).withResolvers ??= function <T>() {
@@ -37,6 +37,8 @@ const Plan = z
     startsAt: z.iso.datetime().optional(),
     owner: z.uuid().optional(),
     note: z.string().nullable().optional(),
+    discount: z.number().nullable(),
+    logo: z.base64().optional(),
   })
   .meta({ id: "Plan", description: "A subscription plan." });
 

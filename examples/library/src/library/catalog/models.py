@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, RootModel
-from restagen.runtime import Model
+from restagen.runtime import Bytes, Model
 
 from library.common.models import Money
 
@@ -60,7 +60,7 @@ class Item(Model):
     copies: Annotated[int, Field(ge=0)] = 1
     replacement_cost: Money
     acquired_on: date
-    cover: bytes | None = None
+    cover: Bytes | None = None
     tags: list[str] = []
 
 
