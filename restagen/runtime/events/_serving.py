@@ -8,12 +8,15 @@ The SSE package is optional: the hub is passed in as the object it is, untyped, 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from restagen.runtime._endpoint.sections import PubSubConfig
 from restagen.runtime.events._log import READ, EventLog, LogPush, log_key, log_spec
 from restagen.runtime.events._registry import EventRegistry, registry_spec
 from restagen.runtime.events._wire import LogEntry, ReadRequest
+
+if TYPE_CHECKING:
+    from restagen.runtime.sse import SseEvent
 
 __all__ = ["event_components", "log_reader"]
 
@@ -34,24 +37,8 @@ def event_components(pubsub: PubSubConfig, hub: Any, bind: Any) -> list[Any]:
 
 
 def _pusher(hub: Any) -> LogPush:
-    from restagen.runtime.sse import SseEvent
-
     async def push(cluster: str, stream: str, entries: Sequence[LogEntry]) -> None:
-        await hub.push(
-            [
-                SseEvent(
-                    id=entry.event.id,
-                    event=entry.event.type,
-                    version=entry.event.version,
-                    data=entry.event.data,
-                    cluster=cluster,
-                    stream=stream,
-                    offset=entry.offset,
-                    previous=entry.previous,
-                )
-                for entry in entries
-            ]
-        )
+        await hub.push([_sse_event(entry, cluster, stream) for entry in entries])
 
     return push
 
@@ -59,27 +46,29 @@ def _pusher(hub: Any) -> LogPush:
 def log_reader(ingress_url: str, headers: dict[str, str] | None = None) -> Any:
     """A hub's `LogReader` reading the logs through the ingress at `ingress_url`."""
     from restagen.runtime._core.ingress import Ingress
-    from restagen.runtime.sse import SseEvent
 
     async def read(cluster: str, stream: str, from_offset: int) -> tuple[list[SseEvent], int]:
         async with Ingress(ingress_url, headers=headers) as ingress:
             page = await ingress.call(
                 READ, ReadRequest(from_offset=from_offset), key=log_key(cluster, stream)
             )
-        events = [
-            SseEvent(
-                id=entry.event.id,
-                event=entry.event.type,
-                version=entry.event.version,
-                data=entry.event.data,
-                cluster=cluster,
-                stream=stream,
-                offset=entry.offset,
-                previous=entry.previous,
-            )
-            for entry in page.entries
-            if entry.sse
-        ]
+        events = [_sse_event(entry, cluster, stream) for entry in page.entries if entry.sse]
         return events, page.next
 
     return read
+
+
+def _sse_event(entry: LogEntry, cluster: str, stream: str) -> SseEvent:
+    """A log entry as the SSE hub pushes it to the subscribers of its stream."""
+    from restagen.runtime.sse import SseEvent
+
+    return SseEvent(
+        id=entry.event.id,
+        event=entry.event.type,
+        version=entry.event.version,
+        data=entry.event.data,
+        cluster=cluster,
+        stream=stream,
+        offset=entry.offset,
+        previous=entry.previous,
+    )
