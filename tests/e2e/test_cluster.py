@@ -1,0 +1,142 @@
+"""A 3-node Restate cluster on loopback: every node serves, and work survives the loss of a node.
+
+Each test starts a cluster of its own (replicated log, replication 2), so that it can kill and
+restart nodes, and serves `ingress_app`'s `tally` object on it: `add` adds to a total and counts
+its own runs in the same state, so a total and a run count both at N after N sends means each
+send was applied exactly once. Clients are given every node's ingress and fail over among them;
+sends carry idempotency keys, which makes them safe to repeat on another node after a broken
+connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from restagen.local.cluster import LocalCluster
+from restagen.local.errors import RestateServerNotFound
+from restagen.runtime import Ingress, SyncIngress
+from restagen.testing import local_cluster, serve
+from tests.e2e.conftest import Endpoint, server_binary
+from tests.e2e.ingress_app import ADD, RUNS, TOTAL, app
+from tests.polling import until, wait_until
+
+HERE = Path(__file__).resolve().parent
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def cluster() -> Iterator[LocalCluster]:
+    with local_cluster(3, binary=server_binary()) as started:
+        yield started
+
+
+def test_every_node_has_its_own_configuration_and_serves_every_service(cluster: LocalCluster) -> None:
+    configs = [node.config_file.read_text() for node in cluster.nodes if node.config_file is not None]
+    assert len(configs) == 3 and len(set(configs)) == 3
+    assert sum("auto-provision = true" in config for config in configs) == 1, "one node provisions"
+    assert all('default-provider = "replicated"' in config for config in configs)
+    assert all("default-replication = 2" in config for config in configs)
+    assert len({node.base_dir for node in cluster.nodes}) == 3
+    assert len(set(cluster.ingress_urls)) == 3
+    with serve(app, server=cluster):
+        for url in cluster.ingress_urls:
+            with SyncIngress(url) as ingress:
+                ingress.call(ADD, 1, key="each")
+        with SyncIngress(cluster.ingress_urls[2]) as ingress:
+            assert ingress.call(TOTAL, None, key="each") == 3
+
+
+def test_a_cluster_stops_every_node_and_removes_its_data() -> None:
+    cluster = local_cluster(3, binary=server_binary())
+    cluster.start()
+    processes = [node._process for node in cluster.nodes]
+    cluster.close()
+    assert all(process is not None and process.poll() is not None for process in processes)
+    assert not cluster.base_dir.exists()
+
+
+def test_a_failed_start_stops_every_node(tmp_path: Path) -> None:
+    cluster = local_cluster(3, binary=server_binary())
+    cluster.nodes[2].binary = tmp_path / "no-server"
+    with pytest.raises(RestateServerNotFound, match="no restate-server"):
+        cluster.start()
+    assert not cluster.running_nodes()
+    cluster.close()
+
+
+@pytest.mark.slow
+def test_sends_to_a_counter_while_a_node_is_killed_and_restarted(cluster: LocalCluster) -> None:
+    """(a) 1,000 one-way sends; node 1 (the first ingress, which provisioned the cluster) is
+    SIGKILLed after a third of them and started again after two thirds: exactly 1,000 applied."""
+    sends = 1000
+    accepted = 0
+
+    async def scenario() -> None:
+        nonlocal accepted
+        async with serve(app, server=cluster), Ingress(cluster.ingress_urls) as ingress:
+            queue: asyncio.Queue[int] = asyncio.Queue()
+            for number in range(sends):
+                queue.put_nowait(number)
+
+            async def sender() -> None:
+                nonlocal accepted
+                while not queue.empty():
+                    number = queue.get_nowait()
+                    await ingress.send(ADD, 1, key="counter", idempotency_key=f"add-{number}")
+                    accepted += 1
+
+            async def chaos() -> None:
+                await until(lambda: accepted >= sends // 3, "a third of the sends")
+                await asyncio.to_thread(cluster.nodes[0].stop, kill=True)
+                await until(lambda: accepted >= 2 * sends // 3, "two thirds of the sends")
+                await asyncio.to_thread(cluster.nodes[0].start)
+
+            await asyncio.gather(chaos(), *(sender() for _ in range(16)))
+            assert ingress.url != cluster.ingress_urls[0], "the client moved on from the killed node"
+
+            async def settled() -> bool:
+                return await ingress.call(RUNS, None, key="counter") >= sends
+
+            await until(settled, "every send applied", timeout=90)
+            assert await ingress.call(TOTAL, None, key="counter") == sends
+            assert await ingress.call(RUNS, None, key="counter") == sends
+
+    asyncio.run(scenario())
+    assert accepted == sends
+
+
+@pytest.mark.slow
+def test_the_endpoint_and_a_node_killed_at_the_same_time(cluster: LocalCluster) -> None:
+    """(d) Sends are accepted and running when the endpoint process and node 1 are SIGKILLed
+    together; more are sent through the surviving nodes while both are down; then both start
+    again. Every send is applied exactly once."""
+    endpoint = Endpoint("ingress_app:app", [HERE], cluster, register=False)  # type: ignore[arg-type]
+    endpoint.start()
+    try:
+        cluster.register(endpoint.uri)
+        with SyncIngress(cluster.ingress_urls) as ingress:
+            for number in range(150):
+                ingress.send(ADD, 1, key="both", idempotency_key=f"before-{number}")
+            killers = [
+                threading.Thread(target=endpoint.kill),
+                threading.Thread(target=cluster.nodes[0].stop, kwargs={"kill": True}),
+            ]
+            for killer in killers:
+                killer.start()
+            for killer in killers:
+                killer.join()
+            for number in range(150):
+                ingress.send(ADD, 1, key="both", idempotency_key=f"during-{number}")
+            cluster.nodes[0].start()
+            endpoint.start()
+            wait_until(lambda: ingress.call(RUNS, None, key="both") >= 300, "every send applied", timeout=90)
+            assert ingress.call(TOTAL, None, key="both") == 300
+            assert ingress.call(RUNS, None, key="both") == 300
+    finally:
+        endpoint.stop()
