@@ -362,6 +362,10 @@ def dev(
     admin_port: Annotated[
         int, typer.Option(metavar="PORT", help="Admin port of the local Restate server.")
     ] = 9070,
+    nodes: Annotated[
+        int,
+        typer.Option(min=1, metavar="N", help="Run a local Restate cluster of N nodes (ports: the first's)."),
+    ] = 1,
 ) -> None:
     """Local development: a Restate server, the app served and registered, reloaded on change."""
     _require_compiler("dev")
@@ -425,7 +429,7 @@ def dev(
     # Ctrl-C, SIGTERM and SIGHUP (a closed terminal) stop everything started here, in order.
     with stop_signals():
         try:
-            session.start_server(ingress_port=ingress_port, admin_port=admin_port)
+            session.start_server(ingress_port=ingress_port, admin_port=admin_port, nodes=nodes)
             since = Files([*sources, out_dir])
             session.start_endpoint()
             err.print("watching for changes (Ctrl-C to stop)", markup=False)

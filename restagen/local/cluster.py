@@ -107,7 +107,9 @@ class LocalCluster:
 
     @property
     def admin_url(self) -> str:
-        return self.nodes[0].admin_url
+        """The admin API of the first running node (every node's changes the whole cluster)."""
+        running = self.running_nodes()
+        return (running[0] if running else self.nodes[0]).admin_url
 
     @property
     def ingress_urls(self) -> list[str]:

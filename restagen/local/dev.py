@@ -9,6 +9,10 @@ contents count, so the generator's own writes and editors touching files restart
 An endpoint that fails to start or crashes is reported, and the next change starts it again.
 Every process it starts stops with it, however it ends (see processes.py).
 
+With `nodes` above one (`restagen dev --nodes 3`), the server is a local cluster of that many
+nodes (cluster.py); the endpoint's ingress clients get every node's ingress and fail over among
+them, and a node that exits by itself ends dev, quoting its log, as a single server does.
+
 The server keeps its data in a folder of its own below the project's `.restate/dev-data/`, removed
 when dev ends. A run holds a lock on its folder while it lasts; a dev that was killed leaves its
 folder unlocked, and the next one removes it, so nothing piles up.
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -31,6 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from restagen.local.cluster import LocalCluster
 from restagen.local.errors import LocalError, PortInUse
 from restagen.local.processes import spawn, stop
 from restagen.local.server import (
@@ -160,7 +166,7 @@ class DevSession:
     register: Callable[[str, str], object]
     port: int = field(default_factory=free_port)
     log: Callable[[str], None] = print
-    server: LocalRestate | None = None
+    server: LocalRestate | LocalCluster | None = None
     endpoint: subprocess.Popen[bytes] | None = None
     start_timeout: float = 60.0
     """Seconds an endpoint may take to listen."""
@@ -173,17 +179,32 @@ class DevSession:
     def uri(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start_server(self, *, ingress_port: int | None = None, admin_port: int | None = None) -> LocalRestate:
+    def start_server(
+        self, *, ingress_port: int | None = None, admin_port: int | None = None, nodes: int = 1
+    ) -> LocalRestate | LocalCluster:
+        """Start the server (a cluster of `nodes` when more than one: the ports are its first node's)."""
         binary = find_server_binary() or install_server()
         folder, self._data_lock = data_folder(self.data_root or default_prefix() / "dev-data")
-        server = LocalRestate(binary, base_dir=folder)
+        server: LocalRestate | LocalCluster
+        if nodes > 1:
+            server = LocalCluster(binary, size=nodes, base_dir=folder)
+            first = server.nodes[0]
+        else:
+            server = first = LocalRestate(binary, base_dir=folder)
         if ingress_port:
-            server.ingress_port = ingress_port
+            first.ingress_port = ingress_port
         if admin_port:
-            server.admin_port = admin_port
+            first.admin_port = admin_port
         server.start()  # when it fails, its folder stays until the next run: the error quotes the log there
         self.server = server
-        self.log(f"restate-server: ingress {server.ingress_url}, admin {server.admin_url}")
+        if isinstance(server, LocalCluster):
+            for node in server.nodes:
+                self.log(
+                    f"restate-server {node.node_name}: ingress {node.ingress_url}, admin {node.admin_url}"
+                )
+            self.log(f"a cluster of {nodes} nodes, each log record on {server.replication} of them")
+        else:
+            self.log(f"restate-server: ingress {server.ingress_url}, admin {server.admin_url}")
         return server
 
     def start_endpoint(self) -> bool:
@@ -193,8 +214,10 @@ class DevSession:
         for path in self.paths:
             command += ["--path", str(path)]
         assert self.server is not None
-        # The endpoint's clients reach this server's ingress, unless the environment says otherwise.
-        env = {"RESTAGEN_INGRESS__URL": self.server.ingress_url, **os.environ}
+        # The endpoint's clients reach this server's ingress (every node's, for a cluster), unless the
+        # environment says otherwise.
+        urls = self.server.ingress_urls
+        env = {"RESTAGEN_INGRESS__URL": urls[0] if len(urls) == 1 else json.dumps(urls), **os.environ}
         self.endpoint = spawn(command, env=env)
         self._down_reported = True  # whatever happens now is reported here
         if not self._listening(self.endpoint):
@@ -205,6 +228,8 @@ class DevSession:
             return False
         try:
             self.register(self.server.admin_url, self.uri)
+            if isinstance(self.server, LocalCluster):
+                self.server.wait_known(self.uri)
         except Exception as error:  # show why, keep watching
             code = self.endpoint.poll()
             if code is not None:  # it died meanwhile
