@@ -30,7 +30,8 @@ Out = TypeVar("Out")
 
 
 class Ingress(Requests):
-    """The Restate ingress at `url`, for typed calls from asyncio code outside handlers.
+    """The Restate ingress at `url` (or several: a cluster's nodes, failed over in turn), for
+    typed calls from asyncio code outside handlers.
 
     `headers` go with every request (explicit headers of a call win). `timeout` is each request's
     (httpx's: a number of seconds or an `httpx.Timeout`; None waits without limit); a call's own

@@ -29,7 +29,8 @@ Out = TypeVar("Out")
 
 
 class SyncIngress(Requests):
-    """The Restate ingress at `url`, for typed blocking calls from code outside handlers.
+    """The Restate ingress at `url` (or several: a cluster's nodes, failed over in turn), for
+    typed blocking calls from code outside handlers.
 
     The same API as `Ingress` (its arguments, retries and timeouts), on an `httpx.Client`.
     """
