@@ -15,10 +15,13 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from restagen.local.cluster import LocalCluster
 from restagen.local.errors import RestateServerNotFound
+from restagen.local.processes import stop
+from restagen.local.server import LocalRestate
 from restagen.runtime import Ingress, SyncIngress
 from restagen.testing import local_cluster, serve
 from tests.e2e.conftest import Endpoint, server_binary
@@ -140,3 +143,33 @@ def test_the_endpoint_and_a_node_killed_at_the_same_time(cluster: LocalCluster) 
             assert ingress.call(RUNS, None, key="both") == 300
     finally:
         endpoint.stop()
+
+
+def test_the_compose_files_node_settings_form_a_cluster(tmp_path: Path) -> None:
+    """The environment `docker-compose.cluster.yaml` gives its nodes, on loopback (each node's own
+    address in place of the compose host names): restate-server reads it and forms the cluster."""
+    from restagen.compiler.render.deploy_cluster import node_environment
+    from restagen.compiler.render.deploy_settings import DeploySettings
+
+    settings = DeploySettings(targets=["cluster"])
+    nodes = [
+        LocalRestate(server_binary(), base_dir=tmp_path / f"n{n}", node_name=f"restate-{n}")
+        for n in (1, 2, 3)
+    ]
+    for index, node in enumerate(nodes, start=1):
+        node.env = node_environment(settings, index, lambda n: nodes[n - 1].node_url)
+    try:
+        for node in nodes:
+            node.launch()
+        for node in nodes:
+            node.wait_ready()
+
+        def members() -> bool:
+            health = httpx.get(f"{nodes[2].admin_url}/cluster-health", timeout=2).json()
+            return (
+                len(health["metadata_cluster_health"]["members"]) == 3 and health["cluster_name"] == "restate"
+            )
+
+        wait_until(members, "three members of the cluster named restate")
+    finally:
+        stop(*(node.release() for node in nodes))
