@@ -197,6 +197,11 @@ class LocalRestate:
         return self._process is not None and self._process.poll() is None
 
     @property
+    def pid(self) -> int | None:
+        """The server's process id while it was started and not stopped."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def log_path(self) -> Path:
         return self.log_file or self.base_dir / "server.log"
 
