@@ -291,6 +291,10 @@ def register(
     cluster: Annotated[
         str, typer.Option(metavar="NAME", help="The events cluster to subscribe in.")
     ] = "default",
+    http1: Annotated[
+        bool,
+        typer.Option("--http1", help="Reach the endpoint over HTTP/1.1, in request-response mode."),
+    ] = False,
 ) -> None:
     """Register an endpoint with Restate (forced re-discovery of its handlers), and Kafka subscriptions."""
     import asyncio
@@ -309,7 +313,7 @@ def register(
         raise UserError(str(error)) from error
     if uri is not None:
         try:
-            services = run(admin, uri, timeout=timeout)
+            services = run(admin, uri, timeout=timeout, http1=http1)
         except RegistrationError as error:
             raise UserError(str(error)) from error
         out.print(f"registered {uri}: {', '.join(services) or 'no services'}", markup=False)
