@@ -11,7 +11,8 @@ generated client (service call, object call on 16 keys, send; 1 and 16 in flight
 runs both variants, in an order that rotates, so the machine's load falls on both alike. The
 cluster's client has every node's ingress, as a cluster's clients should. Reported: calls/s,
 p50 and p99 of each, the throughput ratio (median of the rounds' ratios, 95% interval) and the
-p99 ratio, and the servers' CPU time per call (all nodes summed), which says where the time goes.
+p99 ratio, and the servers' CPU time per call (all nodes summed, during that variant's rounds
+only), which says where the time goes.
 
 The soak sends 10,000 service calls at 32 in flight through the cluster and reports the errors
 (target: 0) and the endpoint's RSS growth from after a warm-up of 1,000 calls to the end
@@ -33,8 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-from roundtrip import APP_DIR, ROOT, Variant, compare, cpu_seconds
+from roundtrip import APP_DIR, ROOT, Call, Result, _run, cpu_seconds
 from stats import median_interval
 
 from restagen import cli
@@ -81,13 +81,39 @@ def _server_cpu(servers: list[LocalRestate]) -> float:
     return sum(cpu_seconds(server.pid) for server in servers if server.pid is not None)
 
 
-async def round_trips(single: LocalRestate, cluster: LocalCluster, endpoint: int, sizes: Sizes) -> list[Any]:
+async def _compare(
+    variants: dict[str, tuple[Call, list[LocalRestate]]], calls: int, concurrency: int, rounds: int
+) -> tuple[list[Result], dict[str, float]]:
+    """Each variant `rounds` times, interleaved (the order rotates), as roundtrip.compare does; also
+    the CPU time its servers spent during its own rounds only (an idle server's too)."""
+    results = {label: Result(label, latencies=[], per_round=[]) for label in variants}
+    spent = dict.fromkeys(variants, 0.0)
+    labels = list(variants)
+    for call, _ in variants.values():
+        await _run(call, 10, min(concurrency, 10))  # warm-up
+    for round_ in range(rounds):
+        shift = round_ % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            call, servers = variants[label]
+            before = _server_cpu(servers)
+            seconds, latencies = await _run(call, calls, concurrency)
+            spent[label] += _server_cpu(servers) - before
+            result = results[label]
+            assert result.latencies is not None and result.per_round is not None
+            result.calls += len(latencies)
+            result.seconds += seconds
+            result.latencies.extend(latencies)
+            result.per_round.append(len(latencies) / seconds)
+    return [results[label] for label in labels], spent
+
+
+async def round_trips(single: LocalRestate, cluster: LocalCluster, sizes: Sizes) -> list[Any]:
     from benchsvc import clients, models
 
     request = models.Greeting(name="bench", count=7, tags=["a", "b", "c"])
     rows = []
     async with Ingress(single.ingress_url) as one, Ingress(cluster.ingress_urls) as three:
-        variants: dict[str, dict[str, Any]] = {}
+        variants: dict[str, dict[str, Call]] = {}
         for label, ingress in (("1 node", one), ("3 nodes", three)):
             echo = clients.EchoClient(ingress)
             counters = [clients.CounterClient(ingress, f"{label}-{task}") for task in range(CONCURRENCY)]
@@ -105,14 +131,8 @@ async def round_trips(single: LocalRestate, cluster: LocalCluster, endpoint: int
         servers = {"1 node": [single], "3 nodes": cluster.nodes}
         for concurrency, calls in ((1, sizes.sequential), (CONCURRENCY, sizes.concurrent)):
             for scenario in ("service call", "object call", "send"):
-                cpu = {label: _server_cpu(nodes) for label, nodes in servers.items()}
-                results = await compare(
-                    [Variant(label, variants[label][scenario], endpoint) for label in ("1 node", "3 nodes")],
-                    calls=calls,
-                    concurrency=concurrency,
-                    rounds=sizes.rounds,
-                )
-                spent = {label: _server_cpu(nodes) - cpu[label] for label, nodes in servers.items()}
+                chosen = {label: (variants[label][scenario], servers[label]) for label in servers}
+                results, spent = await _compare(chosen, calls, concurrency, sizes.rounds)
                 rows.append((f"{scenario}, concurrency {concurrency}", results, spent))
     return rows
 
@@ -155,7 +175,7 @@ async def soak(cluster: LocalCluster, endpoint: int, sizes: Sizes) -> bool:
                     remaining -= 1
                     try:
                         await echo.echo(request)
-                    except (httpx.HTTPError, Exception) as error:  # every failure counts
+                    except Exception as error:  # every failure counts, whatever it is
                         errors.append(f"{type(error).__name__}: {error}")
 
             await asyncio.gather(*(worker() for _ in range(SOAK_CONCURRENCY)))
@@ -208,7 +228,7 @@ def main() -> int:
             register(cluster.admin_url, uri, attempts=300, delay=0.1, timeout=60)
             cluster.wait_known(uri)
             started = time.perf_counter()
-            rows = asyncio.run(round_trips(single, cluster, endpoint.pid, sizes))
+            rows = asyncio.run(round_trips(single, cluster, sizes))
             report(rows)
             ok = asyncio.run(soak(cluster, endpoint.pid, sizes))
             print(
