@@ -150,3 +150,15 @@ def test_async_flavour_fails_over_alike() -> None:
 
     assert asyncio.run(scenario()) == "inv_1"
     assert nodes.seen == ["n1", "n2", "n3"] and waits == [0.0, 0.5]
+
+
+def test_the_configuration_takes_one_ingress_or_several(monkeypatch: pytest.MonkeyPatch) -> None:
+    from restagen.runtime import Config, load_config
+
+    assert Config(ingress={"url": URLS}).ingress.url == tuple(URLS)  # type: ignore[union-attr]
+    monkeypatch.setenv("RESTAGEN_INGRESS__URL", '["http://n1:8080", "http://n2:8080"]')
+    section = load_config().ingress
+    assert section is not None and SyncIngress(section.url).urls == ("http://n1:8080", "http://n2:8080")
+    monkeypatch.setenv("RESTAGEN_INGRESS__URL", "http://n1:8080")
+    section = load_config().ingress
+    assert section is not None and SyncIngress(section.url).urls == ("http://n1:8080",)
