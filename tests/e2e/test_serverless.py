@@ -119,22 +119,35 @@ def test_request_response_over_http_1_1(restate: LocalRestate, served: Any) -> N
     assert len(recorder.versions) >= 7, "discovery, three adds, a read, and the nap twice at least"
 
 
+DISCOVER = {
+    "httpMethod": "GET",
+    "path": "/discover",
+    "headers": {"accept": "application/vnd.restate.endpointmanifest.v3+json"},
+    "body": "",
+    "isBase64Encoded": True,
+}
+
+
+def _manifest(answer: Any) -> Any:
+    assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is True
+    return json.loads(base64.b64decode(answer["body"]))
+
+
 def test_lambda_handler_answers_discovery() -> None:
     handler = lambda_handler(_endpoint())
-    event = {
-        "httpMethod": "GET",
-        "path": "/discover",
-        "headers": {"accept": "application/vnd.restate.endpointmanifest.v3+json"},
-        "body": "",
-        "isBase64Encoded": True,
-    }
-    answer = handler(event, None)  # type: ignore[arg-type]
-    assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is True
-    manifest = json.loads(base64.b64decode(answer["body"]))
+    event: Any = DISCOVER
+    manifest = _manifest(handler(event, None))
     assert manifest["protocolMode"] == "REQUEST_RESPONSE"
     assert sorted(service["name"] for service in manifest["services"]) == ["pricing", "tally"]
-    missing = handler({**event, "path": "/invoke/nobody/nothing", "httpMethod": "POST"}, None)  # type: ignore[arg-type]
+    missing = handler({**event, "path": "/invoke/nobody/nothing", "httpMethod": "POST"}, None)
     assert missing["statusCode"] == 404
+
+
+def test_on_lambda_the_sdk_gives_the_handler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With AWS_LAMBDA_FUNCTION_NAME set, the SDK's app already is its Lambda handler: used as is."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "tally")
+    handler = lambda_handler(_endpoint())
+    assert _manifest(handler(DISCOVER, None))["protocolMode"] == "REQUEST_RESPONSE"  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("served", [LambdaProxy], indirect=True)
