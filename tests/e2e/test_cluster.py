@@ -55,6 +55,18 @@ def test_every_node_has_its_own_configuration_and_serves_every_service(cluster: 
             assert ingress.call(TOTAL, None, key="each") == 3
 
 
+def test_serve_starts_a_cluster_of_its_own() -> None:
+    with serve(app, nodes=3) as env:
+        assert isinstance(env.server, LocalCluster) and len(env.ingress_urls) == 3
+        assert env.sync_ingress.urls == tuple(env.ingress_urls), "the env's clients fail over"
+        env.sync_ingress.call(ADD, 5, key="own")
+        with SyncIngress(env.ingress_urls[1]) as second:
+            assert second.call(TOTAL, None, key="own") == 5
+        nodes = list(env.server.nodes)
+    assert not any(node.running for node in nodes)
+    assert not env.server.base_dir.exists()
+
+
 def test_a_cluster_stops_every_node_and_removes_its_data() -> None:
     cluster = local_cluster(3, binary=server_binary())
     cluster.start()
