@@ -176,6 +176,10 @@ class LocalCluster:
         for node in self.nodes:
             node.check_running()
 
+    def quorum(self) -> int:
+        """Nodes that must run for the cluster to work: a majority (the metadata store's Raft)."""
+        return self.size // 2 + 1
+
     def running_nodes(self) -> list[LocalRestate]:
         return [node for node in self.nodes if node.running]
 

@@ -11,7 +11,8 @@ Every process it starts stops with it, however it ends (see processes.py).
 
 With `nodes` above one (`restagen dev --nodes 3`), the server is a local cluster of that many
 nodes (cluster.py); the endpoint's ingress clients get every node's ingress and fail over among
-them, and a node that exits by itself ends dev, quoting its log, as a single server does.
+them. A node that exits by itself is reported, quoting its log, and the cluster goes on while a
+majority of its nodes runs; dev ends when fewer do.
 
 The server keeps its data in a folder of its own below the project's `.restate/dev-data/`, removed
 when dev ends. A run holds a lock on its folder while it lasts; a dev that was killed leaves its
@@ -174,6 +175,8 @@ class DevSession:
     """Where the server's data folder goes (default: `dev-data` in the project's `.restate/`)."""
     _down_reported: bool = False
     _data_lock: int | None = None
+    _lost: set[str] = field(default_factory=set)
+    """The cluster's nodes already reported as exited."""
 
     @property
     def uri(self) -> str:
@@ -274,7 +277,11 @@ class DevSession:
             self.stop_endpoint()
         finally:
             try:
-                if server is not None:
+                if isinstance(server, LocalCluster) and len(server.running_nodes()) < server.quorum():
+                    server.stop()  # its folder stays until the next run: the error names the logs there
+                elif isinstance(server, LocalCluster):
+                    server.close()  # nodes lost and reported meanwhile did not stop the cluster
+                elif server is not None:
                     try:
                         server.check_running()
                     except LocalError:
@@ -322,11 +329,31 @@ class DevSession:
             changed = files.rescan() if first else files.update(Path(path) for _, path in batch)
             changed |= files.update(root for root in files.roots if not root.is_dir())
             first = False
-            if self.server is not None:
+            if isinstance(self.server, LocalCluster):
+                self._check_nodes(self.server)
+            elif self.server is not None:
                 self.server.check_running()  # nothing works without it: dev ends, quoting its log
             alive = self.endpoint_alive()
             if changed:
                 self._on_change(changed, files, schemas, code, restart=not alive)
+
+    def _check_nodes(self, cluster: LocalCluster) -> None:
+        """Report each node that exited, once; `ServerFailed` when too few run for the cluster to work."""
+        failures: dict[str, LocalError] = {}
+        for node in cluster.nodes:
+            try:
+                node.check_running()
+            except LocalError as error:
+                failures[node.node_name] = error
+        running = cluster.size - len(failures)
+        if failures and running < cluster.quorum():
+            # The node lost last is the news: the others were reported when they went.
+            news = [failure for name, failure in failures.items() if name not in self._lost]
+            raise (news or list(failures.values()))[-1]
+        for name, failure in failures.items():
+            if name not in self._lost:
+                self._lost.add(name)
+                self.log(f"{failure}\nthe cluster goes on with {running} of {cluster.size} nodes")
 
     def _on_change(
         self, changed: set[Path], files: Files, schemas: list[Path], code: list[Path], *, restart: bool

@@ -137,8 +137,15 @@ def test_dev_runs_a_cluster(tmp_path: Path, env: dict[str, str]) -> None:
         assert len(urls) == 3 and urls[0] == f"http://127.0.0.1:{ingress}"
         for url in urls:
             wait_until(_answers(f"{url}/greeter/greet", "hello ann"), f"the app through {url}")
-        servers = [cmd for cmd in marked(MARK, env[MARK]).values() if "restate-server" in cmd]
+        servers = {pid: cmd for pid, cmd in marked(MARK, env[MARK]).items() if "restate-server" in cmd}
         assert len(servers) == 3
+        # A node that dies is reported; the other two go on serving.
+        (third,) = [pid for pid, cmd in servers.items() if "--node-name n3 " in cmd]
+        os.kill(third, signal.SIGKILL)
+        wait_until(
+            lambda: "the cluster goes on with 2 of 3 nodes" in log.read_text(), "the lost node reported"
+        )
+        wait_until(_answers(f"{urls[0]}/greeter/greet", "hello ann"), "the app after the loss")
     finally:
         process.send_signal(signal.SIGINT)
         try:
