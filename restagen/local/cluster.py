@@ -10,7 +10,9 @@ node provisions the cluster; the others join it.
 then waits until every node's admin API and ingress answer and the metadata cluster has all its
 members. The nodes are children that die with their parent, as a single server is, and a test
 may stop, kill and start a node by itself (`cluster.nodes[1].stop(kill=True)`, `.start()`): its
-data folder keeps its state.
+data folder keeps its state. Start a node from a thread that lives as long as it should (the main
+thread): the kernel stops a child when the thread that started it ends (processes.py), so a node
+started from `asyncio.to_thread` dies with the event loop's worker thread.
 """
 
 from __future__ import annotations
