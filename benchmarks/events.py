@@ -2,15 +2,20 @@
 
 Starts a local restate-server and the endpoint of `events_bench/` (generated into a temporary
 folder, served by `restagen serve` with a `pubsub` section), registers it and its subscriptions,
-then, in rounds that alternate the two variants:
+then, in rounds that alternate the two variants, both from inside a handler (`source`), which
+the ingress starts one-way:
 
-- publish: `IngressPublisher` publishes one `Ping` (outside a handler, through the ingress); the
-  registry fans it out to three subscriber handlers;
-- direct: the ingress sends the same `Ping` to one handler (`direct/ping`), one-way.
+- publish: `source/publish` publishes one `Ping` with the typed publisher (durable, one hop from
+  the process's copy of the subscriptions) to three subscriber handlers;
+- direct: `source/send` sends the same `Ping` to one handler (`direct/ping`), one-way;
+- direct to three: `source/send_three` sends it to the three subscriber handlers, one-way each
+  (what a publish does for its deliveries, without the registry or the log): the cost of a
+  fan-out of three in itself.
 
-Each receiving handler records the time from the sender's clock reading to its own start
-(`time.time_ns`, same machine). Printed: p50/p99 of every delivery, of the last of the three
-deliveries of each event, and of the direct send, and the ratios publish/direct.
+Each receiving handler records the time from the source's clock reading (just before the publish
+or the send) to its own start (`time.time_ns`, same machine). Printed: p50/p99 of every delivery,
+of the last of the three deliveries of each event, of the direct send and of the direct sends to
+three, and the ratios publish/direct (the target) and publish/direct to three.
 
 Run: `.venv/bin/python benchmarks/events.py [--quick] [--events N] [--rounds N]`.
 """
@@ -61,27 +66,30 @@ def _serve(generated: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.05)
 
 
-async def _run(ingress_url: str, events: int, rounds: int) -> dict[str, list[float]]:
-    from bench import definitions
-    from bench.clients import CollectorClient
-    from bench.events import PING
-    from bench.models import Ping
+async def _run(ingress_url: str, events: int, rounds: int, interval: float) -> dict[str, list[float]]:
+    from bench.clients import CollectorClient, SourceClient
 
-    from restagen.runtime import Ingress, PubSubConfig
-    from restagen.runtime.events import IngressPublisher
+    from restagen.runtime import Ingress
 
-    samples: dict[str, list[float]] = {"delivery": [], "last of three": [], "direct": []}
+    samples: dict[str, list[float]] = {
+        "delivery": [],
+        "last of three": [],
+        "direct": [],
+        "direct to three": [],
+        "last of three direct": [],
+    }
     async with Ingress(ingress_url) as ingress:
-        publisher = IngressPublisher(ingress, PubSubConfig())
+        source = SourceClient(ingress)
         collector = CollectorClient(ingress)
         for round_ in range(rounds + 1):  # round 0 warms up
             for i in range(events):
-                ping = Ping(sent_ns=time.time_ns(), payload=f"{round_}-{i}")
-                await publisher.publish(PING, [ping])
-                await asyncio.sleep(0.005)
-                await ingress.send(definitions.DIRECT__PING, Ping(sent_ns=time.time_ns(), payload="direct"))
-                await asyncio.sleep(0.005)
-            expected = events * 4
+                await source.send_publish(f"{round_}-{i}")
+                await asyncio.sleep(interval)
+                await source.send_send("direct")
+                await asyncio.sleep(interval)
+                await source.send_send_three(f"three {round_}-{i}")
+                await asyncio.sleep(interval)
+            expected = events * 7
             deadline = time.monotonic() + DEADLINE
             seen: dict[str, list[float]] = {}
             while sum(len(v) for v in seen.values()) < expected and time.monotonic() < deadline:
@@ -93,6 +101,9 @@ async def _run(ingress_url: str, events: int, rounds: int) -> dict[str, list[flo
             for kind, values in seen.items():
                 if kind == "direct":
                     samples["direct"].extend(values)
+                elif kind.startswith("event three"):
+                    samples["direct to three"].extend(values)
+                    samples["last of three direct"].append(max(values))
                 else:
                     samples["delivery"].extend(values)
                     samples["last of three"].append(max(values))
@@ -104,6 +115,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke size: a few seconds")
     parser.add_argument("--events", type=int, default=100, help="events per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=0.05,
+        help="seconds between sends: a latency is measured below saturation, not a queue's length",
+    )
     args = parser.parse_args()
     events, rounds = (10, 1) if args.quick else (args.events, args.rounds)
 
@@ -126,10 +143,13 @@ def main() -> int:
             command = ["register", "--admin", server.admin_url, "--uri", uri, "--ingress", server.ingress_url]
             if restagen(command) != 0:
                 return 1
-            samples = asyncio.run(_run(server.ingress_url, events, rounds))
+            samples = asyncio.run(_run(server.ingress_url, events, rounds, args.interval))
         finally:
             stop(endpoint)
-    print(f"events: {events} per round x {rounds} rounds, alternating publish and direct send")
+    print(
+        f"events: {events} per round x {rounds} rounds, alternating publish, direct send and "
+        f"direct to three, one every {args.interval:g} s"
+    )
     print(f"{'latency (ms)':<22}{'n':>6}{'p50':>9}{'p99':>9}")
     for kind, values in samples.items():
         if not values:
@@ -144,6 +164,10 @@ def main() -> int:
             else:
                 ratio = "n/a: no samples on one side"
             print(f"ratio publish ({kind}) / direct {name}: {ratio}")
+    three = samples["direct to three"]
+    if samples["delivery"] and three:
+        ratio = _percentile(samples["delivery"], 0.5) / _percentile(three, 0.5)
+        print(f"ratio publish (delivery) / direct to three p50: {ratio:.2f}")
     if direct:
         print(f"mean direct send: {statistics.fmean(direct):.2f} ms")
     return 0

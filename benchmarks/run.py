@@ -52,6 +52,7 @@ from generation import DMCG, FULL, NOOP, Bench, _machine, _working_dir, generate
 from history import Figures
 from incremental import TARGET as INCREMENTAL_TARGET
 from incremental import measure_incremental
+from instructions import Tree, count_import
 from roundtrip import APP_DIR, ROOT, Result, Stack, Variant, compare
 from scale import RSS_TARGET, TIME_TARGET, measure_scale
 from stats import median_interval, paired_interval, verdict
@@ -710,37 +711,6 @@ def _import_seconds(module: str, paths: list[Path], scratch: Path) -> float:
     return float(result.stdout.strip())
 
 
-def _import_instructions(module: str, paths: list[Path], scratch: Path) -> int | None:
-    """Instructions executed by a fresh interpreter importing `module` (valgrind's callgrind):
-    the same count whatever else the machine runs, unlike any timing. None without valgrind."""
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        return None
-    out = scratch / "callgrind.out"
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONHASHSEED"] = "0"
-    env["PYTHONPATH"] = os.pathsep.join(str(path) for path in paths)
-    subprocess.run(
-        [
-            valgrind,
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            "-c",
-            f"import {module}",
-        ],
-        cwd=scratch,
-        env=env,
-        capture_output=True,
-        check=True,
-    )
-    for line in out.read_text().splitlines():
-        if line.startswith(("summary:", "totals:")):
-            out.unlink()
-            return int(line.split()[1])
-    return None
-
-
 def _mib(value: float | None) -> str:
     return f"{value:.1f}" if value is not None else "n/a: exited"
 
@@ -783,22 +753,19 @@ def report_process(stack: Stack, generated: Path, scratch: Path, sizes: Sizes, f
     )
     for label, value in medians.items():
         figures.add(f"process/import time/{label}", value * 1000, "ms", better="lower")
-    if sizes.count_instructions:
-        counts = [_import_instructions(module, paths, scratch) for module in variants.values()]
-        if None not in counts:
-            generated_i, hand_i, floor_i = (count or 0 for count in counts)
+    if sizes.count_instructions and shutil.which("valgrind") is not None:
+        counts = count_import(Tree("this tree", ROOT, generated), scratch)
+        for collected, heap in ((True, "from a collected heap"), (False, "as the heap comes")):
+            values = counts.collected if collected else counts.uncollected
             table.add(
-                f"instructions to import the app above restate-sdk + pydantic ({floor_i / 1e6:.0f} M), M",
-                f"{(generated_i - floor_i) / 1e6:.1f}",
-                f"{(hand_i - floor_i) / 1e6:.1f}",
-                f"{(generated_i - floor_i) / (hand_i - floor_i):.2f}",
+                f"instructions to import the app above restate-sdk + pydantic, {heap}, M",
+                f"{values['generated app'] / 1e6:.1f}",
+                f"{values['hand-written app'] / 1e6:.1f}",
+                f"{counts.ratio(collected=collected):.2f}",
             )
-            figures.add(
-                "process/import instructions above the floor/ratio",
-                (generated_i - floor_i) / (hand_i - floor_i),
-                "ratio",
-                better="lower",
-            )
+        figures.add(
+            "process/import instructions above the floor/ratio", counts.ratio(), "ratio", better="lower"
+        )
     generated_rss = stack.endpoints["generated"].rss_mib()
     hand_rss = stack.endpoints["handwritten"].rss_mib()
     for name, rss in (("generated", generated_rss), ("hand-written", hand_rss)):

@@ -155,6 +155,52 @@ def validate(paths: PathsArg = None) -> None:
     out.print(f"ok: {len(result.program.packages)} package(s): {names}", style="green", markup=False)
 
 
+class BreakingFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command(cls=_Command, short_help="Report changes that break callers, subscribers or stored state.")
+def breaking(
+    paths: PathsArg = None,
+    against: Annotated[
+        str,
+        typer.Option(
+            metavar="OLD",
+            help="The old definitions: a folder, a file, or a git revision such as main or HEAD~1.",
+        ),
+    ] = "",
+    output_format: Annotated[
+        BreakingFormat, typer.Option("--format", help="Findings as lines of text or as one JSON document.")
+    ] = BreakingFormat.TEXT,
+) -> None:
+    """Compare definitions with older ones; exit 1 if any change breaks what already runs."""
+    _require_compiler("breaking")
+    from restagen.compiler.evolution.against import AgainstError
+    from restagen.compiler.evolution.check import check
+    from restagen.compiler.evolution.findings import render_json, render_text, summary
+
+    if not against:
+        raise UserError("name the old definitions with --against OLD (a folder, a file or a git revision)")
+    sources, _, _ = _inputs(paths)
+    try:
+        outcome = check(sources, against)
+    except AgainstError as exc:
+        raise UserError(str(exc)) from exc
+    _report(outcome.diagnostics)
+    if outcome.findings is None:
+        raise typer.Exit(Exit.USER_ERROR)
+    if output_format is BreakingFormat.JSON:
+        sys.stdout.write(render_json(outcome.findings, against))
+    else:
+        sys.stdout.write(render_text(outcome.findings))
+        err.print(
+            summary(outcome.findings, against), style="red" if outcome.breaking else "green", markup=False
+        )
+    if outcome.breaking:
+        raise typer.Exit(Exit.USER_ERROR)
+
+
 @app.command(cls=_Command, short_help="Generate typed Python from definition files.")
 def generate(
     paths: PathsArg = None,
@@ -345,6 +391,42 @@ async def _subscribe(admin: str, ingress: str, cluster: str, services: list[str]
     return len(request.subscriptions)
 
 
+events_app = typer.Typer(name="events", help="Events: the failure queue of a cluster.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+
+
+@events_app.command(cls=_Command, short_help="List, retry or drop the events a cluster could not deliver.")
+def undelivered(
+    ingress: Annotated[str, typer.Option(metavar="URL", help="URL of the Restate ingress.")],
+    cluster: Annotated[str, typer.Option(metavar="NAME", help="The events cluster.")] = "default",
+    retry: Annotated[
+        bool, typer.Option("--retry", help="Deliver them again (to the subscriptions as they are now).")
+    ] = False,
+    drop: Annotated[bool, typer.Option("--drop", help="Remove them from the queue.")] = False,
+    number: Annotated[
+        list[int] | None, typer.Option("--number", "-n", metavar="N", help="Only item N (repeatable).")
+    ] = None,
+) -> None:
+    """List the events a cluster could not deliver; with --retry deliver them again, with --drop
+    remove them (all, or the items given with --number)."""
+    import asyncio
+
+    import httpx
+
+    from restagen.runtime import IngressError
+    from restagen.undelivered import Action, render, undelivered
+
+    if retry and drop:
+        raise UserError("give --retry or --drop, not both")
+    action: Action = "retry" if retry else "drop" if drop else "list"
+    try:
+        report = asyncio.run(undelivered(ingress, cluster, action, number))
+    except (IngressError, httpx.HTTPError) as error:
+        raise UserError(f"could not read the failure queue of cluster {cluster}: {error}") from error
+    for line in render(report, cluster):
+        out.print(line, markup=False)
+
+
 @app.command(cls=_Command, short_help="Local development: serve, register and reload on change.")
 def dev(
     paths: PathsArg = None,
@@ -477,6 +559,92 @@ def export(
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}", markup=False)
+
+
+@app.command(cls=_Command, short_help="Write definition files for services registered with Restate.")
+def pull(
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="SERVICE...", help="Restate names of the services to pull (default: all)."),
+    ] = None,
+    admin: Annotated[
+        str, typer.Option("--admin", metavar="URL", help="The Restate admin API, e.g. http://localhost:9070.")
+    ] = "http://localhost:9070",
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Folder of the definition files.")
+    ] = Path("schemas"),
+    package: Annotated[
+        str, typer.Option("--package", metavar="NAME", help="Package prefix of the pulled files.")
+    ] = "pulled",
+) -> None:
+    """Write a .restagen.yaml file per service registered with Restate, in any language, from the
+    schemas its admin API describes; `restagen generate` then gives typed clients."""
+    _require_compiler("pull")
+    from restagen.compiler.pull import AdminError, package_problem
+    from restagen.compiler.pull import pull as pull_services
+
+    if problem := package_problem(package):
+        raise UserError(f"--package: {problem}")
+    try:
+        result = pull_services(admin, output, services or [], package)
+    except AdminError as exc:
+        raise UserError(str(exc)) from exc
+    _report(Diagnostics(list(result.diagnostics)))
+    if any(d.severity is Severity.ERROR for d in result.diagnostics):
+        raise typer.Exit(Exit.USER_ERROR)
+    total = len(result.written) + len(result.unchanged)
+    out.print(
+        f"pulled {total} service(s) into {_shown(output)} ({len(result.written)} changed)",
+        style="green",
+        markup=False,
+    )
+
+
+sagas_app = typer.Typer(
+    name="sagas",
+    help="Operate sagas: their states, read from Restate.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(sagas_app)
+_ADMIN_HELP = "URL of the Restate admin API."
+
+
+@sagas_app.command("list", cls=_Command, short_help="List the sagas: status, current step, last error.")
+def sagas_list(
+    admin: Annotated[str, typer.Option(metavar="URL", help=_ADMIN_HELP)] = "http://127.0.0.1:9070",
+    saga: Annotated[str | None, typer.Option(metavar="NAME", help="Only the sagas of this kind.")] = None,
+) -> None:
+    """List every saga Restate holds the state of: kind, id, status, current step, last error."""
+    from restagen.saga_states import SagaStatesError, format_list, query_sagas
+
+    try:
+        sys.stdout.write(format_list(query_sagas(admin, saga=saga)))
+    except SagaStatesError as error:
+        raise UserError(str(error)) from error
+
+
+@sagas_app.command("show", cls=_Command, short_help="Show one saga's state.")
+def sagas_show(
+    saga_id: Annotated[str, typer.Argument(metavar="ID", help="The saga id.")],
+    admin: Annotated[str, typer.Option(metavar="URL", help=_ADMIN_HELP)] = "http://127.0.0.1:9070",
+    saga: Annotated[
+        str | None, typer.Option(metavar="NAME", help="The saga's kind, when ids repeat.")
+    ] = None,
+) -> None:
+    """Show the state of saga ID: status, steps, failures and data."""
+    from restagen.saga_states import SagaStatesError, format_show, query_sagas
+
+    try:
+        rows = query_sagas(admin, saga=saga, saga_id=saga_id)
+    except SagaStatesError as error:
+        raise UserError(str(error)) from error
+    if not rows:
+        raise UserError(f"no saga with id {saga_id!r}" + (f" of kind {saga}" if saga else ""))
+    if len(rows) > 1:
+        kinds = ", ".join(row.saga for row in rows)
+        raise UserError(f"sagas of several kinds have the id {saga_id!r} ({kinds}): choose one with --saga")
+    sys.stdout.write(format_show(rows[0]))
 
 
 @app.command(cls=_Command, short_help="Start a new project.")

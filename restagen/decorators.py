@@ -1,8 +1,9 @@
 """The Protocol-style front end, user side: decorators that attach restagen metadata to Python classes.
 
 A module of `typing.Protocol` classes decorated `@service("order")`, `@object("consumer", state=...)` or
-`@workflow("signup", promises=...)`, with pydantic models, dataclasses and enums as types, declares the same
-definitions as a `.restagen.yaml` file; `restagen.compiler.frontends.protocol` reads it. Nothing here imports the
+`@workflow("signup", promises=...)`, classes decorated `@saga("book_trip", data=...)` whose attributes are
+`step(...)`s, with pydantic models, dataclasses and enums as types, declares the same definitions as a
+`.restagen.yaml` file; `restagen.compiler.frontends.protocol` reads it. Nothing here imports the
 compiler: the decorators only record what they were given, so user code stays light and importable.
 """
 
@@ -17,20 +18,26 @@ __all__ = [
     "COMPONENT_ATTR",
     "EVENT_ATTR",
     "HANDLER_ATTR",
+    "SAGA_ATTR",
     "Error",
     "ProtocolComponent",
     "ProtocolHandler",
+    "ProtocolSaga",
+    "ProtocolStep",
     "duration_text",
     "event",
     "handler",
     "object",
+    "saga",
     "service",
+    "step",
     "workflow",
 ]
 
 COMPONENT_ATTR = "__restagen_component__"
 HANDLER_ATTR = "__restagen_handler__"
 EVENT_ATTR = "__restagen_event__"
+SAGA_ATTR = "__restagen_saga__"
 
 C = TypeVar("C", bound=type)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -181,3 +188,64 @@ def duration_text(value: timedelta | str) -> str:
         if millis and millis % size == 0:
             return f"{millis // size}{unit}"
     return f"{millis}ms"
+
+
+@dataclass(frozen=True)
+class ProtocolSaga:
+    """What `@saga` recorded on a class."""
+
+    name: str
+    data: Any
+    options: Options | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ProtocolStep:
+    """One step of a saga, as `step(...)` recorded it; its name is the attribute it is assigned to.
+
+    Participants are `"component.handler"` texts or handler methods of decorated component classes
+    (`Airline.book`); reply types are classes or type expression texts; errors are classes or names.
+    """
+
+    invoke: Any = None
+    compensate: Any = None
+    key: str | None = None
+    on_reply: Mapping[Any, str] = field(default_factory=dict)
+    on_error: Mapping[Any, str] = field(default_factory=dict)
+    local: bool = False
+    saga: Any = None
+    when: str | None = None
+    description: str | None = None
+
+
+def saga(
+    name: str, *, data: Any, options: Options | None = None, description: str | None = None
+) -> Callable[[C], C]:
+    """Declare a saga: `data` is its persisted data type, the class's `step(...)` attributes its steps."""
+    info = ProtocolSaga(name, data, options, description)
+
+    def mark(cls: C) -> C:
+        setattr(cls, SAGA_ATTR, info)
+        return cls
+
+    return mark
+
+
+def step(
+    *,
+    invoke: Any = None,
+    compensate: Any = None,
+    key: str | None = None,
+    on_reply: Mapping[Any, str] | None = None,
+    on_error: Mapping[Any, str] | None = None,
+    local: bool = False,
+    saga: Any = None,
+    when: str | None = None,
+    description: str | None = None,
+) -> ProtocolStep:
+    """One step of a saga, with the keys of a step in the definition language; `saga` is another
+    saga's class or name, `compensate=True` gives a local step a compensation of its own."""
+    return ProtocolStep(
+        invoke, compensate, key, dict(on_reply or {}), dict(on_error or {}), local, saga, when, description
+    )

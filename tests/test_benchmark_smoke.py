@@ -84,6 +84,7 @@ def test_events_benchmark_quick_mode_runs() -> None:
     rows = {line.split()[0] for line in output.splitlines() if line and line[0].isalpha()}
     assert {"delivery", "last", "direct"} <= rows
     assert "ratio publish (last of three) / direct p99: " in output
+    assert "ratio publish (delivery) / direct to three p50: " in output
 
 
 @pytest.mark.e2e

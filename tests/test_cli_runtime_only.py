@@ -55,14 +55,19 @@ def run(*args: str, cwd: Path | None = None, body: str = CLI) -> subprocess.Comp
     )
 
 
-@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["register", "--help"], ["--version"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["serve", "--help"], ["register", "--help"], ["events", "undelivered", "--help"], ["--version"]],
+)
 def test_runtime_commands_and_help_work_without_the_compiler(args: list[str]) -> None:
     done = run(*args)
     assert done.returncode == 0, done.stderr
     assert done.stdout and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("command", ["generate", "validate", "init", "dev", "export", "schema"])
+@pytest.mark.parametrize(
+    "command", ["generate", "validate", "breaking", "init", "dev", "export", "schema", "pull"]
+)
 def test_a_compiler_command_without_the_compiler_says_how_to_install_it(command: str, tmp_path: Path) -> None:
     args = [command, "module.py"] if command == "export" else [command]
     done = run(*args, cwd=tmp_path)
@@ -79,9 +84,16 @@ def test_register_runs_without_the_compiler() -> None:
     assert "unreachable" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_sagas_list_runs_without_the_compiler() -> None:
+    done = run("sagas", "list", "--admin", "http://127.0.0.1:1")
+    assert done.returncode == 1
+    assert "cannot reach the Restate admin API" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_the_runtime_the_testing_kit_and_the_project_configuration_import_without_the_compiler() -> None:
     body = (
         "import restagen, restagen.project, restagen.kafka_subscriptions, restagen.local.serve\n"
+        "import restagen.undelivered\n"
         "import restagen.runtime, restagen.runtime._endpoint.endpoint, restagen.runtime._core.ingress\n"
         "from restagen.testing import FakeContext, SagaTestKit, local_restate, serve\n"
         "code = 0"

@@ -235,13 +235,17 @@ def test_ftgo_demo_lines_are_its_own(demo: Demo) -> None:
 
 @pytest.mark.e2e
 def test_the_dashboard_page_gets_the_runs_events(demo: Demo) -> None:
-    """Opened after the walk-through, the page's stream (the URL its script opens, as a browser asks
-    for it) replays every order event of the run, in the order the demo's own subscriber got them."""
+    """Opened after the walk-through at the address the demo gives (with the run's first offset),
+    the page's stream (the URL its script opens, as a browser asks for it) replays every order
+    event of the run from the stream's log, in the order the demo's own subscriber got them."""
     shown = re.findall(r"dashboard <- (\w+) (order-\w+)", demo.output)
     assert len(shown) == 5, demo.output  # three orders created, one approved, one rejected
     base = f"http://127.0.0.1:{demo.port}"
-    page = httpx.get(f"{base}/dashboard", timeout=30).text
-    (url,) = re.findall(r'new EventSource\("([^"]+)"\)', page)
+    (address,) = re.findall(r"== the live dashboard: (\S+)", demo.output)
+    first = address.split("?from_offset=")[1]
+    page = httpx.get(address, timeout=30).text
+    (template,) = re.findall(r"new EventSource\(`([^`]+)`\)", page)
+    url = template.replace("${encodeURIComponent(from)}", first)
     received: list[tuple[str, str]] = []
     deadline = time.monotonic() + DEADLINE
     with (

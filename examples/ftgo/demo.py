@@ -213,15 +213,23 @@ async def scenario(ingress_url: str, endpoint_url: str) -> None:
     from ftgo.orders.sagas import CreateOrderSagaClient
 
     from restagen.runtime import Ingress
+    from restagen.runtime.events import pull
 
     ann = uuid.UUID(int=0xA11)
-    step(f"the live dashboard: {endpoint_url}/dashboard (order events over Server-Sent Events)")
+    async with Ingress(ingress_url) as ingress:  # where the stream's log is: this run starts there
+        first = (await pull(ingress, cluster="ftgo", stream="orders", limit=1)).end
+    dashboard_url = f"{endpoint_url}/dashboard?from_offset={first}"
+    step(f"the live dashboard: {dashboard_url} (order events over Server-Sent Events)")
     async with httpx.AsyncClient(timeout=WAIT) as http:
-        page = await http.get(f"{endpoint_url}/dashboard")
-    detail(f"the page is served ({page.status_code}); it shows this run's events, from its first")
+        page = await http.get(dashboard_url)
+    detail(
+        f"the page is served ({page.status_code}); it shows this run's events, from its first offset ({first})"
+    )
     detail("this demo follows the same stream in Python, with the generated subscriber")
     dashboard = Dashboard()
-    subscription = await events.subscribe(endpoint_url, dashboard, cluster="ftgo", stream="orders")
+    subscription = await events.subscribe(
+        endpoint_url, dashboard, cluster="ftgo", stream="orders", from_offset=first
+    )
     try:
         async with Ingress(ingress_url) as ingress:
             step("sign-up workflow: submitted, waiting for the e-mail link")
@@ -353,8 +361,14 @@ def run(port: int, logs: Path, keep_serving: bool) -> int:
         step(f"restagen serve ftgo_endpoint:app: every package of the example, on {uri}")
         command = ["-m", "restagen", "serve", "ftgo_endpoint:app", "--port", str(port), "--path", str(SRC)]
         with endpoint_log.open("wb") as log:
+            # With the ingress, the endpoint's SSE node reads the streams' logs for late subscribers.
+            env = {**os.environ, "RESTAGEN_INGRESS__URL": server.ingress_url}
             endpoint = spawn(
-                [sys.executable, *command], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, *command],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
             )
         started.callback(stop, endpoint)
         detail(f"its log: {endpoint_log}")

@@ -91,10 +91,12 @@ class MapOf:
 
 @dataclass(frozen=True)
 class Nullable:
+    """A value that may be null: `T | null` (or `T?` anywhere but at the top of a field's type)."""
+
     inner: TypeRef
 
     def __str__(self) -> str:
-        return f"{self.inner}?"
+        return f"{self.inner} | null"
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Field:
     """The Python attribute name: the wire name, or `name_` for a keyword."""
     type: TypeRef
     optional: bool = False
+    """Whether the field may be absent (`T?`); whether it may be null is its type (`Nullable`)."""
     description: str | None = None
     has_default: bool = False
     default: Any = None
@@ -202,11 +205,16 @@ class KafkaBinding:
     cluster: str
     options: tuple[tuple[str, str], ...] = ()
     """Kafka consumer properties of the subscription, sorted by name, values as text."""
+    type_header: str | None = None
+    """The record header naming each record's event (a handler of several events)."""
+    discriminator: str | None = None
+    """The field of every event naming it (a handler of several events)."""
 
 
 @dataclass(frozen=True)
 class Handler:
     name: str
+    """The Restate name: what the wire and the admin API use."""
     kind: HandlerKind
     input: TypeRef | None
     output: TypeRef | None
@@ -216,18 +224,24 @@ class Handler:
     middleware: tuple[str, ...] = ()
     description: str | None = None
     kafka: KafkaBinding | None = None
+    py_name: str = field(kw_only=True)
+    """The Python method serving it and calling it: snake_case, derived from `name` or set in the schema."""
 
 
 @dataclass(frozen=True)
 class Component:
     kind: ComponentKind
     name: str
+    """The Restate name: what the wire and the admin API use."""
     handlers: tuple[Handler, ...]
     state: tuple[Field, ...] = ()
     promises: tuple[Field, ...] = ()
     options: Options = field(default_factory=Options)
     middleware: tuple[str, ...] = ()
     description: str | None = None
+    py_name: str = field(kw_only=True)
+    """The snake_case Python name (its module in `impl/`, its parameter of `create_app`), derived from
+    `name` or set in the schema; its classes are named after `pascal(py_name)`."""
 
 
 @dataclass(frozen=True)
@@ -237,10 +251,19 @@ class SagaStep:
     """(package, component, handler) of the participant."""
     compensate: tuple[str, str, str] | None = None
     key: str | None = None
-    on_reply: tuple[tuple[Named, str], ...] = ()
+    on_reply: tuple[tuple[TypeRef, str], ...] = ()
+    """(reply type, method): the type is the handler's output or one it may be (a union member)."""
     on_error: tuple[tuple[Named, str], ...] = ()
     local: bool = False
     description: str | None = None
+    when_field: str | None = None
+    """The bool field of the saga data that must be true for the step to run."""
+    when_method: str | None = None
+    """The predicate method that must return true for the step to run."""
+    undo: bool = False
+    """A local step with a compensation of its own (the method `undo_<step>`)."""
+    saga: tuple[str, str] | None = None
+    """(package, saga) of the saga this step runs."""
 
 
 @dataclass(frozen=True)
@@ -267,6 +290,8 @@ class Package:
     description: str | None = None
     serde: str | None = None
     """The package's default codecs (`json` when None)."""
+    unknown_fields: str | None = None
+    """What the package's codecs do with undeclared fields: `reject`, or ignore them (None)."""
 
     def type(self, name: str) -> TypeDecl:
         for decl in self.types:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         WorkflowPromise,
         WorkflowSharedHandlerContext,
     )
+    from restagen.runtime._core.datetimes import UtcDatetime
     from restagen.runtime._core.errors import DeclaredError, DurableTimeout, HandlerNotImplemented
     from restagen.runtime._core.futures import CallFuture, DurableFuture
     from restagen.runtime._core.ingress import (
@@ -138,6 +139,7 @@ __all__ = [
     "SyncIngress",
     "SyncInvocationHandle",
     "SyncWorkflowHandle",
+    "UtcDatetime",
     "WorkflowHandle",
     "WorkflowHandlerContext",
     "WorkflowPromise",

@@ -63,6 +63,9 @@ from restagen.testing._futures import (
 
 __all__ = ["FakeCall", "FakeContext"]
 
+_SUBSCRIPTIONS = "restagen_events/snapshot"
+"""What a publish inside a handler calls when its process has no copy of the subscriptions."""
+
 T = TypeVar("T")
 
 Target = HandlerSpec[Any, Any] | str
@@ -129,8 +132,12 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         invocation_id: str = "inv_fake",
         now: float = EPOCH,
         on_awakeable: Callable[[FakeAwakeable], None] | None = None,
+        repeat_actions: int = 1,
     ) -> None:
         self._key = key
+        self.repeat_actions = repeat_actions
+        """How many times each `run` action runs (the last result is kept): 2 or more, as an
+        aborted attempt may on Restate, to test that its effects are idempotent."""
         self.headers = dict(headers or {})
         self.invocation_id = invocation_id
         self.state: dict[str, bytes] = {
@@ -250,14 +257,16 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
     def run_typed(  # type: ignore[override]
         self, name: str, action: Callable[..., Any], options: Any = None, /, **kwargs: Any
     ) -> Any:
-        """Run `action` once; its result goes through the options' serde, as through the journal."""
+        """Run `action` (`repeat_actions` times); its result goes through the options' serde, as
+        through the journal."""
         serde = getattr(options, "serde", None) or DefaultSerde()
         self.runs.append(name)
 
         async def once() -> Any:
-            result = action(**kwargs)
-            if inspect.isawaitable(result):
-                result = await result
+            for _ in range(self.repeat_actions):
+                result = action(**kwargs)
+                if inspect.isawaitable(result):
+                    result = await result
             return serde.deserialize(serde.serialize(result))
 
         return asyncio.ensure_future(once())
@@ -482,6 +491,10 @@ class FakeContext(WorkflowContext, WorkflowSharedContext):
         )
 
     def _answer(self, call: FakeCall) -> bytes:
+        if call.target == _SUBSCRIPTIONS and call.target not in self._answers:
+            # A publish asks for the cluster's subscriptions: none, unless the test says otherwise
+            # (then its only send is the one to the registry, which delivers).
+            return b'{"version":"","subscriptions":[]}'
         if call.target not in self._answers:
             raise FakeContextError(
                 f"the handler calls {call.target}: mock it with fake.reply({call.target!r}, ...), "

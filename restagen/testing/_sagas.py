@@ -3,8 +3,9 @@
 `SagaTestKit` runs the saga through the same engine as on Restate, with a stand-in for the
 workflow context: participant calls go to the replies and errors you mocked per step (encoded and
 decoded with the participants' codecs, declared errors revived as on the wire), sleeps return at
-once, and awakeables complete with the outcomes you queued. Afterwards, `calls` lists what the
-saga asked of whom, in order, and `states` every state it persisted.
+once, and awakeables complete with the outcomes you queued. It can cancel the saga (between steps,
+or while a local step waits) and resume it once it stopped FAILED. Afterwards, `calls` lists what
+the saga asked of whom, in order, and `states` every state it persisted.
 
     kit = SagaTestKit(CREATE_ORDER, CreateOrderSaga())
     kit.reply("create_ticket", TicketCreated(ticket_id="t-1", order_id="o-1"))
@@ -18,6 +19,8 @@ saga asked of whom, in order, and `states` every state it persisted.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,26 +29,29 @@ from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar, cast
 
 import restate
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from restagen.runtime._core.codecs import Codec
 from restagen.runtime._core.ingress import Ingress
 from restagen.runtime._core.specs import ComponentKind, ComponentSpec, HandlerSpec
 from restagen.runtime._endpoint.admin import register_async
 from restagen.runtime._endpoint.binding import bind
 from restagen.runtime.sagas._clients import SagaClient
+from restagen.runtime.sagas._context import CANCEL_PROMISE, REASON, SagaContext
 from restagen.runtime.sagas._engine import (
     PHASE_HEADER,
     STATE_KEY,
     STEP_HEADER,
     Saga,
-    SagaContext,
-    SagaSpec,
-    SagaState,
-    SagaStatus,
+    resume_promise,
     run_saga,
+    stopped_promise,
 )
+from restagen.runtime.sagas._spec import SagaSpec
+from restagen.runtime.sagas._state import SagaState, SagaStatus
 from restagen.testing._context import FakeCall, FakeContext
 from restagen.testing._futures import FakeAwakeable
+from restagen.testing._nested import NestedSagas
 from restagen.testing._serve import AppThread
 
 __all__ = ["SagaCall", "SagaServerKit", "SagaTestError", "SagaTestKit"]
@@ -88,14 +94,36 @@ def _no_reply(request: Any) -> None:
     return None
 
 
-class _Mocks(Generic[D]):
-    """The mocked participants of one saga, and the calls they received."""
+_ZEROS = (b"null", b'""', b"[]", b"{}", b"0", b"false")
+"""What an unmocked participant answers when unmocked steps succeed: the first its type accepts."""
 
-    def __init__(self, spec: SagaSpec[D], saga: Saga[D]) -> None:
+
+def _zero(codec: Codec[Any]) -> Any:
+    """The empty value of the type of `codec` (a model only when all of its fields have defaults)."""
+    for body in _ZEROS:
+        try:
+            return codec.decode(body)
+        except (ValidationError, ValueError):
+            continue
+    raise LookupError
+
+
+class _Mocks(Generic[D]):
+    """The mocked participants of one saga, and the calls they received.
+
+    With `unmocked="succeed"`, a participant nobody mocked answers the empty value of its type
+    (null, "", [], {}, 0 or false: the first it accepts) instead of failing the test.
+    """
+
+    def __init__(
+        self, spec: SagaSpec[D], saga: Saga[D], *, unmocked: Literal["fail", "succeed"] = "fail"
+    ) -> None:
         self.spec = spec
         self.saga = saga
+        self.unmocked = unmocked
         self._invoke: dict[str, _Outcome] = {}
         self._compensate: dict[str, deque[_Outcome]] = {}
+        self._used: set[str] = set()
         self.calls: list[SagaCall] = []
         """Every participant call, in order."""
 
@@ -124,10 +152,37 @@ class _Mocks(Generic[D]):
         """The calls as `"invoke <step>"` / `"compensate <step>"`."""
         return [str(call) for call in self.calls]
 
+    def assert_all_mocks_used(self) -> None:
+        """Fail unless every step mocked with `reply`, `answer` or `fail` was called, and every
+        compensation failure queued with `fail_compensation` happened."""
+        unused = sorted(set(self._invoke) - self._used)
+        unused += sorted(f"compensation of {step}" for step, left in self._compensate.items() if left)
+        if unused:
+            raise SagaTestError(f"mocked but never called: {', '.join(unused)}")
+
+    async def wait_for_call(self, step: str, timeout: float = 10.0, *, phase: Phase = "invoke") -> SagaCall:
+        """The first call of `step` (in `phase`), once the saga made it: for a saga running on
+        its own (`start`), to act at a point of its course. Fails after `timeout` seconds."""
+        self.spec.step(step)
+        deadline = time.monotonic() + timeout
+        while True:
+            found = next((c for c in self.calls if c.step == step and c.phase == phase), None)
+            if found is not None:
+                return found
+            if time.monotonic() > deadline:
+                raise SagaTestError(
+                    f"no {phase} call of step {step!r} within {timeout}s; calls: {self.history}"
+                )
+            await asyncio.sleep(0.01)
+
     def _answer(self, step_name: str, phase: Phase, target: str, key: str | None, request: Any) -> Any:
         """Record a participant call and return its mocked reply (or raise its mocked error)."""
         step = self.spec.step(step_name)
-        spec = step.compensate if phase == "compensate" else step.invoke
+        spec: HandlerSpec[Any, Any] | None
+        if step.saga is not None:  # a nested saga: started, then settled to compensate it
+            spec = step.saga.settle if phase == "compensate" else step.saga.run
+        else:
+            spec = step.compensate if phase == "compensate" else step.invoke
         assert spec is not None and f"{spec.component}/{spec.name}" == target, (step_name, phase, target)
         self.calls.append(SagaCall(phase, step_name, target, key, request))
         failures = self._compensate.get(step_name) if phase == "compensate" else None
@@ -135,27 +190,53 @@ class _Mocks(Generic[D]):
         if failures:
             outcome = failures.popleft()
         elif mocked is not None:
+            self._used.add(step_name)
             outcome = mocked
         elif phase == "compensate" or spec.output is None:
             outcome = _no_reply
+        elif step.saga is not None and self.unmocked == "succeed":
+            return request  # the nested saga succeeds with its data as it was given
         else:
-            raise SagaTestError(
-                f"step {step_name!r} calls {target}: mock its reply with kit.reply({step_name!r}, ...)"
-            )
+            return self._unmocked(step_name, target, spec.output)
         return outcome(request)
+
+    def _unmocked(self, step: str, target: str, output: Codec[Any]) -> Any:
+        hint = f"mock its reply with kit.reply({step!r}, ...)"
+        if self.unmocked == "succeed":
+            try:
+                return _zero(output)
+            except LookupError:
+                hint = f"its reply type has no empty value to answer with: {hint}"
+        raise SagaTestError(f"step {step!r} calls {target}: {hint}")
 
 
 class SagaTestKit(_Mocks[D]):
     """Runs saga `spec` with the implementation `saga` against mocked participants, no server."""
 
-    def __init__(self, spec: SagaSpec[D], saga: Saga[D]) -> None:
-        super().__init__(spec, saga)
+    def __init__(
+        self,
+        spec: SagaSpec[D],
+        saga: Saga[D],
+        *,
+        unmocked: Literal["fail", "succeed"] = "fail",
+        repeat_actions: int = 1,
+    ) -> None:
+        super().__init__(spec, saga, unmocked=unmocked)
+        self.repeat_actions = repeat_actions
+        """How many times each `ctx.run` action runs: 2 tests that its side effects are
+        idempotent, since on Restate an action may run again in an aborted attempt."""
         self._awakeable_outcomes: deque[Callable[[FakeAwakeable], None]] = deque()
         self._writes: list[tuple[str, bytes | None]] = []
-        self.sleeps: list[timedelta] = []
-        """Every durable sleep (compensation back-offs included)."""
+        self._fakes: list[FakeContext] = []
+        self._task: asyncio.Future[SagaState[D]] | None = None
+        self._cancel: str | None = None
         self.awakeables: list[str] = []
         """The ids of the awakeables the saga created."""
+
+    @property
+    def sleeps(self) -> list[timedelta]:
+        """Every durable sleep (compensation back-offs included)."""
+        return [delay for fake in self._fakes for delay in fake.sleeps]
 
     def resolve_awakeable(self, value: Any) -> Self:
         """The next awakeable the saga waits on completes with `value`."""
@@ -167,16 +248,65 @@ class SagaTestKit(_Mocks[D]):
         self._awakeable_outcomes.append(lambda awakeable: awakeable.reject(message, code))
         return self
 
+    def cancel(self, reason: str = "cancelled") -> Self:
+        """Cancel the saga, as its clients' `cancel` does: now, when it runs (from a mock's
+        `answer`, say), else as soon as it starts. It stops at its next step boundary."""
+        if self._task is not None and not self._task.done():
+            self._fakes[-1].resolve_promise(CANCEL_PROMISE, reason, REASON)
+        else:
+            self._cancel = reason
+        return self
+
+    def cancel_awakeable(self, reason: str = "cancelled") -> Self:
+        """The saga is cancelled while it waits on the next awakeable, which never completes."""
+
+        def cancel(awakeable: FakeAwakeable) -> None:
+            self.cancel(reason)
+
+        self._awakeable_outcomes.append(cancel)
+        return self
+
     async def run(self, saga_id: str, data: D) -> SagaState[D]:
-        """Run the saga to its end and return its final state."""
-        fake = FakeContext(key=saga_id, invocation_id=f"inv_test_{saga_id}", on_awakeable=self._awakeable)
-        fake.writes = self._writes  # every run's, in one list
+        """Run the saga until it stops and return its state: at its end, or FAILED (a
+        compensation out of attempts waits there for `resume`)."""
+        fake = FakeContext(
+            key=saga_id,
+            invocation_id=f"inv_test_{saga_id}",
+            on_awakeable=self._awakeable,
+            repeat_actions=self.repeat_actions,
+        )
+        fake.writes = self._writes
+        self._fakes.append(fake)
         for spec in self._participants():
             fake.answer(spec, self._participant(spec))
-        try:
-            return await run_saga(self.spec, self.saga, SagaContext(fake), data)
-        finally:
-            self.sleeps.extend(fake.sleeps)
+        NestedSagas(self, fake)
+        if self._cancel is not None:
+            fake.resolve_promise(CANCEL_PROMISE, self._cancel, REASON)
+            self._cancel = None
+        self._task = asyncio.ensure_future(run_saga(self.spec, self.saga, SagaContext(fake), data))
+        return await self._stopped(0)
+
+    async def resume(self) -> SagaState[D]:
+        """Resume the saga stopped FAILED, as its clients' `resume` does: the compensation out of
+        attempts is tried again, with fresh attempts. Returns the state where it stops next."""
+        state = self.states[-1] if self.states else None
+        if not self._fakes or state is None or not state.resumable:
+            raise SagaTestError("only a saga stopped FAILED in a compensation can be resumed")
+        self._fakes[-1].resolve_promise(resume_promise(state.resumes), True)
+        return await self._stopped(state.resumes + 1)
+
+    async def _stopped(self, resumes: int) -> SagaState[D]:
+        """The state the saga publishes when it stops after `resumes` resumes (or its end)."""
+        task = self._task
+        assert task is not None
+        codec = self.spec.result.output
+        assert codec is not None
+        stopped = asyncio.ensure_future(self._fakes[-1].promise(stopped_promise(resumes), codec).value())
+        await asyncio.wait([task, stopped], return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            stopped.cancel()
+            return task.result()
+        return stopped.result()
 
     def _participants(self) -> list[HandlerSpec[Any, Any]]:
         """The participant handlers the steps call, each once."""
@@ -250,8 +380,22 @@ class SagaServerKit(_Mocks[D]):
     steps run for real: complete their awakeables through the ingress.
     """
 
-    def __init__(self, spec: SagaSpec[D], saga: Saga[D], *, ingress_url: str, admin_url: str) -> None:
-        super().__init__(spec, saga)
+    def __init__(
+        self,
+        spec: SagaSpec[D],
+        saga: Saga[D],
+        *,
+        ingress_url: str,
+        admin_url: str,
+        unmocked: Literal["fail", "succeed"] = "fail",
+    ) -> None:
+        super().__init__(spec, saga, unmocked=unmocked)
+        nested = [step.name for step in spec.steps if step.saga is not None]
+        if nested:
+            raise SagaTestError(
+                f"steps {nested} run sagas, which SagaServerKit does not mock: test the saga with "
+                "SagaTestKit, or serve it with the sagas it runs (restagen.testing.serve)"
+            )
         self.ingress_url = ingress_url
         self.admin_url = admin_url
         self._thread: AppThread | None = None
@@ -291,8 +435,28 @@ class SagaServerKit(_Mocks[D]):
             thread.stop()
 
     async def run(self, saga_id: str, data: D) -> SagaState[D]:
-        """Start saga `saga_id` with `data` through the ingress and wait for its end."""
+        """Start saga `saga_id` with `data` through the ingress and wait until it stops."""
+        await self.start(saga_id, data)
+        return await self.result(saga_id)
+
+    async def start(self, saga_id: str, data: D) -> None:
+        """Start saga `saga_id` with `data` through the ingress, without waiting."""
+        async with Ingress(self.ingress_url) as ingress:
+            await SagaClient(ingress, self.spec).start(saga_id, data)
+
+    async def result(self, saga_id: str) -> SagaState[D]:
+        """Wait until saga `saga_id` stops; its state."""
+        async with Ingress(self.ingress_url) as ingress:
+            return await SagaClient(ingress, self.spec).result(saga_id)
+
+    async def cancel(self, saga_id: str, reason: str = "cancelled") -> bool:
+        """Cancel saga `saga_id` through the ingress; false when it was not running."""
+        async with Ingress(self.ingress_url) as ingress:
+            return await SagaClient(ingress, self.spec).cancel(saga_id, reason)
+
+    async def resume(self, saga_id: str) -> SagaState[D]:
+        """Resume saga `saga_id`, stopped FAILED, through the ingress; the state where it stops next."""
         async with Ingress(self.ingress_url) as ingress:
             client = SagaClient(ingress, self.spec)
-            await client.start(saga_id, data)
-            return await client.result(saga_id)
+            await client.resume(saga_id)
+            return await client.result(saga_id)  # the next stop: `result` sees the resume

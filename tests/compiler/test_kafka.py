@@ -58,6 +58,7 @@ objects:
           topic: prices_v2
           cluster: analytics.internal
           options: {auto.offset.reset: earliest, enable.auto.commit: true, fetch.min.bytes: 1}
+          type_header: event-type
 workflows:
   restock:
     run: {input: string}
@@ -124,6 +125,7 @@ def test_bindings_reach_the_ir(tmp_path: Path) -> None:
         "prices_v2",
         "analytics.internal",
         (("auto.offset.reset", "earliest"), ("enable.auto.commit", "true"), ("fetch.min.bytes", "1")),
+        type_header="event-type",
     )
 
 
@@ -253,7 +255,10 @@ def test_hostile_names_cannot_add_structure(tmp_path: Path) -> None:
         events=package.events,
         components=(
             ir.Component(
-                component.kind, component.name, (ir.Handler(**{**handler.__dict__, "kafka": binding}),)
+                component.kind,
+                component.name,
+                (ir.Handler(**{**handler.__dict__, "kafka": binding}),),
+                py_name=component.py_name,
             ),
         ),
     )

@@ -10,11 +10,15 @@ from restagen.compiler.pipeline import compile_paths, generate_files
 from restagen.compiler.resolve.names import (
     GENERATED_MODULES,
     MAX_NAME,
+    check_component_name,
     check_field_name,
+    check_handler_name,
     check_pascal,
     check_snake,
     pascal,
     py_field_name,
+    python_name,
+    snake,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,3 +143,45 @@ def test_generated_modules_name_every_module_and_folder_of_a_package() -> None:
     # Every one the example generates is named (middleware.py comes only with middleware; the
     # Markdown files are no modules, and no package name can be theirs).
     assert entries - {"__init__", "sagas.md", "README.md"} == GENERATED_MODULES - {"middleware"}
+
+
+@pytest.mark.parametrize(
+    ("restate", "python"),
+    [
+        ("getCount", "get_count"),
+        ("SubscriptionService", "subscription_service"),
+        ("HTTPGateway", "http_gateway"),
+        ("orders.v2-beta", "orders_v2_beta"),
+        ("_internal", "internal"),
+        ("get_count", "get_count"),
+        ("v2Api", "v2_api"),
+    ],
+)
+def test_python_names_derive_from_restate_names(restate: str, python: str) -> None:
+    assert snake(restate) == python
+    assert python_name(restate, None) == python
+    assert python_name(restate, "chosen") == "chosen"
+
+
+@pytest.mark.parametrize(
+    "name", ["SubscriptionService", "orders.v2-beta", "_a", "x", "A_b-c.d", "openapiV2", "myrestate"]
+)
+def test_restate_component_names_accepted(name: str) -> None:
+    assert check_component_name(name) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["my service", "2fa", "__x", "-a", ".a", "ordérs", "restate_admin", "RestateX", "OpenAPI"]
+)
+def test_restate_component_names_refused(name: str) -> None:
+    assert check_component_name(name) is not None
+
+
+@pytest.mark.parametrize("name", ["getCount", "get_count", "_x", "A1"])
+def test_restate_handler_names_accepted(name: str) -> None:
+    assert check_handler_name(name) is None
+
+
+@pytest.mark.parametrize("name", ["get-count", "get.count", "__x", "1x", "a b"])
+def test_restate_handler_names_refused(name: str) -> None:
+    assert check_handler_name(name) is not None

@@ -49,7 +49,11 @@ def _without_header(files: dict[str, str]) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("module", "schema"),
-    [("orders.py", "orders.restagen.yaml"), ("imports/kitchen.py", "imports/kitchen.restagen.yaml")],
+    [
+        ("orders.py", "orders.restagen.yaml"),
+        ("imports/kitchen.py", "imports/kitchen.restagen.yaml"),
+        ("trips.py", "trips.restagen.yaml"),
+    ],
 )
 def test_protocol_module_and_yaml_give_the_same_ir(module: str, schema: str) -> None:
     from_python = _program(FIXTURES / module)
@@ -93,7 +97,7 @@ def test_imported_protocol_module_becomes_its_own_package() -> None:
     assert program.package("ftgo.kitchen").imports == (("common", "ftgo.common"),)
 
 
-@pytest.mark.parametrize("module", ["orders.py", "imports/kitchen.py"])
+@pytest.mark.parametrize("module", ["orders.py", "imports/kitchen.py", "trips.py"])
 def test_export_writes_yaml_that_compiles_to_the_same_ir(module: str, tmp_path: Path) -> None:
     diagnostics = Diagnostics()
     text = export_yaml(FIXTURES / module, diagnostics)
@@ -118,6 +122,16 @@ BROKEN_CASES = {
         "bad_kafka.py:22:5: services.billing.handlers.charge.kafka: "
         "'kafka' binds an event handler to a topic, and this handler subscribes to no event",
         "bad_kafka.py:22:5: services.billing.handlers.charge.kafka.cluster: 'my_kafka' is not a Kafka cluster name",
+    ],
+    "bad_saga.py": [
+        "bad_saga.py:19:5: sagas.pay.steps[0].invoke: 'helper' is not a handler of a component of this module",
+        "bad_saga.py:20:5: sagas.pay.steps[1].on_reply: "
+        "the type frozenset[str] has no equivalent in the definition language",
+    ],
+    "bad_saga_step.py": [
+        "bad_saga_step.py:22:5: sagas.pay.steps[1].key: "
+        "'key' applies to object participants; this step calls services only",
+        "bad_saga_step.py:22:5: sagas.pay.steps[1].when: saga data has no field 'paid'",
     ],
     "bad_state.py": [
         "bad_state.py:15:10: objects.cart.state.seen: "
@@ -214,7 +228,9 @@ def test_public_surface() -> None:
         "event",
         "handler",
         "object",
+        "saga",
         "service",
+        "step",
         "workflow",
     }
     for name in restagen.__all__:
@@ -257,7 +273,17 @@ def _doc_blocks() -> list[tuple[str, str]]:
 
 def test_docs_blocks_are_python_or_yaml() -> None:
     blocks = _doc_blocks()
-    assert [lang for lang, _ in blocks] == ["python", "yaml", "python"]
+    assert [lang for lang, _ in blocks] == ["python", "yaml", "python", "python"]
+
+
+def test_docs_saga_module_compiles_to_its_sagas(tmp_path: Path) -> None:
+    (tmp_path / "trips.py").write_text(_doc_blocks()[2][1])
+    package = _program(tmp_path / "trips.py").package("docs.protocol_trips")
+    trip = next(saga for saga in package.sagas if saga.name == "book_trip")
+    assert [step.name for step in trip.steps] == ["book_flight", "charge", "car", "confirm"]
+    assert trip.steps[1].key == "customer" and trip.steps[2].saga == ("docs.protocol_trips", "rent_car")
+    assert trip.steps[2].when_field == "with_car" and trip.steps[3].local
+    assert trip.description == "Books a flight, charges the customer, rents a car when wanted."
 
 
 def test_docs_module_and_yaml_are_twins(tmp_path: Path) -> None:
@@ -275,7 +301,7 @@ def test_docs_export_snippet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     blocks = _doc_blocks()
     (tmp_path / "orders.py").write_text(blocks[0][1])
     monkeypatch.chdir(tmp_path)
-    exec(compile(blocks[2][1], "docs/protocol.md", "exec"), {})
+    exec(compile(blocks[3][1], "docs/protocol.md", "exec"), {})
     assert _packages(_program(tmp_path / "orders.restagen.yaml")) == _packages(
         _program(tmp_path / "orders.py")
     )

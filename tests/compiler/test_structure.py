@@ -102,6 +102,6 @@ def test_a_key_starting_with_a_tilde_is_a_key_like_any_other() -> None:
     assert _check(text) == [
         "f.yaml:3:1: <document>: unknown key '~top'\n"
         "    hint: allowed keys: restagen, package, description, imports, types, errors, events, services, "
-        "objects, workflows, sagas, serde",
+        "objects, workflows, sagas, serde, unknown_fields",
         "f.yaml:6:33: types.A.properties.x: unknown key '~min'\n    hint: did you mean 'min'?",
     ]

@@ -231,7 +231,7 @@ def test_events_published_with_sse_reach_subscribers_of_their_stream_on_both_nod
         async with Ingress(restate.ingress_url) as ingress:
             events = news.NewsEvents(IngressPublisher(ingress, PubSubConfig()))
             await events.posted(Posted(post_id="quiet", text="not pushed"), stream="live")
-            (posted_id,) = await events.posted(Posted(post_id="s1", text="pushed"), stream="live", sse=True)
+            await events.posted(Posted(post_id="s1", text="pushed"), stream="live", sse=True)
             await events.edited(Edited(post_id="s1", text="pushed!", revision=2), stream="live", sse=True)
             # Last, to the other stream: what reached it before this marker went to the wrong stream.
             await events.posted(Posted(post_id="marker", text="last"), stream="other", sse=True)
@@ -242,10 +242,11 @@ def test_events_published_with_sse_reach_subscribers_of_their_stream_on_both_nod
         assert {e.post_id for e in first + second} == {"s1"}  # SSE is off unless the publish asks
         assert [e.post_id for e in elsewhere] == ["marker"]
 
-        # reconnecting after the first event, a subscriber gets what followed it from the buffer
+        # reconnecting after the first pushed event (offset 1: "quiet" is offset 0 of the stream's
+        # log), a subscriber gets what followed it
         replayed: list[Posted | Edited] = []
         subscriptions.append(
-            await news.subscribe(served.uri, replayed.append, stream="live", last_event_id=posted_id)
+            await news.subscribe(served.uri, replayed.append, stream="live", last_event_id="1")
         )
         await until(lambda: replayed, "the replayed event")
         assert [type(e).__name__ for e in replayed] == ["Edited"]  # nothing was published after it
@@ -260,3 +261,33 @@ def test_the_sse_publish_route_refuses_unsigned_and_badly_signed_events(served: 
     body = b'{"events": [], "forward": false}'
     assert httpx.post(url, content=body).status_code == 401
     assert httpx.post(url, content=body, headers={"restagen-signature": "t=1,v1=00"}).status_code == 403
+
+
+def test_a_mixed_batch_is_delivered_and_logged_in_its_order(restate: Any, served: Any) -> None:
+    from news import events as news
+    from news.models import Edited, Posted
+
+    async def publish() -> tuple[list[str], list[tuple[int, Posted | Edited]]]:
+        async with Ingress(restate.ingress_url) as ingress:
+            events = news.NewsEvents(IngressPublisher(ingress, PubSubConfig()))
+            batch = (
+                Posted(post_id="m1", text="first"),
+                Edited(post_id="m1", text="first!", revision=2),
+                Posted(post_id="m1", text="again"),
+            )
+            ids = await events.publish(*batch, key="m1", stream="mixed")
+
+            async def logged() -> list[tuple[int, Posted | Edited]]:
+                return (await news.pull(ingress, stream="mixed"))[0]
+
+            return list(ids), await until(logged, "the batch in the stream's log")
+
+    ids, logged = asyncio.run(publish())
+    assert len(set(ids)) == 3
+    assert [(offset, type(event).__name__, event.text) for offset, event in logged] == [
+        (0, "Posted", "first"),
+        (1, "Edited", "first!"),
+        (2, "Posted", "again"),
+    ]
+    expected = sorted(["audit", "audit", "feed:Edited", "feed:Posted", "feed:Posted", "inbox:m1", "inbox:m1"])
+    assert _eventually(lambda: _heard(restate, "m1"), expected) == expected

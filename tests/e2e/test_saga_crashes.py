@@ -4,8 +4,9 @@ The trip saga's participants count, in object state, each application and each u
 trip (tests/e2e/trip/impl.py); every participant call takes a while, so that crashes land in the
 middle of steps. Sagas are started, the endpoint process is killed with SIGKILL while sagas are
 in forward steps and again while they compensate, and restarted; then the same with the Restate
-server killed and restarted on its data folder. Each saga must end as it would have without the
-crashes, with each participant call and each compensation counted exactly once.
+server killed and restarted on its data folder; and a saga cancelled and one resumed across
+crashes. Each saga must end as it would have without the crashes, with each participant call and
+each compensation counted exactly once.
 """
 
 from __future__ import annotations
@@ -155,4 +156,57 @@ def test_server_killed_and_restarted_on_its_data_in_forward_steps_and_in_compens
     own_restate.restart(kill=True)
 
     _check_exactly_once(own_restate.ingress_url, trips)
+    served.stop()
+
+
+def test_cancel_and_resume_across_crashes(trip: Path, own_restate: LocalRestate, endpoint: Any) -> None:
+    """A saga waiting on its confirmation is cancelled and one FAILED in its compensations is
+    resumed, after the server and the endpoint were killed; the endpoint is killed again while the
+    cancelled saga compensates. Each effect still counts once."""
+    from trip.clients import LedgerSyncClient
+    from trip.models import TripData
+    from trip.sagas import BookTripSagaSyncClient
+
+    from restagen.runtime import SyncIngress
+    from restagen.runtime.sagas import SagaStatus
+
+    served = endpoint("impl:app", [trip, HERE / "trip"], server=own_restate)
+    url = own_restate.ingress_url
+    with SyncIngress(url) as ingress:
+        saga = BookTripSagaSyncClient(ingress)
+        saga.start("kc", TripData(trip_id="kc", customer="c-kc", confirm=True, delay_ms=DELAY_MS))
+        saga.start("kr", TripData(trip_id="kr", customer="c-kr", decline=True, undo_failures=20))
+    _wait_for(url, {"kc": False}, lambda state: state.data.confirmation_id is not None, "waiting")
+    _wait_for(url, {"kr": True}, lambda state: state.status == "FAILED", "stopped FAILED")
+    own_restate.restart(kill=True)
+    served.kill()
+    served.start()
+
+    with SyncIngress(url, timeout=180) as ingress:
+        saga = BookTripSagaSyncClient(ingress)
+        assert saga.cancel("kc", "crashed and cancelled") is True
+        _wait_for(url, {"kc": False}, _compensating, "compensating after its cancellation")
+        served.kill()
+        served.start()
+        cancelled = saga.result("kc")
+        saga.resume("kr")
+        assert saga.result("kr").current_step == "flight"  # that undo runs out of attempts too
+        saga.resume("kr")
+        resumed = saga.result("kr")
+        kc, kr = LedgerSyncClient(ingress, "c-kc").counts(), LedgerSyncClient(ingress, "c-kr").counts()
+    assert (cancelled.status, cancelled.compensated_steps) == (
+        SagaStatus.CANCELLED,
+        ["charge", "hotel", "flight"],
+    )
+    assert kc == {
+        **{f"apply:kc:{item}": 1 for item in ("flight", "hotel", "charge")},
+        **{f"undo-attempt:kc:{item}": 1 for item in ("flight", "hotel", "charge")},
+        **{f"undo:kc:{item}": 1 for item in ("flight", "hotel", "charge")},
+    }
+    assert (resumed.status, resumed.resumes) == (SagaStatus.ROLLED_BACK, 2)
+    assert kr == {
+        **{f"apply:kr:{item}": 1 for item in ("flight", "hotel")},
+        **{f"undo-attempt:kr:{item}": 21 for item in ("flight", "hotel")},
+        **{f"undo:kr:{item}": 1 for item in ("flight", "hotel")},
+    }
     served.stop()

@@ -51,7 +51,7 @@ def test_mocked_participants_on_a_real_server(trip: Any, own_restate: LocalResta
     async def scenario() -> tuple[Any, Any]:
         async with kit:
             happy = await kit.run("k1", TripData(trip_id="k1", customer="ann"))
-            kit.fail("charge", CardDeclined(reason="limit"))
+            kit.fail("charge", CardDeclined(reason="limit"))  # replaces its reply
             kit.fail_compensation("hotel", TerminalError("busy"), times=1)
             declined = await kit.run("k2", TripData(trip_id="k2", customer="bob"))
             return happy, declined
@@ -68,3 +68,40 @@ def test_mocked_participants_on_a_real_server(trip: Any, own_restate: LocalResta
     ]  # fmt: skip
     assert [call.key for call in kit.calls[:4]] == ["ann", "ann", "ann", None]
     assert kit.calls[1].request.item == "hotel"
+
+
+def test_cancel_resume_and_wait_for_call_on_a_real_server(trip: Any, own_restate: LocalRestate) -> None:
+    from trip.errors import CardDeclined
+    from trip.models import Booking, TripData
+    from trip.sagas import BOOK_TRIP
+
+    kit = SagaServerKit(
+        BOOK_TRIP,
+        trip.BookTrip(),
+        ingress_url=own_restate.ingress_url,
+        admin_url=own_restate.admin_url,
+    )
+    kit.reply("flight", Booking(ref="F1")).reply("hotel", Booking(ref="H1")).reply(
+        "charge", Booking(ref="C1")
+    )
+
+    async def scenario() -> tuple[Any, Any, Any]:
+        async with kit:
+            await kit.start("w1", TripData(trip_id="w1", customer="ann", confirm=True))
+            await kit.wait_for_call("charge", timeout=30)  # then it waits for its confirmation
+            assert await kit.cancel("w1", "too slow") is True
+            cancelled = await kit.result("w1")
+            kit.fail("charge", CardDeclined(reason="limit"))  # replaces its reply
+            kit.fail_compensation("hotel", TerminalError("busy"), times=20)  # the policy's 20 attempts
+            stopped = await kit.run("w2", TripData(trip_id="w2", customer="bob"))
+            resumed = await kit.resume("w2")
+            return cancelled, stopped, resumed
+
+    cancelled, stopped, resumed = asyncio.run(scenario())
+    assert (cancelled.status, cancelled.compensated_steps) == (
+        SagaStatus.CANCELLED,
+        ["charge", "hotel", "flight"],
+    )
+    assert (stopped.status, stopped.current_step) == (SagaStatus.FAILED, "hotel")
+    assert (resumed.status, resumed.resumes) == (SagaStatus.ROLLED_BACK, 1)
+    kit.assert_all_mocks_used()

@@ -3,8 +3,9 @@ each effect in object state.
 
 Covers the happy path, a second start of the same id, a declined card rolling back, a reply
 handler that rejects, `on_error: fail`, compensations retried until they succeed or run out of
-attempts, a local step waiting on an awakeable completed from outside, and a handler starting a
-saga through the saga's context client.
+attempts, a local step waiting on an awakeable completed from outside, a handler starting a
+saga through the saga's context client, cancelling a saga (between steps, while a local step
+waits, from a handler) and resuming one FAILED in its compensations.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate
 from restagen.testing import ServedApp, serve
-from tests.polling import wait_until
+from tests.polling import until, wait_until
 
 HERE = Path(__file__).resolve().parent
 
@@ -229,3 +230,141 @@ def test_participant_calls_carry_the_propagated_headers(trip: Path, own_restate:
 
     state = asyncio.run(scenario())
     assert (state.data.flight_ref, state.data.hotel_ref) == ("flight-p1@trace-7", "hotel-p1@trace-7")
+
+
+def _saga_client(ingress: Any) -> Any:
+    from trip.sagas import BookTripSagaSyncClient
+
+    return BookTripSagaSyncClient(ingress)
+
+
+def test_cancel_stops_at_the_next_step_boundary(restate: Any, served: Any) -> None:
+    from restagen.runtime import SyncIngress
+    from restagen.runtime.sagas import SagaStatus
+
+    with SyncIngress(restate.ingress_url) as ingress:
+        saga = _saga_client(ingress)
+        handle = saga.start("c1", _data("c1", delay_ms=700))
+
+        def at_hotel() -> Any:
+            state = saga.state("c1")
+            return state if state is not None and state.current_step == "hotel" else None
+
+        wait_until(at_hotel, "the saga calling the hotel")
+        assert handle.cancel("the customer called") is True
+        final = saga.result("c1")
+        assert saga.cancel("c1") is False  # it no longer runs
+    assert final.status == SagaStatus.CANCELLED
+    assert final.completed_steps == ["flight", "hotel"]  # the call in flight finished first
+    assert final.compensated_steps == ["hotel", "flight"]
+    assert final.cause.phase == "cancel" and final.cause.step == "charge"
+    assert final.cause.message == "the customer called"
+    assert counts(restate.ingress_url, "c-c1") == {
+        "apply:c1:flight": 1,
+        "apply:c1:hotel": 1,
+        "undo-attempt:c1:hotel": 1,
+        "undo:c1:hotel": 1,
+        "undo-attempt:c1:flight": 1,
+        "undo:c1:flight": 1,
+    }
+
+
+def test_cancel_reaches_a_local_step_waiting_on_an_awakeable(restate: Any, served: Any) -> None:
+    from trip.clients import AgencySyncClient
+
+    from restagen.runtime import SyncIngress
+    from restagen.runtime.sagas import SagaStatus
+
+    with SyncIngress(restate.ingress_url) as ingress:
+        saga = _saga_client(ingress)
+        saga.start("c2", _data("c2", confirm=True))
+
+        def waiting() -> Any:
+            state = saga.state("c2")
+            return state if state is not None and state.data.confirmation_id else None
+
+        wait_until(waiting, "the saga waiting for its confirmation")
+        assert AgencySyncClient(ingress).cancel("c2") is True  # through the in-handler client
+        final = saga.result("c2")
+    assert final.status == SagaStatus.CANCELLED
+    assert (final.cause.step, final.cause.message) == ("confirm", "the agency cancelled")
+    assert final.compensated_steps == ["charge", "hotel", "flight"]
+    assert final.data.confirmed_by is None
+    assert counts(restate.ingress_url, "c-c2")["undo:c2:charge"] == 1
+
+
+def test_resume_retries_the_compensation_out_of_attempts(restate: Any, served: Any) -> None:
+    from restagen.runtime import IngressError, SyncIngress
+    from restagen.runtime.sagas import SagaStatus
+
+    # Each undo fails its first 20 attempts, as many as the saga's policy allows: the saga stops
+    # FAILED at the hotel, then, resumed, at the flight, then ends.
+    with SyncIngress(restate.ingress_url) as ingress:
+        saga = _saga_client(ingress)
+        saga.start("r1", _data("r1", decline=True, undo_failures=20))
+        first = saga.result("r1")
+        assert (first.status, first.current_step, first.resumes) == (SagaStatus.FAILED, "hotel", 0)
+        saga.resume("r1")
+        second = saga.result("r1")
+        assert (second.status, second.current_step, second.resumes) == (SagaStatus.FAILED, "flight", 1)
+        assert second.compensated_steps == ["hotel"]
+        saga.resume("r1")
+        final = saga.result("r1")
+        with pytest.raises(IngressError, match="only a saga FAILED in a compensation can be resumed"):
+            saga.resume("r1")
+    assert (final.status, final.resumes) == (SagaStatus.ROLLED_BACK, 2)
+    assert final.compensated_steps == ["hotel", "flight"]
+    assert final.cause.error == "CardDeclined"
+    found = counts(restate.ingress_url, "c-r1")
+    assert (found["undo-attempt:r1:hotel"], found["undo:r1:hotel"]) == (21, 1)
+    assert (found["undo-attempt:r1:flight"], found["undo:r1:flight"]) == (21, 1)
+
+
+def test_two_cancels_at_once_cancel_once(restate: Any, served: Any) -> None:
+    from trip.sagas import BookTripSagaClient
+
+    from restagen.runtime import Ingress
+    from restagen.runtime.sagas import SagaStatus
+
+    async def scenario() -> tuple[list[bool], Any]:
+        async with Ingress(restate.ingress_url) as ingress:
+            saga = BookTripSagaClient(ingress)
+            await saga.start("c3", _data("c3", confirm=True))
+
+            async def waiting() -> Any:
+                state = await saga.state("c3")
+                return state if state is not None and state.data.confirmation_id else None
+
+            await until(waiting, "the saga waiting for its confirmation")
+            answers = await asyncio.gather(saga.cancel("c3", "first"), saga.cancel("c3", "second"))
+            return list(answers), await saga.result("c3")
+
+    answers, final = asyncio.run(scenario())
+    assert final.status == SagaStatus.CANCELLED
+    assert final.cause.message in ("first", "second")
+    # Both usually find it running and resolve the cancellation: the second resolution of the
+    # promise fails in Restate, and its handler answers True all the same.
+    assert True in answers, answers
+
+
+def test_restagen_sagas_list_and_show_read_states_from_the_admin_api(
+    restate: Any, served: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(restate.ingress_url, "l1")
+    _run(restate.ingress_url, "l2", decline=True)
+    capsys.readouterr()
+    assert restagen(["sagas", "list", "--admin", restate.admin_url, "--saga", "book_trip"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["SAGA", "ID", "STATUS", "STEP", "LAST", "ERROR"]
+    rows = {line.split()[1]: line for line in lines[1:]}
+    assert rows["l1"].split()[:4] == ["book_trip", "l1", "SUCCEEDED", "-"]
+    assert rows["l2"].split()[:3] == ["book_trip", "l2", "ROLLED_BACK"]
+    assert "invoke charge: CardDeclined {\"reason\":\"over the limit\"} (402, CardDeclined)" in rows["l2"]
+
+    assert restagen(["sagas", "show", "l2", "--admin", restate.admin_url]) == 0
+    shown = capsys.readouterr().out
+    assert "status        ROLLED_BACK\n" in shown
+    assert "compensated   hotel, flight\n" in shown
+    assert '"trip_id": "l2"' in shown
+    assert restagen(["sagas", "show", "nope", "--admin", restate.admin_url]) == 1
+    assert "no saga with id 'nope'" in capsys.readouterr().err

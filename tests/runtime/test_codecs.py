@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ConfigDict, Field, RootModel, TypeAdapter
 
-from restagen.runtime import BsonCodec, Codec, CodecError, JsonCodec, Model
+from restagen.runtime import BsonCodec, Codec, CodecError, JsonCodec, Model, UtcDatetime
 
 
 class Colour(enum.StrEnum):
@@ -62,6 +62,8 @@ class Everything(Model):
     from_: Annotated[str, Field(alias="from")]
     note: str | None = None
     either: Line | str
+    utc: UtcDatetime
+    comment: str | None  # a nullable field: always written, null included
 
 
 # BSON keys cannot hold NUL (a documented limit, tested below): keys here are NUL-free.
@@ -71,9 +73,8 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(_keys, children, max_size=3),
     max_leaves=6,
 )
-aware = st.datetimes(
-    timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))])
-)
+aware_zones = st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))])
+aware = st.datetimes(timezones=aware_zones)
 decimals = st.decimals(allow_nan=False, allow_infinity=False, places=None)
 everything = st.builds(
     Everything,
@@ -99,6 +100,10 @@ everything = st.builds(
     from_=st.text(),
     note=st.none() | st.text(),
     either=st.one_of(st.builds(Line, sku=st.text(), quantity=st.integers(0, 9)), st.text()),
+    utc=st.datetimes(  # a day from either end: every instant there is one in UTC too
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=aware_zones
+    ),
+    comment=st.none() | st.text(),
 )
 
 CODECS: list[Codec[Everything]] = [JsonCodec(Everything), BsonCodec(Everything)]
@@ -111,8 +116,9 @@ def test_round_trip_is_exact(codec: Codec[Everything], value: Everything) -> Non
     again = codec.decode(codec.encode(value))
     assert again == value
     assert type(again.payment.root) is type(value.payment.root)
-    for name in ("at", "price", "took"):
+    for name in ("at", "price", "took", "utc"):
         assert str(getattr(again, name)) == str(getattr(value, name))
+    assert again.utc.utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize("codec_class", [JsonCodec, BsonCodec], ids=["json", "bson"])

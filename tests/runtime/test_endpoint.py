@@ -322,7 +322,7 @@ def test_an_endpoint_with_pubsub_serves_the_registry_and_mounts_its_sse_hub_with
 
     endpoint = _plain(Endpoint(_config(pubsub={"cluster": "blue"}))).bind(SVC, Echo())
     endpoint.sse_middleware(readers_only)
-    assert [component.name for component in endpoint.components()] == ["svc", "restagen_events"]
+    assert [component.name for component in endpoint.components()] == ["svc", "restagen_events", "restagen_event_log"]
 
     async def scenario() -> None:
         async with running(endpoint.app()) as url:

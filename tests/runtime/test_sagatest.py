@@ -158,6 +158,138 @@ def test_compensation_out_of_attempts_fails_and_skips_nothing(trip: Any) -> None
     assert state.last_error is not None and state.last_error.attempt == 20
 
 
+def test_resume_retries_the_compensation_out_of_attempts_and_goes_on(trip: Any) -> None:
+    from trip.errors import CardDeclined
+
+    kit = _kit(trip)
+    kit.fail("charge", CardDeclined(reason="limit"))
+    kit.fail_compensation("hotel", TerminalError("down"), times=25)  # 20 attempts, then 5 after resume
+    kit.fail_compensation("flight", TerminalError("down"), times=20)
+
+    async def scenario() -> list[Any]:
+        first = await kit.run("t", _data())
+        second = await kit.resume()  # hotel succeeds on its 6th fresh attempt; flight runs out
+        third = await kit.resume()
+        return [first, second, third]
+
+    first, second, third = asyncio.run(scenario())
+    assert (first.status, first.current_step, first.resumes) == (SagaStatus.FAILED, "hotel", 0)
+    assert (second.status, second.current_step, second.resumes) == (SagaStatus.FAILED, "flight", 1)
+    assert second.compensated_steps == ["hotel"]
+    assert (third.status, third.resumes) == (SagaStatus.ROLLED_BACK, 2)
+    assert third.compensated_steps == ["hotel", "flight"]
+    assert third.cause is not None and third.cause.error == "CardDeclined"  # the cause stays
+    assert kit.history.count("compensate hotel") == 26 and kit.history.count("compensate flight") == 21
+    assert kit.statuses == [
+        SagaStatus.RUNNING, SagaStatus.COMPENSATING, SagaStatus.FAILED, SagaStatus.COMPENSATING,
+        SagaStatus.FAILED, SagaStatus.COMPENSATING, SagaStatus.ROLLED_BACK,
+    ]  # fmt: skip
+    kit.assert_all_mocks_used()
+
+
+def test_only_a_saga_failed_in_a_compensation_resumes(trip: Any) -> None:
+    from trip.errors import Fraud
+
+    kit = _kit(trip)
+    kit.fail("charge", Fraud(reason="stolen"))
+
+    async def scenario() -> None:
+        state = await kit.run("t", _data())
+        assert state.status == SagaStatus.FAILED and not state.resumable
+        await kit.resume()
+
+    with pytest.raises(SagaTestError, match="only a saga stopped FAILED in a compensation"):
+        asyncio.run(scenario())
+
+
+def test_cancel_stops_at_the_next_step_boundary_and_compensates(trip: Any) -> None:
+    from trip.models import Booking
+
+    kit = _kit(trip)
+    kit.answer("hotel", lambda request: (kit.cancel("customer changed plans"), Booking(ref="H1"))[1])
+    state = asyncio.run(kit.run("t", _data()))
+    assert state.status == SagaStatus.CANCELLED
+    assert state.completed_steps == ["flight", "hotel"]  # the step in flight finished
+    assert kit.history == ["invoke flight", "invoke hotel", "compensate hotel", "compensate flight"]
+    assert state.cause is not None
+    assert (state.cause.phase, state.cause.step, state.cause.message) == (
+        "cancel",
+        "charge",
+        "customer changed plans",
+    )
+    assert kit.statuses == [SagaStatus.RUNNING, SagaStatus.COMPENSATING, SagaStatus.CANCELLED]
+
+
+def test_cancel_before_the_first_step_runs_nothing(trip: Any) -> None:
+    kit = _kit(trip).cancel()
+    state = asyncio.run(kit.run("t", _data()))
+    assert (state.status, state.completed_steps, kit.history) == (SagaStatus.CANCELLED, [], [])
+
+
+def test_cancel_while_a_local_step_waits_on_an_awakeable(trip: Any) -> None:
+    kit = _kit(trip)
+    kit.cancel_awakeable("no confirmation")
+    state = asyncio.run(kit.run("t", _data(confirm=True)))
+    assert state.status == SagaStatus.CANCELLED
+    assert state.cause is not None and (state.cause.step, state.cause.phase) == ("confirm", "cancel")
+    assert state.completed_steps == ["flight", "hotel", "charge"]  # the waiting step is not done
+    assert kit.history[-3:] == ["compensate charge", "compensate hotel", "compensate flight"]
+    assert state.data.confirmed_by is None
+
+
+def test_a_cancelled_saga_calls_on_cancelled(trip: Any) -> None:
+    from trip.sagas import BOOK_TRIP
+
+    seen: list[str] = []
+
+    class Hooked(trip.BookTrip):  # type: ignore[name-defined, misc]
+        async def on_cancelled(self, ctx: Any, data: Any, failure: Any) -> None:
+            seen.append(f"cancelled: {failure.message}")
+
+        async def on_rolled_back(self, ctx: Any, data: Any, failure: Any) -> None:
+            seen.append("rolled back")
+
+    kit = SagaTestKit(BOOK_TRIP, Hooked(), unmocked="succeed").cancel("stop")
+    asyncio.run(kit.run("t", _data()))
+    assert seen == ["cancelled: stop"]
+
+
+def test_unmocked_steps_succeed_when_asked(trip: Any) -> None:
+    from trip.sagas import BOOK_TRIP
+
+    # Booking has a required field: no empty value to answer with, and the kit says so.
+    kit = SagaTestKit(BOOK_TRIP, trip.BookTrip(), unmocked="succeed")
+    with pytest.raises(SagaTestError, match="no empty value"):
+        asyncio.run(kit.run("t", _data()))
+
+
+def test_assert_all_mocks_used_names_what_was_never_called(trip: Any) -> None:
+    from trip.errors import CardDeclined
+
+    kit = _kit(trip)
+    kit.fail("flight", CardDeclined(reason="x"))  # replaces the reply: the saga stops there
+    kit.fail_compensation("charge", TerminalError("down"))
+    asyncio.run(kit.run("t", _data()))
+    with pytest.raises(SagaTestError, match="mocked but never called: charge, hotel, compensation of charge"):
+        kit.assert_all_mocks_used()
+
+
+def test_wait_for_call_returns_once_the_saga_made_it(trip: Any) -> None:
+    kit = _kit(trip)
+    kit.resolve_awakeable("agent")
+
+    async def scenario() -> Any:
+        running = asyncio.ensure_future(kit.run("t", _data(confirm=True)))
+        call = await kit.wait_for_call("charge", timeout=5)
+        await running
+        with pytest.raises(SagaTestError, match="no compensate call of step 'charge'"):
+            await kit.wait_for_call("charge", timeout=0.05, phase="compensate")
+        return call
+
+    call = asyncio.run(scenario())
+    assert (call.step, call.target, call.request.item) == ("charge", "ledger/apply", "charge")
+
+
 def test_local_step_awaits_an_awakeable(trip: Any) -> None:
     kit = _kit(trip)
     kit.resolve_awakeable("the airline")
@@ -293,3 +425,41 @@ def test_a_step_mixing_a_service_and_an_object_keys_only_the_object(tmp_path: Pa
         sys.path.remove(str(out))
         for name in [m for m in sys.modules if m == "kitmixed" or m.startswith("kitmixed.")]:
             del sys.modules[name]
+
+
+def test_result_of_a_saga_begun_under_an_earlier_restagen_reads_its_state_until_it_ended(trip: Any) -> None:
+    """Its run published no stops: `result` polls its state instead (a durable sleep per read)."""
+    from restagen.runtime import WorkflowSharedHandlerContext
+    from restagen.testing import FakeContext
+
+    def stored(status: str) -> bytes:  # as the run of an earlier version saved it: no `stops`
+        data = _data().model_dump_json()
+        return f'{{"saga_id": "t", "status": "{status}", "data": {data}}}'.encode()
+
+    class Finishing(FakeContext):
+        def sleep(self, delta: timedelta, name: str | None = None) -> Any:
+            self.state["saga"] = stored("ROLLED_BACK")  # the old run ends meanwhile
+            return super().sleep(delta, name)
+
+    ended = FakeContext(key="t", state={"saga": stored("SUCCEEDED")})
+    state = asyncio.run(trip.BookTrip().result(WorkflowSharedHandlerContext(ended)))
+    assert (state.status, ended.sleeps) == (SagaStatus.SUCCEEDED, [])
+
+    running = Finishing(key="t", state={"saga": stored("COMPENSATING")})
+    state = asyncio.run(trip.BookTrip().result(WorkflowSharedHandlerContext(running)))
+    assert (state.status, running.sleeps) == (SagaStatus.ROLLED_BACK, [timedelta(seconds=1)])
+
+
+def test_a_saga_begun_under_an_earlier_restagen_is_neither_cancelled_nor_resumed(trip: Any) -> None:
+    from restagen.runtime import WorkflowSharedHandlerContext
+    from restagen.testing import FakeContext
+
+    def context(status: str, phase: str) -> Any:
+        data = _data().model_dump_json()
+        error = f'{{"step": "hotel", "phase": "{phase}", "message": "down"}}'
+        body = f'{{"saga_id": "t", "status": "{status}", "last_error": {error}, "data": {data}}}'
+        return WorkflowSharedHandlerContext(FakeContext(key="t", state={"saga": body.encode()}))
+
+    assert asyncio.run(trip.BookTrip().cancel(context("RUNNING", "invoke"), "stop")) is False
+    with pytest.raises(TerminalError, match="only a saga FAILED in a compensation can be resumed"):
+        asyncio.run(trip.BookTrip().resume(context("FAILED", "compensate")))

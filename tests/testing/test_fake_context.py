@@ -318,3 +318,29 @@ def test_it_is_every_kind_of_sdk_context_and_fakes_the_sdks_typed_calls() -> Non
     ]
     with pytest.raises(NotImplementedError, match="scopes"):
         fake.scope("s")
+
+
+def test_repeat_actions_runs_each_action_again_as_an_aborted_attempt_may() -> None:
+    fake = FakeContext(invocation_id="inv_7", repeat_actions=2)
+    ctx = ServiceHandlerContext(fake)
+    effects: list[str] = []
+
+    def charge() -> int:
+        effects.append(ctx.action_key("charge"))
+        return len(effects)
+
+    async def handler() -> int:
+        return await ctx.run("charge", charge, int)
+
+    assert run(handler) == 2  # the last run's result is the one journaled
+    assert effects == ["inv_7/charge", "inv_7/charge"]  # the same key on every run
+    assert fake.runs == ["charge"]
+
+
+def test_action_keys_differ_by_action_and_invocation() -> None:
+    first, second = (
+        ServiceHandlerContext(FakeContext(invocation_id="inv_1")),
+        ServiceHandlerContext(FakeContext(invocation_id="inv_2")),
+    )
+    assert first.action_key("pay") == "inv_1/pay"
+    assert len({first.action_key("pay"), first.action_key("ship"), second.action_key("pay")}) == 3

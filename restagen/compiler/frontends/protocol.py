@@ -27,20 +27,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from restagen.compiler.frontends.load import DocPath, SourceDocument, SourceMap
+from restagen.compiler.frontends.protocol_sagas import saga_decl
 from restagen.compiler.structure.check import check_structure, dotted
 from restagen.compiler.structure.language import Document
 from restagen.decorators import (
     COMPONENT_ATTR,
     EVENT_ATTR,
     HANDLER_ATTR,
+    SAGA_ATTR,
     Error,
     ProtocolComponent,
     ProtocolHandler,
+    ProtocolSaga,
     duration_text,
 )
 from restagen.diagnostics import Diagnostics, Position, Severity
@@ -56,6 +59,7 @@ _PRIMITIVES: dict[Any, str] = {
     bool: "bool",
     bytes: "bytes",
     datetime: "datetime",
+    AwareDatetime: "datetime",  # and the runtime's UtcDatetime, an annotated AwareDatetime
     date: "date",
     time: "time",
     timedelta: "duration",
@@ -275,6 +279,11 @@ class _Translator:
         declared = self.declare_queued(0)
         for cls in components:
             self.component(cls, getattr(cls, COMPONENT_ATTR))
+        sagas = {
+            info.name: saga_decl(self, value, info)
+            for value in namespace.values()
+            if isinstance(value, type) and isinstance(info := value.__dict__.get(SAGA_ATTR), ProtocolSaga)
+        }
         self.declare_queued(declared)
         if self.imports:
             data["imports"] = dict(sorted(self.imports.items()))
@@ -282,6 +291,8 @@ class _Translator:
             if section:
                 data[key] = section
         data.update({key: value for key, value in self.components.items() if value})
+        if sagas:
+            data["sagas"] = sagas
         return SourceDocument(self.display, data, self.smap)
 
     def collect(self, namespace: Mapping[str, Any]) -> list[type]:
@@ -437,7 +448,8 @@ class _Translator:
 
     def property(self, annotation: Any, path: DocPath, info: dict[str, Any]) -> str | dict[str, Any] | None:
         try:
-            expr = self.expr(annotation, path)
+            # A field without a default that may be None must be sent: `T | null`, not `T?`.
+            expr = self.expr(annotation, path, required_field="default" not in info)
         except _Unsupported as exc:
             self.error(path, str(exc))
             return None
@@ -484,7 +496,7 @@ class _Translator:
 
     # -- type expressions ---------------------------------------------------------------------------
 
-    def expr(self, annotation: Any, path: DocPath) -> str:
+    def expr(self, annotation: Any, path: DocPath, *, required_field: bool = False) -> str:
         for alias, name in self.aliases:
             if alias is annotation or alias == annotation:
                 return name
@@ -495,9 +507,9 @@ class _Translator:
                     "a tagged union needs a name: declare it at module level, "
                     'e.g. Payment = Annotated[Card | Cash, Field(discriminator="kind")]'
                 )
-            return self.expr(inner, path)
+            return self.expr(inner, path, required_field=required_field)
         if _is_union(inner):
-            return self.union_expr(inner, path)
+            return self.union_expr(inner, path, required_field=required_field)
         generic = self.generic_expr(inner, path)
         if generic is not None:
             return generic
@@ -509,12 +521,14 @@ class _Translator:
             return self.named(inner, path)
         raise _Unsupported(f"the type {_show(inner)} has no equivalent in the definition language")
 
-    def union_expr(self, union: Any, path: DocPath) -> str:
-        """`A | B`, with a trailing `?` when one member is None."""
+    def union_expr(self, union: Any, path: DocPath, *, required_field: bool = False) -> str:
+        """`A | B`, with a trailing `?` when one member is None (`| null` for a required field)."""
         args = typing.get_args(union)
         members = [self.expr(a, path) for a in args if a is not type(None)]
         text = " | ".join(members)
         if len(members) < len(args):
+            if required_field:
+                return f"{text} | null"
             return f"({text})?" if len(members) > 1 else f"{text}?"
         return text
 

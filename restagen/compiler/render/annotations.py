@@ -17,7 +17,8 @@ _PRIMITIVES: dict[str, tuple[str, tuple[str, str] | None]] = {
     "float": ("float", None),
     "bool": ("bool", None),
     "bytes": ("bytes", None),
-    "datetime": ("datetime", ("datetime", "datetime")),
+    # Aware, held in UTC and written with `Z`; a `datetime` for a type checker.
+    "datetime": ("UtcDatetime", ("restagen.runtime", "UtcDatetime")),
     "date": ("date", ("datetime", "date")),
     "time": ("time", ("datetime", "time")),
     "duration": ("timedelta", ("datetime", "timedelta")),

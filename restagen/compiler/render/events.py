@@ -35,6 +35,7 @@ class _Event:
     decl: ir.EventDecl
     constant: str
     method: str
+    codec: str
 
 
 def _method(name: str) -> str:
@@ -42,7 +43,11 @@ def _method(name: str) -> str:
 
 
 def render_events(package: ir.Package) -> str:
-    events = [_Event(decl, event_constant(decl.name), _method(decl.name)) for decl in package.events]
+    options = f", unknown_fields={package.unknown_fields!r}" if package.unknown_fields else ""
+    events = [
+        _Event(decl, event_constant(decl.name), _method(decl.name), f"JsonCodec({decl.name}{options})")
+        for decl in package.events
+    ]
     models = Imports({(".models", decl.name) for decl in package.events})
     return render_template(
         "events.py.jinja",

@@ -1,7 +1,12 @@
 """JSON Schema of a package's types, built from the IR, as datamodel-code-generator's input.
 
 Types of other packages are referenced through `x-python-import`, so the models module imports
-them from their own package instead of defining them again.
+them from their own package instead of defining them again; so is the runtime's `UtcDatetime`,
+the type of a `datetime` (aware, held in UTC, written with `Z`).
+
+A field that may be absent (`T?`) is one that is not required, of type T: the models render it as
+`T | None = None`, and the base class leaves None out of what it writes. A field that may be null
+(`T | null`) is required, of type T or null: `T | None` without a default, always written.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ _PRIMITIVES: dict[str, dict[str, Any]] = {
     "float": {"type": "number"},
     "bool": {"type": "boolean"},
     "bytes": {"type": "string", "format": "binary"},
-    "datetime": {"type": "string", "format": "date-time"},
     "date": {"type": "string", "format": "date"},
     "time": {"type": "string", "format": "time"},
     "duration": {"type": "string", "format": "duration"},
@@ -30,18 +34,27 @@ _PRIMITIVES: dict[str, dict[str, Any]] = {
 _CONSTRAINTS = {"min": "minimum", "max": "maximum", "pattern": "pattern"}
 
 
-def _external_key(ref: ir.Named) -> str:
-    return f"{ref.package}.{ref.name}"
+_DATETIME = ("restagen.runtime", "UtcDatetime")
+
+External = dict[str, tuple[str, str]]
+"""`$defs` key -> (module, name) of a type the models module imports."""
 
 
-def type_schema(ref: ir.TypeRef, package: str, external: dict[str, ir.Named]) -> dict[str, Any]:
+def _imported(module: str, name: str, external: External) -> dict[str, Any]:
+    key = f"{module}.{name}"
+    external[key] = (module, name)
+    return {"$ref": f"#/$defs/{key}"}
+
+
+def type_schema(ref: ir.TypeRef, package: str, external: External) -> dict[str, Any]:
     if isinstance(ref, ir.Primitive):
+        if ref.name == "datetime":
+            return _imported(*_DATETIME, external)
         return dict(_PRIMITIVES[ref.name])
     if isinstance(ref, ir.Named):
         if ref.package == package:
             return {"$ref": f"#/$defs/{ref.name}"}
-        external[_external_key(ref)] = ref
-        return {"$ref": f"#/$defs/{_external_key(ref)}"}
+        return _imported(f"{ref.package}.models", ref.name, external)
     if isinstance(ref, ir.ListOf):
         return {"type": "array", "items": type_schema(ref.item, package, external)}
     if isinstance(ref, ir.MapOf):
@@ -51,18 +64,25 @@ def type_schema(ref: ir.TypeRef, package: str, external: dict[str, ir.Named]) ->
     return {"anyOf": [type_schema(m, package, external) for m in ref.members]}
 
 
-def _field_schema(fld: ir.Field, package: str, external: dict[str, ir.Named]) -> dict[str, Any]:
-    schema = type_schema(fld.type, package, external)
+def _field_schema(fld: ir.Field, package: str, external: External) -> dict[str, Any]:
+    # Constraints bound the value, not its null: on T of `T | null`.
+    nullable = isinstance(fld.type, ir.Nullable)
+    value_type = fld.type.inner if isinstance(fld.type, ir.Nullable) else fld.type
+    schema = type_schema(value_type, package, external)
     for key, value in fld.constraints:
         if key in ("min_length", "max_length"):
-            container = isinstance(fld.type, ir.ListOf | ir.MapOf)
+            container = isinstance(value_type, ir.ListOf | ir.MapOf)
             name = {"min_length": "min", "max_length": "max"}[key]
-            if isinstance(fld.type, ir.MapOf):
+            if isinstance(value_type, ir.MapOf):
                 schema[f"{name}Properties"] = value
             else:
                 schema[f"{name}Items" if container else f"{name}Length"] = value
         else:
             schema[_CONSTRAINTS[key]] = value
+    if nullable and fld.constraints and isinstance(schema.get("type"), str):
+        schema["type"] = [schema["type"], "null"]  # read as `Annotated[T | None, Field(...)]`
+    elif nullable:
+        schema = {"anyOf": [schema, {"type": "null"}]}
     # An optional field is simply not required: the models render it as `T | None = None`,
     # keeping its constraints on T (wrapping it in anyOf with null would lose them).
     if fld.has_default:
@@ -72,7 +92,7 @@ def _field_schema(fld: ir.Field, package: str, external: dict[str, ir.Named]) ->
     return schema
 
 
-def _object_schema(decl: ir.ObjectType, package: str, external: dict[str, ir.Named]) -> dict[str, Any]:
+def _object_schema(decl: ir.ObjectType, package: str, external: External) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     required: list[str] = []
     for field_name, value in decl.tags:
@@ -90,7 +110,7 @@ def _object_schema(decl: ir.ObjectType, package: str, external: dict[str, ir.Nam
 
 def package_schema(package: ir.Package) -> dict[str, Any]:
     """A JSON Schema document whose `$defs` are the package's types, in declaration order."""
-    external: dict[str, ir.Named] = {}
+    external: External = {}
     defs: dict[str, Any] = {}
     for decl in package.types:
         if isinstance(decl, ir.ObjectType):
@@ -110,6 +130,6 @@ def package_schema(package: ir.Package) -> dict[str, Any]:
         if decl.description:
             schema["description"] = decl.description
         defs[decl.name] = schema
-    for key, ref in sorted(external.items()):
-        defs[key] = {"x-python-import": {"module": f"{ref.package}.models", "name": ref.name}}
+    for key, (module, name) in sorted(external.items()):
+        defs[key] = {"x-python-import": {"module": module, "name": name}}
     return {"$defs": defs}

@@ -143,6 +143,16 @@ class _Builder:
         handler = next(h for h in component.handlers if h.name == handler_name)
         return self.handler(package, component, handler)
 
+    def saga(self, target: tuple[str, str]) -> str:
+        """The node of a saga another saga runs as a step, in whichever package declares it."""
+        package, name = target
+        node_id = self.ids("s", package, name)
+        if package == self.package.name:
+            return node_id  # drawn with the package's own sagas
+        decl = next(s for s in self.program.package(package).sagas if s.name == name)
+        text = label(f"saga {name}", summary(decl.description))
+        return self.add(self.package_group(package), _node(node_id, _SAGA, text, 2))
+
     def event(self, ref: ir.Named) -> str:
         decl = next(e for e in self.program.package(ref.package).events if e.name == ref.name)
         self.events = True
@@ -192,6 +202,8 @@ class _Builder:
         for saga in sorted(package.sagas, key=lambda s: s.name):
             node_id = self.ids("s", package.name, saga.name)
             for step in saga.steps:
+                if step.saga is not None:  # a nested saga: called as a step, undone with it
+                    edges.append(Edge(node_id, f"{_CALL}|{label(step.name)}|", self.saga(step.saga)))
                 if step.invoke is not None:
                     edges.append(Edge(node_id, f"{_CALL}|{label(step.name)}|", self.target(step.invoke)))
                 if step.compensate is not None:

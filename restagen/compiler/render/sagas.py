@@ -14,7 +14,9 @@ from restagen.compiler.render.annotations import Imports, annotation
 from restagen.compiler.render.header import header
 from restagen.compiler.render.mermaid import label
 from restagen.compiler.render.templates import render_template
+from restagen.compiler.render.views import spec_constant
 from restagen.compiler.resolve.names import pascal
+from restagen.compiler.resolve.sagas import display, nesting_order
 
 __all__ = ["SagaView", "StepView", "render_sagas", "saga_scaffold_paths", "saga_views"]
 
@@ -74,16 +76,16 @@ class SagasView:
         return self.imports.copy().update(self.annotation_imports).lines()
 
 
-def _spec_name(target: tuple[str, str, str]) -> str:
-    return f"{target[1].upper()}__{target[2].upper()}"
-
-
-def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler:
+def _participant(program: ir.Program, target: tuple[str, str, str]) -> tuple[ir.Component, ir.Handler]:
     package, component, handler = target
     for c in program.package(package).components:
         if c.name == component:
-            return next(h for h in c.handlers if h.name == handler)
+            return c, next(h for h in c.handlers if h.name == handler)
     raise KeyError(target)
+
+
+def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler:
+    return _participant(program, target)[1]
 
 
 class _Builder:
@@ -96,7 +98,7 @@ class _Builder:
 
     def participant(self, target: tuple[str, str, str]) -> str:
         module = ".definitions" if target[0] == self.view.package.name else f"{target[0]}.definitions"
-        name = _spec_name(target)
+        name = spec_constant(*_participant(self.program, target))
         self.view.imports.add(module, name)
         return name
 
@@ -130,10 +132,25 @@ class _Builder:
             args.append((request, repr(method)))
         return args
 
+    def nested(self, step: str, target: tuple[str, str], methods: list[MethodView]) -> list[tuple[str, str]]:
+        """The arguments of a step running saga `target`, and the method building its data."""
+        package, name = target
+        spec = name.upper()
+        if package != self.view.package.name:
+            self.view.imports.add(f"{package}.sagas", spec)
+        child = next(s for s in self.program.package(package).sagas if s.name == name)
+        text = f"Step {step}: the data of saga {name}, which it runs."
+        methods.append(MethodView(f"{step}_request", "", self.annotate(child.data), text))
+        return [("saga", spec), ("request", repr(f"{step}_request"))]
+
     def replies(
-        self, step: str, on_reply: tuple[tuple[ir.Named, str], ...], methods: list[MethodView]
+        self, step: str, on_reply: tuple[tuple[ir.TypeRef, str], ...], methods: list[MethodView]
     ) -> str:
-        """The (reply type, method) pairs of a step, each method declared for the user to write."""
+        """The (reply type, method) pairs of a step, each method declared for the user to write.
+
+        The type is also the runtime's: the engine matches a reply against it (a class, or a
+        `list[...]`, `dict[...]` or union form), and calls the first method whose type matches.
+        """
         replies = []
         for reply, method in on_reply:
             text = self.annotate(reply)
@@ -142,11 +159,51 @@ class _Builder:
                     method,
                     f", reply: {text}",
                     "None",
-                    f"Step {step}: handles the {reply.name} reply, updating the data.",
+                    f"Step {step}: handles a reply of type {display(reply)}, updating the data.",
                 )
             )
             replies.append(expressions.tuple_of((text, repr(method))))
         return expressions.tuple_of(replies)
+
+    def step(self, saga: ir.Saga, step: ir.SagaStep, methods: list[MethodView]) -> list[tuple[str, str]]:
+        """The `SagaStep(...)` arguments of `step`, declaring the methods it needs in `methods`."""
+        args: list[tuple[str, str]] = [("name", repr(step.name))]
+        if step.local:
+            methods.append(MethodView(step.name, "", "None", f"Local step {step.name}."))
+            args.append(("local", repr(step.name)))
+        if step.undo:
+            undo = f"undo_{step.name}"
+            methods.append(MethodView(undo, "", "None", f"Undoes local step {step.name}, once it was done."))
+            args.append(("undo", repr(undo)))
+        if step.saga is not None:
+            args.extend(self.nested(step.name, step.saga, methods))
+        if step.invoke is not None:
+            args.extend(self.call(step.invoke, ("invoke", "request"), step.name, "", methods))
+        if step.compensate is not None:
+            roles = ("compensate", "compensation")
+            args.extend(self.call(step.compensate, roles, step.name, ", undone", methods))
+        if step.key is not None:
+            args.append(("key", repr(self.attribute(saga.data, step.key))))
+        if step.on_reply:
+            args.append(("replies", self.replies(step.name, step.on_reply, methods)))
+        if step.on_error:
+            errors = [expressions.tuple_of((self.error(e), repr(action))) for e, action in step.on_error]
+            args.append(("errors", expressions.tuple_of(errors)))
+        args.extend(self.condition(saga, step, methods))
+        if step.description:
+            args.append(("description", repr(step.description)))
+        return args
+
+    def condition(self, saga: ir.Saga, step: ir.SagaStep, methods: list[MethodView]) -> list[tuple[str, str]]:
+        """The arguments of a step's condition; a predicate serving several steps is declared once."""
+        if step.when_field is not None:
+            return [("when", repr(self.attribute(saga.data, step.when_field)))]
+        if step.when_method is None:
+            return []
+        if step.when_method not in [method.name for method in methods]:
+            text = f"Whether step {step.name} runs; it is skipped when this returns False."
+            methods.append(MethodView(step.when_method, "", "bool", text))
+        return [("predicate", repr(step.when_method))]
 
     def saga(self, saga: ir.Saga) -> SagaView:
         title = pascal(saga.name)
@@ -154,25 +211,7 @@ class _Builder:
         methods: list[MethodView] = []
         steps: list[StepView] = []
         for step in saga.steps:
-            args: list[tuple[str, str]] = [("name", repr(step.name))]
-            if step.local:
-                methods.append(MethodView(step.name, "", "None", f"Local step {step.name}."))
-                args.append(("local", repr(step.name)))
-            if step.invoke is not None:
-                args.extend(self.call(step.invoke, ("invoke", "request"), step.name, "", methods))
-            if step.compensate is not None:
-                roles = ("compensate", "compensation")
-                args.extend(self.call(step.compensate, roles, step.name, ", undone", methods))
-            if step.key is not None:
-                args.append(("key", repr(self.attribute(saga.data, step.key))))
-            if step.on_reply:
-                args.append(("replies", self.replies(step.name, step.on_reply, methods)))
-            if step.on_error:
-                errors = [expressions.tuple_of((self.error(e), repr(action))) for e, action in step.on_error]
-                args.append(("errors", expressions.tuple_of(errors)))
-            if step.description:
-                args.append(("description", repr(step.description)))
-            steps.append(StepView(step.name, tuple(args)))
+            steps.append(StepView(step.name, tuple(self.step(saga, step, methods))))
         return SagaView(
             name=saga.name,
             title=title,
@@ -195,7 +234,8 @@ class _Builder:
 
 def saga_views(program: ir.Program, package: ir.Package) -> SagasView:
     builder = _Builder(program, package)
-    for saga in package.sagas:
+    # A saga's spec names the specs of the sagas it runs: those of this module come first.
+    for saga in nesting_order(program, package) or package.sagas:
         builder.view.sagas.append(builder.saga(saga))
     return builder.view
 
@@ -231,7 +271,8 @@ def implementation_imports(view: SagasView, saga: SagaView) -> list[str]:
 
 
 def mermaid(saga: ir.Saga) -> str:
-    """The saga as a Mermaid flowchart: steps down, reply branches aside, compensations back up."""
+    """The saga as a Mermaid flowchart: steps down, a condition as a diamond before its step,
+    reply branches aside, compensations back up."""
     lines = ["flowchart TD", f"    start([{label('start ' + saga.name)}])"]
     undo: list[int] = []
     """Indexes of the steps so far that have a compensation, in order."""
@@ -241,28 +282,32 @@ def mermaid(saga: ir.Saga) -> str:
         done = [i for i in undo if i < before]
         return f"u{done[-1]}" if done else "rolled_back"
 
-    previous = "start"
+    previous = [("start", "")]
+    """The nodes leading to the next step, each with the label of its edge."""
     for index, step in enumerate(saga.steps):
         node = f"s{index}"
-        if step.local:
-            lines.append(f"    {node}[{label(step.name + ': local step')}]")
-        elif step.invoke is not None:
-            lines.append(f"    {node}[{label(f'{step.name}: {step.invoke[1]}.{step.invoke[2]}')}]")
-        lines.append(f"    {previous} --> {node}")
-        if step.compensate is not None:
+        lines.append(f"    {node}[{label(_step_text(step))}]")
+        condition = _condition(step)
+        if condition is not None:
+            lines.append(f"    c{index}{{{label(condition)}}}")
+            lines.extend(_edges(previous, f"c{index}"))
+            lines.append(f"    c{index} -->|yes| {node}")
+        else:
+            lines.extend(_edges(previous, node))
+        if step.compensate is not None or step.undo or step.saga is not None:
             undo.append(index)
         for reply, method in step.on_reply:
             branch = f"{node}_{method}"
-            lines.append(f"    {branch}[/{label(f'{method}({reply.name})')}/]")
-            lines.append(f"    {node} -.->|{label(reply.name)}| {branch}")
+            lines.append(f"    {branch}[/{label(f'{method}({display(reply)})')}/]")
+            lines.append(f"    {node} -.->|{label(display(reply))}| {branch}")
             lines.append(f"    {branch} -.->|rejects| {rollback(index + 1)}")
         for error, action in step.on_error:
             if action == "fail":
                 failed = True
                 lines.append(f"    {node} -->|{label(error.name)}| failed")
         lines.append(f"    {node} -->|error| {rollback(index)}")
-        previous = node
-    lines.append(f"    {previous} --> succeeded([SUCCEEDED])")
+        previous = [(node, ""), *([(f"c{index}", "no")] if condition is not None else [])]
+    lines.extend(_edges(previous, "succeeded([SUCCEEDED])"))
     lines.extend(_undo_chain(saga, undo))
     lines.append("    rolled_back([ROLLED_BACK])")
     if failed:
@@ -270,13 +315,35 @@ def mermaid(saga: ir.Saga) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _step_text(step: ir.SagaStep) -> str:
+    if step.saga is not None:
+        return f"{step.name}: saga {step.saga[1]}"
+    if step.invoke is None:
+        return f"{step.name}: local step"
+    return f"{step.name}: {step.invoke[1]}.{step.invoke[2]}"
+
+
+def _condition(step: ir.SagaStep) -> str | None:
+    if step.when_field is not None:
+        return f"{step.when_field}?"
+    return f"{step.when_method}()?" if step.when_method is not None else None
+
+
+def _edges(sources: list[tuple[str, str]], target: str) -> list[str]:
+    return [
+        f"    {node} -->|{text}| {target}" if text else f"    {node} --> {target}" for node, text in sources
+    ]
+
+
 def _undo_chain(saga: ir.Saga, undo: list[int]) -> list[str]:
     """The compensations of the steps `undo`, each leading back to the one before it."""
     lines = []
     for position, index in enumerate(undo):
         step = saga.steps[index]
-        assert step.compensate is not None
-        target = f"{step.compensate[1]}.{step.compensate[2]}"
+        if step.compensate is not None:
+            target = f"{step.compensate[1]}.{step.compensate[2]}"
+        else:
+            target = f"saga {step.saga[1]}" if step.saga is not None else f"undo_{step.name}()"
         lines.append(f"    u{index}[{label(f'undo {step.name}: {target}')}]")
         lines.append(f"    u{index} --> {f'u{undo[position - 1]}' if position else 'rolled_back'}")
     return lines

@@ -27,7 +27,7 @@ def scaffold_paths(package: ir.Package) -> list[str]:
         return []
     base = _base(package)
     paths = [f"{base}/main.py", f"{base}/impl/__init__.py"]
-    paths.extend(f"{base}/impl/{c.name}.py" for c in package.components)
+    paths.extend(f"{base}/impl/{c.py_name}.py" for c in package.components)
     if _names_middleware(package):
         paths.append(f"{base}/middleware.py")
     return paths

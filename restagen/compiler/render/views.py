@@ -15,7 +15,15 @@ from restagen.compiler.render.annotations import PRIMITIVE_CLASSES, Imports, ann
 from restagen.compiler.render.events import event_constant, events_module_alias
 from restagen.compiler.resolve.names import pascal
 
-__all__ = ["CodecView", "ComponentView", "HandlerView", "PackageView", "StateView", "package_view"]
+__all__ = [
+    "CodecView",
+    "ComponentView",
+    "HandlerView",
+    "PackageView",
+    "StateView",
+    "package_view",
+    "spec_constant",
+]
 
 _KIND_SUFFIX = {"service": "Service", "object": "Object", "workflow": "Workflow"}
 
@@ -28,6 +36,8 @@ class CodecView:
     codec_class: str
     inferred: bool
     """Whether a type checker infers the codec's type parameter from its argument (not from a union)."""
+    unknown_fields: str | None = None
+    """`reject` when the package's codecs refuse undeclared fields."""
 
     @property
     def declared_type(self) -> str:
@@ -36,12 +46,15 @@ class CodecView:
 
     @property
     def expression(self) -> str:
-        return f"{self.codec_class}({self.annotation})"
+        options = f", unknown_fields={self.unknown_fields!r}" if self.unknown_fields else ""
+        return f"{self.codec_class}({self.annotation}{options})"
 
 
 @dataclass(frozen=True)
 class HandlerView:
     name: str
+    """The Python method."""
+    restate_name: str
     kind: str | None
     spec: str
     """Name of the HandlerSpec constant in `definitions`."""
@@ -59,6 +72,15 @@ class HandlerView:
     events: tuple[str, ...]
     """Expressions of the `EventSpec`s the handler subscribes to."""
     description: str | None
+    event_type_header: str | None = None
+    """The Kafka record header naming a record's event."""
+    event_discriminator: str | None = None
+    """The field naming a Kafka record's event."""
+
+    @property
+    def method(self) -> str | None:
+        """The `method` of its spec: the Python method, when not the Restate name."""
+        return self.name if self.name != self.restate_name else None
 
     @property
     def is_run(self) -> bool:
@@ -99,6 +121,8 @@ class StateView:
 class ComponentView:
     kind: str
     name: str
+    """The Python name: its module in `impl/`, its parameter of `create_app`."""
+    restate_name: str
     title: str
     spec: str
     base: str
@@ -303,6 +327,25 @@ def codec_name(ref: ir.TypeRef, package: str) -> str:
     return "_OR_".join(codec_name(m, package) for m in ref.members)
 
 
+def spec_constant(component: ir.Component, handler: ir.Handler) -> str:
+    """The name of a handler's `HandlerSpec` constant in its package's `definitions`."""
+    return f"{component.py_name.upper()}__{handler.py_name.upper()}"
+
+
+def _has_datetime(ref: ir.TypeRef) -> bool:
+    if isinstance(ref, ir.Primitive):
+        return ref.name == "datetime"
+    if isinstance(ref, ir.ListOf):
+        return _has_datetime(ref.item)
+    if isinstance(ref, ir.MapOf):
+        return _has_datetime(ref.value)
+    if isinstance(ref, ir.Nullable):
+        return _has_datetime(ref.inner)
+    if isinstance(ref, ir.UnionOf):
+        return any(_has_datetime(m) for m in ref.members)
+    return False
+
+
 def _event_input(handler: ir.Handler) -> ir.TypeRef | None:
     """An event handler takes the event it subscribes to (or the union of them)."""
     if not handler.subscribe:
@@ -343,8 +386,11 @@ class _Builder:
         while name in self.view.codecs and self.view.codecs[name].annotation != text:
             number += 1
             name = f"{base}_{number}"
-        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf)
-        self.view.codecs.setdefault(name, CodecView(name, text, codec_class, inferred))
+        # A union is a value the checker cannot read as a type; `UtcDatetime` is an alias of
+        # `Annotated[datetime, ...]`, which it cannot read as a value.
+        inferred = not isinstance(ref, ir.Nullable | ir.UnionOf) and not _has_datetime(ref)
+        view = CodecView(name, text, codec_class, inferred, self.view.package.unknown_fields)
+        self.view.codecs.setdefault(name, view)
         return name
 
     def annotate(self, ref: ir.TypeRef, *also: Imports) -> str:
@@ -354,7 +400,7 @@ class _Builder:
         return annotation(ref, self.view.model_imports, package=self.view.package.name).text
 
     def component(self, component: ir.Component) -> ComponentView:
-        title = pascal(component.name)
+        title = pascal(component.py_name)
         suffix = _KIND_SUFFIX[component.kind]
         handlers = []
         signature, state_imports = Imports(), Imports()
@@ -370,9 +416,10 @@ class _Builder:
                 errors.append(error.name)
             handlers.append(
                 HandlerView(
-                    name=handler.name,
+                    name=handler.py_name,
+                    restate_name=handler.name,
                     kind=handler.kind,
-                    spec=f"{component.name.upper()}__{handler.name.upper()}",
+                    spec=spec_constant(component, handler),
                     input=self.annotate(input_ref, signature) if input_ref is not None else None,
                     output=self.annotate(handler.output, signature) if handler.output is not None else "None",
                     input_codec=self.codec(input_ref, serde) if input_ref is not None else None,
@@ -383,6 +430,8 @@ class _Builder:
                     middleware=handler.middleware,
                     events=tuple(self._event(ref) for ref in handler.subscribe),
                     description=handler.description,
+                    event_type_header=handler.kafka.type_header if handler.kafka else None,
+                    event_discriminator=handler.kafka.discriminator if handler.kafka else None,
                 )
             )
         serde = component.options.serde or self.view.package.serde or "json"
@@ -390,9 +439,10 @@ class _Builder:
         promises = tuple(self._keyed(f, serde, state_imports) for f in component.promises)
         return ComponentView(
             kind=component.kind,
-            name=component.name,
+            name=component.py_name,
+            restate_name=component.name,
             title=title,
-            spec=component.name.upper(),
+            spec=component.py_name.upper(),
             base=f"{title}{suffix}Base",
             implementation=f"{title}{suffix}",
             client=f"{title}Client",

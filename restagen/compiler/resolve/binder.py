@@ -24,7 +24,7 @@ from restagen.compiler.structure import language
 from restagen.compiler.structure.check import dotted
 from restagen.diagnostics import Diagnostics, did_you_mean
 
-__all__ = ["BROKEN", "Binder", "Scope"]
+__all__ = ["BROKEN", "NULL", "Binder", "Scope"]
 
 PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*\Z")
 _MIDDLEWARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
@@ -33,6 +33,8 @@ _NUMERIC = ("int", "float", "decimal")
 _SIZED = ("string", "bytes")
 WORKFLOW_CLIENT_METHODS = ("submit", "attach", "output")
 BROKEN = "broken"
+NULL = "null"
+"""The member of a union that lets a value be null: `T | null`."""
 """The kind of a type left out for structural errors (see `structure.check.check_structure_partial`)."""
 SAGA_ERROR_ACTIONS = ("compensate", "fail")
 _KIND_NAMES = {
@@ -42,6 +44,10 @@ _KIND_NAMES = {
     "decimal": "a decimal number",
     "bool": "true or false",
 }
+
+
+def _nullable(ref: ir.TypeRef) -> ir.Nullable:
+    return ref if isinstance(ref, ir.Nullable) else ir.Nullable(ref)
 
 
 def _show(value: Any) -> str:
@@ -64,6 +70,7 @@ class Scope:
     aliases: dict[str, str] = field(default_factory=dict)  # import alias -> package
     broken: set[str] = field(default_factory=set)  # aliases of imports that failed to load
     broken_components: set[str] = field(default_factory=set)  # left out for structural errors
+    python_named: set[str] = field(default_factory=set)  # components whose Python name is valid and unique
     imported: dict[str, str] = field(default_factory=dict)  # name -> package, of names used from imports
 
 
@@ -90,32 +97,65 @@ class Binder:
         self.diagnostics.error(code, message, position, dotted(path), hint)
 
     def bind(self, scope: Scope, text: str, path: DocPath) -> ir.TypeRef | None:
+        """The type of an expression; `T?` is `T | null` here: only a field can be absent."""
+        syntax = self._parse(scope, text, path)
+        return None if syntax is None else self._bind_syntax(scope, syntax, text, path)
+
+    def bind_field_type(self, scope: Scope, text: str, path: DocPath) -> tuple[ir.TypeRef | None, bool]:
+        """The type of a field and whether it may be absent: a trailing `?` says so."""
+        syntax = self._parse(scope, text, path)
+        if syntax is None:
+            return None, False
+        if isinstance(syntax, Opt):
+            return self._bind_syntax(scope, syntax.inner, text, path), True
+        return self._bind_syntax(scope, syntax, text, path), False
+
+    def _parse(self, scope: Scope, text: str, path: DocPath) -> Syntax | None:
         try:
-            syntax = parse(text)
+            return parse(text)
         except TypeSyntaxError as exc:
             position = scope.unit.source_map.text_position(path, exc.offset)
             self.diagnostics.error("type-syntax", exc.message, position, dotted(path), exc.hint)
             return None
-        return self._bind_syntax(scope, syntax, text, path)
 
     def _bind_syntax(self, scope: Scope, syntax: Syntax, text: str, path: DocPath) -> ir.TypeRef | None:
         if isinstance(syntax, Opt):
             inner = self._bind_syntax(scope, syntax.inner, text, path)
-            return ir.Nullable(inner) if inner is not None else None
+            return _nullable(inner) if inner is not None else None
+        if isinstance(syntax, Name) and syntax.alias is None and syntax.name == NULL:
+            position = scope.unit.source_map.text_position(path, syntax.offset)
+            self.diagnostics.error(
+                "null",
+                "'null' is not a type of its own",
+                position,
+                dotted(path),
+                "it is a member of a union: 'T | null' is a T or null",
+            )
+            return None
         if isinstance(syntax, Generic):
             arg = self._bind_syntax(scope, syntax.arg, text, path)
             if arg is None:
                 return None
             return ir.ListOf(arg) if syntax.name == "list" else ir.MapOf(arg)
         if isinstance(syntax, Union):
-            members = [self._bind_syntax(scope, m, text, path) for m in syntax.members]
+            nulls = [m for m in syntax.members if isinstance(m, Name) and m.alias is None and m.name == NULL]
+            members = [self._bind_syntax(scope, m, text, path) for m in syntax.members if m not in nulls]
             if any(m is None for m in members):
                 return None
+            nullable = bool(nulls)
             flat: list[ir.TypeRef] = []
             for member in members:
                 assert member is not None
+                if isinstance(member, ir.Nullable):
+                    member, nullable = member.inner, True
                 flat.extend(member.members if isinstance(member, ir.UnionOf) else (member,))
-            return ir.UnionOf(tuple(dict.fromkeys(flat)))
+            unique = tuple(dict.fromkeys(flat))
+            if not unique:
+                position = scope.unit.source_map.text_position(path, 0)
+                self.diagnostics.error("null", "a union of nulls alone has no value", position, dotted(path))
+                return None
+            ref = unique[0] if len(unique) == 1 else ir.UnionOf(unique)
+            return ir.Nullable(ref) if nullable else ref
         return self._bind_name(scope, syntax, path)
 
     def _bind_name(self, scope: Scope, syntax: Name, path: DocPath) -> ir.TypeRef | None:
@@ -231,12 +271,22 @@ class Binder:
     ) -> ir.Field | None:
         spec = prop if isinstance(prop, language.FieldSpec) else language.FieldSpec(type=prop)
         tpath = path if isinstance(prop, str) else (*path, "type")
-        ref = self.bind(scope, spec.type, tpath)
+        ref, absent = self.bind_field_type(scope, spec.type, tpath)
         if ref is None:
             return None
-        optional = spec.optional
-        if isinstance(ref, ir.Nullable):
-            ref, optional = ref.inner, True
+        optional = spec.optional or absent
+        default_null = "default" in spec.model_fields_set and spec.default is None
+        if isinstance(ref, ir.Nullable) and (optional or default_null):
+            where = tpath if absent else (*path, "optional" if spec.optional else "default")
+            self.error(
+                scope.unit,
+                where,
+                f"field '{name}' is both optional and nullable",
+                f"write '{ref.inner}?' for a field that may be left out (restagen leaves None out, and reads"
+                f" null as absent too), or '{ref.inner} | null' for one that is always sent and may be null",
+                code="null",
+            )
+            return None
         has_default = "default" in spec.model_fields_set and spec.default is not None
         constraints = self._constraints(scope, spec, ref, path)
         if has_default:
@@ -256,8 +306,13 @@ class Binder:
         self, scope: Scope, spec: language.FieldSpec, ref: ir.TypeRef, path: DocPath
     ) -> tuple[tuple[str, Any], ...]:
         result: list[tuple[str, Any]] = []
+        nullable, shown = isinstance(ref, ir.Nullable), ref
+        if isinstance(ref, ir.Nullable):  # the constraints of `T | null` bound its T
+            ref = ref.inner
         base = ref.name if isinstance(ref, ir.Primitive) else None
-        sized = base in _SIZED or isinstance(ref, ir.ListOf | ir.MapOf)
+        # The models cannot bound the size of a map that may be null (pydantic's `Field` of a
+        # `dict | None` is not generated).
+        sized = base in _SIZED or isinstance(ref, ir.ListOf) or (isinstance(ref, ir.MapOf) and not nullable)
         for key, allowed, what in (
             ("min", base in _NUMERIC, "numbers"),
             ("max", base in _NUMERIC, "numbers"),
@@ -268,8 +323,14 @@ class Binder:
             value = getattr(spec, key)
             if value is None:
                 continue
+            if not allowed and nullable and isinstance(ref, ir.MapOf) and key in ("min_length", "max_length"):
+                message = f"'{key}' does not apply to a map that may be null ('{shown}')"
+                self.error(
+                    scope.unit, (*path, key), message, f"'{ref}?', a field that may be left out, takes it"
+                )
+                continue
             if not allowed:
-                self.error(scope.unit, (*path, key), f"'{key}' applies only to {what}, not to '{ref}'")
+                self.error(scope.unit, (*path, key), f"'{key}' applies only to {what}, not to '{shown}'")
                 continue
             if key == "pattern":
                 try:

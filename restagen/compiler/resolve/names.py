@@ -10,17 +10,22 @@ import sys
 from pydantic import BaseModel
 
 __all__ = [
+    "APP_NAMES",
     "GENERATED_MODULES",
     "MAX_NAME",
     "PASCAL",
     "RESERVED_TYPE_NAMES",
     "SNAKE",
     "TAKEN_TOP_LEVEL",
+    "check_component_name",
     "check_field_name",
+    "check_handler_name",
     "check_pascal",
     "check_snake",
     "pascal",
     "py_field_name",
+    "python_name",
+    "snake",
 ]
 
 MAX_NAME = 100
@@ -46,6 +51,21 @@ GENERATED_MODULES = frozenset(
 )
 """The modules and folders generated inside a package's folder: no sub-package may be named so."""
 
+APP_NAMES = frozenset(
+    {
+        "bind",
+        "bind_components",
+        "components",
+        "create_app",
+        "definitions",
+        "endpoint",
+        "identity_keys",
+        "restate",
+    }
+)
+"""Names of the generated `app` module: the Python names of components and sagas become its
+functions' parameters, beside these."""
+
 TAKEN_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {
     "restagen",
     "restate",
@@ -67,6 +87,11 @@ found itself (`json.shop` looks inside the standard library's `json`)."""
 PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*\Z")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+
+# What restate-server accepts at discovery: a service name may hold dots and dashes, a handler
+# name only letters, digits and underscores; both start with a letter or `_` and a letter or digit.
+_RESTATE_COMPONENT = re.compile(r"^([A-Za-z]|_[A-Za-z0-9])[A-Za-z0-9._-]*\Z")
+_RESTATE_HANDLER = re.compile(r"^([A-Za-z]|_[A-Za-z0-9])[A-Za-z0-9_]*\Z")
 
 # Names the generated modules import or define themselves; a declared type of the same name would
 # shadow them. Builtins are reserved too (a type called `List` or `Any` would break the models).
@@ -90,6 +115,7 @@ _GENERATED_CODE_NAMES = {
     "StrEnum",
     "UUID",
     "Union",
+    "UtcDatetime",
     # imported by the service modules (contexts, definitions, clients, app, codecs)
     "BsonCodec",
     "CallFuture",
@@ -139,6 +165,45 @@ _MODEL_ATTRIBUTES = frozenset(name for name in dir(BaseModel) if not name.starts
 
 def pascal(snake: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
+
+
+def snake(name: str) -> str:
+    """The snake_case form of a Restate name: `getCount` -> `get_count`, `HTTPGateway` ->
+    `http_gateway`, `orders.v2-beta` -> `orders_v2_beta`. May still be no valid Python name (a
+    keyword, or empty); callers check it."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
+
+
+def python_name(name: str, explicit: str | None) -> str:
+    """The Python name of a component or handler: the one set in the schema, else the Restate name in snake_case."""
+    return explicit or snake(name)
+
+
+def check_component_name(name: str) -> str | None:
+    """A problem with the Restate name of a service, object, workflow or saga, or None."""
+    if len(name) > MAX_NAME:
+        return _too_long(name)
+    if not _RESTATE_COMPONENT.match(name):
+        return (
+            f"'{name}' is not a name Restate accepts for a service "
+            "(letters, digits, '_', '.' and '-', starting with a letter)"
+        )
+    # restate-server 1.7 refuses these at registration (META0005), in any letter case.
+    if name.lower().startswith("restate"):
+        return f"'{name}' starts with 'restate', which Restate reserves for its own services"
+    if name.lower() == "openapi":
+        return f"'{name}' is a name Restate reserves for its own use"
+    return None
+
+
+def check_handler_name(name: str) -> str | None:
+    """A problem with the Restate name of a handler, or None."""
+    if len(name) > MAX_NAME:
+        return _too_long(name)
+    if not _RESTATE_HANDLER.match(name):
+        return f"'{name}' is not a name Restate accepts for a handler (letters, digits and '_', starting with a letter)"
+    return None
 
 
 def check_pascal(name: str) -> str | None:

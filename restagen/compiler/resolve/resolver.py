@@ -18,12 +18,16 @@ from restagen.compiler.resolve.binder import BROKEN, ENUM_VALUE, PACKAGE, Binder
 from restagen.compiler.resolve.components import Components
 from restagen.compiler.resolve.eventhash import event_version
 from restagen.compiler.resolve.names import (
+    APP_NAMES,
     GENERATED_MODULES,
     MAX_NAME,
     TAKEN_TOP_LEVEL,
+    check_component_name,
     check_field_name,
     check_pascal,
     check_snake,
+    python_name,
+    snake,
 )
 from restagen.compiler.resolve.sagas import Sagas
 from restagen.compiler.structure import language
@@ -32,19 +36,6 @@ from restagen.diagnostics import Diagnostics
 
 __all__ = ["resolve"]
 
-# Component names become parameters of the generated `app` functions, beside these names.
-_APP_NAMES = frozenset(
-    {
-        "bind",
-        "bind_components",
-        "components",
-        "create_app",
-        "definitions",
-        "endpoint",
-        "identity_keys",
-        "restate",
-    }
-)
 # An error's fields become attributes of its exception class.
 _ERROR_ATTRIBUTES = frozenset(
     {
@@ -113,21 +104,71 @@ class _Resolver:
         for name in doc.errors:
             self._check_pascal(unit, ("errors", name), name)
             scope.errors.add(name)
+        python_names: dict[str, DocPath] = {}
+        self._declare_components(scope, python_names)
+        for name in doc.sagas:
+            # A saga runs as a Restate workflow of its name, which is its Python name too.
+            problem = check_component_name(name)
+            if problem:
+                self.binder.error(unit, ("sagas", name), problem, code="name", key=True)
+            else:
+                self._check_app_name(unit, ("sagas", name), name, python_names)
+
+    def _declare_components(self, scope: Scope, python_names: dict[str, DocPath]) -> None:
+        unit = scope.unit
         for section, ckind in (("services", "service"), ("objects", "object"), ("workflows", "workflow")):
-            for name, component in getattr(doc, section).items():
-                self._check_app_name(unit, (section, name), name)
+            for name, component in getattr(unit.document, section).items():
+                problem = check_component_name(name)
+                path = (section, name)
+                if problem:
+                    self.binder.error(unit, path, problem, code="name", key=True)
+                elif self._check_python_name(unit, path, name, component.python_name, python_names):
+                    scope.python_named.add(name)
                 if name not in scope.components:  # the duplicate is reported by _check_global_names
                     scope.components[name] = component
                     scope.kinds[name] = ckind  # type: ignore[assignment]
-        for name in doc.sagas:
-            self._check_app_name(unit, ("sagas", name), name)
 
-    def _check_app_name(self, unit: Unit, path: DocPath, name: str) -> None:
+    def _check_python_name(
+        self, unit: Unit, path: DocPath, name: str, explicit: str | None, taken: dict[str, DocPath]
+    ) -> bool:
+        """The Python name of a component: `python_name`, or its Restate name in snake_case."""
+        if explicit is None and check_snake(snake(name)):
+            self.binder.error(
+                unit,
+                path,
+                f"'{name}' gives no usable Python name ('{snake(name)}')",
+                "set 'python_name' to a snake_case name",
+                code="name",
+                key=True,
+            )
+            return False
+        where = (*path, "python_name") if explicit else path
+        return self._check_app_name(unit, where, python_name(name, explicit), taken)
+
+    def _check_app_name(self, unit: Unit, path: DocPath, name: str, taken: dict[str, DocPath]) -> bool:
+        """A component's or saga's Python name: its module in `impl/` and its parameter of the app."""
         problem = check_snake(name)
-        if not problem and name in _APP_NAMES:
+        if not problem and name in APP_NAMES:
             problem = f"'{name}' is a name the generated app module uses"
+        if not problem and name in taken:
+            if taken[name][1] == path[1]:
+                return False  # the same Restate name twice: reported as a duplicate
+            other = ".".join(str(part) for part in taken[name][:2])
+            problem = f"the Python name '{name}' is also that of {other}"
+            self.binder.error(
+                unit,
+                path,
+                problem,
+                "set 'python_name' on one of them",
+                code="clash",
+                key=path[-1] != "python_name",
+            )
+            return False
         if problem:
-            self.binder.error(unit, path, problem, code="name", key=True)
+            self.binder.error(unit, path, problem, code="name", key=path[-1] != "python_name")
+            return False
+        taken[name] = path
+        return True
 
     def _declare_imports(self, unit: Unit) -> None:
         """The aliases of `unit`, each bound to the package it imports or marked broken."""
@@ -289,6 +330,7 @@ class _Resolver:
             imports=tuple(sorted(scope.aliases.items())),
             description=doc.description,
             serde=doc.serde,
+            unknown_fields=doc.unknown_fields if doc.unknown_fields == "reject" else None,
         )
 
     def _error_decl(
@@ -412,6 +454,7 @@ def resolve(units: list[Unit], diagnostics: Diagnostics) -> ir.Program | None:
     packages = [resolver.package(scope) for scope in resolver.binder.scopes.values()]
     program = ir.Program(tuple(sorted(packages, key=lambda p: p.name)))
     resolver.sagas.check_sagas(program)
+    resolver.components.check_discriminators(program)
     if diagnostics.has_errors:
         return None
     return _with_event_versions(program)

@@ -12,7 +12,10 @@ from restagen.compiler.resolve.names import check_snake, pascal
 from restagen.compiler.structure import language
 from restagen.diagnostics import did_you_mean
 
-_HOOKS = frozenset({"on_started", "on_succeeded", "on_rolled_back", "on_failed", "run", "state", "saga_spec"})
+_HOOKS = frozenset(
+    {"on_started", "on_succeeded", "on_rolled_back", "on_cancelled", "on_failed", "saga_spec"}
+    | {"run", "state", "result", "cancel", "resume", "settle"}
+)
 """What every saga base class has: a reply handler or a local step may not take these names."""
 _KEY_TYPES = frozenset({"string", "uuid", "int"})
 
@@ -23,10 +26,49 @@ class _Check:
 
     unit: Unit
     path: DocPath
-    what: str  # "reply" | "error" | "event-handler" | "key"
+    what: str  # "reply" | "error" | "event-handler" | "key" | "saga-reply"
     target: tuple[str, str, str] | None
-    ref: ir.Named | None = None
+    ref: ir.TypeRef | None = None
     text: str = ""
+    saga: tuple[str, str] | None = None
+
+
+def _saga(program: ir.Program, target: tuple[str, str]) -> ir.Saga | None:
+    return next((s for s in program.package(target[0]).sagas if s.name == target[1]), None)
+
+
+def nesting_order(program: ir.Program, package: ir.Package) -> list[ir.Saga] | None:
+    """The package's sagas, each after the sagas of the package it runs as a step; None when they
+    run each other in a cycle."""
+    order, cycle = _nesting(program, package)
+    return None if cycle else order
+
+
+def _nesting(program: ir.Program, package: ir.Package) -> tuple[list[ir.Saga], list[str]]:
+    """The sagas in nesting order, and the first cycle found (saga names, in order), if any."""
+    order: list[ir.Saga] = []
+    path: list[str] = []
+
+    def visit(saga: ir.Saga) -> list[str]:
+        if saga in order:
+            return []
+        if saga.name in path:
+            return path[path.index(saga.name) :]
+        path.append(saga.name)
+        for step in saga.steps:
+            if step.saga is None or step.saga[0] != package.name:
+                continue  # another package's sagas are imported, and cannot lead back here
+            child = _saga(program, step.saga)
+            if child is not None and (cycle := visit(child)):
+                return cycle
+        path.pop()
+        order.append(saga)
+        return []
+
+    for saga in package.sagas:
+        if cycle := visit(saga):
+            return order, cycle
+    return order, []
 
 
 def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler | None:
@@ -36,24 +78,42 @@ def _handler(program: ir.Program, target: tuple[str, str, str]) -> ir.Handler | 
     return None
 
 
-def _returns(program: ir.Program, ref: ir.TypeRef | None) -> list[ir.Named]:
-    """The named types a handler returning `ref` may answer (the members of a union among them)."""
-    if ref is None or isinstance(ref, ir.Primitive | ir.ListOf | ir.MapOf):
+def _returns(program: ir.Program, ref: ir.TypeRef | None) -> list[ir.TypeRef]:
+    """Every type a reply handler of a handler returning `ref` may take: `ref` itself, the inner
+    type of a nullable, and each member of a union (of a declared union too), recursively."""
+    if ref is None:
         return []
     if isinstance(ref, ir.Nullable):
-        return _returns(program, ref.inner)
+        return [ref, *_returns(program, ref.inner)]
     if isinstance(ref, ir.UnionOf):
-        return [named for member in ref.members for named in _returns(program, member)]
+        return [ref, *(found for member in ref.members for found in _returns(program, member))]
+    if not isinstance(ref, ir.Named):
+        return [ref]
     try:
         declared = program.type(ref)
     except KeyError:  # left out of the IR for an error reported already
         return [ref]
-    members = (
-        [m for member in declared.members for m in _returns(program, member)]
-        if isinstance(declared, ir.UnionType)
-        else []
-    )
-    return [ref, *members]
+    if isinstance(declared, ir.UnionType):
+        return [ref, *(found for member in declared.members for found in _returns(program, member))]
+    return [ref]
+
+
+def display(ref: ir.TypeRef) -> str:
+    """`ref` as the schema writes it, a named type by its name alone (messages, docstrings, pictures)."""
+    if isinstance(ref, ir.Named | ir.Primitive):
+        return ref.name
+    if isinstance(ref, ir.ListOf):
+        return f"list[{display(ref.item)}]"
+    if isinstance(ref, ir.MapOf):
+        return f"map[{display(ref.value)}]"
+    if isinstance(ref, ir.Nullable):
+        return f"{display(ref.inner)}?"
+    return " | ".join(display(member) for member in ref.members)
+
+
+def _predicate(when: str | None) -> str | None:
+    """The predicate method a `when` names (`needs_car()`), None when it names a field or nothing."""
+    return when[:-2].strip() if when is not None and when.endswith("()") else None
 
 
 def _names(ref: ir.TypeRef) -> set[str]:
@@ -84,12 +144,16 @@ class Sagas:
         self._saga_checks.append(check)
 
     def check_sagas(self, program: ir.Program) -> None:
-        """The checks that need every participant resolved: replies, errors, event handlers, and
-        names the saga module would both define and import."""
+        """The checks that need every participant resolved: replies, errors, event handlers,
+        nested sagas, and names the saga module would both define and import."""
         for package in program.packages:
             if package.sagas and package.name in self._saga_units:
                 self._check_saga_names(program, package, self._saga_units[package.name])
+                self._check_nesting(program, package, self._saga_units[package.name])
         for check in self._saga_checks:
+            if check.what == "saga-reply":
+                self._check_saga_reply(program, check)
+                continue
             handler = _handler(program, check.target) if check.target else None
             if handler is None:
                 continue
@@ -105,7 +169,7 @@ class Sagas:
             elif check.what == "reply" and check.ref is not None:
                 returned = _returns(program, handler.output)
                 if check.ref not in returned:
-                    names = sorted({n.name for n in returned})
+                    names = list(dict.fromkeys(display(ref) for ref in returned))
                     self.binder.error(
                         check.unit,
                         check.path,
@@ -127,7 +191,7 @@ class Sagas:
 
     def _participant(self, scope: Scope, text: str, path: DocPath) -> tuple[str, str, str] | None:
         parts = text.split(".")
-        if len(parts) not in (2, 3):
+        if len(parts) < 2:
             self.binder.error(
                 scope.unit,
                 path,
@@ -135,13 +199,15 @@ class Sagas:
                 "write component.handler or alias.component.handler",
             )
             return None
+        # A Restate component name may hold dots: `a.b.h` is component `a.b` when this package
+        # declares it, else component `b` of the package imported as `a`.
         target = scope
-        if len(parts) == 3:
+        component, handler = ".".join(parts[:-1]), parts[-1]
+        if len(parts) > 2 and component not in scope.kinds:
             found = self.binder.alias(scope, parts[0], path)
             if found is None:
                 return None
-            target = found
-        component, handler = parts[-2], parts[-1]
+            target, component = found, ".".join(parts[1:-1])
         if component in target.broken_components:
             return None
         cdef = target.components.get(component)
@@ -174,6 +240,31 @@ class Sagas:
             return None
         return (target.package, component, handler)
 
+    def _check_saga_reply(self, program: ir.Program, check: _Check) -> None:
+        """A nested saga's reply is its data once it succeeded."""
+        child = _saga(program, check.saga) if check.saga is not None else None
+        if child is not None and check.ref is not None and check.ref != child.data:
+            self.binder.error(
+                check.unit,
+                check.path,
+                f"saga '{child.name}' ends with data of type '{child.data.name}', not '{check.text}'",
+                f"handle its data: on_reply: {{{child.data.name}: ...}}",
+                code="saga-reply",
+            )
+
+    def _check_nesting(self, program: ir.Program, package: ir.Package, unit: Unit) -> None:
+        """A saga may run another as a step, but not itself, through any chain of steps."""
+        _, cycle = _nesting(program, package)
+        if cycle:
+            self.binder.error(
+                unit,
+                ("sagas", cycle[0]),
+                f"saga '{cycle[0]}' runs itself as a step: {' -> '.join([*cycle, cycle[0]])}",
+                "a saga may run another as a step, but never itself",
+                code="saga-cycle",
+                key=True,
+            )
+
     def _check_saga_names(self, program: ir.Program, package: ir.Package, unit: Unit) -> None:
         """The classes generated per saga must not shadow a type the saga module imports."""
         imported: set[str] = set()
@@ -181,8 +272,11 @@ class Sagas:
             imported |= _names(saga.data)
             for step in saga.steps:
                 for reply, _ in step.on_reply:
-                    imported.add(reply.name)
+                    imported |= _names(reply)
                 imported |= {error.name for error, _ in step.on_error}
+                child = _saga(program, step.saga) if step.saga is not None else None
+                if child is not None:
+                    imported |= _names(child.data)
                 for target in (step.invoke, step.compensate):
                     handler = _handler(program, target) if target else None
                     if handler is not None and handler.input is not None:
@@ -217,17 +311,23 @@ class Sagas:
                 code="missing-key",
             )
 
-    def _method_clash(self, method: str, sdef: language.SagaDef, index: int) -> str | None:
-        """What else of the generated saga base class is called `method`, if anything."""
+    def _method_clash(
+        self, method: str, sdef: language.SagaDef, index: int, *, predicate: bool = False
+    ) -> str | None:
+        """What else of the generated saga base class is called `method`, if anything.
+
+        Reply handlers are checked against those of earlier steps, predicates against every
+        reply handler (each clash reported once); a predicate may serve several steps.
+        """
         if method in _HOOKS:
             return "a method of every saga"
         for other_index, other in enumerate(sdef.steps):
             generated = {f"{other.name}_request", f"{other.name}_compensation"}
             if other.local:
-                generated.add(other.name)
+                generated |= {other.name, f"undo_{other.name}"}
             if method in generated:
                 return f"a method generated for step '{other.name}'"
-            if other_index < index and method in other.on_reply.values():
+            if (predicate or other_index < index) and method in other.on_reply.values():
                 return f"the reply handler of step '{other.name}'"
         return None
 
@@ -293,28 +393,131 @@ class Sagas:
         self, scope: Scope, sdef: language.SagaDef, index: int, data: ir.Named | None, spath: DocPath
     ) -> ir.SagaStep:
         step = sdef.steps[index]
-        if step.local and (step.invoke or step.compensate or step.on_reply):
-            self.binder.error(scope.unit, spath, "a local step has no 'invoke', 'compensate' or 'on_reply'")
-        if not step.local and step.invoke is None:
-            self.binder.error(scope.unit, spath, "a step needs 'invoke' or 'local: true'", code="missing-key")
+        nested = self._nested(scope, step, spath)
+        if step.local and (step.invoke or isinstance(step.compensate, str) or step.on_reply):
+            self.binder.error(
+                scope.unit,
+                spath,
+                "a local step has no 'invoke', 'on_reply' or compensation handler",
+                "a local step is undone by a method of its own: write 'compensate: true'",
+            )
+        if not step.local and step.invoke is None and step.saga is None:
+            self.binder.error(
+                scope.unit, spath, "a step needs 'invoke', 'saga' or 'local: true'", code="missing-key"
+            )
+        if not step.local and isinstance(step.compensate, bool):
+            self.binder.error(
+                scope.unit,
+                (*spath, "compensate"),
+                "'compensate: true' is for local steps",
+                "name the handler that undoes the step: component.handler",
+            )
         invoke = self._participant(scope, step.invoke, (*spath, "invoke")) if step.invoke else None
         compensate = (
-            self._participant(scope, step.compensate, (*spath, "compensate")) if step.compensate else None
+            self._participant(scope, step.compensate, (*spath, "compensate"))
+            if isinstance(step.compensate, str)
+            else None
         )
         for participant, part in ((invoke, "invoke"), (compensate, "compensate")):
             if participant is not None:
                 self._check(_Check(scope.unit, (*spath, part), "event-handler", participant))
         self._step_key(scope, step, data, spath, invoke, compensate)
+        when_field, when_method = self._when(scope, sdef, index, data, (*spath, "when"))
         return ir.SagaStep(
             step.name,
             invoke,
             compensate,
             step.key,
-            self._on_reply(scope, sdef, index, spath, invoke),
+            self._on_reply(scope, sdef, index, spath, invoke, nested),
             self._on_error(scope, step, spath, invoke),
             step.local,
             step.description,
+            when_field,
+            when_method,
+            step.local and step.compensate is True,
+            nested,
         )
+
+    def _nested(self, scope: Scope, step: language.SagaStep, spath: DocPath) -> tuple[str, str] | None:
+        """The saga a step runs: (package, name); it has no participant, compensation, key or errors."""
+        if step.saga is None:
+            return None
+        path: DocPath = (*spath, "saga")
+        others = [key for key in ("invoke", "compensate", "key", "local") if getattr(step, key)]
+        if others or step.on_error:
+            self.binder.error(
+                scope.unit,
+                spath,
+                f"a step running a saga has no {', '.join(repr(k) for k in others or ['on_error'])}",
+                "the nested saga compensates itself when this one compensates",
+            )
+        parts = step.saga.split(".")
+        target = scope
+        if len(parts) == 2:
+            found = self.binder.alias(scope, parts[0], path)
+            if found is None:
+                return None
+            target = found
+        elif len(parts) != 1:
+            self.binder.error(
+                scope.unit, path, f"'{step.saga}' is not a saga reference", "write saga or alias.saga"
+            )
+            return None
+        sagas = target.unit.document.sagas
+        if parts[-1] not in sagas:
+            self.binder.error(
+                scope.unit,
+                path,
+                f"unknown saga '{step.saga}'",
+                did_you_mean(parts[-1], sagas),
+                code="unknown-saga",
+            )
+            return None
+        return (target.package, parts[-1])
+
+    def _when(
+        self, scope: Scope, sdef: language.SagaDef, index: int, data: ir.Named | None, path: DocPath
+    ) -> tuple[str | None, str | None]:
+        """The step's condition: (a bool field of the data, None) or (None, a predicate method)."""
+        when = sdef.steps[index].when
+        if when is None:
+            return None, None
+        method = _predicate(when)
+        if method is not None:
+            if problem := check_snake(method):
+                self.binder.error(scope.unit, path, problem, code="name")
+            elif clash := self._method_clash(method, sdef, index, predicate=True):
+                self.binder.error(
+                    scope.unit,
+                    path,
+                    f"predicate '{method}' clashes with {clash}",
+                    "give it another name",
+                    code="clash",
+                )
+            return None, method
+        if data is None:
+            return None, None
+        properties = self.binder.scopes[data.package].unit.document.types[data.name].properties or {}
+        use = properties.get(when)
+        if use is None:
+            self.binder.error(
+                scope.unit,
+                path,
+                f"saga data has no field '{when}'",
+                did_you_mean(when, properties)
+                or f"name a bool field, or write '{when}()' for a predicate method",
+            )
+            return None, None
+        text = use if isinstance(use, str) else getattr(use, "type", None)
+        if isinstance(text, str) and text.rstrip("?") != "bool":
+            self.binder.error(
+                scope.unit,
+                path,
+                f"'when' field '{when}' is '{text}', not a bool",
+                f"name a bool field, or write '{when}()' for a predicate method",
+            )
+            return None, None
+        return when, None
 
     def _step_key(
         self,
@@ -367,10 +570,20 @@ class Sagas:
         index: int,
         spath: DocPath,
         invoke: tuple[str, str, str] | None,
-    ) -> tuple[tuple[ir.Named, str], ...]:
-        on_reply = []
+        nested: tuple[str, str] | None = None,
+    ) -> tuple[tuple[ir.TypeRef, str], ...]:
+        on_reply: list[tuple[ir.TypeRef, str]] = []
         for rname, method in sdef.steps[index].on_reply.items():
             ref = self.binder.bind(scope, rname, (*spath, "on_reply", rname))
+            if ref is not None and ref in [seen for seen, _ in on_reply]:
+                self.binder.error(
+                    scope.unit,
+                    (*spath, "on_reply", rname),
+                    f"'{rname}' has a reply handler already",
+                    "give each type one reply handler",
+                    code="duplicate",
+                )
+                continue
             if problem := check_snake(method):
                 self.binder.error(scope.unit, (*spath, "on_reply", rname), problem, code="name")
             elif clash := self._method_clash(method, sdef, index):
@@ -381,9 +594,10 @@ class Sagas:
                     "give it another name",
                     code="clash",
                 )
-            if isinstance(ref, ir.Named):
+            if ref is not None:
                 on_reply.append((ref, method))
-                self._check(_Check(scope.unit, (*spath, "on_reply", rname), "reply", invoke, ref, rname))
+                what = "saga-reply" if nested is not None else "reply"
+                self._check(_Check(scope.unit, (*spath, "on_reply", rname), what, invoke, ref, rname, nested))
         return tuple(on_reply)
 
     def _on_error(

@@ -39,7 +39,8 @@ TypeExpr = Annotated[
     str,
     Field(
         description="A type expression: string int float bool bytes datetime date time duration uuid decimal any, "
-        "a named type, list[T], map[T], T?, A | B, alias.Name.",
+        "a named type, list[T], map[T], T? (a field that may be absent), T | null (a value that may be null), "
+        "A | B, alias.Name.",
         examples=["string", "list[LineItem]", "common.Money?"],
     ),
 ]
@@ -166,10 +167,29 @@ class KafkaBindingDef(_Strict):
         default_factory=dict,
         description="Kafka consumer properties of the subscription (librdkafka), e.g. auto.offset.reset.",
     )
+    type_header: str | None = Field(
+        default=None,
+        description="For a handler of several events: the record header that names each record's event.",
+    )
+    discriminator: str | None = Field(
+        default=None,
+        description="For a handler of several events: the string field of every event that names it.",
+    )
+
+
+PythonName = Annotated[
+    str | None,
+    Field(
+        description="The snake_case name of the generated Python method or module, when the one derived "
+        "from the Restate name does not suit; the wire keeps the Restate name.",
+        examples=["get_count"],
+    ),
+]
 
 
 class HandlerDef(_Strict):
     description: Description = None
+    python_name: PythonName = None
     kind: Literal["exclusive", "shared"] | None = None
     input: TypeUse | None = None
     output: TypeUse | None = None
@@ -190,6 +210,7 @@ def _empty_handlers(value: Any) -> Any:
 
 class _Component(_Strict):
     description: Description = None
+    python_name: PythonName = None
     handlers: dict[str, HandlerDef] = Field(default_factory=dict)
     options: Options | None = None
     middleware: list[str] = Field(default_factory=list)
@@ -222,13 +243,28 @@ class SagaStep(_Strict):
     name: str
     description: Description = None
     invoke: str | None = None
-    compensate: str | None = None
+    compensate: str | bool | None = Field(
+        default=None,
+        description="The handler that undoes the step (`component.handler`); for a local step, `true`:"
+        " a generated method `undo_<step>` undoes it.",
+    )
     key: str | None = Field(
         default=None, description="For an object participant: the saga data field holding its key."
     )
     on_reply: dict[str, str] = Field(default_factory=dict)
     on_error: dict[str, str] = Field(default_factory=dict)
     local: bool = False
+    saga: str | None = Field(
+        default=None,
+        description="Run another saga as this step (`saga`, or `alias.saga` of an imported file): it is"
+        " started with the id `<saga id>/<step>`, and compensating this saga compensates it.",
+    )
+    when: str | None = Field(
+        default=None,
+        description="Run the step only when this bool field of the saga data is true, or, written"
+        " `name()`, when the generated predicate method `name` returns true; otherwise it is skipped.",
+        examples=["with_car", "needs_car()"],
+    )
 
 
 class SagaDef(_Strict):
@@ -267,6 +303,10 @@ class Document(_Strict):
     sagas: dict[str, SagaDef] = Field(default_factory=dict)
     serde: Literal["json", "bson"] | None = Field(
         default=None, description="The codecs of the whole package; a component's or handler's options win."
+    )
+    unknown_fields: Literal["ignore", "reject"] | None = Field(
+        default=None,
+        description="What the package's codecs do with fields a type does not declare: ignore (default) or reject.",
     )
 
 

@@ -18,10 +18,15 @@ such values is written with no walk in Python. Where the plan cannot tell (union
 need converting and carry no tag, custom serializers, recursive types) the value is walked by
 exact type. A refused
 value is found by walking again with a path, on failure only, so that the error names the field.
+
+Decoding honours `unknown_fields` as JSON's does, but reads scalars as pydantic's python mode
+does: strict validation there would refuse the strings that datetimes and decimals travel as, and
+pydantic-core reuses each model's own validator, so no stricter copy of a type can be built.
 """
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,7 +48,15 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
-from restagen.runtime._core.codecs import Codec, CodecError, describe_validation_error
+from restagen.runtime._core.codecs import (
+    Codec,
+    CodecError,
+    UnknownFields,
+    describe_validation_error,
+    holds_datetime,
+    is_model,
+    validated_first,
+)
 
 __all__ = ["BsonCodec"]
 
@@ -82,18 +95,16 @@ class BsonCodec(Codec[T]):
     media_type = "application/bson"
 
     @overload
-    def __init__(self: BsonCodec[T], type_: type[T]) -> None: ...
+    def __init__(self: BsonCodec[T], type_: type[T], *, unknown_fields: UnknownFields = "ignore") -> None: ...
     @overload
-    def __init__(self, type_: Any) -> None: ...
-    def __init__(self, type_: Any) -> None:
-        super().__init__(type_)
+    def __init__(self, type_: Any, *, unknown_fields: UnknownFields = "ignore") -> None: ...
+    def __init__(self, type_: Any, *, unknown_fields: UnknownFields = "ignore") -> None:
+        super().__init__(type_, unknown_fields=unknown_fields)
         adapter = self._use_adapter()
         self._to_python: Callable[..., Any] = (
             self._serializer.to_python if self._serializer is not None else adapter.dump_python
         )
-        self._from_python: Callable[[Any], T] = (
-            self._validator.validate_python if self._validator is not None else adapter.validate_python
-        )
+        self._from_python: Callable[[Any], T] = adapter.validate_python  # until planned
         # The plan is read on first use: a type with a forward reference is complete only then.
         self._planned = False
         self._to_bson: _Convert | None = None
@@ -101,8 +112,16 @@ class BsonCodec(Codec[T]):
         self._from_bson_always = True  # else only for documents holding a Decimal128
 
     def _plan(self) -> None:
+        schema = self.adapter.core_schema
+        # Built on first use like the plan, for the same reason.
+        self._use_adapter()
+        validate = (
+            self._validator.validate_python if self._validator is not None else self.adapter.validate_python
+        )
+        self._from_python = functools.partial(validate, extra=self._extra)
+        if not is_model(self.type) and holds_datetime(schema):
+            self._to_python = validated_first(self._to_python, self.adapter.validate_python)
         try:
-            schema = self.adapter.core_schema
             self._to_bson = _Plan(schema, _ENCODE).convert(schema)
             decoding = _Plan(schema, _DECODE)
             self._from_bson = decoding.convert(schema)

@@ -57,7 +57,6 @@ class ContextCaller:
     def __init__(self, ctx: HandlerContext[Any]) -> None:
         self._ctx: restate.Context = ctx.restate
         self._context = ctx
-        self._headers = ctx.outgoing_headers
 
     def call(
         self,
@@ -73,7 +72,7 @@ class ContextCaller:
         context = self._context
         # The common case (nothing to propagate or to follow, no explicit headers) without a call.
         if headers or context.header_policy is not None or context.outgoing_hook is not None:
-            headers = self._headers(headers, "call", spec, key)
+            headers = context.outgoing_headers(headers, "call", spec, key)
         else:
             headers = None
         future = self._ctx.generic_call(
@@ -99,6 +98,6 @@ class ContextCaller:
             key=key,
             send_delay=delay,
             idempotency_key=idempotency_key,
-            headers=self._headers(headers, "send", spec, key),
+            headers=self._context.outgoing_headers(headers, "send", spec, key),
         )
         return ContextInvocationHandle(self._ctx, spec, handle)

@@ -6,13 +6,19 @@ codec is also a `restate.serde.Serde`, so it can be handed to the SDK wherever a
 `codecs` module, never per call; a call goes straight to pydantic-core's serializer and validator
 of the type, without the keyword handling of `TypeAdapter`'s methods (half the cost of encoding
 a small model).
+
+Decoding is strict: a JSON value must have the JSON type of its field (the string `"1"` or `true`
+is not an `int`, `1` is not a string), as other languages' validators expect. Datetimes, dates,
+times, durations, decimals, uuids and bytes are strings in JSON and read from their strings.
+Fields a type does not declare are ignored by default, so that a sender one version ahead (with
+a new optional field) is still understood; `unknown_fields="reject"` refuses them instead.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import SchemaSerializer, SchemaValidator
@@ -21,9 +27,12 @@ from restate.serde import Serde
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["Codec", "CodecError", "JsonCodec"]
+__all__ = ["Codec", "CodecError", "JsonCodec", "UnknownFields"]
 
 T = TypeVar("T")
+
+UnknownFields = Literal["ignore", "reject"]
+"""What decoding does with fields its type does not declare."""
 
 
 class CodecError(ValueError):
@@ -36,6 +45,34 @@ def describe_validation_error(error: ValidationError) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "value"
         problems.append(f"{where}: {item['msg']}")
     return "; ".join(problems)
+
+
+def holds_datetime(schema: Any) -> bool:
+    """Whether a core schema has a datetime anywhere (a model's fields are its own concern)."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "datetime":
+            return True
+        return any(holds_datetime(item) for key, item in schema.items() if key not in ("metadata", "cls"))
+    if isinstance(schema, list | tuple):
+        return any(holds_datetime(item) for item in schema)
+    return False
+
+
+def validated_first(serialize: Callable[..., Any], validate: Callable[[Any], Any]) -> Callable[..., Any]:
+    """`serialize` of the value validated first, for a type that is not a model and holds datetimes.
+
+    A model checked its datetimes when it was built (naive refused, aware made UTC); a bare
+    `datetime` or a list of them handed to a codec was never validated, so it is, before writing.
+    """
+
+    def checked(value: Any, **options: Any) -> Any:
+        try:
+            value = validate(value)
+        except ValidationError as exc:
+            raise CodecError(f"cannot be written: {describe_validation_error(exc)}") from exc
+        return serialize(value, **options)
+
+    return checked
 
 
 _CONFIG = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
@@ -66,17 +103,26 @@ def _adapter(type_: Any) -> TypeAdapter[Any]:
         return _new_adapter(type_)
 
 
+def is_model(type_: Any) -> bool:
+    return isinstance(type_, type) and issubclass(type_, BaseModel)
+
+
 class Codec(Serde[T], Generic[T]):
     """A typed serde with a JSON Schema of its type (for Restate's discovery)."""
 
     media_type: str = "application/json"
 
-    def __init__(self, type_: Any) -> None:
+    def __init__(self, type_: Any, *, unknown_fields: UnknownFields = "ignore") -> None:
+        if unknown_fields not in ("ignore", "reject"):
+            raise ValueError(f"unknown_fields is 'ignore' or 'reject', not {unknown_fields!r}")
         self.type = type_
+        self.unknown_fields = unknown_fields
+        # None keeps what the type itself configures (a model of the user's may forbid extras).
+        self._extra: Literal["forbid"] | None = "forbid" if unknown_fields == "reject" else None
         self._adapter: TypeAdapter[T] | None = None
         self._serializer: SchemaSerializer | None = None
         self._validator: SchemaValidator | None = None
-        if isinstance(type_, type) and issubclass(type_, BaseModel):  # a model has its own
+        if is_model(type_):  # a model has its own
             self._use(type_.__pydantic_serializer__, type_.__pydantic_validator__)
 
     def _use(self, serializer: Any, validator: Any) -> None:
@@ -123,11 +169,11 @@ class JsonCodec(Codec[T]):
     """
 
     @overload
-    def __init__(self: JsonCodec[T], type_: type[T]) -> None: ...
+    def __init__(self: JsonCodec[T], type_: type[T], *, unknown_fields: UnknownFields = "ignore") -> None: ...
     @overload
-    def __init__(self, type_: Any) -> None: ...
-    def __init__(self, type_: Any) -> None:
-        super().__init__(type_)
+    def __init__(self, type_: Any, *, unknown_fields: UnknownFields = "ignore") -> None: ...
+    def __init__(self, type_: Any, *, unknown_fields: UnknownFields = "ignore") -> None:
+        super().__init__(type_, unknown_fields=unknown_fields)
         self._to_json: Callable[..., bytes] = self._first_to_json
         self._from_json: Callable[[bytes], T] = self._first_from_json
         if self._serializer is not None and self._validator is not None:
@@ -139,7 +185,10 @@ class JsonCodec(Codec[T]):
         adapter = self._use_adapter() if self._serializer is None or self._validator is None else None
         serializer, validator = self._serializer, self._validator
         self._to_json = serializer.to_json if serializer is not None else adapter.dump_json  # type: ignore[union-attr]
-        self._from_json = validator.validate_json if validator is not None else adapter.validate_json  # type: ignore[union-attr]
+        if not is_model(self.type) and holds_datetime(self.adapter.core_schema):
+            self._to_json = validated_first(self._to_json, self.adapter.validate_python)
+        validate = validator.validate_json if validator is not None else adapter.validate_json  # type: ignore[union-attr]
+        self._from_json = functools.partial(validate, strict=True, extra=self._extra)
 
     def _first_to_json(self, value: T, **options: Any) -> bytes:
         self._ready()

@@ -117,6 +117,17 @@ class HandlerContext(Generic[C]):
         """
         return self.restate.request().idempotency_key
 
+    def action_key(self, name: str) -> str:
+        """An idempotency key for the external effect of the action `name` of this invocation.
+
+        The same on every attempt and replay of the invocation, different for every other
+        invocation. `run` journals an action's result once, but an attempt that Restate aborts
+        (a node lost, a leader moved) may have run the action already: its side effects happen at
+        least once. Hand this key to the external system (a payment API's idempotency key) so that
+        they take effect once. Name each action of an invocation differently.
+        """
+        return f"{self.invocation_id}/{name}"
+
     @overload
     def run(
         self,

@@ -68,6 +68,17 @@ class HandlerSpec(Record, Generic[In, Out]):
     """Builds the handler's typed context from the SDK's context (None: the SDK context as is)."""
     events: tuple[EventSpec[Any], ...] = ()
     """The events the handler subscribes to (its input is one of them)."""
+    event_type_header: str | None = None
+    """For a call without restagen's event headers (a Kafka record): the header naming its event."""
+    event_discriminator: str | None = None
+    """For a call without restagen's event headers (a Kafka record): the field naming its event."""
+    method: str | None = None
+    """The method of the implementation that serves it, when not `name` (a Restate name such as
+    `getCount` is served by `get_count`)."""
+
+    @property
+    def method_name(self) -> str:
+        return self.method or self.name
 
     def error_class(self, name: str) -> type[DeclaredError] | None:
         """The declared error of this handler called `name`, if any."""

@@ -9,6 +9,7 @@ other exception is left to Restate to retry. The JSON Schemas of the codecs go t
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -93,38 +94,15 @@ def _invoker(
     output = spec.output
     declared = spec.errors
     label = f"{spec.component}/{spec.name}"
-    name = spec.name
+    name = spec.method_name
     before = pipeline.before
-    chain = pipeline.chain
-    direct = not before and chain is None
     per_invocation = pipeline.implementation
     policy = pipeline.header_policy
     method: Callable[..., Awaitable[Any]] | None = (
         getattr(implementation, name) if per_invocation is None else None
     )
 
-    async def run(typed: Any, args: tuple[Any, ...]) -> Any:
-        if direct and method is not None:
-            return await method(typed, *args)
-        invocation = Invocation(typed)
-        for step in before:
-            await step(invocation)
-        if chain is None:
-            if method is not None:
-                return await method(typed, *args)
-            return await getattr(per_invocation(invocation), name)(typed, *args)  # type: ignore[misc]
-        if method is not None:
-
-            def handle() -> Awaitable[Any]:
-                return method(typed, *args)
-
-        else:
-
-            def handle() -> Awaitable[Any]:
-                implementation = per_invocation(invocation)  # type: ignore[misc]
-                return getattr(implementation, name)(typed, *args)  # type: ignore[no-any-return]
-
-        return await chain(invocation, handle)
+    run = _runner(name, method, per_invocation, before, pipeline.chain)
 
     async def finish(ctx: Any, *args: Any) -> bytes:
         typed = make_context(ctx) if make_context is not None else ctx
@@ -161,6 +139,58 @@ def _invoker(
     return with_input
 
 
+def _runner(
+    name: str,
+    method: Callable[..., Awaitable[Any]] | None,
+    per_invocation: Callable[[Invocation], object] | None,
+    before: tuple[Before, ...],
+    chain: Chain | None,
+) -> Callable[[Any, tuple[Any, ...]], Awaitable[Any]]:
+    """What runs the handler method for one invocation, middleware included.
+
+    Without middleware the method is awaited directly. The closures of the middleware path live in
+    their own function: a function that defines closures makes its captured variables cells on
+    every call, even on a path that never reaches them.
+    """
+    if method is not None and not before and chain is None:
+
+        async def direct(typed: Any, args: tuple[Any, ...]) -> Any:
+            return await method(typed, *args)
+
+        return direct
+
+    async def run(typed: Any, args: tuple[Any, ...]) -> Any:
+        invocation = Invocation(typed)
+        for step in before:
+            await step(invocation)
+        if chain is None:
+            if method is not None:
+                return await method(typed, *args)
+            return await getattr(per_invocation(invocation), name)(typed, *args)  # type: ignore[misc]
+        return await chain(invocation, _handle(name, method, per_invocation, invocation, typed, args))
+
+    return run
+
+
+def _handle(
+    name: str,
+    method: Callable[..., Awaitable[Any]] | None,
+    per_invocation: Callable[[Invocation], object] | None,
+    invocation: Invocation,
+    typed: Any,
+    args: tuple[Any, ...],
+) -> Callable[[], Awaitable[Any]]:
+    """The innermost step of a chain: the handler method of this invocation's implementation."""
+    if method is not None:
+        return lambda: method(typed, *args)
+
+    def handle() -> Awaitable[Any]:
+        implementation = per_invocation(invocation)  # type: ignore[misc]
+        return getattr(implementation, name)(typed, *args)  # type: ignore[no-any-return]
+
+    return handle
+
+
 def _reader(codec: Codec[Any]) -> Callable[[Any, bytes], Any]:
     decode = codec.decode
 
@@ -173,24 +203,48 @@ def _reader(codec: Codec[Any]) -> Callable[[Any, bytes], Any]:
 def _event_reader(spec: HandlerSpec[Any, Any]) -> Callable[[Any, bytes], Any]:
     """Decodes an event by the type its delivery names, refusing versions the handler was not made for.
 
-    A call without the event headers (a direct call, not a delivery) is decoded as the handler's input.
+    A call without the event headers is not a delivery: a Kafka record, named by the header or the
+    field the handler's schema gives (`event_type_header`, `event_discriminator`; the event's name,
+    or its qualified name), or a direct call, decoded as the handler's input.
     """
     by_name = {event.name: event for event in spec.events}
+    by_name.update({event.name.rsplit(".", 1)[-1]: event for event in spec.events})
     assert spec.input is not None
     fallback = spec.input.decode
+    label = f"{spec.component}/{spec.name}"
+
+    def named(name: str | None, where: str) -> Any:
+        event = by_name.get(name) if isinstance(name, str) else None
+        if event is None:
+            raise TerminalError(
+                f"{label}: {where} names no event this handler takes ({name!r}; it takes "
+                f"{', '.join(e.name for e in spec.events)})",
+                status_code=400,
+            )
+        return event
 
     def read(ctx: Any, body: bytes) -> Any:
         headers: Mapping[str, str] = ctx.request().headers
         name = headers.get(EVENT_HEADER)
         if name is None:
+            if spec.event_type_header is not None:
+                header = spec.event_type_header
+                found = next((v for k, v in headers.items() if k.lower() == header.lower()), None)
+                return named(found, f"the header {header}").codec.decode(body)
+            if spec.event_discriminator is not None:
+                try:
+                    value = json.loads(body).get(spec.event_discriminator)
+                except (ValueError, AttributeError):
+                    value = None
+                return named(value, f"the field {spec.event_discriminator}").codec.decode(body)
             return fallback(body)
         event = by_name.get(name)
-        if event is None:
-            raise TerminalError(f"{spec.component}/{spec.name} does not subscribe to {name}", status_code=409)
+        if event is None or event.name != name:
+            raise TerminalError(f"{label} does not subscribe to {name}", status_code=409)
         version = headers.get(EVENT_VERSION_HEADER)
         if version != event.version:
             raise TerminalError(
-                f"{spec.component}/{spec.name} takes version {event.version} of {name}, not {version}",
+                f"{label} takes version {event.version} of {name}, not {version}",
                 status_code=409,
             )
         return event.codec.decode(body)
@@ -262,8 +316,9 @@ def bind(
     component = _component(spec)
     cls = implementation if isinstance(implementation, type) else type(implementation)
     for handler in spec.handlers:
-        if not callable(getattr(cls, handler.name, None)):
-            raise TypeError(f"{cls.__name__} does not implement handler {handler.name!r}")
+        if not callable(getattr(cls, handler.method_name, None)):
+            method = f" (method {handler.method!r})" if handler.method else ""
+            raise TypeError(f"{cls.__name__} does not implement handler {handler.name!r}{method}")
         pipeline = pipelines.get(handler.name, _PLAIN) if pipelines is not None else _PLAIN
         if pipeline.implementation is None and isinstance(implementation, type):
             raise TypeError(f"{cls.__name__} is a class: bind an instance, or build it per invocation")

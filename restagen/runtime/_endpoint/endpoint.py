@@ -39,7 +39,7 @@ from restagen.runtime._endpoint.settings import load_config
 from restagen.runtime._record import Record
 
 if TYPE_CHECKING:  # events are imported when the endpoint has a `pubsub` section or subscribers
-    from restagen.runtime.events._wire import PublishRequest, SubscribeRequest
+    from restagen.runtime.events._wire import SubscribeRequest
 
 __all__ = ["Endpoint", "InjectionError"]
 
@@ -125,12 +125,9 @@ class Endpoint:
         policy = HeaderPolicy.from_setting(server.propagate_incoming_headers) if server is not None else None
         components = [self._component(bound, policy) for bound in self._bound]
         if self.config.pubsub is not None:
-            from restagen.runtime.events._registry import EventRegistry, registry_spec
+            from restagen.runtime.events._serving import event_components
 
-            hub = self.sse_hub()
-            components.append(
-                bind(registry_spec(), EventRegistry(sse=_pusher(hub) if hub is not None else None))
-            )
+            components.extend(event_components(self.config.pubsub, self.sse_hub(), bind))
         return components
 
     def sse_hub(self) -> Any:
@@ -147,6 +144,10 @@ class Endpoint:
                 raise ConfigError(f"pubsub: Server-Sent Events {error}") from None
             return None
         self._hub = SseHub.from_config(pubsub, middleware=self._sse_middleware, port=self.config.listen.port)
+        if self.config.ingress is not None:  # subscribers resume from the streams' logs
+            from restagen.runtime.events._serving import log_reader
+
+            self._hub.reader = log_reader(self.config.ingress.url, dict(self.config.ingress.headers))
         return self._hub
 
     def subscriptions(self) -> SubscribeRequest:
@@ -326,27 +327,6 @@ def _built_per_invocation(
         return step
 
     return per_invocation
-
-
-def _pusher(hub: Any) -> Callable[[str, PublishRequest], Awaitable[None]]:
-    from restagen.runtime.sse import SseEvent
-
-    async def push(cluster: str, request: PublishRequest) -> None:
-        await hub.push(
-            [
-                SseEvent(
-                    id=event.id,
-                    event=event.type,
-                    version=event.version,
-                    data=event.data,
-                    cluster=cluster,
-                    stream=request.stream,
-                )
-                for event in request.events
-            ]
-        )
-
-    return push
 
 
 def _contexts(handlers: Iterable[HandlerSpec[Any, Any]]) -> list[type[HandlerContext[Any]]]:

@@ -6,6 +6,7 @@ that `load_config` reads): an endpoint configured with nothing never defines the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -79,7 +80,17 @@ class PubSubConfig(_Section):
     """A DNS name whose A/AAAA records are the nodes to fan out to (`events.internal:9080`; without
     a port, the server's); resolved again every 10 s. Pushing to oneself is harmless."""
     sse_buffer: int = Field(default=1000, ge=1)
-    """How many events each (cluster, stream) keeps for subscribers reconnecting with Last-Event-ID."""
+    """How many events each (cluster, stream) keeps in memory for subscribers reconnecting with
+    Last-Event-ID; older ones are read from the stream's log."""
+    log_max_events: int = Field(default=10_000, ge=1)
+    """How many events the log of each (cluster, stream) keeps."""
+    log_max_age: timedelta = timedelta(days=7)
+    """How long the log of each (cluster, stream) keeps an event."""
+    undelivered_max: int = Field(default=1000, ge=1)
+    """How many undelivered events the failure queue of a cluster keeps; beyond, the oldest are
+    dropped (and counted)."""
+    subscriptions_ttl: float = Field(default=5.0, ge=0)
+    """Seconds a process uses its copy of a cluster's subscriptions to publish in one hop."""
 
 
 class IdentityConfig(_Section):

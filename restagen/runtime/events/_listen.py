@@ -35,10 +35,12 @@ async def subscribe_events(
     stream: str = "default",
     headers: Mapping[str, str] | None = None,
     last_event_id: str | None = None,
+    from_offset: int | None = None,
     on_mismatch: Callable[[SseEvent], Awaitable[None] | None] | None = None,
 ) -> SseSubscription:
     """Subscribe to `stream` of `cluster` at the SSE node `url`, calling `callback` with each
-    event of `specs`, decoded; `await subscription()` stops it."""
+    event of `specs`, decoded (the node sends only those types); `await subscription()` stops it.
+    With `last_event_id` (an offset) or `from_offset`, the stream's log is replayed from there."""
     from restagen.runtime.sse import subscribe
 
     by_name = {spec.name: spec for spec in specs}
@@ -65,5 +67,12 @@ async def subscribe_events(
             await outcome
 
     return await subscribe(
-        url, deliver, cluster=cluster, stream=stream, headers=headers, last_event_id=last_event_id
+        url,
+        deliver,
+        cluster=cluster,
+        stream=stream,
+        headers=headers,
+        last_event_id=last_event_id,
+        from_offset=from_offset,
+        types=list(by_name),
     )

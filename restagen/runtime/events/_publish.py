@@ -1,15 +1,22 @@
 """Publishing events: durably from inside a handler, through the ingress from outside.
 
-Both publishers send one `PublishRequest` to the registry of the cluster (`restagen_events`),
-which fans it out. Inside a handler the send is journaled and the event ids come from the
-invocation's deterministic random source, so a retried or replayed handler publishes each event
-once. Outside, the ids are random and the send carries an idempotency key made of them, so
-retrying the same publish call is harmless.
+Outside handlers, a publish is one `PublishRequest` to the registry of the cluster
+(`restagen_events`), which delivers it; the ids are random and the send carries an idempotency
+key made of them, so retrying the same publish call is harmless.
+
+Inside a handler, a publish is one hop: the handler sends each event to its subscribers itself,
+from this process's copy of the cluster's subscriptions (`_cache`), then tells the registry,
+with the version of that copy, so that the registry delivers again only when its subscriptions
+have changed since, and appends the events to the stream's log. The copy an invocation used is
+journaled (a `run`), the sends are journaled and the event ids come from the invocation's
+deterministic random source: a retried or replayed handler makes the same sends, and each
+subscriber gets each event once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -18,7 +25,10 @@ from typing import Any, TypeVar
 
 from restagen.runtime._core.context import HandlerContext
 from restagen.runtime._core.ingress import Ingress
+from restagen.runtime._core.outgoing import TRACE_HEADERS
 from restagen.runtime._endpoint.sections import PubSubConfig
+from restagen.runtime.events._cache import journaled_snapshot
+from restagen.runtime.events._delivery import deliver
 from restagen.runtime.events._registry import PUBLISH, REGISTRY
 from restagen.runtime.events._spec import EventSpec
 from restagen.runtime.events._wire import EventEnvelope, PublishRequest
@@ -50,6 +60,22 @@ class EventPublisher(ABC):
         `key` goes to subscribers that are object (or workflow) handlers; `sse` (default: the
         configuration's `pubsub.sse`) also pushes them to the SSE subscribers of `stream`.
         """
+        return await self.publish_mixed(
+            [(spec, event) for event in events], stream=stream, key=key, delay=delay, sse=sse, cluster=cluster
+        )
+
+    async def publish_mixed(
+        self,
+        events: Sequence[tuple[EventSpec[Any], Any]],
+        *,
+        stream: str | None = None,
+        key: str | None = None,
+        delay: timedelta | None = None,
+        sse: bool | None = None,
+        cluster: str | None = None,
+    ) -> list[str]:
+        """Publish events of several types in one batch (each with its spec), in this order; returns
+        their ids. The options are those of `publish`."""
         ids = self._ids(len(events))
         request = PublishRequest(
             stream=stream or self._pubsub.default_stream,
@@ -59,7 +85,7 @@ class EventPublisher(ABC):
                 EventEnvelope(
                     id=id_, type=spec.name, version=spec.version, data=spec.codec.encode(event).decode()
                 )
-                for id_, event in zip(ids, events, strict=True)
+                for id_, (spec, event) in zip(ids, events, strict=True)
             ),
         )
         await self._send(cluster or self._pubsub.cluster, request, delay)
@@ -85,16 +111,23 @@ class ContextPublisher(EventPublisher):
 
     async def _send(self, cluster: str, request: PublishRequest, delay: timedelta | None) -> None:
         assert PUBLISH.input is not None
+        snapshot, at, recorded = await journaled_snapshot(self._ctx, cluster, self._pubsub.subscriptions_ttl)
         # Without an outgoing hook (tracing), a publish carries no headers, as it always did.
         hook = self._typed.outgoing_hook
+        headers = hook("publish", PUBLISH, cluster, None) if hook is not None else None
+        trace = {name: value for name, value in (headers or {}).items() if name in TRACE_HEADERS}
+        # Refusals are kept by the registry, which sees the same subscriptions when the versions match.
+        deliver(self._ctx, request, snapshot.subscriptions, trace, delay)
         self._ctx.generic_send(
             REGISTRY,
             PUBLISH.name,
-            PUBLISH.input.encode(request),
+            PUBLISH.input.encode(request.model_copy(update={"delivered": snapshot.version, "at": at})),
             key=cluster,
             send_delay=delay,
-            headers=hook("publish", PUBLISH, cluster, None) if hook is not None else None,
+            headers=headers,
         )
+        if recorded is not None:
+            await recorded
 
 
 class IngressPublisher(EventPublisher):
@@ -109,6 +142,7 @@ class IngressPublisher(EventPublisher):
 
     async def _send(self, cluster: str, request: PublishRequest, delay: timedelta | None) -> None:
         digest = hashlib.sha256("".join(event.id for event in request.events).encode()).hexdigest()
+        stamped = request.model_copy(update={"at": time.time_ns() // 1_000_000})
         await self._ingress.send(
-            PUBLISH, request, key=cluster, delay=delay, idempotency_key=f"publish-{digest}"
+            PUBLISH, stamped, key=cluster, delay=delay, idempotency_key=f"publish-{digest}"
         )

@@ -1,8 +1,8 @@
 """Sagas: steps with compensation, run durably as a workflow, and their typed clients.
 
 Generated `sagas` modules subclass `Saga` per saga and declare its `SagaSpec`; `SagaClient`,
-`SyncSagaClient` and `SagaContextClient` start sagas and read their `SagaState`. The modules
-behind these names are private.
+`SyncSagaClient` and `SagaContextClient` start sagas, read their `SagaState`, cancel and resume
+them. The modules behind these names are private.
 """
 
 from typing import TYPE_CHECKING
@@ -18,22 +18,17 @@ if TYPE_CHECKING:
         SyncSagaClient,
         SyncSagaHandle,
     )
+    from restagen.runtime.sagas._context import SagaCancelled, SagaContext
     from restagen.runtime.sagas._engine import (
-        DEFAULT_COMPENSATION_RETRY,
         PHASE_HEADER,
         STEP_HEADER,
-        ErrorAction,
         Saga,
-        SagaContext,
-        SagaFailure,
         SagaRejected,
-        SagaSpec,
-        SagaState,
-        SagaStatus,
-        SagaStep,
         bind_saga,
         run_saga,
     )
+    from restagen.runtime.sagas._spec import DEFAULT_COMPENSATION_RETRY, ErrorAction, SagaSpec, SagaStep
+    from restagen.runtime.sagas._state import SagaFailure, SagaState, SagaStatus
 else:
     __getattr__, __dir__ = lazy_exports(__name__)
 
@@ -43,6 +38,7 @@ __all__ = [
     "STEP_HEADER",
     "ErrorAction",
     "Saga",
+    "SagaCancelled",
     "SagaClient",
     "SagaContext",
     "SagaContextClient",

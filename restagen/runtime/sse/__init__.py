@@ -14,23 +14,23 @@ Each node of a deployment runs one `SseHub`, mounted in front of its ASGI app:
 - `GET /restagen/sse/{cluster}/{stream}`: a subscription. The hub's middleware
   (`async (starlette.requests.Request) -> None`) run first; one raising `SseForbidden` (or another
   `SseError`) refuses it with that status (403). The stream opens with a `retry:` message, then
-  each event as `id: <event id>`, `event: <qualified type name>`,
-  `data: {"version": "<hash>", "data": <the event's JSON>}`. With a `Last-Event-ID` header (or a
-  `last_event_id` query parameter, for a browser's first connection), the events that followed
-  that id in the node's replay buffer come first; if the id is not in the buffer (it fell out, or
-  the node restarted), the whole buffer does: a subscriber may then see a gap, never a duplicate
-  of what the buffer still holds after its id.
+  each event as `id: <its offset in the stream's log>`, `event: <qualified type name>`,
+  `data: {"version": "<hash>", "id": "<event id>", "data": <the event's JSON>}`. With a
+  `Last-Event-ID` header (or a `last_event_id` query parameter; or `from_offset`, the first
+  offset wanted), the events that followed that offset come first: from the node's cache, or from
+  the stream's log (through `reader`) when the cache does not cover it, as after a restart. Each
+  event after the offset is sent once, in order. `types` (comma-separated) filters by type.
 - `POST /restagen/sse/{cluster}/publish`: events from the processor or a peer node, signed with
   the shared secret (`restagen-signature: t=<unix time>,v1=<HMAC-SHA256 hex of "t.cluster." +
   body>`). No signature: 401; a bad one, one older (or newer) than 5 minutes, or one already
   used: 403; and nothing is delivered. A hub without a secret has no publish route (404).
 
 `hub.push(events)` delivers to this node's subscribers of each event's (cluster, stream), keeps
-the events in that pair's replay buffer (the last `buffer_size`), and posts them to every peer
+the events in that pair's replay cache (the last `buffer_size`), and posts them to every peer
 (`peers`, and the addresses `discover` resolves to), which deliver them without forwarding: no
 loops. An event whose id a buffer already holds is ignored, so a retried push delivers once.
-Fan-out is best effort: an unreachable peer is logged, and its subscribers catch up from their
-own node's buffer when they reconnect. A subscriber too slow to keep up with `buffer_size`
+Fan-out is best effort: an unreachable peer is logged, and its subscribers catch up from the
+log, at the next event or when they reconnect. A subscriber too slow to keep up with `buffer_size`
 queued events has its stream ended, and resumes by reconnecting.
 
 `subscribe(url, callback, cluster=..., stream=...)` is the Python subscriber; it returns a
@@ -48,7 +48,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess
     ) from error
 
 from restagen.runtime.sse._client import Callback, SseSubscription, post_events, subscribe
-from restagen.runtime.sse._hub import Resolver, SseHub, SseMiddleware, resolve
+from restagen.runtime.sse._hub import LogReader, Resolver, SseHub, SseMiddleware, resolve
 from restagen.runtime.sse._model import PREFIX, SseError, SseEvent, SseForbidden, SseUnauthorized
 from restagen.runtime.sse._signing import SIGNATURE_HEADER, Verifier, sign
 
@@ -56,6 +56,7 @@ __all__ = [
     "PREFIX",
     "SIGNATURE_HEADER",
     "Callback",
+    "LogReader",
     "Resolver",
     "SseError",
     "SseEvent",

@@ -8,7 +8,7 @@ import inspect
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 from httpx_sse import SSEError, aconnect_sse
@@ -82,10 +82,19 @@ class SseSubscription:
         reconnect_delay: float,
         max_reconnect_delay: float,
         timeout: httpx.Timeout,
+        from_offset: int | None = None,
+        types: Sequence[str] | None = None,
     ) -> None:
         self.cluster = cluster
         self.stream = stream
+        query = {}
+        if from_offset is not None:
+            query["from_offset"] = str(from_offset)
+        if types is not None:
+            query["types"] = ",".join(types)
         self._url = f"{url.rstrip('/')}{PREFIX}/{quote(cluster, safe='')}/{quote(stream, safe='')}"
+        if query:
+            self._url += f"?{urlencode(query)}"
         self._callback = callback
         self._headers = dict(headers)
         self._last_event_id = last_event_id
@@ -98,7 +107,7 @@ class SseSubscription:
 
     @property
     def last_event_id(self) -> str | None:
-        """The id of the last event received: what a reconnection asks to resume after."""
+        """The SSE id of the last event received (its offset): what a reconnection resumes after."""
         return self._last_event_id
 
     @property
@@ -177,7 +186,7 @@ class SseSubscription:
                 if not message.data:  # the retry: message; as in browsers, no data is no event
                     continue
                 event = from_stream(message.id, message.event, message.data, self.cluster, self.stream)
-                self._last_event_id = event.id
+                self._last_event_id = message.id
                 try:
                     result = self._callback(event)
                     if inspect.isawaitable(result):
@@ -194,6 +203,8 @@ async def subscribe(
     stream: str = "default",
     headers: Mapping[str, str] | None = None,
     last_event_id: str | None = None,
+    from_offset: int | None = None,
+    types: Sequence[str] | None = None,
     reconnect_delay: float = 0.5,
     max_reconnect_delay: float = 10.0,
     timeout: float = 10.0,
@@ -203,9 +214,11 @@ async def subscribe(
 
     Returns once the node has accepted the subscription (raising SseForbidden, SseUnauthorized or
     SseError if it refused or could not be reached): every event pushed after that reaches
-    `callback`, in order. A dropped stream is reopened (waiting `reconnect_delay`, doubling up to
-    `max_reconnect_delay`) with Last-Event-ID, so what was missed is replayed from the node's
-    buffer; a reconnection the node refuses (4xx) stops the subscription (see `error`). With
+    `callback`, in order. With `last_event_id` (an offset, as `subscription.last_event_id` gives)
+    or `from_offset`, the events of the stream's log after it (from it) come first. `types` keeps
+    only the events of those qualified type names. A dropped stream is reopened (waiting
+    `reconnect_delay`, doubling up to `max_reconnect_delay`) with Last-Event-ID, so what was
+    missed is replayed, from the node's cache or the stream's log; a reconnection the node refuses (4xx) stops the subscription (see `error`). With
     `read_timeout` (longer than the node's ping interval, 15 s), a silent connection counts as
     dropped. An exception of `callback` is logged, and the next event is delivered.
     """
@@ -216,6 +229,8 @@ async def subscribe(
         stream=stream,
         headers=headers or {},
         last_event_id=last_event_id,
+        from_offset=from_offset,
+        types=types,
         reconnect_delay=reconnect_delay,
         max_reconnect_delay=max_reconnect_delay,
         timeout=httpx.Timeout(timeout, read=read_timeout),

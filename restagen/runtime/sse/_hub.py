@@ -1,10 +1,15 @@
-"""The hub of one node: a bounded replay buffer and the live subscribers of each (cluster, stream),
+"""The hub of one node: a bounded replay cache and the live subscribers of each (cluster, stream),
 and the fan-out of what is pushed to the other nodes.
 
-Delivery to this node's subscribers is synchronous (no await between buffering an event and
+Delivery to this node's subscribers is synchronous (no await between caching an event and
 queueing it for each subscriber), so a subscription attaching in between sees every event either
-in its replay or live, never both, never neither. An event whose id is already in its buffer is
+in its replay or live, never both, never neither. An event whose id is already in its cache is
 ignored: a push that is retried, or that comes back from a peer, is delivered once.
+
+Published events carry their offset in their stream's log, and the offset of the stream's SSE
+event before them (`previous`). The cache is only a cache: a subscriber resuming from an offset
+it does not cover, or a live event whose `previous` the subscriber has not seen (a push this
+node missed), is served from the log through the hub's `reader` (see `_routes`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import logging
 import socket
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -23,7 +28,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from restagen.runtime.sse._client import post_events
-from restagen.runtime.sse._model import SseEvent
+from restagen.runtime.sse._model import SseEvent, offset_of
 from restagen.runtime.sse._signing import Verifier
 
 if TYPE_CHECKING:
@@ -31,12 +36,15 @@ if TYPE_CHECKING:
 
     from restagen.runtime._endpoint.sections import PubSubConfig
 
-__all__ = ["Resolver", "SseHub", "SseMiddleware"]
+__all__ = ["LogReader", "Resolver", "SseHub", "SseMiddleware"]
 
 SseMiddleware = Callable[["Request"], Awaitable[None]]
 """Runs before a subscription is accepted; raising (SseForbidden: 403) refuses it."""
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """Resolves a host name and port to the addresses (IPs) of the nodes behind it."""
+LogReader = Callable[[str, str, int], Awaitable[tuple[Sequence[SseEvent], int]]]
+"""Reads the log of (cluster, stream) from an offset: a page of its SSE events, and the offset to
+read from next (equal to the one given: nothing more)."""
 
 DEFAULT_PORT = 9080
 
@@ -51,6 +59,10 @@ class Subscriber:
     stream: str
     replay: list[SseEvent]
     queue: asyncio.Queue[SseEvent | None]
+    resume: int | None = None
+    """The offset it resumes after (None: it takes what comes)."""
+    from_log: bool = False
+    """Whether what followed `resume` must be read from the log first (the cache does not cover it)."""
 
 
 @dataclass(eq=False)
@@ -73,6 +85,13 @@ class _Channel:
         self.ids[event.id] = self.next
         self.next += 1
         return True
+
+    def after_offset(self, resume: int) -> tuple[list[SseEvent], bool]:
+        """The events after offset `resume`, and whether they are all of them (no SSE event of the
+        stream between `resume` and the oldest cached one)."""
+        logged = [event for _, event in self.buffer if event.offset is not None]
+        covered = bool(logged) and (logged[0].previous is None or logged[0].previous <= resume)
+        return [event for event in logged if event.offset is not None and event.offset > resume], covered
 
     def after(self, last_id: str | None) -> list[SseEvent]:
         """What followed `last_id`; the whole buffer when the id is not (or no longer) in it."""
@@ -101,6 +120,7 @@ class SseHub:
     every `discover_ttl` seconds, get every push. `middleware` checks each subscription. A publish
     signed more than `signature_window` seconds away from now is refused; a peer gets
     `forward_timeout` seconds to answer; streams carry a keep-alive comment every `ping` seconds.
+    `reader` reads the streams' logs (without one, only the cache is replayed).
     """
 
     def __init__(
@@ -117,6 +137,7 @@ class SseHub:
         signature_window: float = 300.0,
         forward_timeout: float = 5.0,
         ping: float = 15.0,
+        reader: LogReader | None = None,
     ) -> None:
         if buffer_size < 1:
             raise ValueError("buffer_size must be at least 1")
@@ -129,6 +150,8 @@ class SseHub:
         self.ping = ping
         self.forward_timeout = forward_timeout
         self.verifier = Verifier(secret, window=signature_window) if secret else None
+        self.reader = reader
+        """Reads the streams' logs: what subscribers resuming from an offset the cache lacks get."""
         self._discover: tuple[str, str, int] | None = None
         if discover:
             parts = urlsplit(_base_url(discover))
@@ -179,16 +202,51 @@ class SseHub:
                     _end(subscriber)
         return fresh
 
-    def attach(self, cluster: str, stream: str, last_event_id: str | None) -> Subscriber:
-        """A new subscriber of (cluster, stream): with Last-Event-ID, what followed it is replayed."""
+    def attach(
+        self, cluster: str, stream: str, last_event_id: str | None, *, from_offset: int | None = None
+    ) -> Subscriber:
+        """A new subscriber of (cluster, stream): with Last-Event-ID (an offset, or the id of an event
+        pushed without one), or else `from_offset`, what followed is replayed."""
         key = (cluster, stream)
         channel = self._channels.get(key)
         if channel is None:
             channel = self._channels[key] = _Channel(self.buffer_size)
-        replay = channel.after(last_event_id) if last_event_id is not None else []
-        subscriber = Subscriber(cluster, stream, replay, asyncio.Queue(maxsize=self.buffer_size))
+        resume = offset_of(last_event_id) if last_event_id is not None else None
+        if resume is None and last_event_id is None and from_offset is not None:
+            resume = from_offset - 1
+        queue: asyncio.Queue[SseEvent | None] = asyncio.Queue(maxsize=self.buffer_size)
+        if resume is not None:
+            replay, covered = channel.after_offset(resume)
+            subscriber = Subscriber(cluster, stream, replay, queue, resume, not covered)
+        else:
+            replay = channel.after(last_event_id) if last_event_id is not None else []
+            subscriber = Subscriber(cluster, stream, replay, queue)
         channel.subscribers.add(subscriber)
         return subscriber
+
+    async def read_log(
+        self, cluster: str, stream: str, from_offset: int, until: int | None = None
+    ) -> AsyncIterator[SseEvent]:
+        """The SSE events of the log of (cluster, stream) from `from_offset` (up to `until`,
+        excluded), read through `reader`; nothing without one."""
+        if self.reader is None:
+            return
+        while until is None or from_offset < until:
+            try:
+                page, following = await self.reader(cluster, stream, from_offset)
+            except Exception as error:
+                # The stream ends; the subscriber reconnects from its last offset and reads again.
+                _log.warning(
+                    "SSE: reading the log of %s/%s from %d failed: %s", cluster, stream, from_offset, error
+                )
+                raise
+            for event in page:
+                if until is not None and event.offset is not None and event.offset >= until:
+                    return
+                yield event
+            if following <= from_offset:
+                return
+            from_offset = following
 
     def detach(self, subscriber: Subscriber) -> None:
         channel = self._channels.get((subscriber.cluster, subscriber.stream))

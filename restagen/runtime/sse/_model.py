@@ -1,10 +1,12 @@
 """What travels over SSE: the event, the errors, and the two wire formats.
 
-A subscriber's stream carries one SSE message per event: `id:` the event id, `event:` the event
-type's qualified name, and `data:` a JSON object `{"version": "<hash>", "data": <the event>}`
+A subscriber's stream carries one SSE message per event: `id:` the event's offset in its stream's
+log (the event id, for an event pushed without one), `event:` the event type's qualified name,
+and `data:` a JSON object `{"version": "<hash>", "id": "<event id>", "data": <the event>}`
 (cluster and stream are those of the URL). A publish POST carries
-`{"forward": bool, "events": [{"id", "event", "version", "data", "stream"}]}`, where `data` is the
-event's JSON text as a string and the cluster is the URL's.
+`{"forward": bool, "events": [{"id", "event", "version", "data", "stream", "offset", "previous"}]}`,
+where `data` is the event's JSON text as a string, the cluster is the URL's, and `offset` and
+`previous` (the offset of the stream's SSE event before it) may be null.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ PREFIX = "/restagen/sse"
 """Where a hub's routes are: `{PREFIX}/{cluster}/{stream}` and `{PREFIX}/{cluster}/publish`."""
 
 _ENVELOPE = '{"version":'
+_ID = ',"id":'
 _DATA = ',"data":'
 _decoder = json.JSONDecoder()
 
@@ -62,11 +65,25 @@ class SseEvent:
     """The event as JSON text."""
     cluster: str
     stream: str
+    offset: int | None = None
+    """Its offset in the log of its stream (None: pushed to a hub directly, not published)."""
+    previous: int | None = None
+    """The offset of the event of the stream before it that went to SSE (None: none did)."""
+
+    @property
+    def sse_id(self) -> str:
+        """What its SSE message's `id:` is, and what Last-Event-ID names: the offset if it has one."""
+        return self.id if self.offset is None else str(self.offset)
 
 
 def stream_data(event: SseEvent) -> str:
     """The `data:` of the SSE message of `event` (its JSON text spliced in, not re-encoded)."""
-    return f"{_ENVELOPE}{json.dumps(event.version)}{_DATA}{event.data}}}"
+    return f"{_ENVELOPE}{json.dumps(event.version)}{_ID}{json.dumps(event.id)}{_DATA}{event.data}}}"
+
+
+def offset_of(sse_id: str) -> int | None:
+    """The offset an SSE id (Last-Event-ID) names; None for the id of an event pushed without one."""
+    return int(sse_id) if sse_id.isdigit() and sse_id.isascii() else None
 
 
 def from_stream(id_: str, name: str, data: str, cluster: str, stream: str) -> SseEvent:
@@ -74,13 +91,24 @@ def from_stream(id_: str, name: str, data: str, cluster: str, stream: str) -> Ss
     if data.startswith(_ENVELOPE):
         try:
             version, end = _decoder.raw_decode(data, len(_ENVELOPE))
+            event_id: Any = id_
+            if data.startswith(_ID, end):
+                event_id, end = _decoder.raw_decode(data, end + len(_ID))
         except ValueError:
             version, end = None, 0
-        if isinstance(version, str) and data.startswith(_DATA, end) and data.endswith("}"):
-            return SseEvent(id_, name, version, data[end + len(_DATA) : -1], cluster, stream)
+        if (
+            isinstance(version, str)
+            and isinstance(event_id, str)
+            and data.startswith(_DATA, end)
+            and data.endswith("}")
+        ):
+            offset = offset_of(id_) if event_id != id_ else None
+            return SseEvent(event_id, name, version, data[end + len(_DATA) : -1], cluster, stream, offset)
     envelope = json.loads(data)  # another writer's spacing: decode and re-encode compactly
     text = json.dumps(envelope["data"], separators=(",", ":"), ensure_ascii=False)
-    return SseEvent(id_, name, str(envelope["version"]), text, cluster, stream)
+    event_id = str(envelope.get("id", id_))
+    offset = offset_of(id_) if event_id != id_ else None
+    return SseEvent(event_id, name, str(envelope["version"]), text, cluster, stream, offset)
 
 
 def publish_body(events: Sequence[SseEvent], *, forward: bool) -> bytes:
@@ -104,6 +132,11 @@ def parse_publish(body: bytes, cluster: str) -> tuple[list[SseEvent], bool]:
             raise ValueError(f"events[{index}] needs the strings {', '.join(fields)}")
         if row.get("cluster", cluster) != cluster:
             raise ValueError(f"events[{index}] is of cluster {row['cluster']!r}, posted to {cluster!r}")
+        positions = (row.get("offset"), row.get("previous"))
+        if not all(value is None or (type(value) is int and value >= 0) for value in positions):
+            raise ValueError(f"events[{index}]: offset and previous are offsets (integers) or null")
         json.loads(row["data"])  # a subscriber's stream splices it in: it must be JSON
-        events.append(SseEvent(row["id"], row["event"], row["version"], row["data"], cluster, row["stream"]))
+        events.append(
+            SseEvent(row["id"], row["event"], row["version"], row["data"], cluster, row["stream"], *positions)
+        )
     return events, forward

@@ -65,6 +65,9 @@ class Agency(AgencyServiceBase):
         assert seen is not None and seen.status == final.status
         return f"{final.status.value} {final.data.flight_ref}"
 
+    async def cancel(self, ctx: AgencyContext, request: str) -> bool:
+        return await BookTripSagaContextClient(ctx).cancel(request, "the agency cancelled")
+
 
 def _entry(data: TripData, item: str) -> Entry:
     return Entry(

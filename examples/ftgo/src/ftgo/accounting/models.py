@@ -4,10 +4,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
-from restagen.runtime import Model
+from restagen.runtime import Model, UtcDatetime
 
 from ftgo.common.models import Money
 
@@ -20,7 +19,7 @@ class AuthorizeRequest(Model):
 
 class Authorization(Model):
     authorization_id: str
-    authorized_at: datetime
+    authorized_at: UtcDatetime
 
 
 class CardDeclinedDetails(Model):

@@ -4,12 +4,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
-from restagen.runtime import Model
+from restagen.runtime import Model, UtcDatetime
 
 
 class TicketLineItem(Model):
@@ -54,4 +54,4 @@ class KitchenCancelTicketRequest(Model):
 
 class KitchenConfirmTicketRequest(Model):
     ticket_id: str
-    ready_by: datetime
+    ready_by: UtcDatetime

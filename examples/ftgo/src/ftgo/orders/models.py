@@ -4,13 +4,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field, RootModel
-from restagen.runtime import Model
+from restagen.runtime import Model, UtcDatetime
 
 from ftgo.common.models import Address, Money
 
@@ -27,7 +26,7 @@ class LineItem(Model):
 
 class DeliveryInfo(Model):
     address: Address
-    deliver_at: datetime | None = None
+    deliver_at: UtcDatetime | None = None
 
 
 class CardPayment(Model):
@@ -57,7 +56,7 @@ class OrderDetails(Model):
     line_items: list[LineItem]
     total: Money
     tags: dict[str, str]
-    placed_at: datetime
+    placed_at: UtcDatetime
     payment: Payment
     delivery: Annotated[DeliveryInfo | None, Field(description="Where to deliver")] = (
         None
@@ -87,7 +86,7 @@ class CreateOrderSagaData(Model):
         ),
     ] = None
     ready_by: Annotated[
-        datetime | None,
+        UtcDatetime | None,
         Field(description="When the restaurant says the order will be ready."),
     ] = None
 

@@ -141,7 +141,9 @@ class CreateOrderSagaBase(Saga[CreateOrderSagaData], abc.ABC):
     async def record_ticket(
         self, ctx: SagaContext, data: CreateOrderSagaData, reply: TicketCreated
     ) -> None:
-        """Step create_ticket: handles the TicketCreated reply, updating the data."""
+        """Step create_ticket: handles a reply of type TicketCreated, updating
+        the data.
+        """
 
     @abc.abstractmethod
     async def authorize_card_request(
@@ -159,7 +161,9 @@ class CreateOrderSagaBase(Saga[CreateOrderSagaData], abc.ABC):
     async def record_authorization(
         self, ctx: SagaContext, data: CreateOrderSagaData, reply: Authorization
     ) -> None:
-        """Step authorize_card: handles the Authorization reply, updating the data."""
+        """Step authorize_card: handles a reply of type Authorization, updating
+        the data.
+        """
 
     @abc.abstractmethod
     async def wait_for_confirmation(

@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from restagen.runtime import Model
+from restagen.runtime import Model, UtcDatetime
 
 from library.common.models import Money
 
@@ -20,7 +18,7 @@ class Charge(Model):
 class Receipt(Model):
     receipt_id: str
     amount: Money
-    charged_at: datetime
+    charged_at: UtcDatetime
 
 
 class Statement(Model):

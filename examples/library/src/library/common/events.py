@@ -10,11 +10,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from restagen.runtime import JsonCodec
+from restagen.runtime import Ingress, JsonCodec
 from restagen.runtime.events import (
     EventPublisher,
     EventsClient,
     EventSpec,
+    pull_events,
     subscribe_events,
 )
 
@@ -88,9 +89,32 @@ class CommonEvents(EventsClient):
             cluster=cluster,
         )
 
+    async def publish(
+        self,
+        *events: ItemBorrowed | ItemReturned,
+        stream: str | None = None,
+        key: str | None = None,
+        delay: timedelta | None = None,
+        sse: bool | None = None,
+        cluster: str | None = None,
+    ) -> Sequence[str]:
+        """Publish events of any types of this package, in one batch and in this order; returns their ids."""
+        return await self._publisher.publish_mixed(
+            [(_SPECS[type(event)], event) for event in events],
+            stream=stream,
+            key=key,
+            delay=delay,
+            sse=sse,
+            cluster=cluster,
+        )
+
 
 EVENTS: Final[tuple[EventSpec[Any], ...]] = (ITEM_BORROWED, ITEM_RETURNED)
 """Every event of this package."""
+_SPECS: Final[dict[type[Any], EventSpec[Any]]] = {
+    ItemBorrowed: ITEM_BORROWED,
+    ItemReturned: ITEM_RETURNED,
+}
 
 
 async def subscribe(
@@ -101,13 +125,15 @@ async def subscribe(
     stream: str = "default",
     headers: Mapping[str, str] | None = None,
     last_event_id: str | None = None,
+    from_offset: int | None = None,
     on_mismatch: Callable[[SseEvent], Awaitable[None] | None] | None = None,
 ) -> SseSubscription:
     """Subscribe to the events of package library.common pushed to `stream` of `cluster`
     by the SSE node at `url` (an endpoint's base URL); `callback` gets each one as
-    its model. An event in a version this module was not generated for goes to
-    `on_mismatch` (and the log), never to `callback`. `await subscription()` stops
-    it; needs the `sse` extra.
+    its model (the node sends no other types). With `last_event_id` (an offset) or
+    `from_offset`, the stream's log is replayed from there. An event in a version
+    this module was not generated for goes to `on_mismatch` (and the log), never to
+    `callback`. `await subscription()` stops it; needs the `sse` extra.
     """
     return await subscribe_events(
         url,
@@ -117,5 +143,28 @@ async def subscribe(
         stream=stream,
         headers=headers,
         last_event_id=last_event_id,
+        from_offset=from_offset,
         on_mismatch=on_mismatch,
+    )
+
+
+async def pull(
+    ingress: Ingress,
+    *,
+    cluster: str = "default",
+    stream: str = "default",
+    from_offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[tuple[int, ItemBorrowed | ItemReturned]], int]:
+    """The events of package library.common in the log of `stream` of `cluster`, from
+    `from_offset` (at most `limit` entries read), each with its offset; and the
+    offset to pull from next.
+    """
+    return await pull_events(
+        ingress,
+        EVENTS,
+        cluster=cluster,
+        stream=stream,
+        from_offset=from_offset,
+        limit=limit,
     )

@@ -104,7 +104,9 @@ class LendSagaBase(Saga[LendData], abc.ABC):
     async def record_copy(
         self, ctx: SagaContext, data: LendData, reply: CopyReserved
     ) -> None:
-        """Step reserve_copy: handles the CopyReserved reply, updating the data."""
+        """Step reserve_copy: handles a reply of type CopyReserved, updating
+        the data.
+        """
 
     @abc.abstractmethod
     async def record_loan_request(self, ctx: SagaContext, data: LendData) -> Loan:
@@ -128,7 +130,7 @@ class LendSagaBase(Saga[LendData], abc.ABC):
     async def record_receipt(
         self, ctx: SagaContext, data: LendData, reply: Receipt
     ) -> None:
-        """Step take_deposit: handles the Receipt reply, updating the data."""
+        """Step take_deposit: handles a reply of type Receipt, updating the data."""
 
     @abc.abstractmethod
     async def set_due_date(self, ctx: SagaContext, data: LendData) -> None:
