@@ -337,6 +337,10 @@ def register(
     cluster: Annotated[
         str, typer.Option(metavar="NAME", help="The events cluster to subscribe in.")
     ] = "default",
+    http1: Annotated[
+        bool,
+        typer.Option("--http1", help="Reach the endpoint over HTTP/1.1, in request-response mode."),
+    ] = False,
 ) -> None:
     """Register an endpoint with Restate (forced re-discovery of its handlers), and Kafka subscriptions."""
     import asyncio
@@ -355,7 +359,7 @@ def register(
         raise UserError(str(error)) from error
     if uri is not None:
         try:
-            services = run(admin, uri, timeout=timeout)
+            services = run(admin, uri, timeout=timeout, http1=http1)
         except RegistrationError as error:
             raise UserError(str(error)) from error
         out.print(f"registered {uri}: {', '.join(services) or 'no services'}", markup=False)
@@ -444,6 +448,10 @@ def dev(
     admin_port: Annotated[
         int, typer.Option(metavar="PORT", help="Admin port of the local Restate server.")
     ] = 9070,
+    nodes: Annotated[
+        int,
+        typer.Option(min=1, metavar="N", help="Run a local Restate cluster of N nodes (ports: the first's)."),
+    ] = 1,
 ) -> None:
     """Local development: a Restate server, the app served and registered, reloaded on change."""
     _require_compiler("dev")
@@ -507,7 +515,7 @@ def dev(
     # Ctrl-C, SIGTERM and SIGHUP (a closed terminal) stop everything started here, in order.
     with stop_signals():
         try:
-            session.start_server(ingress_port=ingress_port, admin_port=admin_port)
+            session.start_server(ingress_port=ingress_port, admin_port=admin_port, nodes=nodes)
             since = Files([*sources, out_dir])
             session.start_endpoint()
             err.print("watching for changes (Ctrl-C to stop)", markup=False)

@@ -1,5 +1,5 @@
 """The benchmarks still run: generation's quick mode exits 0 and prints its ratios; the saga
-and events benchmarks print their ratios; the SSE latency benchmark completes a small run and
+and events benchmarks print their ratios; the cluster benchmark prints every scenario and its soak; the SSE latency benchmark completes a small run and
 prints its percentiles; the suite's quick mode prints every row of its tables.
 
 Timings are not checked here (they depend on the machine); docs/performance.md records them. No
@@ -66,6 +66,16 @@ def test_sse_latency_benchmark_runs() -> None:
     output = _run("sse_latency.py", "--events", "50", "--warmup", "5", "--peer")
     assert "SSE push -> callback over loopback: 50 events" in output
     assert any(line.startswith("p50 ") and " p99 " in line for line in output.splitlines())
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_cluster_benchmark_quick_mode_runs() -> None:
+    output = _run("cluster.py", "--quick")
+    rows = [line for line in output.splitlines() if line.startswith("| ") and "concurrency" in line]
+    assert len(rows) == 6, output
+    assert "| 200 | " in output, "the soak row"
+    assert "soak: met" in output or "soak: MISSED" in output
 
 
 @pytest.mark.e2e

@@ -9,6 +9,11 @@ contents count, so the generator's own writes and editors touching files restart
 An endpoint that fails to start or crashes is reported, and the next change starts it again.
 Every process it starts stops with it, however it ends (see processes.py).
 
+With `nodes` above one (`restagen dev --nodes 3`), the server is a local cluster of that many
+nodes (cluster.py); the endpoint's ingress clients get every node's ingress and fail over among
+them. A node that exits by itself is reported, quoting its log, and the cluster goes on while a
+majority of its nodes runs; dev ends when fewer do.
+
 The server keeps its data in a folder of its own below the project's `.restate/dev-data/`, removed
 when dev ends. A run holds a lock on its folder while it lasts; a dev that was killed leaves its
 folder unlocked, and the next one removes it, so nothing piles up.
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -31,6 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from restagen.local.cluster import LocalCluster
 from restagen.local.errors import LocalError, PortInUse
 from restagen.local.processes import spawn, stop
 from restagen.local.server import (
@@ -160,7 +167,7 @@ class DevSession:
     register: Callable[[str, str], object]
     port: int = field(default_factory=free_port)
     log: Callable[[str], None] = print
-    server: LocalRestate | None = None
+    server: LocalRestate | LocalCluster | None = None
     endpoint: subprocess.Popen[bytes] | None = None
     start_timeout: float = 60.0
     """Seconds an endpoint may take to listen."""
@@ -168,22 +175,39 @@ class DevSession:
     """Where the server's data folder goes (default: `dev-data` in the project's `.restate/`)."""
     _down_reported: bool = False
     _data_lock: int | None = None
+    _lost: set[str] = field(default_factory=set)
+    """The cluster's nodes already reported as exited."""
 
     @property
     def uri(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start_server(self, *, ingress_port: int | None = None, admin_port: int | None = None) -> LocalRestate:
+    def start_server(
+        self, *, ingress_port: int | None = None, admin_port: int | None = None, nodes: int = 1
+    ) -> LocalRestate | LocalCluster:
+        """Start the server (a cluster of `nodes` when more than one: the ports are its first node's)."""
         binary = find_server_binary() or install_server()
         folder, self._data_lock = data_folder(self.data_root or default_prefix() / "dev-data")
-        server = LocalRestate(binary, base_dir=folder)
+        server: LocalRestate | LocalCluster
+        if nodes > 1:
+            server = LocalCluster(binary, size=nodes, base_dir=folder)
+            first = server.nodes[0]
+        else:
+            server = first = LocalRestate(binary, base_dir=folder)
         if ingress_port:
-            server.ingress_port = ingress_port
+            first.ingress_port = ingress_port
         if admin_port:
-            server.admin_port = admin_port
+            first.admin_port = admin_port
         server.start()  # when it fails, its folder stays until the next run: the error quotes the log there
         self.server = server
-        self.log(f"restate-server: ingress {server.ingress_url}, admin {server.admin_url}")
+        if isinstance(server, LocalCluster):
+            for node in server.nodes:
+                self.log(
+                    f"restate-server {node.node_name}: ingress {node.ingress_url}, admin {node.admin_url}"
+                )
+            self.log(f"a cluster of {nodes} nodes, each log record on {server.replication} of them")
+        else:
+            self.log(f"restate-server: ingress {server.ingress_url}, admin {server.admin_url}")
         return server
 
     def start_endpoint(self) -> bool:
@@ -193,8 +217,10 @@ class DevSession:
         for path in self.paths:
             command += ["--path", str(path)]
         assert self.server is not None
-        # The endpoint's clients reach this server's ingress, unless the environment says otherwise.
-        env = {"RESTAGEN_INGRESS__URL": self.server.ingress_url, **os.environ}
+        # The endpoint's clients reach this server's ingress (every node's, for a cluster), unless the
+        # environment says otherwise.
+        urls = self.server.ingress_urls
+        env = {"RESTAGEN_INGRESS__URL": urls[0] if len(urls) == 1 else json.dumps(urls), **os.environ}
         self.endpoint = spawn(command, env=env)
         self._down_reported = True  # whatever happens now is reported here
         if not self._listening(self.endpoint):
@@ -205,6 +231,8 @@ class DevSession:
             return False
         try:
             self.register(self.server.admin_url, self.uri)
+            if isinstance(self.server, LocalCluster):
+                self.server.wait_known(self.uri)
         except Exception as error:  # show why, keep watching
             code = self.endpoint.poll()
             if code is not None:  # it died meanwhile
@@ -249,7 +277,11 @@ class DevSession:
             self.stop_endpoint()
         finally:
             try:
-                if server is not None:
+                if isinstance(server, LocalCluster) and len(server.running_nodes()) < server.quorum():
+                    server.stop()  # its folder stays until the next run: the error names the logs there
+                elif isinstance(server, LocalCluster):
+                    server.close()  # nodes lost and reported meanwhile did not stop the cluster
+                elif server is not None:
                     try:
                         server.check_running()
                     except LocalError:
@@ -297,11 +329,31 @@ class DevSession:
             changed = files.rescan() if first else files.update(Path(path) for _, path in batch)
             changed |= files.update(root for root in files.roots if not root.is_dir())
             first = False
-            if self.server is not None:
+            if isinstance(self.server, LocalCluster):
+                self._check_nodes(self.server)
+            elif self.server is not None:
                 self.server.check_running()  # nothing works without it: dev ends, quoting its log
             alive = self.endpoint_alive()
             if changed:
                 self._on_change(changed, files, schemas, code, restart=not alive)
+
+    def _check_nodes(self, cluster: LocalCluster) -> None:
+        """Report each node that exited, once; `ServerFailed` when too few run for the cluster to work."""
+        failures: dict[str, LocalError] = {}
+        for node in cluster.nodes:
+            try:
+                node.check_running()
+            except LocalError as error:
+                failures[node.node_name] = error
+        running = cluster.size - len(failures)
+        if failures and running < cluster.quorum():
+            # The node lost last is the news: the others were reported when they went.
+            news = [failure for name, failure in failures.items() if name not in self._lost]
+            raise (news or list(failures.values()))[-1]
+        for name, failure in failures.items():
+            if name not in self._lost:
+                self._lost.add(name)
+                self.log(f"{failure}\nthe cluster goes on with {running} of {cluster.size} nodes")
 
     def _on_change(
         self, changed: set[Path], files: Files, schemas: list[Path], code: list[Path], *, restart: bool

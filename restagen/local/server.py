@@ -168,6 +168,9 @@ class LocalRestate:
     log_file: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     """Extra environment of the server (its options as RESTATE_... variables)."""
+    node_name: str = "n1"
+    config_file: Path | None = None
+    """A TOML file of server options (a cluster's node has one; see cluster.py)."""
     _process: subprocess.Popen[bytes] | None = None
     _owns_base_dir: bool = True
 
@@ -180,11 +183,36 @@ class LocalRestate:
         return f"http://127.0.0.1:{self.admin_port}"
 
     @property
+    def ingress_urls(self) -> list[str]:
+        """Every ingress that reaches this server's services: this one (a cluster has one a node)."""
+        return [self.ingress_url]
+
+    @property
+    def node_url(self) -> str:
+        """The address the nodes of a cluster talk to each other on."""
+        return f"http://127.0.0.1:{self.node_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it was started and not stopped."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def log_path(self) -> Path:
         return self.log_file or self.base_dir / "server.log"
 
     def start(self, timeout: float = 60.0) -> None:
         """Start the server and wait until both APIs answer; `LocalError`s name what went wrong."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the server without waiting for it (`wait_ready` waits): the nodes of a cluster
+        start together, as none is ready before the others join it."""
         if not Path(self.binary).is_file():
             raise RestateServerNotFound(f"no restate-server at {self.binary}")
         for port, role in (
@@ -212,8 +240,10 @@ class LocalRestate:
             "--base-dir",
             self.base_dir,
             "--node-name",
-            "n1",
+            self.node_name,
         ]
+        if self.config_file is not None:
+            command += ["--config-file", self.config_file]
         command += ["--bind-ip", "127.0.0.1", "--listen-mode", "tcp", "--bind-port", str(self.node_port)]
         with self.log_path.open("ab") as log:
             try:
@@ -223,6 +253,9 @@ class LocalRestate:
                     f"cannot run {self.binary}: {error.strerror or error}; if npm installed it, "
                     "remove its folder to install it again"
                 ) from error
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until both APIs of the launched server answer; stopped if they never do."""
         try:
             self._wait_ready(timeout)
         except BaseException:
@@ -260,8 +293,12 @@ class LocalRestate:
 
     def stop(self, *, kill: bool = False) -> None:
         """Stop the server (SIGKILL when `kill`); the data folder stays for a restart."""
+        stop(self.release(), timeout=15, kill=kill)
+
+    def release(self) -> subprocess.Popen[bytes] | None:
+        """The server's process, which the caller now stops (a cluster stops its nodes together)."""
         process, self._process = self._process, None
-        stop(process, timeout=15, kill=kill)
+        return process
 
     def restart(self, *, kill: bool = False) -> None:
         self.stop(kill=kill)

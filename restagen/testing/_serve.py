@@ -30,13 +30,14 @@ from typing import Any, TypeVar
 
 import restate
 
+from restagen.local.cluster import LocalCluster
 from restagen.local.serve import running
 from restagen.local.server import LocalRestate
 from restagen.runtime._core.ingress import Ingress, SyncIngress
 from restagen.runtime._endpoint.admin import register, register_async
 from restagen.runtime._endpoint.endpoint import Endpoint
 from restagen.runtime._endpoint.injection import type_hints
-from restagen.testing._server import local_restate
+from restagen.testing._server import local_cluster, local_restate
 
 __all__ = ["ServedApp", "Serving", "serve"]
 
@@ -45,6 +46,9 @@ C = TypeVar("C")
 _ATTEMPTS = 5
 """Registrations tried: the server is up and the app listens before the first, so a refusal is
 the app's (not a Restate endpoint, or a discovery that fails), and waiting longer changes nothing."""
+
+Server = LocalRestate | LocalCluster
+"""A single server, or a cluster (whose every node's ingress reaches the app)."""
 
 App = Endpoint | restate.Service | restate.VirtualObject | restate.Workflow | Sequence[Any] | Any
 """An `Endpoint`, the restate-sdk components to serve, or an ASGI app."""
@@ -109,18 +113,18 @@ class AppThread:
 class ServedApp:
     """What a test gets from `serve`: the URLs, ingress clients and typed generated clients."""
 
-    def __init__(
-        self, server: LocalRestate, endpoint_url: str, services: list[str], *, in_loop: bool
-    ) -> None:
+    def __init__(self, server: Server, endpoint_url: str, services: list[str], *, in_loop: bool) -> None:
         self.server = server
         self.ingress_url = server.ingress_url
+        self.ingress_urls = server.ingress_urls
+        """Every ingress reaching the app: one per node of a cluster; the clients fail over among them."""
         self.admin_url = server.admin_url
         self.endpoint_url = endpoint_url
         """Where the app is served (what the server was told to call)."""
         self.services = services
         """The names of the services, objects and workflows registered."""
-        self.sync_ingress = SyncIngress(self.ingress_url)
-        self._ingress = Ingress(self.ingress_url) if in_loop else None
+        self.sync_ingress = SyncIngress(self.ingress_urls)
+        self._ingress = Ingress(self.ingress_urls) if in_loop else None
 
     @property
     def ingress(self) -> Ingress:
@@ -154,47 +158,53 @@ class ServedApp:
 def serve(
     app: App,
     *,
-    server: LocalRestate | None = None,
+    server: Server | None = None,
+    nodes: int = 1,
     always_replay: bool = False,
     disable_retries: bool = False,
 ) -> Serving:
     """Serve `app` on a restate-server while an `async with` (or `with`) block runs.
 
     `app` is an `Endpoint` (its `app()` is served), restate-sdk components (one, or a list), or
-    an ASGI app. Without `server`, a server of its own is started, with the options
-    `always_replay` and `disable_retries` (see `local_restate`); options belong to a server, so
-    they cannot go with `server`.
+    an ASGI app. Without `server`, a server of its own is started (a cluster of `nodes` when more
+    than one: `local_cluster`), with the options `always_replay` and `disable_retries` (see
+    `local_restate`); options belong to a server, so they cannot go with `server`.
     """
-    if server is not None and (always_replay or disable_retries):
+    if server is not None and (always_replay or disable_retries or nodes != 1):
         raise ValueError(
-            "always_replay and disable_retries are settings of the server: pass them to "
-            "local_restate() when starting the server given as `server`"
+            "nodes, always_replay and disable_retries are settings of the server: pass them to "
+            "local_restate() or local_cluster() when starting the server given as `server`"
         )
-    return Serving(app, server, always_replay=always_replay, disable_retries=disable_retries)
+    return Serving(app, server, nodes=nodes, always_replay=always_replay, disable_retries=disable_retries)
 
 
 class Serving:
     """The block of `serve`: entering starts and registers, leaving stops what was started."""
 
     def __init__(
-        self, app: App, server: LocalRestate | None, *, always_replay: bool, disable_retries: bool
+        self, app: App, server: Server | None, *, nodes: int, always_replay: bool, disable_retries: bool
     ) -> None:
         self._app = app
         self._given = server
+        self._nodes = nodes
         self._always_replay = always_replay
         self._disable_retries = disable_retries
-        self._server: LocalRestate | None = None
+        self._server: Server | None = None
         self._thread: AppThread | None = None
         self._env: ServedApp | None = None
 
-    def _start(self) -> tuple[LocalRestate, AppThread]:
+    def _start(self) -> tuple[Server, AppThread]:
         """Start the server (unless given) and the endpoint; on failure, stop what started."""
         try:
             server = self._given
             if server is None:
-                server = self._server = local_restate(
-                    always_replay=self._always_replay, disable_retries=self._disable_retries
-                )
+                replay, retries = self._always_replay, self._disable_retries
+                if self._nodes > 1:
+                    server = self._server = local_cluster(
+                        self._nodes, always_replay=replay, disable_retries=retries
+                    )
+                else:
+                    server = self._server = local_restate(always_replay=replay, disable_retries=retries)
                 server.start()
             thread = self._thread = AppThread(asgi_app(self._app))
             thread.start()
@@ -217,6 +227,8 @@ class Serving:
         server, thread = self._start()
         try:
             services = await register_async(server.admin_url, thread.url, attempts=_ATTEMPTS)
+            if isinstance(server, LocalCluster):
+                server.wait_known(thread.url)
         except BaseException:
             self._stop()
             raise
@@ -237,6 +249,8 @@ class Serving:
         server, thread = self._start()
         try:
             services = register(server.admin_url, thread.url, attempts=_ATTEMPTS)
+            if isinstance(server, LocalCluster):
+                server.wait_known(thread.url)
         except BaseException:
             self._stop()
             raise

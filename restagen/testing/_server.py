@@ -10,6 +10,9 @@ SDK's Docker harness does:
 - `disable_retries`: a handler's first failure ends its invocation (killed, not retried).
 
 Both are settings of the whole server, so one server serves all tests that want the same options.
+
+`local_cluster(nodes=3)` gives a `LocalCluster` instead: that many nodes with a replicated log,
+for tests of what survives the loss of a node (`cluster.nodes[i].stop(kill=True)`).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from restagen.local.cluster import LocalCluster
 from restagen.local.server import LocalRestate, find_server_binary, install_server
 
-__all__ = ["local_restate", "server_settings"]
+__all__ = ["local_cluster", "local_restate", "server_settings"]
 
 
 def server_settings(*, always_replay: bool = False, disable_retries: bool = False) -> dict[str, str]:
@@ -50,5 +54,26 @@ def local_restate(
     found = binary or find_server_binary() or install_server()
     return LocalRestate(
         found,
+        env={**server_settings(always_replay=always_replay, disable_retries=disable_retries), **(env or {})},
+    )
+
+
+def local_cluster(
+    nodes: int = 3,
+    *,
+    replication: int | None = None,
+    always_replay: bool = False,
+    disable_retries: bool = False,
+    env: Mapping[str, str] | None = None,
+    binary: Path | None = None,
+) -> LocalCluster:
+    """A cluster of `nodes` restate-servers for tests (`with local_cluster() as cluster:`), each
+    record of its log kept on `replication` nodes (default: a majority). The options and `env`
+    are those of `local_restate`, for every node."""
+    found = binary or find_server_binary() or install_server()
+    return LocalCluster(
+        found,
+        size=nodes,
+        replication=replication,
         env={**server_settings(always_replay=always_replay, disable_retries=disable_retries), **(env or {})},
     )

@@ -14,6 +14,7 @@ import shutil
 import stat
 import subprocess
 import textwrap
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -337,6 +338,97 @@ def test_dockerfile_settings_and_extras(tmp_path: Path) -> None:
         "shop/blobs/deploy/Dockerfile"
     ]
     assert _instruction(dockerfile, "RUN")[3] == f"restagen[bson]=={__version__}"
+
+
+# -- a cluster ------------------------------------------------------------------------------------
+
+CLUSTER = {
+    "default": DeploySettings(targets=["cluster"]),
+    "five": DeploySettings(targets=["cluster"], cluster_nodes=5, operator_cluster="prod"),
+}
+
+
+@cache
+def _cluster_crd() -> dict[str, Any]:
+    return dict(yaml.safe_load((FIXTURES / "restateclusters.crd.yaml").read_text()))
+
+
+def _cluster_body(resource: dict[str, Any]) -> dict[str, Any]:
+    """What the CRD's schema covers: apiVersion and kind are the API server's, and of the metadata
+    it constrains the name only (a cluster-scoped name: it becomes a namespace)."""
+    body = {key: value for key, value in resource.items() if key not in ("apiVersion", "kind")}
+    return {**body, "metadata": {"name": resource["metadata"]["name"]}}
+
+
+@pytest.mark.parametrize("settings", CLUSTER.values(), ids=CLUSTER.keys())
+def test_restate_cluster_matches_the_operator_crd(settings: DeploySettings) -> None:
+    (resource,) = _documents(_files(settings)["restate-cluster.yaml"])
+    crd = _cluster_crd()
+    served = [v["name"] for v in crd["spec"]["versions"] if v["served"]]
+    assert resource["apiVersion"] in {f"{crd['spec']['group']}/{v}" for v in served}
+    assert resource["kind"] == crd["spec"]["names"]["kind"]
+    version = next(v for v in crd["spec"]["versions"] if resource["apiVersion"].endswith("/" + v["name"]))
+    schema = _strict(version["schema"]["openAPIV3Schema"])
+    jsonschema.Draft7Validator(schema).validate(_cluster_body(resource))
+    assert resource["metadata"]["name"] == settings.operator_cluster, (
+        "the cluster the endpoint registers with"
+    )
+    assert resource["spec"]["compute"]["replicas"] == settings.cluster_nodes
+    assert resource["spec"]["cluster"]["autoProvision"] is True
+    config = tomllib.loads(resource["spec"]["config"])
+    assert config["auto-provision"] is False, "the operator provisions: no node may"
+    assert config["default-replication"] == (settings.cluster_nodes + 1) // 2
+    assert config["bifrost"]["default-provider"] == "replicated"
+    assert len(config["metadata-client"]["addresses"]) == settings.cluster_nodes
+
+
+def test_cluster_crd_validation_catches_a_bad_resource() -> None:
+    (resource,) = _documents(_files(CLUSTER["default"])["restate-cluster.yaml"])
+    schema = _strict(_cluster_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"])
+    body = _cluster_body(resource)
+    unknown = copy.deepcopy(body)
+    unknown["spec"]["compute"]["nodes"] = 3
+    missing = copy.deepcopy(body)
+    del missing["spec"]["storage"]
+    for bad in (unknown, missing):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.Draft7Validator(schema).validate(bad)
+
+
+@pytest.mark.parametrize("settings", CLUSTER.values(), ids=CLUSTER.keys())
+def test_cluster_compose_file_matches_the_compose_spec(settings: DeploySettings) -> None:
+    (document,) = _documents(_files(settings)["docker-compose.cluster.yaml"])
+    schema = json.loads((FIXTURES / "compose-spec.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(document)
+    services = document["services"]
+    nodes = [f"restate-{n}" for n in range(1, settings.cluster_nodes + 1)]
+    assert sorted(services) == sorted([*nodes, "ftgo-orders", "ftgo-orders-register"])
+    provisioning = [
+        node for node in nodes if services[node]["environment"]["RESTATE_AUTO_PROVISION"] == "true"
+    ]
+    assert provisioning == ["restate-1"]
+    published = [port for node in nodes for port in services[node]["ports"]]
+    assert len(published) == len(set(published)) == settings.cluster_nodes + 1
+    assert len({service["volumes"][0] for name, service in services.items() if name in nodes}) == len(nodes)
+    ingresses = json.loads(services["ftgo-orders"]["environment"]["RESTAGEN_INGRESS__URL"])
+    assert ingresses == [f"http://{node}:8080" for node in nodes], "the endpoint's clients fail over"
+    assert set(services["ftgo-orders-register"]["depends_on"]) == {*nodes, "ftgo-orders"}
+
+
+def test_cluster_settings() -> None:
+    assert "cluster" not in DeploySettings().targets, "a cluster's files only on request"
+    assert sorted(_files(CLUSTER["default"])) == ["docker-compose.cluster.yaml", "restate-cluster.yaml"]
+    (resource,) = _documents(
+        _files(DeploySettings(targets=["cluster"], cluster_replication=3))["restate-cluster.yaml"]
+    )
+    assert tomllib.loads(resource["spec"]["config"])["default-replication"] == 3
+    for bad in (
+        {"cluster_nodes": 0},
+        {"cluster_replication": 0},
+        {"cluster_nodes": 3, "cluster_replication": 4},
+    ):
+        with pytest.raises(ValidationError):
+            DeploySettings(**bad)  # type: ignore[arg-type]
 
 
 # -- settings -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Waits poll with generous deadlines: the machines that run this are small and bus
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import time
@@ -111,3 +112,45 @@ def test_dev_serves_and_reloads(tmp_path: Path, env: dict[str, str]) -> None:
     assert log.read_text().splitlines()[-1] == "stopped"
     assert not any(port_in_use(p) for p in (ingress, admin, port))
     assert [folder for folder in data.iterdir() if folder.is_dir()] == [], "dev removes its server's data"
+
+
+@pytest.mark.slow
+def test_dev_runs_a_cluster(tmp_path: Path, env: dict[str, str]) -> None:
+    """`--nodes 3`: three restate-servers, the app served through every node's ingress, and all
+    of it stopped, its data removed, when dev ends."""
+    (tmp_path / "hello.restagen.yaml").write_text(SCHEMA)
+    ingress, admin, port = free_port(), free_port(), free_port()
+    command = ["dev", "hello.restagen.yaml", "-o", "gen", "--port", str(port), "--nodes", "3"]
+    command += ["--ingress-port", str(ingress), "--admin-port", str(admin)]
+    log = tmp_path / "dev.log"
+    env = {name: value for name, value in env.items() if name != "RESTAGEN_RESTATE_DIR"}
+    with log.open("wb") as sink:
+        process = spawn(
+            [sys.executable, "-m", "restagen", *command], env=env, cwd=tmp_path, stdout=sink, stderr=sink
+        )
+    data = tmp_path / ".restate" / "dev-data"
+    try:
+        wait_until(lambda: "watching for changes" in log.read_text(), "dev to start", timeout=120)
+        (tmp_path / "gen" / "hello" / "impl" / "greeter.py").write_text(IMPLEMENTATION)
+        wait_until(lambda: log.read_text().count(", registered") >= 2, "the implementation served")
+        urls = re.findall(r"restate-server n\d: ingress (\S+),", log.read_text())
+        assert len(urls) == 3 and urls[0] == f"http://127.0.0.1:{ingress}"
+        for url in urls:
+            wait_until(_answers(f"{url}/greeter/greet", "hello ann"), f"the app through {url}")
+        servers = {pid: cmd for pid, cmd in marked(MARK, env[MARK]).items() if "restate-server" in cmd}
+        assert len(servers) == 3
+        # A node that dies is reported; the other two go on serving.
+        (third,) = [pid for pid, cmd in servers.items() if "--node-name n3 " in cmd]
+        os.kill(third, signal.SIGKILL)
+        wait_until(
+            lambda: "the cluster goes on with 2 of 3 nodes" in log.read_text(), "the lost node reported"
+        )
+        wait_until(_answers(f"{urls[0]}/greeter/greet", "hello ann"), "the app after the loss")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            wait_until(lambda: not marked(MARK, env[MARK]), "dev and all it started to stop", timeout=30)
+        finally:
+            stop(process, kill=True)
+    assert process.returncode == 0
+    assert [folder for folder in data.iterdir() if folder.is_dir()] == [], "dev removes the cluster's data"

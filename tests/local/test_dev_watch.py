@@ -166,7 +166,7 @@ def test_an_endpoint_dying_while_it_is_registered_is_reported(tmp_path: Path) ->
         raise RuntimeError(f"{uri} unreachable")
 
     session = DevSession("tiny_app:app", [tmp_path], generate=lambda: True, register=register, log=log.append)
-    session.server = SimpleNamespace(ingress_url="http://127.0.0.1:1", admin_url="http://127.0.0.1:2")  # type: ignore[assignment]
+    session.server = SimpleNamespace(ingress_urls=["http://127.0.0.1:1"], admin_url="http://127.0.0.1:2")  # type: ignore[assignment]
     try:
         assert session.start_endpoint() is False
         assert session.endpoint_alive() is False  # and not said twice

@@ -17,6 +17,7 @@ PUBLIC = [
     "restagen.runtime",
     "restagen.runtime.events",
     "restagen.runtime.sagas",
+    "restagen.runtime.serverless",
     "restagen.runtime.tracing",
     "restagen.testing",
 ]

@@ -10,7 +10,9 @@
 - `register.sh`: registers the endpoint with a Restate admin API through `restagen register`;
 - `kafka-subscriptions.yaml` and `restate-kafka.toml`, for packages with handlers bound to Kafka
   topics: the Restate subscriptions (applied by `register.sh` and the compose stack) and the
-  cluster configuration restate-server needs for them (see `render.kafka`).
+  cluster configuration restate-server needs for them (see `render.kafka`);
+- with the `cluster` target, `restate-cluster.yaml` and `docker-compose.cluster.yaml`: a Restate
+  cluster of several nodes, for the operator and for compose (see `render.deploy_cluster`).
 
 Documents are built as data and written by a YAML serializer, and shell words are quoted, so no
 setting can add structure to a file (see `deploy.DeploySettings`). Packages without services,
@@ -27,7 +29,7 @@ import yaml
 
 from restagen import __version__
 from restagen.compiler import ir
-from restagen.compiler.render import kafka
+from restagen.compiler.render import deploy_cluster, kafka
 from restagen.compiler.render.deploy_settings import DeploySettings, image_for, is_image, resource_name
 from restagen.compiler.render.header import header
 from restagen.compiler.render.templates import render_template
@@ -310,6 +312,14 @@ def _cluster_config(package: ir.Package, settings: DeploySettings) -> str:
     return kafka.cluster_config(package, settings, header(package))
 
 
+def _restate_cluster(package: ir.Package, settings: DeploySettings) -> str:
+    return _yaml(package, *deploy_cluster.operator_cluster(package, settings))
+
+
+def _compose_cluster(package: ir.Package, settings: DeploySettings) -> str:
+    return _yaml(package, *deploy_cluster.compose_cluster(package, settings))
+
+
 _RENDERERS = {
     "docker": ("Dockerfile", _dockerfile),
     "kubernetes": ("kubernetes.yaml", _kubernetes),
@@ -330,6 +340,10 @@ def render_deploy(package: ir.Package, settings: DeploySettings) -> dict[str, st
             if _kafka(package, settings):
                 files[f"{base}/{_SUBSCRIPTIONS}"] = _subscriptions(package, settings)
                 files[f"{base}/restate-kafka.toml"] = _cluster_config(package, settings)
+            continue
+        if target == "cluster":
+            files[f"{base}/restate-cluster.yaml"] = _restate_cluster(package, settings)
+            files[f"{base}/docker-compose.cluster.yaml"] = _compose_cluster(package, settings)
             continue
         filename, render = _RENDERERS[target]
         files[f"{base}/{filename}"] = render(package, settings)

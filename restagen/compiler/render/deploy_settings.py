@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from restagen.compiler.resolve.kafka import check_broker, check_cluster
 
-__all__ = ["TARGETS", "DeploySettings", "Target", "image_for", "is_image", "resource_name"]
+__all__ = ["DEFAULT_TARGETS", "TARGETS", "DeploySettings", "Target", "image_for", "is_image", "resource_name"]
 
-Target = Literal["docker", "kubernetes", "operator", "compose", "register", "kafka"]
-TARGETS: tuple[Target, ...] = ("docker", "kubernetes", "operator", "compose", "register", "kafka")
+Target = Literal["docker", "kubernetes", "operator", "compose", "register", "kafka", "cluster"]
+TARGETS: tuple[Target, ...] = ("docker", "kubernetes", "operator", "compose", "register", "kafka", "cluster")
+DEFAULT_TARGETS: tuple[Target, ...] = TARGETS[:-1]
+"""What is written unless `targets` says otherwise: a cluster's files only on request."""
 
 # A DNS-1123 label (what Kubernetes accepts as a namespace or a RestateCluster name).
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -42,7 +44,7 @@ class DeploySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    targets: list[Target] = Field(default_factory=lambda: list(TARGETS))
+    targets: list[Target] = Field(default_factory=lambda: list(DEFAULT_TARGETS))
     image: str = "{name}:latest"
     python_image: str = "python:3.12-slim"
     requirements: list[str] = Field(default_factory=list)
@@ -55,6 +57,16 @@ class DeploySettings(BaseModel):
     operator_admin_url: str | None = None
     admin_url: str = "http://localhost:9070"
     kafka_brokers: dict[str, list[str]] = Field(default_factory=dict)
+    cluster_nodes: Annotated[int, Field(ge=1)] = 3
+    cluster_replication: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _replication(self) -> DeploySettings:
+        if self.cluster_replication is not None and self.cluster_replication > self.cluster_nodes:
+            raise ValueError(
+                f"cluster_replication ({self.cluster_replication}) cannot exceed cluster_nodes ({self.cluster_nodes})"
+            )
+        return self
 
     @field_validator("targets")
     @classmethod

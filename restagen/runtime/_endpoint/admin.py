@@ -39,19 +39,34 @@ def _services(admin_url: str, uri: str, response: httpx.Response) -> list[str]:
 
 
 def register(
-    admin_url: str, uri: str, *, attempts: int = 50, delay: float = 0.2, timeout: float = 30.0
+    admin_url: str,
+    uri: str,
+    *,
+    attempts: int = 50,
+    delay: float = 0.2,
+    timeout: float = 30.0,
+    http1: bool = False,
 ) -> list[str]:
     """Register the deployment at `uri`; return the sorted names of the services it serves.
 
     Retries (up to `attempts` times, for at most `timeout` seconds) while the admin API or the
     endpoint is not up yet; a refusal of the deployment itself (4xx) is not retried. The
-    registration is forced: without it Restate keeps the old handler list of a URI it knows.
+    registration is forced: without it Restate keeps the old handler list of a URI it knows. With
+    `http1`, Restate reaches the endpoint over HTTP/1.1, in request-response mode (serverless).
     """
-    return asyncio.run(register_async(admin_url, uri, attempts=attempts, delay=delay, timeout=timeout))
+    return asyncio.run(
+        register_async(admin_url, uri, attempts=attempts, delay=delay, timeout=timeout, http1=http1)
+    )
 
 
 async def register_async(
-    admin_url: str, uri: str, *, attempts: int = 50, delay: float = 0.2, timeout: float = 30.0
+    admin_url: str,
+    uri: str,
+    *,
+    attempts: int = 50,
+    delay: float = 0.2,
+    timeout: float = 30.0,
+    http1: bool = False,
 ) -> list[str]:
     """`register`, from a running event loop (an endpoint registering itself as it starts)."""
     deadline = time.monotonic() + timeout
@@ -63,7 +78,8 @@ async def register_async(
                     break
                 await asyncio.sleep(delay)
             try:
-                response = await client.post(_url(admin_url), json={"uri": uri, "force": True})
+                body = {"uri": uri, "force": True, **({"use_http_11": True} if http1 else {})}
+                response = await client.post(_url(admin_url), json=body)
             except httpx.TransportError as error:
                 last = f"admin API unreachable ({type(error).__name__}: {error})"
                 continue

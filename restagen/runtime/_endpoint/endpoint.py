@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import restate
 
@@ -42,6 +42,10 @@ if TYPE_CHECKING:  # events are imported when the endpoint has a `pubsub` sectio
     from restagen.runtime.events._wire import SubscribeRequest
 
 __all__ = ["Endpoint", "InjectionError"]
+
+ProtocolMode = Literal["bidi", "request_response"]
+"""How Restate talks to an endpoint: one bidirectional HTTP/2 stream per invocation, or one
+request and its response per step (HTTP/1.1, AWS Lambda)."""
 
 _log = logging.getLogger("restagen")
 
@@ -152,10 +156,20 @@ class Endpoint:
 
         return subscriptions_of(bound.spec for bound in self._bound)
 
-    def app(self) -> Any:
-        """The ASGI app: identity keys checked, and registration with the admin API if configured."""
+    def restate_app(self, protocol: ProtocolMode | None = None) -> Any:
+        """The restate-sdk app of the components, identity keys checked, without what `app()` adds
+        around it (the SSE hub, the registration). `protocol` fixes the mode discovery announces;
+        by default it follows the request: HTTP/1.1 is request-response, HTTP/2 a bidirectional
+        stream. On AWS Lambda the SDK returns its Lambda handler instead of an ASGI app."""
         identity = self.config.identity
-        asgi = restate.app(self.components(), identity_keys=list(identity.keys) if identity else None)
+        return restate.app(
+            self.components(), protocol=protocol, identity_keys=list(identity.keys) if identity else None
+        )
+
+    def app(self, *, protocol: ProtocolMode | None = None) -> Any:
+        """The ASGI app: identity keys checked, and registration with the admin API if configured;
+        `protocol` as for `restate_app`."""
+        asgi = self.restate_app(protocol)
         hub = self.sse_hub()
         if hub is not None:
             asgi = hub.mount(asgi)

@@ -44,9 +44,12 @@ class ServerConfig(_Section):
 
 
 class IngressConfig(_Section):
-    """The Restate ingress that injected ingress clients call, with headers sent on every call."""
+    """The Restate ingress that injected ingress clients call, with headers sent on every call.
 
-    url: str
+    `url` is one ingress, or several (every node of a cluster has one): clients fail over from
+    one to the next (docs/clients.md)."""
+
+    url: str | tuple[str, ...]
     headers: dict[str, str] = Field(default_factory=dict)
 
 

@@ -43,8 +43,8 @@ def _pusher(hub: Any) -> LogPush:
     return push
 
 
-def log_reader(ingress_url: str, headers: dict[str, str] | None = None) -> Any:
-    """A hub's `LogReader` reading the logs through the ingress at `ingress_url`."""
+def log_reader(ingress_url: str | Sequence[str], headers: dict[str, str] | None = None) -> Any:
+    """A hub's `LogReader` reading the logs through the ingress at `ingress_url` (or several)."""
     from restagen.runtime._core.ingress import Ingress
 
     async def read(cluster: str, stream: str, from_offset: int) -> tuple[list[SseEvent], int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import httpx
@@ -80,7 +80,7 @@ async def subscriptions_from_admin(admin_url: str, services: Iterable[str]) -> S
 
 
 async def register_subscriptions(
-    ingress_url: str, cluster: str, request: SubscribeRequest, *, timeout: float = 30.0
+    ingress_url: str | Sequence[str], cluster: str, request: SubscribeRequest, *, timeout: float = 30.0
 ) -> None:
     """Replace the subscriptions of `request.components` in `cluster`'s registry by `request`'s.
 

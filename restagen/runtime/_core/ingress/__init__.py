@@ -5,7 +5,8 @@ and decodes the typed result; a send returns a handle on the new invocation (opt
 a workflow is submitted once per key and attached to; an invocation is attached to by its id or
 by its idempotency key, and cancelled or killed through the admin API. Every non-2xx answer
 raises (errors.py). Requests that are safe to repeat are repeated after transient failures
-(retries.py, docs/clients.md).
+(retries.py, docs/clients.md); a client given several ingresses (a cluster's nodes) goes on to
+the next when a connection to one fails, without repeating what may have run (failover.py).
 
 Written once, as httpx is: requests.py builds every request and responses.py reads every
 answer; `Ingress` (async_ingress.py) and `SyncIngress` (sync_ingress.py) differ only in how they

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -16,10 +16,11 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from restagen.runtime._core.codecs import Codec
+from restagen.runtime._core.ingress.failover import FAILURES, Way
 from restagen.runtime._core.ingress.handles import InvocationHandle, WorkflowHandle
-from restagen.runtime._core.ingress.requests import DEFAULT_TIMEOUT, CallTimeout, Requests
+from restagen.runtime._core.ingress.requests import DEFAULT_TIMEOUT, Build, CallTimeout, Requests
 from restagen.runtime._core.ingress.responses import accepted, done, result
-from restagen.runtime._core.ingress.retries import DEFAULT_RETRIES, TRANSIENT_ERRORS, Attempts, IngressRetries
+from restagen.runtime._core.ingress.retries import DEFAULT_RETRIES, IngressRetries
 from restagen.runtime._core.specs import HandlerSpec
 
 __all__ = ["Ingress"]
@@ -29,7 +30,8 @@ Out = TypeVar("Out")
 
 
 class Ingress(Requests):
-    """The Restate ingress at `url`, for typed calls from asyncio code outside handlers.
+    """The Restate ingress at `url` (or several: a cluster's nodes, failed over in turn), for
+    typed calls from asyncio code outside handlers.
 
     `headers` go with every request (explicit headers of a call win). `timeout` is each request's
     (httpx's: a number of seconds or an `httpx.Timeout`; None waits without limit); a call's own
@@ -41,7 +43,7 @@ class Ingress(Requests):
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
@@ -62,21 +64,20 @@ class Ingress(Requests):
             client = self._client = httpx.AsyncClient(timeout=self._timeout)
         return client
 
-    async def _repeat(self, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-        """Send a request that is safe to repeat, again after each transient failure."""
-        retries = self.retries
-        if retries is None:
-            return await http.send(request)
-        attempts = Attempts(retries, self._clock)
+    async def _send(self, http: httpx.AsyncClient, build: Build, *, safe: bool) -> httpx.Response:
+        """Send a request (built for the ingress it goes to); one that is `safe` to repeat is
+        repeated after transient failures, and any goes on to the next ingress when a connection
+        to one cannot be opened (failover.py)."""
+        way = Way(self.ingresses, self.retries, safe, self._clock)
         while True:
             try:
-                response = await http.send(request)
-            except TRANSIENT_ERRORS:
-                wait = attempts.after_error()
+                response = await http.send(build(way.url))
+            except FAILURES as error:
+                wait = way.after_error(error)
                 if wait is None:
                     raise
             else:
-                wait = attempts.after_response(response)
+                wait = way.after_response(response)
                 if wait is None:
                     return response
                 await response.aclose()
@@ -109,9 +110,7 @@ class Ingress(Requests):
         with an idempotency key."""
         http = self._http()
         sent = self._call_request(http, spec, request, key, idempotency_key, headers, timeout)
-        if idempotency_key is None:
-            return result(spec, await http.send(sent))
-        return result(spec, await self._repeat(http, sent))
+        return result(spec, await self._send(http, sent, safe=idempotency_key is not None))
 
     async def send(
         self,
@@ -132,7 +131,7 @@ class Ingress(Requests):
         """
         http = self._http()
         sent = self._send_request(http, spec, request, key, delay, idempotency_key, headers, timeout)
-        response = await (http.send(sent) if idempotency_key is None else self._repeat(http, sent))
+        response = await self._send(http, sent, safe=idempotency_key is not None)
         invocation_id, status = accepted(spec, response)
         return InvocationHandle(self, spec, invocation_id, status)
 
@@ -156,12 +155,12 @@ class Ingress(Requests):
         """
         http = self._http()
         sent = self._send_request(http, spec, request, key, delay, idempotency_key, headers, timeout)
-        invocation_id, status = accepted(spec, await self._repeat(http, sent))
+        invocation_id, status = accepted(spec, await self._send(http, sent, safe=True))
         return WorkflowHandle(self, spec, key, invocation_id, status)
 
     async def _read(self, spec: HandlerSpec[Any, Out], path: str, timeout: CallTimeout) -> Out:
         http = self._http()
-        return result(spec, await self._repeat(http, self._get_request(http, path, timeout)))
+        return result(spec, await self._send(http, self._get_request(http, path, timeout), safe=True))
 
     async def attach(
         self, spec: HandlerSpec[Any, Out], invocation_id: str, *, timeout: CallTimeout = None
@@ -216,12 +215,16 @@ class Ingress(Requests):
     ) -> None:
         """Complete the awakeable a handler waits on with `value` (JSON of its type by default)."""
         http = self._http()
-        done(await self._repeat(http, self._resolve_request(http, awakeable_id, value, codec, timeout)))
+        done(
+            await self._send(
+                http, self._resolve_request(http, awakeable_id, value, codec, timeout), safe=True
+            )
+        )
 
     async def reject_awakeable(self, awakeable_id: str, reason: str, *, timeout: CallTimeout = None) -> None:
         """Fail the awakeable a handler waits on: it raises a terminal error with `reason`."""
         http = self._http()
-        done(await self._repeat(http, self._reject_request(http, awakeable_id, reason, timeout)))
+        done(await self._send(http, self._reject_request(http, awakeable_id, reason, timeout), safe=True))
 
     async def cancel(self, invocation_id: str, *, timeout: CallTimeout = None) -> None:
         """Cancel the invocation: it ends with a terminal error, compensating what it needs to

@@ -1,15 +1,16 @@
 """Building the ingress's requests: what both flavours share, as `httpx.Request` objects.
 
-`Requests` holds where requests go (the ingress, and the admin API for cancelling and killing),
-the headers sent with each, and the retry policy; its builders put each request together on the
-caller's httpx client (`build_request`, so that the client's own base URL, headers and cookies
-apply). `Ingress` and `SyncIngress` differ only in how they send what is built here.
+`Requests` holds where requests go (the ingresses, and the admin API for cancelling and killing),
+the headers sent with each, and the retry policy; its builders put each request together, for
+the ingress it goes to, on the caller's httpx client (`build_request`, so that the client's own
+base URL, headers and cookies apply). `Ingress` and `SyncIngress` differ only in how they send
+what is built here.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -17,10 +18,11 @@ from urllib.parse import quote
 import httpx
 
 from restagen.runtime._core.codecs import Codec, JsonCodec
+from restagen.runtime._core.ingress.failover import Ingresses
 from restagen.runtime._core.ingress.retries import IngressRetries
 from restagen.runtime._core.specs import HandlerSpec
 
-__all__ = ["DEFAULT_TIMEOUT", "CallTimeout", "Requests"]
+__all__ = ["DEFAULT_TIMEOUT", "Build", "CallTimeout", "Requests"]
 
 In = TypeVar("In")
 
@@ -34,6 +36,9 @@ _DEFAULT = httpx.USE_CLIENT_DEFAULT
 _PATH_SAFE = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@")
 """What a path segment holds without percent-encoding (RFC 3986's pchar)."""
 _Http = httpx.Client | httpx.AsyncClient
+
+Build = Callable[[str], httpx.Request]
+"""A request, built for the ingress (base URL) it goes to."""
 
 
 def _delay(delay: timedelta) -> str:
@@ -51,6 +56,10 @@ def _timeout(timeout: float | timedelta) -> float:
     return seconds
 
 
+def _limit(timeout: CallTimeout) -> float | Any:
+    return _DEFAULT if timeout is None else _timeout(timeout)
+
+
 def _path(spec: HandlerSpec[Any, Any], key: str | None) -> str:
     if key is None:
         return f"/{spec.component}/{spec.name}"
@@ -66,16 +75,26 @@ class Requests:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         headers: Mapping[str, str] | None,
         admin_url: str | None,
         retries: IngressRetries | None,
     ) -> None:
-        self.url = url.rstrip("/")
+        self.ingresses = Ingresses(url)
         self.admin_url = admin_url.rstrip("/") if admin_url else None
         # Lower-cased, so that a header given to a call replaces a default of any spelling.
         self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
         self.retries = retries
+
+    @property
+    def url(self) -> str:
+        """The ingress that requests go to now (the first, until a connection to it fails)."""
+        return self.ingresses.current
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every ingress of the client, in the order it fails over in."""
+        return self.ingresses.urls
 
     def _headers(
         self, spec: HandlerSpec[Any, Any], idempotency_key: str | None, extra: Mapping[str, str] | None
@@ -99,14 +118,10 @@ class Requests:
         idempotency_key: str | None,
         headers: Mapping[str, str] | None,
         timeout: CallTimeout,
-    ) -> httpx.Request:
-        return http.build_request(
-            "POST",
-            self.url + _path(spec, key),
-            content=_body(spec, request),
-            headers=self._headers(spec, idempotency_key, headers),
-            timeout=_DEFAULT if timeout is None else _timeout(timeout),
-        )
+    ) -> Build:
+        path, body = _path(spec, key), _body(spec, request)
+        sent, limit = self._headers(spec, idempotency_key, headers), _limit(timeout)
+        return lambda base: http.build_request("POST", base + path, content=body, headers=sent, timeout=limit)
 
     def _send_request(
         self,
@@ -118,23 +133,17 @@ class Requests:
         idempotency_key: str | None,
         headers: Mapping[str, str] | None,
         timeout: CallTimeout,
-    ) -> httpx.Request:
-        return http.build_request(
-            "POST",
-            self.url + _path(spec, key) + "/send",
-            content=_body(spec, request),
-            params={"delay": _delay(delay)} if delay is not None else None,
-            headers=self._headers(spec, idempotency_key, headers),
-            timeout=_DEFAULT if timeout is None else _timeout(timeout),
+    ) -> Build:
+        path, body = _path(spec, key) + "/send", _body(spec, request)
+        params = {"delay": _delay(delay)} if delay is not None else None
+        sent, limit = self._headers(spec, idempotency_key, headers), _limit(timeout)
+        return lambda base: http.build_request(
+            "POST", base + path, content=body, params=params, headers=sent, timeout=limit
         )
 
-    def _get_request(self, http: _Http, path: str, timeout: CallTimeout) -> httpx.Request:
-        return http.build_request(
-            "GET",
-            self.url + path,
-            headers=self.headers,
-            timeout=_DEFAULT if timeout is None else _timeout(timeout),
-        )
+    def _get_request(self, http: _Http, path: str, timeout: CallTimeout) -> Build:
+        headers, limit = self.headers, _limit(timeout)
+        return lambda base: http.build_request("GET", base + path, headers=headers, timeout=limit)
 
     @staticmethod
     def _invocation_path(invocation_id: str, what: str) -> str:
@@ -159,24 +168,20 @@ class Requests:
 
     def _awakeable_request(
         self, http: _Http, awakeable_id: str, what: str, body: bytes, timeout: CallTimeout
-    ) -> httpx.Request:
-        return http.build_request(
-            "POST",
-            f"{self.url}/restate/awakeables/{quote(awakeable_id, safe='')}/{what}",
-            content=body,
-            headers=self.headers,
-            timeout=_DEFAULT if timeout is None else _timeout(timeout),
+    ) -> Build:
+        path = f"/restate/awakeables/{quote(awakeable_id, safe='')}/{what}"
+        headers, limit = self.headers, _limit(timeout)
+        return lambda base: http.build_request(
+            "POST", base + path, content=body, headers=headers, timeout=limit
         )
 
     def _resolve_request(
         self, http: _Http, awakeable_id: str, value: Any, codec: Codec[Any] | None, timeout: CallTimeout
-    ) -> httpx.Request:
+    ) -> Build:
         body = (codec or JsonCodec(type(value))).encode(value)
         return self._awakeable_request(http, awakeable_id, "resolve", body, timeout)
 
-    def _reject_request(
-        self, http: _Http, awakeable_id: str, reason: str, timeout: CallTimeout
-    ) -> httpx.Request:
+    def _reject_request(self, http: _Http, awakeable_id: str, reason: str, timeout: CallTimeout) -> Build:
         return self._awakeable_request(http, awakeable_id, "reject", reason.encode(), timeout)
 
     def _admin_request(
@@ -191,5 +196,5 @@ class Requests:
             "PATCH",
             f"{self.admin_url}/invocations/{quote(invocation_id, safe='')}/{what}",
             headers=self.headers,
-            timeout=_DEFAULT if timeout is None else _timeout(timeout),
+            timeout=_limit(timeout),
         )

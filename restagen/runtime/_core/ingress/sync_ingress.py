@@ -7,7 +7,7 @@ written here is how they are sent (on an `httpx.Client`) and how a retry waits.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -15,10 +15,11 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from restagen.runtime._core.codecs import Codec
+from restagen.runtime._core.ingress.failover import FAILURES, Way
 from restagen.runtime._core.ingress.handles import SyncInvocationHandle, SyncWorkflowHandle
-from restagen.runtime._core.ingress.requests import DEFAULT_TIMEOUT, CallTimeout, Requests
+from restagen.runtime._core.ingress.requests import DEFAULT_TIMEOUT, Build, CallTimeout, Requests
 from restagen.runtime._core.ingress.responses import accepted, done, result
-from restagen.runtime._core.ingress.retries import DEFAULT_RETRIES, TRANSIENT_ERRORS, Attempts, IngressRetries
+from restagen.runtime._core.ingress.retries import DEFAULT_RETRIES, IngressRetries
 from restagen.runtime._core.specs import HandlerSpec
 
 __all__ = ["SyncIngress"]
@@ -28,14 +29,15 @@ Out = TypeVar("Out")
 
 
 class SyncIngress(Requests):
-    """The Restate ingress at `url`, for typed blocking calls from code outside handlers.
+    """The Restate ingress at `url` (or several: a cluster's nodes, failed over in turn), for
+    typed blocking calls from code outside handlers.
 
     The same API as `Ingress` (its arguments, retries and timeouts), on an `httpx.Client`.
     """
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
@@ -56,21 +58,20 @@ class SyncIngress(Requests):
             client = self._client = httpx.Client(timeout=self._timeout)
         return client
 
-    def _repeat(self, http: httpx.Client, request: httpx.Request) -> httpx.Response:
-        """Send a request that is safe to repeat, again after each transient failure."""
-        retries = self.retries
-        if retries is None:
-            return http.send(request)
-        attempts = Attempts(retries, self._clock)
+    def _send(self, http: httpx.Client, build: Build, *, safe: bool) -> httpx.Response:
+        """Send a request (built for the ingress it goes to); one that is `safe` to repeat is
+        repeated after transient failures, and any goes on to the next ingress when a connection
+        to one cannot be opened (failover.py)."""
+        way = Way(self.ingresses, self.retries, safe, self._clock)
         while True:
             try:
-                response = http.send(request)
-            except TRANSIENT_ERRORS:
-                wait = attempts.after_error()
+                response = http.send(build(way.url))
+            except FAILURES as error:
+                wait = way.after_error(error)
                 if wait is None:
                     raise
             else:
-                wait = attempts.after_response(response)
+                wait = way.after_response(response)
                 if wait is None:
                     return response
                 response.close()
@@ -103,9 +104,7 @@ class SyncIngress(Requests):
         with an idempotency key."""
         http = self._http()
         sent = self._call_request(http, spec, request, key, idempotency_key, headers, timeout)
-        if idempotency_key is None:
-            return result(spec, http.send(sent))
-        return result(spec, self._repeat(http, sent))
+        return result(spec, self._send(http, sent, safe=idempotency_key is not None))
 
     def send(
         self,
@@ -126,7 +125,7 @@ class SyncIngress(Requests):
         """
         http = self._http()
         sent = self._send_request(http, spec, request, key, delay, idempotency_key, headers, timeout)
-        response = http.send(sent) if idempotency_key is None else self._repeat(http, sent)
+        response = self._send(http, sent, safe=idempotency_key is not None)
         invocation_id, status = accepted(spec, response)
         return SyncInvocationHandle(self, spec, invocation_id, status)
 
@@ -150,12 +149,12 @@ class SyncIngress(Requests):
         """
         http = self._http()
         sent = self._send_request(http, spec, request, key, delay, idempotency_key, headers, timeout)
-        invocation_id, status = accepted(spec, self._repeat(http, sent))
+        invocation_id, status = accepted(spec, self._send(http, sent, safe=True))
         return SyncWorkflowHandle(self, spec, key, invocation_id, status)
 
     def _read(self, spec: HandlerSpec[Any, Out], path: str, timeout: CallTimeout) -> Out:
         http = self._http()
-        return result(spec, self._repeat(http, self._get_request(http, path, timeout)))
+        return result(spec, self._send(http, self._get_request(http, path, timeout), safe=True))
 
     def attach(self, spec: HandlerSpec[Any, Out], invocation_id: str, *, timeout: CallTimeout = None) -> Out:
         """Wait for invocation `invocation_id` (of `spec`'s handler) to finish; its result or error."""
@@ -202,12 +201,12 @@ class SyncIngress(Requests):
     ) -> None:
         """Complete the awakeable a handler waits on with `value` (JSON of its type by default)."""
         http = self._http()
-        done(self._repeat(http, self._resolve_request(http, awakeable_id, value, codec, timeout)))
+        done(self._send(http, self._resolve_request(http, awakeable_id, value, codec, timeout), safe=True))
 
     def reject_awakeable(self, awakeable_id: str, reason: str, *, timeout: CallTimeout = None) -> None:
         """Fail the awakeable a handler waits on: it raises a terminal error with `reason`."""
         http = self._http()
-        done(self._repeat(http, self._reject_request(http, awakeable_id, reason, timeout)))
+        done(self._send(http, self._reject_request(http, awakeable_id, reason, timeout), safe=True))
 
     def cancel(self, invocation_id: str, *, timeout: CallTimeout = None) -> None:
         """Cancel the invocation: it ends with a terminal error, compensating what it needs to
