@@ -26,7 +26,6 @@ pydantic-core reuses each model's own validator, so no stricter copy of a type c
 
 from __future__ import annotations
 
-import functools
 import struct
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -104,7 +103,7 @@ class BsonCodec(Codec[T]):
         self._to_python: Callable[..., Any] = (
             self._serializer.to_python if self._serializer is not None else adapter.dump_python
         )
-        self._from_python: Callable[[Any], T] = adapter.validate_python  # until planned
+        self._from_python: Callable[..., T] = adapter.validate_python  # until planned
         # The plan is read on first use: a type with a forward reference is complete only then.
         self._planned = False
         self._to_bson: _Convert | None = None
@@ -118,7 +117,7 @@ class BsonCodec(Codec[T]):
         validate = (
             self._validator.validate_python if self._validator is not None else self.adapter.validate_python
         )
-        self._from_python = functools.partial(validate, extra=self._extra)
+        self._from_python = validate  # `extra` is passed per call: cheaper than a partial's keywords
         if not is_model(self.type) and holds_datetime(schema):
             self._to_python = validated_first(self._to_python, self.adapter.validate_python)
         try:
@@ -154,7 +153,7 @@ class BsonCodec(Codec[T]):
         if self._from_bson is not None and (self._from_bson_always or _DECIMAL128 in data):
             value = self._from_bson(value)
         try:
-            return self._from_python(value)
+            return self._from_python(value, extra=self._extra)
         except ValidationError as exc:
             raise CodecError(describe_validation_error(exc)) from exc
 

@@ -175,7 +175,7 @@ class JsonCodec(Codec[T]):
     def __init__(self, type_: Any, *, unknown_fields: UnknownFields = "ignore") -> None:
         super().__init__(type_, unknown_fields=unknown_fields)
         self._to_json: Callable[..., bytes] = self._first_to_json
-        self._from_json: Callable[[bytes], T] = self._first_from_json
+        self._from_json: Callable[..., T] = self._first_from_json
         if self._serializer is not None and self._validator is not None:
             self._ready()
 
@@ -187,22 +187,23 @@ class JsonCodec(Codec[T]):
         self._to_json = serializer.to_json if serializer is not None else adapter.dump_json  # type: ignore[union-attr]
         if not is_model(self.type) and holds_datetime(self.adapter.core_schema):
             self._to_json = validated_first(self._to_json, self.adapter.validate_python)
-        validate = validator.validate_json if validator is not None else adapter.validate_json  # type: ignore[union-attr]
-        self._from_json = functools.partial(validate, strict=True, extra=self._extra)
+        # The options go with each call: a partial holding keywords merges them into a new dict
+        # on every call, which costs more than validating a small model.
+        self._from_json = validator.validate_json if validator is not None else adapter.validate_json  # type: ignore[union-attr]
 
     def _first_to_json(self, value: T, **options: Any) -> bytes:
         self._ready()
         return self._to_json(value, **options)
 
-    def _first_from_json(self, data: bytes) -> T:
+    def _first_from_json(self, data: bytes, **options: Any) -> T:
         self._ready()
-        return self._from_json(data)
+        return self._from_json(data, **options)
 
     def encode(self, value: T) -> bytes:
         return self._to_json(value, by_alias=True)
 
     def decode(self, data: bytes) -> T:
         try:
-            return self._from_json(data)
+            return self._from_json(data, strict=True, extra=self._extra)
         except ValidationError as exc:
             raise CodecError(describe_validation_error(exc)) from exc
