@@ -38,9 +38,8 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 __all__ = ["ImportCount", "count_import", "main"]
 
@@ -61,41 +60,16 @@ CALLS = {
 # --- the child: what runs under callgrind ----------------------------------------------------
 
 
-@dataclass
-class _Request:
-    id: str
-    headers: dict[str, str]
-
-
-@dataclass
-class _Context:
-    """What the generated handlers ask of the SDK's context."""
-
-    reply: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def request(self) -> _Request:
-        return _Request("inv_bench", self.headers)
-
-    def key(self) -> str:
-        return "bench"
-
-    async def generic_call(self, service: str, handler: str, arg: bytes, **options: Any) -> bytes:
-        return self.reply
-
-
 def _handler(component: str, name: str) -> Callable[[], Awaitable[object]]:
     import generated_app
     from benchsvc.models import Greeting
+    from overhead import StandInContext, find_handler
     from restate.handler import invoke_handler
 
     body = Greeting(name="bench", count=1, tags=["a", "b"]).model_dump_json().encode()
-    for built in generated_app.build().components():
-        if built.name == component:
-            handler = built.handlers[name]
-            ctx = _Context(body)
-            return lambda: invoke_handler(handler, ctx, body)
-    raise KeyError(component)
+    handler = find_handler(generated_app.build().components(), component, name)
+    ctx = StandInContext(body)
+    return lambda: invoke_handler(handler, ctx, body)
 
 
 def _client() -> tuple[Callable[[], Awaitable[object]], Callable[[], Awaitable[None]]]:
@@ -229,7 +203,8 @@ def count_calls(tree: Tree, scratch: Path, low: int, high: int) -> dict[str, flo
 
     def code(variant: str, calls: int) -> str:
         return (
-            f"import runpy, sys; sys.argv = ['instructions', '--child', {variant!r}, '{calls}']; "
+            f"import runpy, sys; sys.path.insert(0, {str(script.parent)!r}); "
+            f"sys.argv = ['instructions', '--child', {variant!r}, '{calls}']; "
             f"runpy.run_path({str(script)!r}, run_name='__main__')"
         )
 

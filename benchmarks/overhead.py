@@ -24,27 +24,27 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["client_side", "endpoint_side"]
+__all__ = ["StandInContext", "StandInRequest", "client_side", "endpoint_side", "find_handler"]
 
 HEADERS = {f"x-bench-{index}": f"value-{index}" for index in range(10)}
 
 
 @dataclass
-class _Request:
+class StandInRequest:
     id: str
     headers: dict[str, str]
 
 
 @dataclass
-class _Context:
-    """What the measured handlers ask of the SDK's context."""
+class StandInContext:
+    """What the measured handlers ask of the SDK's context (also `instructions.py`'s)."""
 
     reply: bytes
     headers: dict[str, str] = field(default_factory=dict)
     forwarded: dict[str, str] | None = None
 
-    def request(self) -> _Request:
-        return _Request("inv_bench", self.headers)
+    def request(self) -> StandInRequest:
+        return StandInRequest("inv_bench", self.headers)
 
     def key(self) -> str:
         return "bench"
@@ -79,7 +79,7 @@ def _traced() -> Any:
     return tracing(TracerProvider())
 
 
-def _handler(components: list[Any], component: str, name: str) -> Any:
+def find_handler(components: list[Any], component: str, name: str) -> Any:
     for built in components:
         if built.name == component:
             return built.handlers[name]
@@ -107,7 +107,7 @@ async def _rounds(variants: dict[str, Call], number: int, rounds: int) -> dict[s
     return seconds
 
 
-def _invocation(handler: Any, ctx: _Context, body: bytes) -> Call:
+def _invocation(handler: Any, ctx: StandInContext, body: bytes) -> Call:
     from restate.handler import invoke_handler
 
     async def call() -> bytes:
@@ -141,16 +141,18 @@ def endpoint_side(
     around = generated_app.build(middleware=[_around]).components()
     traced = generated_app.build(middleware=[_traced()]).components()
     hand = [handwritten.echo]
-    propagating = _Context(body, dict(HEADERS))
+    propagating = StandInContext(body, dict(HEADERS))
     variants = {
-        ENDPOINT_GENERATED: _invocation(_handler(plain, "echo", "echo"), _Context(body), body),
-        ENDPOINT_HAND: _invocation(_handler(hand, "hand_echo", "echo"), _Context(body), body),
-        ENDPOINT_CHAIN: _invocation(_handler(chained, "echo", "echo"), _Context(body), body),
-        ENDPOINT_QUIET: _invocation(_handler(plain, "relay", "forward"), _Context(body, dict(HEADERS)), body),
-        ENDPOINT_PROPAGATING: _invocation(_handler(forwarding, "relay", "forward"), propagating, body),
-        ENDPOINT_AROUND: _invocation(_handler(around, "echo", "echo"), _Context(body), body),
+        ENDPOINT_GENERATED: _invocation(find_handler(plain, "echo", "echo"), StandInContext(body), body),
+        ENDPOINT_HAND: _invocation(find_handler(hand, "hand_echo", "echo"), StandInContext(body), body),
+        ENDPOINT_CHAIN: _invocation(find_handler(chained, "echo", "echo"), StandInContext(body), body),
+        ENDPOINT_QUIET: _invocation(
+            find_handler(plain, "relay", "forward"), StandInContext(body, dict(HEADERS)), body
+        ),
+        ENDPOINT_PROPAGATING: _invocation(find_handler(forwarding, "relay", "forward"), propagating, body),
+        ENDPOINT_AROUND: _invocation(find_handler(around, "echo", "echo"), StandInContext(body), body),
         ENDPOINT_TRACED: _invocation(
-            _handler(traced, "relay", "forward"), _Context(body, dict(HEADERS)), body
+            find_handler(traced, "relay", "forward"), StandInContext(body, dict(HEADERS)), body
         ),
     }
 

@@ -272,3 +272,36 @@ def test_cpu_gates_read_the_rounds(run_py: Any) -> None:
     assert gate.verdict == "within noise"
     few = Result("generated", calls=10, endpoint_cpu=tick, cpu_per_round=[tick])
     assert run_py._cpu_gate("send", few, hand).verdict == "n/a: under 10 CPU clock ticks"
+
+
+@pytest.mark.slow
+def test_instruction_benchmark_makes_every_kind_of_call(tmp_path: Path) -> None:
+    """What `instructions.py` counts under valgrind runs: each variant's calls, in a child as it
+    is started there (valgrind itself is left out: its run takes many minutes)."""
+    generated = tmp_path / "gen"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "restagen",
+            "generate",
+            str(BENCHMARKS / "app" / "bench.restagen.yaml"),
+            "-o",
+            str(generated),
+        ],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCHMARKS / "app"), str(generated)])}
+    for variant in ("echo", "relay", "client"):
+        result = subprocess.run(
+            [sys.executable, str(BENCHMARKS / "instructions.py"), "--child", variant, "3"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=LIMIT,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
