@@ -8,8 +8,8 @@ diagnostics, progress and logs to stderr.
 compiler (`restagen[compiler]`). So this package imports only the base dependencies at the top, and
 each command imports what it uses; a compiler command without the compiler says how to install it.
 This module makes the `app` and registers the commands, whose help lists them in the order they are
-registered here; they live by what they do in `_definitions`, `_serving` and `_operations`, and what
-they share in `_shared`.
+registered here; they live by what they do in `_definitions`, `_serving`, `_dev` and `_operations`,
+and what they share in `_shared`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import typer
 from typer.exceptions import TyperException
 
 from restagen import __version__
-from restagen.cli import _definitions, _operations, _serving
+from restagen.cli import _definitions, _dev, _operations, _serving
 
 # Re-exported (`X as X`): tests and tools import these from restagen.cli.
 from restagen.cli._shared import COMPILER_LIBRARIES as COMPILER_LIBRARIES
@@ -51,7 +51,7 @@ app.command(cls=_Command, short_help="Serve an app over HTTP/2 cleartext.")(_ser
 app.command(cls=_Command, short_help="Register an endpoint, and Kafka subscriptions, with Restate.")(
     _serving.register
 )
-app.command(cls=_Command, short_help="Local development: serve, register and reload on change.")(_serving.dev)
+app.command(cls=_Command, short_help="Local development: serve, register and reload on change.")(_dev.dev)
 app.command(cls=_Command, short_help="Print the JSON Schema of the definition language.")(_definitions.schema)
 app.command(cls=_Command, short_help="Write a Protocol-style module as a definition file.")(
     _definitions.export
