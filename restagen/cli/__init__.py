@@ -40,26 +40,21 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-app.command(cls=_Command, short_help="Check definition files and report every problem.")(
-    _definitions.validate
+# The commands, in the order the help lists them, each with its line there.
+_COMMANDS = (
+    (_definitions.validate, "Check definition files and report every problem."),
+    (_definitions.breaking, "Report changes that break callers, subscribers or stored state."),
+    (_definitions.generate, "Generate typed Python from definition files."),
+    (_serving.serve, "Serve an app over HTTP/2 cleartext."),
+    (_serving.register, "Register an endpoint, and Kafka subscriptions, with Restate."),
+    (_dev.dev, "Local development: serve, register and reload on change."),
+    (_definitions.schema, "Print the JSON Schema of the definition language."),
+    (_definitions.export, "Write a Protocol-style module as a definition file."),
+    (_definitions.pull, "Write definition files for services registered with Restate."),
+    (_definitions.init, "Start a new project."),
 )
-app.command(cls=_Command, short_help="Report changes that break callers, subscribers or stored state.")(
-    _definitions.breaking
-)
-app.command(cls=_Command, short_help="Generate typed Python from definition files.")(_definitions.generate)
-app.command(cls=_Command, short_help="Serve an app over HTTP/2 cleartext.")(_serving.serve)
-app.command(cls=_Command, short_help="Register an endpoint, and Kafka subscriptions, with Restate.")(
-    _serving.register
-)
-app.command(cls=_Command, short_help="Local development: serve, register and reload on change.")(_dev.dev)
-app.command(cls=_Command, short_help="Print the JSON Schema of the definition language.")(_definitions.schema)
-app.command(cls=_Command, short_help="Write a Protocol-style module as a definition file.")(
-    _definitions.export
-)
-app.command(cls=_Command, short_help="Write definition files for services registered with Restate.")(
-    _definitions.pull
-)
-app.command(cls=_Command, short_help="Start a new project.")(_definitions.init)
+for _command, _short_help in _COMMANDS:
+    app.command(cls=_Command, short_help=_short_help)(_command)
 
 events_app = typer.Typer(name="events", help="Events: the failure queue of a cluster.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
