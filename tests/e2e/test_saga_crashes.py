@@ -12,15 +12,14 @@ each compensation counted exactly once.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate
+from tests.generated import generated
 from tests.polling import wait_until
 
 HERE = Path(__file__).resolve().parent
@@ -33,15 +32,8 @@ UNDO_FAILURES = 2
 
 @pytest.fixture(scope="module")
 def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("trip")
-    assert restagen(["generate", str(HERE / "trip"), "-o", str(out)]) == 0
-    sys.path.insert(0, str(out))
-    try:
+    with generated(HERE / "trip", tmp_path_factory.mktemp("trip"), modules=("trip",)) as out:
         yield out
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == "trip" or m.startswith("trip.")]:
-            del sys.modules[name]
 
 
 def _start(ingress_url: str, prefix: str) -> dict[str, bool]:

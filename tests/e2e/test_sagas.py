@@ -21,6 +21,7 @@ import pytest
 from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate
 from restagen.testing import ServedApp, serve
+from tests.generated import generated
 from tests.polling import until, wait_until
 
 HERE = Path(__file__).resolve().parent
@@ -30,15 +31,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("trip")
-    assert restagen(["generate", str(HERE / "trip"), "-o", str(out)]) == 0
-    sys.path.insert(0, str(out))
-    try:
+    with generated(HERE / "trip", tmp_path_factory.mktemp("trip"), modules=("trip", "impl")) as out:
         yield out
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m in ("trip", "impl") or m.startswith("trip.")]:
-            del sys.modules[name]
 
 
 @pytest.fixture(scope="module")
@@ -359,7 +353,7 @@ def test_restagen_sagas_list_and_show_read_states_from_the_admin_api(
     rows = {line.split()[1]: line for line in lines[1:]}
     assert rows["l1"].split()[:4] == ["book_trip", "l1", "SUCCEEDED", "-"]
     assert rows["l2"].split()[:3] == ["book_trip", "l2", "ROLLED_BACK"]
-    assert "invoke charge: CardDeclined {\"reason\":\"over the limit\"} (402, CardDeclined)" in rows["l2"]
+    assert 'invoke charge: CardDeclined {"reason":"over the limit"} (402, CardDeclined)' in rows["l2"]
 
     assert restagen(["sagas", "show", "l2", "--admin", restate.admin_url]) == 0
     shown = capsys.readouterr().out

@@ -5,7 +5,6 @@ tests/e2e/test_saga_nested.py."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,9 @@ from typing import Any
 import pytest
 from restate.exceptions import TerminalError
 
-from restagen.cli import main as restagen
 from restagen.runtime.sagas import SagaStatus
 from restagen.testing import SagaTestKit
+from tests.generated import generated
 
 NESTING = Path(__file__).resolve().parents[1] / "e2e" / "nesting"
 
@@ -23,16 +22,10 @@ NESTING = Path(__file__).resolve().parents[1] / "e2e" / "nesting"
 @pytest.fixture(scope="module")
 def nesting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     out = tmp_path_factory.mktemp("nesting")
-    assert restagen(["generate", str(NESTING), "-o", str(out)]) == 0
-    sys.path[:0] = [str(out), str(NESTING)]
-    try:
+    with generated(NESTING, out, modules=("nesting", "nesting_impl"), paths=(NESTING,)):
         import nesting_impl
 
         yield nesting_impl
-    finally:
-        del sys.path[:2]
-        for name in [m for m in sys.modules if m == "nesting_impl" or m.split(".")[0] == "nesting"]:
-            del sys.modules[name]
 
 
 def _trip(**fields: Any) -> Any:

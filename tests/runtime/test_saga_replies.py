@@ -5,16 +5,15 @@ of a union and the inner type of a nullable, each matched against the decoded re
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from restagen.cli import main as restagen
 from restagen.runtime.sagas import SagaStatus
 from restagen.runtime.sagas._engine import matches
 from restagen.testing import SagaTestKit
+from tests.generated import generated
 
 SCHEMA = """\
 restagen: 1
@@ -57,17 +56,10 @@ sagas:
 def replies(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     schemas = tmp_path_factory.mktemp("schemas")
     (schemas / "replies.restagen.yaml").write_text(SCHEMA)
-    out = tmp_path_factory.mktemp("out")
-    assert restagen(["generate", str(schemas), "-o", str(out)]) == 0
-    sys.path.insert(0, str(out))
-    try:
+    with generated(schemas, tmp_path_factory.mktemp("out"), modules=("replies",)):
         import replies.sagas
 
         yield replies.sagas
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == "replies" or m.startswith("replies.")]:
-            del sys.modules[name]
 
 
 def _saga(sagas: Any) -> Any:

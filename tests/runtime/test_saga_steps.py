@@ -5,16 +5,15 @@ compensation of their own, a generated method."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from restate.exceptions import TerminalError
 
-from restagen.cli import main as restagen
 from restagen.runtime.sagas import SagaRejected, SagaStatus
 from restagen.testing import SagaTestKit
+from tests.generated import generated
 
 SCHEMA = """\
 restagen: 1
@@ -57,17 +56,10 @@ sagas:
 def sagas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     schemas = tmp_path_factory.mktemp("schemas")
     (schemas / "conditions.restagen.yaml").write_text(SCHEMA)
-    out = tmp_path_factory.mktemp("out")
-    assert restagen(["generate", str(schemas), "-o", str(out)]) == 0
-    sys.path.insert(0, str(out))
-    try:
+    with generated(schemas, tmp_path_factory.mktemp("out"), modules=("conditions",)):
         import conditions.sagas
 
         yield conditions.sagas
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == "conditions" or m.startswith("conditions.")]:
-            del sys.modules[name]
 
 
 def _saga(sagas: Any) -> Any:

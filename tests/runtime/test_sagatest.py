@@ -5,7 +5,6 @@ mocked participants, no server. The same scenarios run on a real server in tests
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,26 +13,19 @@ from typing import Any
 import pytest
 from restate.exceptions import TerminalError
 
-from restagen.cli import main as restagen
 from restagen.runtime.sagas import SagaStatus
 from restagen.testing import SagaTestError, SagaTestKit
+from tests.generated import generated
 
 TRIP = Path(__file__).resolve().parents[1] / "e2e" / "trip"
 
 
 @pytest.fixture(scope="module")
 def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    out = tmp_path_factory.mktemp("trip")
-    assert restagen(["generate", str(TRIP), "-o", str(out)]) == 0
-    sys.path[:0] = [str(out), str(TRIP)]
-    try:
+    with generated(TRIP, tmp_path_factory.mktemp("trip"), modules=("trip", "impl"), paths=(TRIP,)):
         import impl
 
         yield impl
-    finally:
-        del sys.path[:2]
-        for name in [m for m in sys.modules if m in ("trip", "impl") or m.startswith("trip.")]:
-            del sys.modules[name]
 
 
 def _kit(trip: Any) -> SagaTestKit[Any]:
@@ -349,10 +341,7 @@ sagas:
 
 def test_keyword_key_fields_and_union_replies(tmp_path: Path) -> None:
     (tmp_path / "kitdemo.restagen.yaml").write_text(UNIONS)
-    out = tmp_path / "out"
-    assert restagen(["generate", str(tmp_path), "-o", str(out)]) == 0
-    sys.path.insert(0, str(out))
-    try:
+    with generated(tmp_path, tmp_path / "out", modules=("kitdemo",)):
         from kitdemo.models import Answer, Data, Seat, Waitlist
         from kitdemo.sagas import FLY, FlySagaBase
 
@@ -375,10 +364,6 @@ def test_keyword_key_fields_and_union_replies(tmp_path: Path) -> None:
         assert state.status == SagaStatus.SUCCEEDED
         assert state.data.got == ["waitlist 3", "answer Seat"]
         assert [call.key for call in kit.calls] == ["economy", "economy"]
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == "kitdemo" or m.startswith("kitdemo.")]:
-            del sys.modules[name]
 
 
 MIXED = """
@@ -407,10 +392,7 @@ sagas:
 
 def test_a_step_mixing_a_service_and_an_object_keys_only_the_object(tmp_path: Path) -> None:
     (tmp_path / "kitmixed.restagen.yaml").write_text(MIXED)
-    out = tmp_path / "out"
-    assert restagen(["generate", str(tmp_path), "-o", str(out)]) == 0
-    sys.path.insert(0, str(out))
-    try:
+    with generated(tmp_path, tmp_path / "out", modules=("kitmixed",)):
         from kitmixed.models import Data
         from kitmixed.sagas import BOARD, BoardSagaBase
 
@@ -421,10 +403,6 @@ def test_a_step_mixing_a_service_and_an_object_keys_only_the_object(tmp_path: Pa
         assert [(call.target, call.key) for call in kit.calls] == [
             ("desk/hold", None), ("desk/check", None), ("cabin/release", "12A")
         ]  # fmt: skip
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == "kitmixed" or m.startswith("kitmixed.")]:
-            del sys.modules[name]
 
 
 def test_result_of_a_saga_begun_under_an_earlier_restagen_reads_its_state_until_it_ended(trip: Any) -> None:
