@@ -1,15 +1,16 @@
 """Generated packages in tests: generate definitions into a folder and import from it for a while.
 
-Tests that run generated code generate it into a temporary folder, put that folder (and any
-implementation folders beside it) on the import path, and must leave both the path and
-`sys.modules` as they found them, or a later test would import a stale package of the same name.
+Tests that run generated code generate it into a temporary folder and put that folder on the
+import path, with the definitions' folder (where implementations sit beside the schemas). They must
+leave both the path and `sys.modules` as they found them, or a later test would import a stale
+package of the same name.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from restagen.cli import main as restagen
@@ -17,18 +18,16 @@ from restagen.cli import main as restagen
 __all__ = ["generated"]
 
 
-@contextlib.contextmanager
-def generated(
-    schemas: Path, out: Path, *, modules: tuple[str, ...], paths: tuple[Path, ...] = ()
-) -> Iterator[Path]:
-    """Generate `schemas` into `out` and make `out` (then `paths`) importable; on leaving, forget
-    them and every module named in `modules` or inside those packages."""
+@contextmanager
+def generated(out: Path, schemas: Path, *modules: str) -> Iterator[Path]:
+    """`schemas` generated into `out`, importable (with `schemas` itself, for implementations)
+    until the block ends; then `modules` and their submodules are forgotten."""
     assert restagen(["generate", str(schemas), "-o", str(out)]) == 0
-    added = [str(out), *(str(path) for path in paths)]
-    sys.path[:0] = added
+    sys.path[:0] = [str(out), str(schemas)]
     try:
         yield out
     finally:
-        del sys.path[: len(added)]
-        for name in [m for m in sys.modules if m.split(".")[0] in modules]:
+        sys.path.remove(str(out))
+        sys.path.remove(str(schemas))
+        for name in [m for m in sys.modules if m in modules or m.split(".")[0] in modules]:
             del sys.modules[name]

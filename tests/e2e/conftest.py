@@ -19,14 +19,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
-from restagen.cli import main as restagen
 from restagen.local.processes import spawn, stop
 from restagen.local.server import LocalRestate, find_server_binary, free_port, install_server
 from restagen.runtime import register
@@ -89,21 +87,6 @@ class Endpoint:
     def restart(self) -> None:
         self.stop()
         self.start()
-
-
-@contextmanager
-def generated(out: Path, schemas: Path, *modules: str) -> Iterator[Path]:
-    """`schemas` generated into `out`, importable (with `schemas` itself, for implementations)
-    until the block ends; then `modules` and their submodules are forgotten."""
-    assert restagen(["generate", str(schemas), "-o", str(out)]) == 0
-    sys.path[:0] = [str(out), str(schemas)]
-    try:
-        yield out
-    finally:
-        sys.path.remove(str(out))
-        sys.path.remove(str(schemas))
-        for name in [m for m in sys.modules if m in modules or m.split(".")[0] in modules]:
-            del sys.modules[name]
 
 
 def server_binary() -> Path:

@@ -23,7 +23,7 @@ from restagen.local.cluster import LocalCluster
 from restagen.runtime import Ingress, PubSubConfig, SyncIngress
 from restagen.runtime.events import IngressPublisher
 from restagen.testing import local_cluster
-from tests.e2e.conftest import Endpoint, generated, server_binary
+from tests.e2e.conftest import Endpoint, server_binary
 from tests.e2e.test_saga_crashes import (
     _check_exactly_once,
     _compensating,
@@ -32,6 +32,7 @@ from tests.e2e.test_saga_crashes import (
     _wait_for,
 )
 from tests.e2e.test_saga_crashes import trip as trip  # the generated trip package, for this module too
+from tests.generated import generated
 from tests.polling import until, wait_until
 
 HERE = Path(__file__).resolve().parent

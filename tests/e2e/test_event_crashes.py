@@ -16,7 +16,7 @@ import pytest
 from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate
 from restagen.runtime import SyncIngress
-from tests.e2e.conftest import generated
+from tests.generated import generated
 from tests.polling import wait_until
 
 HERE = Path(__file__).resolve().parent

@@ -17,7 +17,7 @@ from restagen.runtime import Ingress, PubSubConfig, SyncIngress
 from restagen.runtime.events import EventSubscription, IngressPublisher, SubscribeRequest, pull
 from restagen.runtime.events._registry import SUBSCRIBE
 from restagen.runtime.sse import SseEvent, subscribe
-from tests.e2e.conftest import generated
+from tests.generated import generated
 from tests.polling import until, wait_until
 
 HERE = Path(__file__).resolve().parent

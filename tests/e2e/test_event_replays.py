@@ -15,7 +15,7 @@ from restagen.runtime import Config, Endpoint
 from restagen.runtime.events import pull, register_subscriptions
 from restagen.runtime.events._cache import CACHE
 from restagen.testing import serve
-from tests.e2e.conftest import generated
+from tests.generated import generated
 from tests.polling import until
 
 HERE = Path(__file__).resolve().parent

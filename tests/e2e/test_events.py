@@ -19,7 +19,7 @@ from restagen.cli import main as restagen
 from restagen.runtime import Ingress, JsonCodec, PubSubConfig, SyncIngress
 from restagen.runtime.events import EventSpec, IngressPublisher
 from restagen.runtime.events._registry import SUBSCRIPTIONS, UNDELIVERED
-from tests.e2e.conftest import generated
+from tests.generated import generated
 from tests.polling import DEADLINE, until, wait_until
 
 HERE = Path(__file__).resolve().parent

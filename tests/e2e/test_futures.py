@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from restagen.runtime import SyncIngress
-from tests.e2e.conftest import generated
+from tests.generated import generated
 
 HERE = Path(__file__).resolve().parent
 

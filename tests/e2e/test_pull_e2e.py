@@ -23,8 +23,8 @@ import pytest
 from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate, free_port
 from restagen.runtime import register
-from tests.e2e.conftest import generated
 from tests.e2e.typescript import serving
+from tests.generated import generated
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,8 @@ import yaml
 
 from restagen.cli import main as restagen
 from restagen.local.server import LocalRestate
-from tests.e2e.conftest import ROOT, Endpoint, generated
+from tests.e2e.conftest import ROOT, Endpoint
+from tests.generated import generated
 
 pytestmark = pytest.mark.e2e
 

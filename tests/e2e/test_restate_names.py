@@ -13,7 +13,7 @@ import pytest
 
 from restagen.local.server import LocalRestate
 from restagen.testing import ServedApp, serve
-from tests.e2e.conftest import generated
+from tests.generated import generated
 
 HERE = Path(__file__).resolve().parent
 

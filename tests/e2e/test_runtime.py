@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from restagen.runtime import RegistrationError, SyncIngress, register
-from tests.e2e.conftest import generated
+from tests.generated import generated
 from tests.polling import DEADLINE, wait_until
 
 HERE = Path(__file__).resolve().parent

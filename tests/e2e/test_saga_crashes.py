@@ -32,7 +32,7 @@ UNDO_FAILURES = 2
 
 @pytest.fixture(scope="module")
 def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with generated(HERE / "trip", tmp_path_factory.mktemp("trip"), modules=("trip",)) as out:
+    with generated(tmp_path_factory.mktemp("trip"), HERE / "trip", "trip", "impl") as out:
         yield out
 
 

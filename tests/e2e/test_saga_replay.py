@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from restagen.testing import ServedApp, serve
-from tests.e2e.conftest import generated
+from tests.generated import generated
 from tests.polling import wait_until
 
 HERE = Path(__file__).resolve().parent

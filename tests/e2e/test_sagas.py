@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with generated(HERE / "trip", tmp_path_factory.mktemp("trip"), modules=("trip", "impl")) as out:
+    with generated(tmp_path_factory.mktemp("trip"), HERE / "trip", "trip", "impl") as out:
         yield out
 
 

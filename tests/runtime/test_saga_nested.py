@@ -22,7 +22,7 @@ NESTING = Path(__file__).resolve().parents[1] / "e2e" / "nesting"
 @pytest.fixture(scope="module")
 def nesting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     out = tmp_path_factory.mktemp("nesting")
-    with generated(NESTING, out, modules=("nesting", "nesting_impl"), paths=(NESTING,)):
+    with generated(out, NESTING, "nesting", "nesting_impl"):
         import nesting_impl
 
         yield nesting_impl

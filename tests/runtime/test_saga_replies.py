@@ -56,7 +56,7 @@ sagas:
 def replies(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     schemas = tmp_path_factory.mktemp("schemas")
     (schemas / "replies.restagen.yaml").write_text(SCHEMA)
-    with generated(schemas, tmp_path_factory.mktemp("out"), modules=("replies",)):
+    with generated(tmp_path_factory.mktemp("out"), schemas, "replies"):
         import replies.sagas
 
         yield replies.sagas

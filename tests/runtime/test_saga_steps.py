@@ -56,7 +56,7 @@ sagas:
 def sagas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     schemas = tmp_path_factory.mktemp("schemas")
     (schemas / "conditions.restagen.yaml").write_text(SCHEMA)
-    with generated(schemas, tmp_path_factory.mktemp("out"), modules=("conditions",)):
+    with generated(tmp_path_factory.mktemp("out"), schemas, "conditions"):
         import conditions.sagas
 
         yield conditions.sagas

@@ -22,7 +22,7 @@ TRIP = Path(__file__).resolve().parents[1] / "e2e" / "trip"
 
 @pytest.fixture(scope="module")
 def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with generated(TRIP, tmp_path_factory.mktemp("trip"), modules=("trip", "impl"), paths=(TRIP,)):
+    with generated(tmp_path_factory.mktemp("trip"), TRIP, "trip", "impl"):
         import impl
 
         yield impl
@@ -341,7 +341,7 @@ sagas:
 
 def test_keyword_key_fields_and_union_replies(tmp_path: Path) -> None:
     (tmp_path / "kitdemo.restagen.yaml").write_text(UNIONS)
-    with generated(tmp_path, tmp_path / "out", modules=("kitdemo",)):
+    with generated(tmp_path / "out", tmp_path, "kitdemo"):
         from kitdemo.models import Answer, Data, Seat, Waitlist
         from kitdemo.sagas import FLY, FlySagaBase
 
@@ -392,7 +392,7 @@ sagas:
 
 def test_a_step_mixing_a_service_and_an_object_keys_only_the_object(tmp_path: Path) -> None:
     (tmp_path / "kitmixed.restagen.yaml").write_text(MIXED)
-    with generated(tmp_path, tmp_path / "out", modules=("kitmixed",)):
+    with generated(tmp_path / "out", tmp_path, "kitmixed"):
         from kitmixed.models import Data
         from kitmixed.sagas import BOARD, BoardSagaBase
 
